@@ -1,0 +1,31 @@
+"""Rejections: every invalid message is refused with one stable reason code (see specs/01)."""
+from __future__ import annotations
+
+# Reason codes. They are part of the protocol: counters, tests and vectors name them.
+REASONS = {
+    "oversize": "the envelope is larger than the size limit",
+    "malformed": "the bytes are not a CBOR envelope of the right shape",
+    "non-canonical": "the CBOR is not in deterministic encoding",
+    "bad-version": "the envelope version is not supported",
+    "bad-field": "a payload field is missing, unknown, or of the wrong type",
+    "bad-signature": "the Ed25519 signature does not verify",
+    "clock-skew": "the creation time is too far in the future or before 2020",
+    "bad-topic": "the topic is not a normalised product slug (or empty for meta kinds)",
+    "bad-body": "the body does not follow the rules of its kind",
+    "bad-refs": "the references are not what the kind requires",
+    "missing-ref": "a referenced message is not known yet",
+    "topic-mismatch": "the message is not in the topic of the message it refers to",
+    "not-asker": "only the author of the request may accept or resolve it",
+    "not-author": "only the author of a message may retract it",
+    "not-vendor": "the key is not named in a vendor manifest for this topic",
+}
+
+
+class Rejected(Exception):
+    """A message failed validation; `reason` is one of REASONS."""
+
+    def __init__(self, reason: str, detail: str = ""):
+        assert reason in REASONS, reason
+        self.reason = reason
+        self.detail = detail
+        super().__init__(f"{reason}: {detail or REASONS[reason]}")
