@@ -55,6 +55,14 @@ def sign(identity: Identity, kind: str, topic: str, body: dict, refs=(), *, crea
     return parse(raw)
 
 
+def load(raw: bytes) -> Message:
+    """Rebuild a Message from envelope bytes this node already validated (no signature check)."""
+    payload, _ = codec.cbor2.loads(raw)
+    p = codec.cbor2.loads(payload)
+    return Message(id=message_id(raw), raw=raw, kind=p["kind"], author=p["author"], topic=p["topic"],
+                   created=p["created"], refs=tuple(r.hex() for r in p["refs"]), body=p["body"])
+
+
 def parse(raw: bytes, now: int | None = None) -> Message:
     """Decode and verify an envelope; stateless checks only (see validate.py for the kind rules).
 
