@@ -11,6 +11,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from antiport.crypto import did_from_key
 from antiport.protocol import Message, load
 from antiport.protocol.kinds import THREAD_ROOTS
 
@@ -91,6 +92,11 @@ class Store:
 
     def vendor_keys(self, topic: str) -> set[bytes]:
         return {r[0] for r in self.db.execute("SELECT key FROM vendor_keys WHERE topic=?", [topic])}
+
+    def vendor_of_topic(self, topic: str) -> bytes | None:
+        """The own key of a vendor whose manifest claims `topic` (private parts are sealed to it)."""
+        rows = self.db.execute("SELECT key, vendor FROM vendor_keys WHERE topic=? ORDER BY vendor", [topic])
+        return next((key for key, vendor in rows if did_from_key(key) == vendor), None)
 
     def resolve_id(self, prefix: str) -> str | None:
         """The full id for a unique id prefix (at least 6 hex digits), else None."""

@@ -1,0 +1,150 @@
+"""The node's local HTTP API: every service operation, export/import, and a server-sent events stream.
+
+Starlette on Hypercorn's trio worker, bound to 127.0.0.1 on a free port; the address and a fresh
+bearer token are written to the home's api.json (mode 0600) for the CLI and the TUI.
+Reads are GET /v1/<op>?param=..., writes are POST /v1/<op> with a JSON object.
+"""
+from __future__ import annotations
+
+import inspect
+import json
+import secrets
+
+import hypercorn.config
+import hypercorn.trio
+import trio
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from . import service
+from .service import OPS, Ctx, OpError
+
+
+def make_app(ctx: Ctx, token: str) -> Starlette:
+    def guard(request: Request):
+        if not secrets.compare_digest(request.headers.get("authorization", ""), f"Bearer {token}"):
+            return JSONResponse({"error": "missing or wrong API token (see the home's api.json)"}, 401)
+        return None
+
+    async def run_op(request: Request):
+        if denied := guard(request):
+            return denied
+        name = request.path_params["op"]
+        entry = OPS.get(name)
+        if entry is None:
+            return JSONResponse({"error": f"no operation {name!r}"}, 404)
+        if entry.write != (request.method == "POST"):
+            return JSONResponse({"error": f"{name} takes {'POST' if entry.write else 'GET'}"}, 405)
+        try:
+            params = await request.json() if entry.write else dict(request.query_params)
+            if not isinstance(params, dict):
+                raise OpError("the request body must be a JSON object")
+            _check_params(name, entry.fn, params)
+            result = entry.fn(ctx, **params)
+        except OpError as e:
+            return JSONResponse({"error": str(e)}, e.status)
+        except ValueError:
+            return JSONResponse({"error": "the request body is not valid JSON"}, 400)
+        if entry.write and ctx.node is not None:
+            ctx.node.wake_outbox()
+        return JSONResponse(result)
+
+    async def export(request: Request):
+        if denied := guard(request):
+            return denied
+        return StreamingResponse(_iterate(service.export(ctx.store)), media_type="application/cbor-seq")
+
+    async def import_(request: Request):
+        if denied := guard(request):
+            return denied
+        try:
+            result = service.import_(ctx, await request.body())
+        except OpError as e:
+            return JSONResponse({"error": str(e)}, e.status)
+        if ctx.node is not None:
+            ctx.node.wake_outbox()
+        return JSONResponse(result)
+
+    async def events(request: Request):
+        """New messages as they are stored, one JSON object per `data:` line."""
+        if denied := guard(request):
+            return denied
+        if ctx.node is None:
+            return JSONResponse({"error": "the node is not running"}, 503)
+
+        async def stream():
+            yield ": antiport events\n\n"
+            with ctx.node.message_feed() as feed:
+                async for msg in feed:
+                    yield f"data: {json.dumps(service.to_json(msg))}\n\n"
+        return StreamingResponse(stream(), media_type="text/event-stream")
+
+    async def openapi(request: Request):
+        return JSONResponse(openapi_document())
+
+    return Starlette(routes=[
+        Route("/v1/openapi.json", openapi),
+        Route("/v1/export", export),
+        Route("/v1/import", import_, methods=["POST"]),
+        Route("/v1/events", events),
+        Route("/v1/{op}", run_op, methods=["GET", "POST"]),
+    ])
+
+
+async def _iterate(chunks):
+    for chunk in chunks:
+        yield chunk
+
+
+def _check_params(name: str, fn, params: dict) -> None:
+    sig = inspect.signature(fn)
+    accepted = list(sig.parameters)[1:]
+    unknown = set(params) - set(accepted)
+    if unknown:
+        raise OpError(f"{name} does not take {', '.join(sorted(unknown))}")
+    missing = [p for p in accepted if sig.parameters[p].default is inspect.Parameter.empty and p not in params]
+    if missing:
+        raise OpError(f"{name} needs {', '.join(missing)}")
+
+
+def openapi_document() -> dict:
+    paths = {}
+    for name, entry in OPS.items():
+        params = list(inspect.signature(entry.fn).parameters)[1:]
+        schema = {"type": "object", "properties": {p: {"type": "string"} for p in params}}
+        method = "post" if entry.write else "get"
+        spec = {"summary": entry.doc, "responses": {"200": {"description": "the result as JSON"},
+                                                    "4XX": {"description": '{"error": "..."}'}}}
+        if entry.write:
+            spec["requestBody"] = {"content": {"application/json": {"schema": schema}}}
+        else:
+            spec["parameters"] = [{"name": p, "in": "query", "schema": {"type": "string"}} for p in params]
+        paths[f"/v1/{name}"] = {method: spec}
+    paths["/v1/export"] = {"get": {"summary": "every envelope as a CBOR sequence",
+                                   "responses": {"200": {"description": "application/cbor-seq"}}}}
+    paths["/v1/import"] = {"post": {"summary": "validate and store a CBOR sequence of envelopes",
+                                    "responses": {"200": {"description": "counts by outcome"}}}}
+    paths["/v1/events"] = {"get": {"summary": "new messages as server-sent events",
+                                   "responses": {"200": {"description": "text/event-stream"}}}}
+    return {"openapi": "3.1.0", "info": {"title": "Antiport node API", "version": "1"},
+            "components": {"securitySchemes": {"token": {"type": "http", "scheme": "bearer"}}},
+            "security": [{"token": []}], "paths": paths}
+
+
+async def serve(ctx: Ctx, home, port: int = 0, *, task_status=trio.TASK_STATUS_IGNORED) -> None:
+    """Serve the API until cancelled; publishes its address in the home's api.json."""
+    token = secrets.token_urlsafe(24)
+    config = hypercorn.config.Config()
+    config.bind = [f"127.0.0.1:{port}"]
+    config.accesslog = None
+    config.errorlog = None
+    try:
+        async with trio.open_nursery() as nursery:
+            binds = await nursery.start(lambda task_status: hypercorn.trio.serve(
+                make_app(ctx, token), config, task_status=task_status))
+            home.write_api(binds[0], token)
+            task_status.started(binds[0])
+    finally:
+        home.clear_api()

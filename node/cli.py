@@ -1,0 +1,248 @@
+"""The `antiport` command. Every error is one line on stderr and a non-zero exit."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from antiport.crypto import KeystoreError
+
+from .client import Client, ClientError
+from .home import Home, HomeError, resolve_home
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    home = Home(resolve_home(args.home))
+    try:
+        return args.handler(home, args) or 0
+    except (ClientError, HomeError, KeystoreError) as e:
+        print(f"antiport: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="antiport", description="Antiport: peer-to-peer help and feedback.")
+    p.add_argument("--home", help="the node's home directory (default: $ANTIPORT_HOME or the per-user data dir)")
+    sub = p.add_subparsers(metavar="COMMAND")
+
+    def cmd(name, handler, help, json_flag=False):
+        c = sub.add_parser(name, help=help, description=help)
+        c.set_defaults(handler=handler)
+        if json_flag:
+            c.add_argument("--json", action="store_true", help="print JSON")
+        return c
+
+    c = cmd("init", cmd_init, "create an identity, a host key and a config")
+    c.add_argument("--name", help="your display name")
+    c = cmd("run", cmd_run, "run the node in the foreground until Ctrl-C / SIGTERM")
+    c.add_argument("--listen", action="append", metavar="MULTIADDR", help="address to listen on (repeatable)")
+    c.add_argument("--bootstrap", action="append", metavar="MULTIADDR", help="peer to connect to (repeatable)")
+    c.add_argument("--api-port", type=int, default=0, help="port of the local HTTP API (default: any free port)")
+    cmd("id", cmd_id, "show the did, and the peer id and addresses while the node runs", True)
+    cmd("follow", cmd_op("follow"), "follow a product topic").add_argument("topic", help="vendor/product")
+    cmd("unfollow", cmd_op("unfollow"), "stop following a product topic").add_argument("topic", help="vendor/product")
+    cmd("topics", cmd_topics, "list followed topics", True)
+    for name, kind in (("ask", "request"), ("complain", "complaint")):
+        c = cmd(name, cmd_ask, f"post a {kind} in a product topic", True)
+        c.set_defaults(kind=kind)
+        c.add_argument("topic", help="vendor/product")
+        c.add_argument("--title", required=True)
+        c.add_argument("--text", required=True)
+        c.add_argument("--private-text", help="a part only the topic's vendor can read (sealed to its key)")
+    c = cmd("answer", cmd_op("answer"), "answer a request or complaint", True)
+    c.add_argument("id")
+    c.add_argument("--text", required=True)
+    for name, help in (("accept", "accept an answer to your request"), ("resolve", "confirm your request is solved")):
+        cmd(name, cmd_op(name), help, True).add_argument("id")
+    c = cmd("vote", cmd_op("vote"), "vote a message up or down", True)
+    c.add_argument("id")
+    c.add_argument("value", choices=["up", "down"])
+    c = cmd("retract", cmd_op("retract"), "withdraw a message you wrote", True)
+    c.add_argument("id")
+    c.add_argument("--reason")
+    c = cmd("report", cmd_op("report"), "flag a message as spam or abuse", True)
+    c.add_argument("id")
+    c.add_argument("--reason", required=True)
+    c = cmd("status", cmd_op("status"), "as a vendor, set a request's state", True)
+    c.add_argument("id")
+    c.add_argument("state", choices=["acknowledged", "in-progress", "resolved", "wont-fix"])
+    c.add_argument("--note")
+    c = cmd("trust", cmd_op("trust"), "state that you trust (or distrust) an identity", True)
+    c.add_argument("did")
+    c.add_argument("--distrust", dest="value", action="store_const", const="distrust", default="trust")
+    c.add_argument("--scope", metavar="TOPIC", help="only in this topic")
+    c = cmd("profile", cmd_op("profile"), "publish your display name", True)
+    c.add_argument("name")
+    cmd("list", cmd_list, "list threads, newest first", True).add_argument("topic", nargs="?")
+    cmd("show", cmd_show, "show a thread", True).add_argument("id")
+    cmd("search", cmd_search, "full-text search", True).add_argument("query")
+    cmd("export", cmd_export, "write every stored message's signed bytes").add_argument(
+        "--out", help="file to write (default: standard output)")
+    cmd("import", cmd_import, "validate and store messages from an export file", True).add_argument("file")
+    cmd("peers", cmd_peers, "connected peers and what they sent", True)
+    return p
+
+
+# -- output ----------------------------------------------------------------------------------------
+
+def emit(args, data, text: str) -> None:
+    print(json.dumps(data, indent=2) if getattr(args, "json", False) else text)
+
+
+def age(ms: int) -> str:
+    s = max(0, time.time() - ms / 1000)
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if s >= size:
+            return f"{int(s // size)}{unit}"
+    return f"{int(s)}s"
+
+
+def client(home: Home) -> Client:
+    if not home.exists():
+        raise HomeError(f"no identity in {home.path}: run 'antiport init' first (or pass --home)")
+    return Client(home)
+
+
+def call(home: Home, op: str, **params):
+    c = client(home)
+    try:
+        return c.call(op, **params)
+    finally:
+        c.close()
+
+
+# -- commands --------------------------------------------------------------------------------------
+
+def cmd_init(home: Home, args) -> None:
+    identity = home.init(args.name)
+    print(identity.did)
+
+
+def cmd_run(home: Home, args) -> None:
+    from .runtime import run_forever
+    run_forever(home, listen=args.listen, bootstrap=args.bootstrap, api_port=args.api_port)
+
+
+def cmd_id(home: Home, args) -> None:
+    info = call(home, "id")
+    lines = [info["did"]]
+    if info.get("running"):
+        lines += [f"peer id: {info['peer_id']}", *(f"listening: {a}" for a in info["addrs"])]
+    else:
+        lines.append("(node not running)")
+    emit(args, info, "\n".join(lines))
+
+
+def cmd_op(op: str):
+    fields = {"follow": ["topic"], "unfollow": ["topic"], "answer": ["id", "text"], "accept": ["id"],
+              "resolve": ["id"], "vote": ["id", "value"], "retract": ["id", "reason"], "report": ["id", "reason"],
+              "status": ["id", "state", "note"], "trust": ["did", "value", "scope"], "profile": ["name"]}[op]
+
+    def handler(home: Home, args) -> None:
+        result = call(home, op, **{f: getattr(args, f) for f in fields})
+        emit(args, result, result.get("id") or json.dumps(result))
+    return handler
+
+
+def cmd_ask(home: Home, args) -> None:
+    result = call(home, "ask", topic=args.topic, title=args.title, text=args.text, kind=args.kind,
+                  private_text=args.private_text)
+    emit(args, result, result["id"])
+
+
+def cmd_topics(home: Home, args) -> None:
+    rows = call(home, "topics")
+    emit(args, rows, "\n".join(f"{r['topic']:40} {r['threads']:5} threads {r['unanswered']:5} unanswered"
+                               for r in rows) or "(no topics followed: antiport follow vendor/product)")
+
+
+def thread_line(t: dict) -> str:
+    flags = "".join([("✓" if t["accepted"] else " "), ("R" if t["resolved"] else " ")])
+    status = f" [{t['status']}]" if t.get("status") else ""
+    return f"{t['id'][:12]}  {t['kind']:9} {flags} {t['answers']:2} ans  {age(t['created']):>4}  {t['topic']}  {t['title']}{status}"
+
+
+def cmd_list(home: Home, args) -> None:
+    rows = call(home, "list", topic=args.topic)
+    emit(args, rows, "\n".join(map(thread_line, rows)) or "(no threads)")
+
+
+def cmd_show(home: Home, args) -> None:
+    t = call(home, "show", id=args.id)
+    lines = [f"{t['kind']} {t['id']}", f"topic: {t['topic']}   by {t['author']}   {age(t['created'])} ago",
+             f"status: {t['status'] or '-'}   resolved: {'yes' if t['resolved'] else 'no'}", "",
+             t["body"].get("title", ""), t["body"].get("text", "")]
+    if "private" in t["body"]:
+        lines.append(f"(+ a private part sealed to {t['body']['to']})")
+    for a in t["answers"]:
+        mark = "ACCEPTED " if a["accepted"] else ""
+        votes = a["votes"]
+        lines += ["", f"-- {mark}answer {a['id'][:12]} by {a['author']} (+{votes.get('up', 0)}/-{votes.get('down', 0)})",
+                  a["body"]["text"]]
+    emit(args, t, "\n".join(lines))
+
+
+def cmd_search(home: Home, args) -> None:
+    rows = call(home, "search", query=args.query)
+    emit(args, rows, "\n".join(f"{r['id'][:12]}  {r['kind']:9} {r['topic']}  {r['title'] or (r['text'] or '')[:60]}"
+                               for r in rows) or "(nothing found)")
+
+
+def cmd_export(home: Home, args) -> None:
+    c = client(home)
+    try:
+        out = open(args.out, "wb") if args.out else sys.stdout.buffer
+        with out if args.out else _nullcontext(out):
+            for chunk in c.export():
+                out.write(chunk)
+    finally:
+        c.close()
+
+
+class _nullcontext:
+    def __init__(self, value):
+        self.value = value
+
+    def __enter__(self):
+        return self.value
+
+    def __exit__(self, *exc):
+        self.value.flush()
+
+
+def cmd_import(home: Home, args) -> None:
+    try:
+        data = Path(args.file).read_bytes()
+    except OSError as e:
+        raise ClientError(f"cannot read {args.file}: {e.strerror}") from None
+    c = client(home)
+    try:
+        result = c.import_(data)
+    finally:
+        c.close()
+    rejected = ", ".join(f"{n} {reason}" for reason, n in result["rejected"].items()) or "none"
+    emit(args, result, f"{result['accepted']} new, {result['duplicates']} already held, rejected: {rejected}")
+
+
+def cmd_peers(home: Home, args) -> None:
+    rows = call(home, "peers")
+    lines = []
+    for p in rows:
+        rejected = ", ".join(f"{r}={n}" for r, n in p["rejected"].items()) or "none"
+        lines.append(f"{p['peer_id']}  topics: {', '.join(p['topics']) or '-'}  accepted: {p['accepted']}  rejected: {rejected}")
+    emit(args, rows, "\n".join(lines) or "(no peers connected)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

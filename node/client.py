@@ -1,0 +1,107 @@
+"""The client the CLI and the TUI use: the running node's HTTP API, or the home's store directly when
+no node runs (writes then wait in the outbox until the node next runs)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import httpx
+
+from .home import Home
+from .service import OPS, Ctx, OpError
+
+
+class ClientError(Exception):
+    """What went wrong, in one line for a person."""
+
+
+def _alive(pid) -> bool:
+    try:
+        os.kill(int(pid), 0)
+    except (OSError, ValueError, TypeError):
+        return False
+    return True
+
+
+def api_of(home: Home) -> dict | None:
+    """The running node's API address and token, or None when no node runs for this home."""
+    api = home.read_api()
+    return api if api and _alive(api.get("pid")) else None
+
+
+class Client:
+    def __init__(self, home: Home | Path | str, timeout: float = 30):
+        self.home = home if isinstance(home, Home) else Home(Path(home))
+        api = api_of(self.home)
+        self.http = None
+        self._ctx = None
+        if api:
+            self.http = httpx.Client(base_url=api["url"], timeout=timeout,
+                                     headers={"authorization": f"Bearer {api['token']}"})
+
+    @property
+    def running(self) -> bool:
+        return self.http is not None
+
+    def ctx(self) -> Ctx:
+        """The offline context: this home's store and identity, opened on first use."""
+        if self._ctx is None:
+            from .ingest import Ingest
+            from .store import Store
+            identity = self.home.identity()
+            store = Store(self.home.db_file)
+            self._ctx = Ctx(store, Ingest(store), identity, self.home.config().get("name", ""))
+        return self._ctx
+
+    def call(self, op: str, **params):
+        params = {k: v for k, v in params.items() if v is not None}
+        if self.http is None:
+            entry = OPS[op]
+            try:
+                return entry.fn(self.ctx(), **params)
+            except OpError as e:
+                raise ClientError(str(e)) from None
+        write = OPS[op].write
+        return self._check(self._request("POST" if write else "GET", f"/v1/{op}",
+                                         **({"json": params} if write else {"params": params}))).json()
+
+    def export(self):
+        if self.http is None:
+            from .service import export
+            yield from export(self.ctx().store)
+            return
+        with self.http.stream("GET", "/v1/export") as r:
+            self._check(r)
+            yield from r.iter_bytes()
+
+    def import_(self, data: bytes) -> dict:
+        if self.http is None:
+            from .service import import_
+            try:
+                return import_(self.ctx(), data)
+            except OpError as e:
+                raise ClientError(str(e)) from None
+        return self._check(self._request("POST", "/v1/import", content=data)).json()
+
+    def _request(self, method: str, path: str, **kw) -> httpx.Response:
+        try:
+            return self.http.request(method, path, **kw)
+        except httpx.HTTPError as e:
+            raise ClientError(f"the node for {self.home.path} is not answering ({e}); is 'antiport run' still up?") from None
+
+    @staticmethod
+    def _check(r: httpx.Response) -> httpx.Response:
+        if r.status_code >= 400:
+            r.read()
+            try:
+                message = r.json()["error"]
+            except Exception:
+                message = f"HTTP {r.status_code}"
+            raise ClientError(message)
+        return r
+
+    def close(self) -> None:
+        if self.http is not None:
+            self.http.close()
+        if self._ctx is not None:
+            self._ctx.store.close()

@@ -1,0 +1,330 @@
+"""The operations behind every command: used by the HTTP API (node running) and the CLI (offline).
+
+Each operation is a plain function `op(ctx, **params) -> JSON-able`; `ctx` gives the store, the
+ingest path and the identity. Writes sign, validate and store the message, and put it in the outbox;
+a running node publishes the outbox (it is told to right away), an offline home when it next runs.
+"""
+from __future__ import annotations
+
+import io
+from collections import Counter
+from dataclasses import dataclass
+from typing import Callable
+
+import cbor2
+
+from antiport.crypto import BadKey, Identity, did_from_key, key_from_did, seal
+from antiport.protocol import BadTopic, Message, Rejected, normalise, sign
+
+from .home import now_ms
+from .ingest import Ingest
+from .store import Store
+
+
+class OpError(Exception):
+    """A request that cannot be done, with a message for a person; `status` is the HTTP status."""
+
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass
+class Ctx:
+    store: Store
+    ingest: Ingest
+    identity: Identity
+    name: str = ""
+    node: object | None = None  # the running Node, when there is one
+
+
+@dataclass
+class Op:
+    fn: Callable
+    write: bool = False
+    doc: str = ""
+
+
+OPS: dict[str, Op] = {}
+
+
+def op(write: bool = False):
+    def register(fn):
+        OPS[fn.__name__.rstrip("_")] = Op(fn, write, (fn.__doc__ or "").strip())
+        return fn
+    return register
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+
+def topic_slug(text: str) -> str:
+    try:
+        return normalise(text)
+    except BadTopic as e:
+        raise OpError(str(e)) from None
+
+
+def full_id(ctx: Ctx, ref: str) -> str:
+    found = ctx.store.resolve_id(ref.strip())
+    if not found:
+        raise OpError(f"no message with id {ref!r} (give the full id or a unique prefix of 6+ hex digits)", 404)
+    return found
+
+
+def message(ctx: Ctx, ref: str) -> Message:
+    return ctx.store.get(full_id(ctx, ref))
+
+
+def to_json(msg: Message) -> dict:
+    body = {k: (v.hex() if isinstance(v, bytes) else v) for k, v in msg.body.items()}
+    if isinstance(msg.body.get("to"), bytes):
+        body["to"] = did_from_key(msg.body["to"])
+    return {"id": msg.id, "kind": msg.kind, "author": msg.author_did, "topic": msg.topic,
+            "created": msg.created, "refs": list(msg.refs), "body": body}
+
+
+def write(ctx: Ctx, kind: str, topic: str, body: dict, refs=()) -> dict:
+    msg = sign(ctx.identity, kind, topic, body, refs, created=now_ms())
+    try:
+        ctx.ingest(msg.raw, now_ms(), "local")
+    except Rejected as e:
+        raise OpError(_explain(e)) from None
+    ctx.store.outbox_add(msg.id, now_ms())
+    return {"id": msg.id}
+
+
+def _explain(e: Rejected) -> str:
+    return {"not-asker": "only the person who asked can do that",
+            "not-vendor": "only a key named in the vendor's manifest for this topic can set a status",
+            "not-author": "only the author can retract a message"}.get(e.reason, str(e))
+
+
+def reply(ctx: Ctx, kind: str, ref: str, body: dict) -> dict:
+    target = message(ctx, ref)
+    return write(ctx, kind, target.topic, body, [target.id])
+
+
+# -- identity and topics ---------------------------------------------------------------------------
+
+@op()
+def id_(ctx: Ctx) -> dict:
+    """This node's identity; peer id and listen addresses while it runs."""
+    out = {"did": ctx.identity.did, "name": ctx.name, "running": ctx.node is not None}
+    if ctx.node is not None:
+        out.update(peer_id=ctx.node.peer_id, addrs=ctx.node.listen_addrs())
+    return out
+
+
+@op(write=True)
+def follow(ctx: Ctx, topic: str) -> dict:
+    """Follow a product topic (vendor/product)."""
+    slug = topic_slug(topic)
+    ctx.store.follow(slug, now_ms())
+    return {"topic": slug, "following": True}
+
+
+@op(write=True)
+def unfollow(ctx: Ctx, topic: str) -> dict:
+    """Stop following a product topic."""
+    slug = topic_slug(topic)
+    if not ctx.store.unfollow(slug):
+        raise OpError(f"not following {slug}", 404)
+    return {"topic": slug, "following": False}
+
+
+@op()
+def topics(ctx: Ctx) -> list:
+    """Followed topics with message, thread and unanswered counts."""
+    out = []
+    for slug in ctx.store.followed():
+        threads = ctx.store.threads(slug, limit=100_000)
+        out.append({"topic": slug, "messages": ctx.store.count(slug), "threads": len(threads),
+                    "unanswered": sum(1 for t in threads if not t["answers"])})
+    return out
+
+
+# -- writing ---------------------------------------------------------------------------------------
+
+@op(write=True)
+def ask(ctx: Ctx, topic: str, title: str, text: str, kind: str = "request", private_text: str | None = None) -> dict:
+    """Ask for help (kind=request) or complain (kind=complaint) in a product topic; follows it."""
+    if kind not in ("request", "complaint"):
+        raise OpError("kind is request or complaint")
+    slug = topic_slug(topic)
+    body = {"title": title.strip(), "text": text}
+    if private_text:
+        vendor = ctx.store.vendor_of_topic(slug)
+        if vendor is None:
+            raise OpError(f"no vendor manifest claims {slug}: there is nobody to seal the private part to")
+        body.update(private=seal(vendor, private_text.encode()), to=vendor)
+    ctx.store.follow(slug, now_ms())
+    return write(ctx, kind, slug, body)
+
+
+@op(write=True)
+def answer(ctx: Ctx, id: str, text: str) -> dict:
+    """Answer a request or complaint."""
+    return reply(ctx, "answer", id, {"text": text})
+
+
+@op(write=True)
+def accept(ctx: Ctx, id: str) -> dict:
+    """Accept an answer to your own request."""
+    return reply(ctx, "accept", id, {})
+
+
+@op(write=True)
+def vote(ctx: Ctx, id: str, value: str) -> dict:
+    """Vote a message up or down."""
+    if value not in ("up", "down"):
+        raise OpError("a vote is 'up' or 'down'")
+    return reply(ctx, "vote", id, {"value": value})
+
+
+@op(write=True)
+def resolve(ctx: Ctx, id: str) -> dict:
+    """Confirm that your own request is solved."""
+    return reply(ctx, "resolve", id, {})
+
+
+@op(write=True)
+def retract(ctx: Ctx, id: str, reason: str = "") -> dict:
+    """Withdraw a message you wrote."""
+    return reply(ctx, "retract", id, {"reason": reason} if reason else {})
+
+
+@op(write=True)
+def report(ctx: Ctx, id: str, reason: str) -> dict:
+    """Flag a message as spam or abuse."""
+    return reply(ctx, "report", id, {"reason": reason})
+
+
+@op(write=True)
+def status(ctx: Ctx, id: str, state: str, note: str = "") -> dict:
+    """Set a request's state, as a vendor: acknowledged, in-progress, resolved, wont-fix."""
+    return reply(ctx, "status", id, {"state": state, **({"note": note} if note else {})})
+
+
+@op(write=True)
+def trust(ctx: Ctx, did: str, value: str = "trust", scope: str = "") -> dict:
+    """Say that you trust (or distrust) an identity, globally or in one topic."""
+    try:
+        subject = key_from_did(did)
+    except BadKey as e:
+        raise OpError(str(e)) from None
+    body = {"subject": subject, "value": value}
+    if scope:
+        body["scope"] = topic_slug(scope)
+    return write(ctx, "trust", "", body)
+
+
+@op(write=True)
+def profile(ctx: Ctx, name: str, about: str = "") -> dict:
+    """Publish your display name."""
+    return write(ctx, "profile", "", {"name": name, **({"about": about} if about else {})})
+
+
+# -- reading ---------------------------------------------------------------------------------------
+
+@op()
+def list_(ctx: Ctx, topic: str | None = None) -> list:
+    """Threads (requests and complaints), newest first, in one topic or all."""
+    return ctx.store.threads(topic_slug(topic) if topic else None)
+
+
+@op()
+def show(ctx: Ctx, id: str) -> dict:
+    """One thread: the request, its answers (accepted first), votes and statuses."""
+    msg = message(ctx, id)
+    if msg.kind not in ("request", "complaint"):
+        root = ctx.store.get(msg.refs[0]) if msg.refs else None
+        msg = root if root and root.kind in ("request", "complaint") else msg
+    return thread_view(ctx, msg)
+
+
+def thread_view(ctx: Ctx, root: Message) -> dict:
+    msgs = ctx.store.thread(root.id)
+    retracted = {m.refs[0] for m in msgs if m.kind == "retract"}
+    answers = {m.id: {**to_json(m), "accepted": False, "votes": Counter(), "retracted": m.id in retracted}
+               for m in msgs if m.kind == "answer"}
+    view = {**to_json(root), "retracted": root.id in retracted, "status": None, "resolved": False,
+            "votes": Counter(), "answers": [], "events": []}
+    for m in msgs:
+        if m.kind == "accept" and m.refs[0] in answers:
+            answers[m.refs[0]]["accepted"] = True
+        elif m.kind == "vote":
+            (answers[m.refs[0]] if m.refs[0] in answers else view)["votes"][m.body["value"]] += 1
+        elif m.kind == "status":
+            view["status"] = m.body["state"]
+        elif m.kind == "resolve":
+            view["resolved"] = True
+        if m.kind not in ("request", "complaint", "answer"):
+            view["events"].append(to_json(m))
+    ranked = rank_answers(ctx, list(answers.values()))
+    view["answers"] = [{**a, "votes": dict(a["votes"])} for a in ranked]
+    view["votes"] = dict(view["votes"])
+    return view
+
+
+def rank_answers(ctx: Ctx, answers: list[dict]) -> list[dict]:
+    """Accepted first, then by votes, then oldest first. The ledger refines this when it is present."""
+    return sorted(answers, key=lambda a: (not a["accepted"], -(a["votes"]["up"] - a["votes"]["down"]), a["created"]))
+
+
+@op()
+def search(ctx: Ctx, query: str) -> list:
+    """Full-text search over titles and texts."""
+    return ctx.store.search(query)
+
+
+# -- export and import -----------------------------------------------------------------------------
+
+def export(store: Store):
+    """Every stored envelope, as a CBOR sequence in creation order (specs/04-export.md)."""
+    return store.raw_all()
+
+
+def import_(ctx: Ctx, data: bytes) -> dict:
+    """Validate and store every envelope of a CBOR sequence under the network's rules."""
+    items, result = split_sequence(data), {"accepted": 0, "duplicates": 0, "rejected": Counter()}
+    while items:  # envelopes that refer to a later one in the file are retried once it is in
+        waiting = []
+        for raw in items:
+            try:
+                _, new = ctx.ingest(raw, now_ms(), "import")
+                result["accepted" if new else "duplicates"] += 1
+            except Rejected as e:
+                (waiting.append(raw) if e.reason == "missing-ref" else result["rejected"].update([e.reason]))
+        if len(waiting) == len(items):
+            result["rejected"].update({"missing-ref": len(waiting)})
+            break
+        items = waiting
+    result["rejected"] = dict(result["rejected"])
+    return result
+
+
+def split_sequence(data: bytes) -> list[bytes]:
+    """Split a CBOR sequence into the exact bytes of each item."""
+    fp, out = io.BytesIO(data), []
+    while fp.tell() < len(data):
+        start = fp.tell()
+        try:
+            cbor2.CBORDecoder(fp).decode()
+        except Exception:
+            raise OpError(f"the file is not a CBOR sequence of envelopes (bad item at byte {start})") from None
+        out.append(data[start:fp.tell()])
+    return out
+
+
+# -- the running node ------------------------------------------------------------------------------
+
+def running(ctx: Ctx):
+    if ctx.node is None:
+        raise OpError("the node is not running for this home: start it with 'antiport run'", 503)
+    return ctx.node
+
+
+@op()
+def peers(ctx: Ctx) -> list:
+    """Connected peers, their topics, and what each sent us: accepted, and rejected by reason."""
+    return running(ctx).peers()
