@@ -1,0 +1,101 @@
+"""The CLI on homes with no node running: offline-first writes, reads, export/import, errors."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from antiport.node.cli import main
+
+
+def run(capsys, *argv) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def homes(tmp_path, capsys):
+    for name in ("alice", "bob"):
+        assert run(capsys, "--home", str(tmp_path / name), "init", "--name", name)[0] == 0
+    return tmp_path / "alice", tmp_path / "bob"
+
+
+def test_init_prints_did_and_refuses_twice(tmp_path, capsys):
+    code, out, _ = run(capsys, "--home", str(tmp_path / "h"), "init")
+    assert code == 0 and out.startswith("did:key:z6Mk")
+    code, _, err = run(capsys, "--home", str(tmp_path / "h"), "init")
+    assert code == 1 and err.startswith("antiport: ") and "already holds an identity" in err
+    assert (tmp_path / "h" / "identity.json").stat().st_mode & 0o777 == 0o600
+
+
+def test_ask_answer_accept_across_homes_by_export_import(homes, capsys, tmp_path):
+    alice, bob = map(str, homes)
+    code, out, _ = run(capsys, "--home", alice, "ask", "Acme/Widget", "--title", "It squeaks", "--text", "since Monday", "--json")
+    request = json.loads(out)["id"]
+    assert code == 0
+    export = tmp_path / "a.cbor"
+    assert run(capsys, "--home", alice, "export", "--out", str(export))[0] == 0
+    code, out, _ = run(capsys, "--home", bob, "import", str(export), "--json")
+    assert json.loads(out) == {"accepted": 1, "duplicates": 0, "rejected": {}}
+    code, out, _ = run(capsys, "--home", bob, "answer", request[:8], "--text", "oil the hinge")
+    answer = out.strip()
+    assert code == 0 and len(answer) == 64
+    # bob cannot accept an answer to alice's request
+    code, _, err = run(capsys, "--home", bob, "accept", answer)
+    assert code == 1 and "only the person who asked" in err
+    run(capsys, "--home", bob, "export", "--out", str(export))
+    code, out, _ = run(capsys, "--home", alice, "import", str(export))
+    assert code == 0 and out.startswith("1 new, 1 already held")
+    assert run(capsys, "--home", alice, "accept", answer)[0] == 0
+    code, out, _ = run(capsys, "--home", alice, "show", request, "--json")
+    thread = json.loads(out)
+    assert thread["topic"] == "acme/widget" and thread["body"]["title"] == "It squeaks"
+    assert [a["id"] for a in thread["answers"]] == [answer] and thread["answers"][0]["accepted"]
+    code, out, _ = run(capsys, "--home", alice, "list", "--json")
+    assert json.loads(out)[0]["accepted"] is True
+    code, out, _ = run(capsys, "--home", alice, "search", "squeaks", "--json")
+    assert [r["id"] for r in json.loads(out)] == [request]
+
+
+def test_writes_wait_in_the_outbox(homes, capsys):
+    from antiport.node.home import Home
+    from antiport.node.store import Store
+    alice = homes[0]
+    run(capsys, "--home", str(alice), "complain", "acme/widget", "--title", "Broke", "--text", "after a day")
+    store = Store(Home(alice).db_file)
+    assert [m.kind for m in store.outbox()] == ["complaint"]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["ask", "acme", "--title", "t", "--text", "x"], "a topic is 'vendor/product'"),
+    (["show", "abc"], "no message with id"),
+    (["vote", "0123456789", "up"], "no message with id"),
+    (["import", "/nonexistent/file"], "cannot read"),
+    (["unfollow", "acme/nothing"], "not following acme/nothing"),
+    (["peers"], "the node is not running"),
+    (["trust", "did:key:nope"], "not a did:key"),
+    (["ask", "acme/widget", "--title", "t", "--text", "x", "--private-text", "order 1"], "no vendor manifest claims"),
+])
+def test_errors_are_one_line(homes, capsys, argv, message):
+    code, out, err = run(capsys, "--home", str(homes[0]), *argv)
+    assert code == 1 and out == ""
+    assert err.startswith("antiport: ") and message in err and err.count("\n") == 1
+
+
+def test_import_rejects_garbage_and_counts_tampering(homes, capsys, tmp_path):
+    alice, bob = map(str, homes)
+    bad = tmp_path / "bad.cbor"
+    bad.write_bytes(b"\xff\x00garbage")
+    code, _, err = run(capsys, "--home", bob, "import", str(bad))
+    assert code == 1 and "not a CBOR sequence" in err
+    run(capsys, "--home", alice, "ask", "acme/widget", "--title", "Hello", "--text", "world")
+    good = tmp_path / "good.cbor"
+    run(capsys, "--home", alice, "export", "--out", str(good))
+    data = bytearray(good.read_bytes())
+    data[data.index(b"world")] ^= 1  # tamper with the body
+    bad.write_bytes(bytes(data))
+    code, out, _ = run(capsys, "--home", bob, "import", str(bad), "--json")
+    assert json.loads(out) == {"accepted": 0, "duplicates": 0, "rejected": {"bad-signature": 1}}
+    code, out, _ = run(capsys, "--home", bob, "list", "--json")
+    assert json.loads(out) == []
