@@ -22,7 +22,7 @@ def decode(data: bytes, max_depth: int = 16):
     """Decode `data`, refusing anything whose re-encoding is not byte-identical."""
     try:
         value = cbor2.loads(data, max_depth=max_depth, allow_indefinite=False, allow_duplicate_keys=False,
-                            tag_hook=_no_tags, semantic_decoders={})
+                            tag_hook=_no_tags, semantic_decoders=_NO_SEMANTIC_TAGS)
     except Rejected:
         raise
     except Exception as e:  # cbor2 raises several types on hostile input; all mean the same here
@@ -35,6 +35,25 @@ def decode(data: bytes, max_depth: int = 16):
 
 def _no_tags(decoder, tag):
     raise Rejected("malformed", f"CBOR tag {tag.tag} is not allowed")
+
+
+class _AllTags(dict):
+    """Overrides cbor2's built-in tag decoders (bignums, dates...) so that every tag is refused alike."""
+
+    def __contains__(self, tag):
+        return True
+
+    def get(self, tag, default=None):
+        return self._refuse
+
+    __missing__ = get
+
+    @staticmethod
+    def _refuse(decoder):
+        raise Rejected("malformed", "CBOR tags are not allowed")
+
+
+_NO_SEMANTIC_TAGS = _AllTags()
 
 
 def _check_model(value) -> None:

@@ -1,4 +1,4 @@
-"""The signed envelope: build, encode, sign, and parse (specs/01-envelope.md).
+"""The signed envelope: build, encode, sign, and parse (specs/01-identity-envelope.md).
 
 Wire form: CBOR array [payload: bytes, signature: bytes(64)], deterministic encoding.
 payload is the deterministic CBOR map {v, kind, author, topic, created, refs, body}.
@@ -77,7 +77,7 @@ def parse(raw: bytes, now: int | None = None) -> Message:
     p = codec.decode(payload)
     if not isinstance(p, dict):
         raise Rejected("malformed", "the payload is a map")
-    if p.get("v") != VERSION:
+    if p.get("v") != VERSION or isinstance(p.get("v"), bool):  # true == 1 in Python; it is not version 1
         raise Rejected("bad-version", f"version {p.get('v')!r}")
     if set(p) != set(FIELDS):
         raise Rejected("bad-field", f"fields must be exactly {sorted(FIELDS)}")

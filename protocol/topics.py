@@ -7,7 +7,7 @@ import unicodedata
 PREFIX = "/antiport/1/product/"
 META_TOPIC = "/antiport/1/meta"
 MAX_PART = 64
-_PART = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+_PART = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 
 
 class BadTopic(ValueError):
@@ -38,7 +38,7 @@ def normalise(text: str) -> str:
 def is_slug(text: str) -> bool:
     """True when `text` is already a normalised slug (what the envelope's topic field must hold)."""
     parts = text.split("/")
-    return len(parts) == 2 and all(len(p) <= MAX_PART and _PART.match(p) for p in parts)
+    return len(parts) == 2 and all(len(p) <= MAX_PART and _PART.fullmatch(p) for p in parts)  # not match: $ allows "\n"
 
 
 def topic_name(slug: str) -> str:

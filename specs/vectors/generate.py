@@ -1,0 +1,323 @@
+"""Writes the test vectors in this folder from fixed seeds and fixed times (run it from anywhere).
+
+    python specs/vectors/generate.py          # rewrite the .json files
+    python specs/vectors/generate.py --check  # exit 1 if a committed file differs
+
+The same inputs always give byte-identical files: Ed25519 signatures are deterministic.
+Invalid envelopes are built by hand here, below the protocol's own `sign`, which refuses to make them.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+import cbor2
+
+from antiport.crypto import Identity
+from antiport.protocol import DOMAIN, MAX_ENVELOPE, normalise, sign
+from antiport.protocol.topics import BadTopic, is_slug, topic_name
+
+HERE = Path(__file__).resolve().parent
+T0 = 1_767_225_600_000          # 2026-01-01T00:00:00Z, the creation time of the first vector message
+NOW = T0 + 24 * 3600 * 1000     # the receiver's clock for every vector
+TOPIC = "acme/widget"
+OTHER = "acme/gadget"
+NAMES = ("alice", "bob", "carol", "dave", "mallory")  # customer, expert, vendor, vendor staff, someone else
+
+
+def identity(name: str) -> Identity:
+    return Identity(hashlib.blake2b(b"antiport/vectors/" + name.encode(), digest_size=32).digest())
+
+
+ID = {n: identity(n) for n in NAMES}
+
+
+def diag(value) -> str:
+    """CBOR diagnostic notation (RFC 8949 section 8) of a data-model value, for people reading vectors."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, bytes):
+        return f"h'{value.hex()}'"
+    if isinstance(value, list):
+        return "[" + ", ".join(diag(v) for v in value) + "]"
+    return "{" + ", ".join(f"{diag(k)}: {diag(v)}" for k, v in value.items()) + "}"
+
+
+# -- valid messages -----------------------------------------------------------------------------------
+
+def valid_messages() -> list[dict]:
+    out: list[dict] = []
+    by_name: dict[str, str] = {}
+
+    def add(name, who, kind, topic, body, refs=(), context=(), note=""):
+        msg = sign(ID[who], kind, topic, body, [by_name.get(r, r) for r in refs], created=T0 + len(out) * 60_000)
+        payload, signature = cbor2.loads(msg.raw)
+        by_name[name] = msg.id
+        out.append({"name": name, "note": note, "author": who, "author_did": msg.author_did, "kind": kind,
+                    "now": NOW, "context": [by_name[c] for c in context], "payload_diag": diag(cbor2.loads(payload)),
+                    "payload": payload.hex(), "signature": signature.hex(), "envelope": msg.raw.hex(), "id": msg.id})
+
+    add("profile", "bob", "profile", "", {"name": "Bob", "about": "Widgets since 2009."})
+    add("vendor", "carol", "vendor", "", {"org": "Acme Corp", "topics": [TOPIC, OTHER],
+                                          "keys": [ID["dave"].public_key], "promise_hours": 48},
+        note="carol's manifest: carol and dave may send status in acme/widget and acme/gadget")
+    add("trust", "alice", "trust", "", {"subject": ID["bob"].public_key, "value": "trust", "scope": TOPIC})
+    add("request", "alice", "request", TOPIC,
+        {"title": "Widget does not start", "text": "It beeps twice and stops.",
+         "private": bytes(range(48)), "to": ID["carol"].public_key},
+        note="private holds opaque sealed-box bytes (fixed here; real sealed boxes are randomised)")
+    add("complaint", "alice", "complaint", TOPIC, {"title": "Battery lid breaks", "text": "Third one this year."})
+    add("answer", "bob", "answer", TOPIC, {"text": "Hold reset for ten seconds."}, ["request"], ["request"])
+    add("accept", "alice", "accept", TOPIC, {}, ["answer"], ["request", "answer"])
+    add("vote", "alice", "vote", TOPIC, {"value": "up"}, ["answer"], ["answer"])
+    add("status", "dave", "status", TOPIC, {"state": "in-progress", "note": "Firmware fix planned."},
+        ["request"], ["vendor", "request"], note="dave is a key named in carol's manifest for acme/widget")
+    add("status-by-vendor", "carol", "status", TOPIC, {"state": "acknowledged"}, ["complaint"],
+        ["vendor", "complaint"], note="the manifest's own author may send status too")
+    add("resolve", "alice", "resolve", TOPIC, {}, ["request"], ["request"])
+    add("answer-spam", "mallory", "answer", TOPIC, {"text": "Buy cheap widgets at example.com"}, ["complaint"],
+        ["complaint"])
+    add("report", "bob", "report", TOPIC, {"reason": "spam"}, ["answer-spam"], ["answer-spam"])
+    add("retract", "mallory", "retract", TOPIC, {}, ["answer-spam"], ["answer-spam"])
+    add("retract-meta", "bob", "retract", "", {"reason": "outdated"}, ["profile"], ["profile"],
+        note="retract and report live in the topic of their target, here the meta topic")
+    add("unknown-kind", "alice", "x-poll", TOPIC, {"question": "Colour?", "options": ["red", "blue"]},
+        ["ab" * 32], note="an unknown kind: envelope rules only; its ref need not be held")
+    return out
+
+
+# -- invalid messages -----------------------------------------------------------------------------------
+
+def payload_map(who="alice", kind="request", topic=TOPIC, created=T0, refs=(), body=None, **extra) -> dict:
+    p = {"v": 1, "kind": kind, "author": ID[who].public_key if isinstance(who, str) else who, "topic": topic,
+         "created": created, "refs": [bytes.fromhex(r) for r in refs],
+         "body": {"title": "Help", "text": "Please."} if body is None else body}
+    p.update(extra)
+    return p
+
+
+def envelope(payload, signer: str | None = "alice", signature: bytes | None = None) -> bytes:
+    """The envelope of `payload` (a map, encoded deterministically, or exact bytes), signed by `signer`."""
+    if not isinstance(payload, bytes):
+        payload = cbor2.dumps(payload, canonical=True)
+    if signature is None:
+        signature = ID[signer].sign(DOMAIN + payload)
+    return cbor2.dumps([payload, signature], canonical=True)
+
+
+def invalid_messages(valid: dict[str, dict]) -> list[dict]:
+    ids = {name: v["id"] for name, v in valid.items()}
+    out: list[dict] = []
+
+    def bad(name, reason, raw: bytes, context=(), note="", now=NOW):
+        out.append({"name": name, "reason": reason, "note": note, "now": now,
+                    "context": [ids[c] for c in context], "envelope": raw.hex()})
+
+    good = envelope(payload_map())
+    good_payload, good_sig = cbor2.loads(good)
+
+    # envelope level: size and CBOR
+    big = payload_map(kind="x-blob", body={"data": bytes(MAX_ENVELOPE)})
+    bad("oversize", "oversize", envelope(big), note=f"larger than {MAX_ENVELOPE} bytes")
+    bad("not-cbor", "malformed", good[:-10], note="truncated")
+    bad("empty", "malformed", b"")
+    bad("outer-map", "malformed", cbor2.dumps({"payload": good_payload, "sig": good_sig}, canonical=True))
+    bad("outer-three-items", "malformed", cbor2.dumps([good_payload, good_sig, b""], canonical=True))
+    bad("outer-text-signature", "malformed", cbor2.dumps([good_payload, good_sig.hex()], canonical=True))
+    bad("payload-array", "malformed", envelope(cbor2.dumps([1, "request"])))
+    bad("tag-in-body", "malformed", envelope(cbor2.dumps(payload_map(body={"title": cbor2.CBORTag(2, b"\x01"),
+                                                                           "text": "x"}), canonical=True)),
+        note="tags are outside the data model, including the bignum tag 2")
+    bad("float-in-body", "malformed", envelope(payload_map(kind="x-float", body={"n": 1.5})))
+    bad("int-map-key", "malformed", envelope(payload_map(kind="x-int-key", body={1: "one"})))
+    dup = bytes.fromhex("a2") + cbor2.dumps("n") + cbor2.dumps(1) + cbor2.dumps("n") + cbor2.dumps(2)
+    bad("duplicate-key", "malformed", envelope(_replace_body(payload_map(kind="x-dup", body={}), dup)))
+    indef = bytes.fromhex("5f4101ff")  # an indefinite-length byte string
+    bad("indefinite-length", "malformed", envelope(_replace_body(
+        payload_map(kind="x-indef", body={}), bytes.fromhex("a1") + cbor2.dumps("b") + indef)))
+    deep = payload_map(kind="x-deep", body={"a": _nest(15)})
+    bad("too-deep", "malformed", envelope(deep), note="17 nested containers in the payload; 16 is the limit")
+
+    unsorted = cbor2.dumps(payload_map(), canonical=False)  # insertion order: v, kind, author, ...
+    bad("unsorted-keys", "non-canonical", envelope(unsorted), note="payload map keys not in deterministic order")
+    canon = cbor2.dumps(payload_map(), canonical=True)
+    assert canon[:4] == bytes.fromhex("a7617601")  # {"v": 1, ...}: "v" sorts first
+    bad("non-minimal-int", "non-canonical", envelope(canon[:3] + bytes.fromhex("1801") + canon[4:]),
+        note="v encoded as 0x18 0x01")
+    bad("non-minimal-length", "non-canonical",
+        bytes.fromhex("82") + cbor2.dumps(good_payload) + bytes.fromhex("590040") + good_sig,
+        note="the 64-byte signature's length written in two bytes")
+    bad("trailing-byte", "non-canonical", good + b"\x00", note="bytes after the envelope")
+
+    # payload fields
+    bad("version-2", "bad-version", envelope(payload_map(v=2)))
+    no_v = payload_map()
+    del no_v["v"]
+    bad("version-missing", "bad-version", envelope(no_v))
+    bad("version-true", "bad-version", envelope(payload_map(v=True)))
+    bad("extra-field", "bad-field", envelope(payload_map(extra=1)))
+    no_refs = payload_map()
+    del no_refs["refs"]
+    bad("missing-field", "bad-field", envelope(no_refs))
+    bad("kind-not-text", "bad-field", envelope(payload_map(kind=7)))
+    bad("topic-bytes", "bad-field", envelope(payload_map(topic=TOPIC.encode())))
+    bad("created-text", "bad-field", envelope(payload_map(created=str(T0))))
+    bad("body-array", "bad-field", envelope(payload_map(body=["Help"])))
+    bad("author-31-bytes", "bad-field", envelope(payload_map(who=ID["alice"].public_key[:31])))
+    bad("ref-31-bytes", "bad-field", envelope(payload_map(kind="answer", refs=["ab" * 31], body={"text": "x"})))
+    text_refs = payload_map(kind="answer", body={"text": "x"})
+    text_refs["refs"] = [ids["request"]]
+    bad("refs-text", "bad-field", envelope(text_refs),
+        note="refs hold 32-byte strings, not hex text")
+
+    # signature
+    bad("signed-by-other", "bad-signature", envelope(payload_map(), signer="mallory"))
+    bad("flipped-signature-bit", "bad-signature", envelope(good_payload, signature=bytes([good_sig[0] ^ 1]) + good_sig[1:]))
+    bad("no-domain-prefix", "bad-signature", envelope(good_payload, signature=ID["alice"].sign(good_payload)),
+        note="signed without the domain-separation prefix")
+    bad("short-signature", "bad-signature", envelope(good_payload, signature=good_sig[:63]))
+
+    # time
+    bad("future", "clock-skew", envelope(payload_map(created=NOW + 600_001)), note="1 ms past the 10-minute window")
+    bad("before-2020", "clock-skew", envelope(payload_map(created=1_577_836_799_999)))
+
+    # topic, refs and body rules of the kind
+    bad("topic-not-normalised", "bad-topic", envelope(payload_map(topic="Acme/Widget")))
+    bad("topic-newline", "bad-topic", envelope(payload_map(topic=TOPIC + "\n")))
+    bad("topic-three-parts", "bad-topic", envelope(payload_map(topic="acme/widget/pro")))
+    bad("topic-gossip-name", "bad-topic", envelope(payload_map(topic=topic_name(TOPIC))))
+    bad("request-in-meta", "bad-topic", envelope(payload_map(topic="")))
+    bad("profile-in-product", "bad-topic", envelope(payload_map(kind="profile", body={"name": "A"})))
+    bad("unknown-kind-bad-topic", "bad-topic", envelope(payload_map(kind="x-poll", topic="Acme Widget", body={})))
+    bad("request-with-ref", "bad-refs", envelope(payload_map(refs=[ids["complaint"]])))
+    bad("answer-without-ref", "bad-refs", envelope(payload_map(kind="answer", body={"text": "x"})))
+    bad("answer-two-refs", "bad-refs", envelope(payload_map(kind="answer", body={"text": "x"},
+                                                            refs=[ids["request"], ids["complaint"]])))
+    bad("missing-title", "bad-body", envelope(payload_map(body={"text": "x"})))
+    bad("empty-title", "bad-body", envelope(payload_map(body={"title": "", "text": "x"})))
+    bad("title-too-long", "bad-body", envelope(payload_map(body={"title": "x" * 201, "text": "x"})))
+    bad("unknown-body-field", "bad-body", envelope(payload_map(body={"title": "t", "text": "x", "colour": "red"})))
+    bad("private-without-to", "bad-body", envelope(payload_map(body={"title": "t", "text": "x", "private": b"\x01"})))
+    bad("vote-sideways", "bad-body", envelope(payload_map(kind="vote", body={"value": "sideways"},
+                                                          refs=[ids["answer"]])))
+    bad("status-unknown-state", "bad-body", envelope(payload_map(who="dave", kind="status", refs=[ids["request"]],
+                                                                 body={"state": "done"}), signer="dave"))
+    bad("vendor-topic-not-slug", "bad-body", envelope(payload_map(who="carol", kind="vendor", topic="",
+                                                                  body={"org": "Acme", "topics": ["Acme/Widget"]}),
+                                                      signer="carol"))
+    bad("vendor-promise-bool", "bad-body", envelope(payload_map(who="carol", kind="vendor", topic="",
+                                                                body={"org": "Acme", "topics": [TOPIC],
+                                                                      "promise_hours": True}), signer="carol"),
+        note="true is not an integer")
+    bad("trust-scope-not-slug", "bad-body", envelope(payload_map(kind="trust", topic="", body={
+        "subject": ID["bob"].public_key, "value": "trust", "scope": "widgets"})))
+
+    # rules that need the messages already held (the context)
+    bad("answer-to-unknown", "missing-ref", envelope(payload_map(kind="answer", body={"text": "x"},
+                                                                 refs=["cd" * 32])))
+    bad("answer-to-answer", "bad-refs", envelope(payload_map(who="bob", kind="answer", body={"text": "x"},
+                                                             refs=[ids["answer"]]), signer="bob"),
+        context=["request", "answer"], note="an answer refers to a request or a complaint")
+    bad("answer-other-topic", "topic-mismatch", envelope(payload_map(who="bob", kind="answer", topic=OTHER,
+                                                                     body={"text": "x"}, refs=[ids["request"]]),
+                                                         signer="bob"), context=["request"])
+    bad("accept-by-other", "not-asker", envelope(payload_map(who="bob", kind="accept", body={},
+                                                             refs=[ids["answer"]]), signer="bob"),
+        context=["request", "answer"], note="bob wrote the answer but alice asked")
+    bad("resolve-by-other", "not-asker", envelope(payload_map(who="mallory", kind="resolve", body={},
+                                                              refs=[ids["request"]]), signer="mallory"),
+        context=["request"])
+    bad("retract-by-other", "not-author", envelope(payload_map(who="mallory", kind="retract", body={},
+                                                               refs=[ids["answer"]]), signer="mallory"),
+        context=["request", "answer"])
+    bad("status-by-stranger", "not-vendor", envelope(payload_map(who="mallory", kind="status", refs=[ids["request"]],
+                                                                 body={"state": "resolved"}), signer="mallory"),
+        context=["vendor", "request"])
+    bad("status-without-manifest", "not-vendor", envelope(payload_map(
+        who="dave", kind="status", refs=[ids["request"]], body={"state": "resolved"}), signer="dave"),
+        context=["request"], note="dave is a vendor key only while carol's manifest is held")
+    return out
+
+
+def _nest(levels: int):
+    value = 0
+    for _ in range(levels):
+        value = [value]
+    return value
+
+
+def _replace_body(p: dict, body_bytes: bytes) -> bytes:
+    """The deterministic payload with its (empty) body replaced by exact bytes."""
+    raw = cbor2.dumps(p, canonical=True)
+    marker = cbor2.dumps("body") + b"\xa0"
+    assert raw.count(marker) == 1
+    return raw.replace(marker, cbor2.dumps("body") + body_bytes)
+
+
+# -- identities and topics -------------------------------------------------------------------------------
+
+def identities() -> list[dict]:
+    return [{"name": n, "seed": i.seed.hex(), "public_key": i.public_key.hex(), "did": i.did} for n, i in ID.items()]
+
+
+TOPIC_INPUTS = ["acme/widget", "Acme Corp/Widget Pro", "  /ACME/Widget/  ", "Ａｃｍｅ/Ｗｉｄｇｅｔ", "acme/widget_2.0",
+                "Café/Crème Brûlée", "/antiport/1/product/acme/widget", "acme--corp/--x--", "acme", "acme/widget/pro",
+                "!!!/widget", "a/" + "b" * 65, "ﬁsh/ﬂy"]
+SLUG_INPUTS = ["acme/widget", "acme-corp/widget-pro", "Acme/widget", "acme/widget-", "acme/-widget", "acme/wid--get",
+               "acme", "", "acme/widget/pro", "a/" + "b" * 64, "a/" + "b" * 65, "acme/wid_get", "café/x", "acme/widget\n"]
+
+
+def topic_vectors() -> dict:
+    normalised = []
+    for text in TOPIC_INPUTS:
+        try:
+            normalised.append({"input": text, "slug": normalise(text)})
+        except BadTopic:
+            normalised.append({"input": text, "slug": None})
+    return {"normalise": normalised,
+            "is_slug": [{"input": t, "valid": is_slug(t)} for t in SLUG_INPUTS],
+            "gossip_topic": [{"slug": s, "topic": topic_name(s)} for s in (TOPIC, "")]}
+
+
+# -- files ---------------------------------------------------------------------------------------------
+
+def build() -> dict[str, str]:
+    valid = valid_messages()
+    held = {v["name"]: v for v in valid}
+    files = {
+        "identities.json": {"about": "Fixed seeds: seed = BLAKE2b-256('antiport/vectors/' + name).",
+                            "identities": identities()},
+        "valid.json": {"about": "Valid messages. Each validates at `now` when the messages in `context` (ids "
+                                "from this file) are held. In file order each one's context is already held.",
+                       "messages": valid},
+        "invalid.json": {"about": "Invalid envelopes, each refused with `reason` at `now` when the messages in "
+                                  "`context` (ids from valid.json) are held.",
+                         "messages": invalid_messages(held)},
+        "topics.json": topic_vectors(),
+    }
+    return {name: json.dumps(doc, indent=1, ensure_ascii=False) + "\n" for name, doc in files.items()}
+
+
+def main(argv: list[str]) -> int:
+    files = build()
+    if "--check" in argv:
+        stale = [n for n, text in files.items() if not (HERE / n).exists() or (HERE / n).read_text() != text]
+        for n in stale:
+            print(f"{n} differs from what generate.py writes")
+        return 1 if stale else 0
+    for name, text in files.items():
+        (HERE / name).write_text(text)
+    print(f"wrote {', '.join(files)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
