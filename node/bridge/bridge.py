@@ -1,0 +1,191 @@
+"""The bridge service: a running node speaking for a vendor.
+
+It keeps the vendor manifest current, follows the vendor's topics, journals every new thread and
+update in those topics into the outbox (a rowid cursor over the store, so nothing stored while the
+bridge was stopped is missed), delivers each event to every connector with retries, polls RT for staff
+replies and status changes and publishes them as signed messages, and serves the pull API.
+"""
+from __future__ import annotations
+
+import logging
+import time
+
+import httpx
+import trio
+
+from antiport.crypto import Identity
+from antiport.protocol import Rejected, sign
+
+from ..home import now_ms
+from ..ingest import Ingest
+from ..service import Ctx
+from ..store import Store
+from .config import BridgeConfig, BridgeConfigError
+from .events import KINDS, event_of
+from .manifest import refresh_manifest
+from .outbox import Outbox
+from .rt import RTConnector
+from .webhook import WebhookConnector
+
+log = logging.getLogger("antiport.bridge")
+SCAN_FALLBACK_S = 2.0
+
+
+class Signal:
+    """Wakes every task waiting for 'something new' (new events, new answers)."""
+
+    def __init__(self):
+        self._event = trio.Event()
+
+    def notify(self) -> None:
+        self._event.set()
+        self._event = trio.Event()
+
+    async def wait(self) -> None:
+        await self._event.wait()
+
+
+class Bridge:
+    def __init__(self, store: Store, ingest: Ingest, identity: Identity, cfg: BridgeConfig,
+                 client: httpx.AsyncClient, wake_outbox=lambda: None):
+        if cfg.did and cfg.did != identity.did:
+            raise BridgeConfigError(f"vendor.did is {cfg.did} but this home's identity is {identity.did}")
+        self.store, self.identity, self.cfg, self.wake_outbox = store, identity, cfg, wake_outbox
+        self.ctx = Ctx(store, ingest, identity)
+        self.outbox = Outbox(store.db, cfg.connector_names(), int(cfg.retry_base_seconds * 1000),
+                             int(cfg.retry_max_seconds * 1000))
+        self.connectors: dict[str, WebhookConnector | RTConnector] = {}
+        for w in cfg.webhooks:
+            hook = WebhookConnector(w.name, w.url, w.secret, client)
+            self.connectors[hook.name] = hook
+        self.rt = RTConnector(cfg.rt, store.db, client, identity.did) if cfg.rt else None
+        if self.rt:
+            self.connectors[self.rt.name] = self.rt
+        self.new_events = Signal()
+        self.stored = Signal()
+
+    def start(self) -> None:
+        """Publish (or refresh) the manifest, follow the topics, journal what is already stored."""
+        if refresh_manifest(self.ctx, self.cfg, now_ms()):
+            self.wake_outbox()
+        for slug in self.cfg.topics:
+            self.store.follow(slug, now_ms())
+        self.scan()
+
+    def scan(self) -> int:
+        """Journal messages stored since the last scan in the vendor's topics; returns how many."""
+        cursor = int(self.outbox.get_state("scan.rowid", "0"))
+        rows = self.store.db.execute("SELECT rowid, id, kind, topic FROM messages WHERE rowid>? ORDER BY rowid",
+                                     [cursor]).fetchall()
+        added = 0
+        now = now_ms()
+        for rowid, msg_id, kind, topic in rows:
+            if kind in KINDS and topic in self.cfg.topics and self.outbox.add(msg_id, now) is not None:
+                added += 1
+            cursor = rowid
+        if rows:
+            self.outbox.set_state("scan.rowid", cursor)
+        if added:
+            self.new_events.notify()
+        return added
+
+    def event(self, message_id: str) -> dict:
+        return event_of(self.store, self.identity, self.store.get(message_id))
+
+    async def deliver_due(self, name: str) -> tuple[int, int]:
+        """Deliver what is due for one connector, in journal order; stops at the first failure
+        (the connector is likely down; every failed delivery backs off on its own)."""
+        connector, delivered = self.connectors[name], 0
+        for due in self.outbox.due(name, now_ms()):
+            try:
+                await connector.deliver(self.event(due.message_id), int(time.time()))
+            except Exception as e:  # any failure of the far side is retried; the reason is recorded
+                delay = self.outbox.failed(name, due.seq, now_ms(), f"{type(e).__name__}: {e}")
+                log.warning("delivery of %s to %s failed (attempt %d, next in %.1fs): %s",
+                            due.message_id[:12], name, due.attempts + 1, delay / 1000, e)
+                return delivered, 1
+            self.outbox.acked(name, due.seq, now_ms())
+            delivered += 1
+        return delivered, 0
+
+    def publish(self, kind: str, topic: str, body: dict, refs: list, created: int) -> str:
+        """Sign as the vendor, store, and queue for the network. Same inputs, same message id."""
+        msg = sign(self.identity, kind, topic, body, refs, created=created)
+        try:
+            self.ctx.ingest(msg.raw, now_ms(), "bridge")
+        except Rejected as e:
+            raise RuntimeError(f"the bridge's own {kind} was refused: {e}") from None
+        self.store.outbox_add(msg.id, now_ms())
+        self.wake_outbox()
+        self.stored.notify()
+        return msg.id
+
+    def created_floor(self, thread: str) -> int:
+        root = self.store.get(thread)
+        return root.created + 1 if root else 0
+
+    async def poll_rt(self) -> int:
+        return await self.rt.poll(self.publish, self.created_floor)
+
+    # -- the loops the service runs ------------------------------------------------------------------
+
+    async def scan_loop(self) -> None:
+        while True:
+            self.scan()
+            with trio.move_on_after(SCAN_FALLBACK_S):
+                await self.stored.wait()
+
+    async def delivery_loop(self, name: str) -> None:
+        while True:
+            await self.deliver_due(name)
+            next_try = self.outbox.next_try(name)
+            wait = 30.0 if next_try is None else max(0.01, (next_try - now_ms()) / 1000)
+            with trio.move_on_after(wait):
+                await self.new_events.wait()
+
+    async def rt_loop(self) -> None:
+        while True:
+            try:
+                await self.poll_rt()
+            except Exception as e:
+                log.warning("polling RT failed (retrying in %.0fs): %s", self.cfg.rt.poll_seconds, e)
+            await trio.sleep(self.cfg.rt.poll_seconds)
+
+    async def manifest_loop(self) -> None:
+        while True:
+            await trio.sleep(min(3600.0, self.cfg.refresh_hours * 3600))
+            if refresh_manifest(self.ctx, self.cfg, now_ms()):
+                self.wake_outbox()
+
+
+async def feed_to_signal(node, signal: Signal) -> None:
+    """Turn the node's feed of newly stored messages into wake-ups of the scan loop."""
+    with node.message_feed() as feed:
+        async for _ in feed:
+            signal.notify()
+
+
+def bridge_service(cfg: BridgeConfig):
+    """The node service `fn(node, task_status)` that runs the bridge; task_status gets the Bridge."""
+
+    async def run(node, task_status=trio.TASK_STATUS_IGNORED) -> None:
+        from .pull import serve_pull  # the HTTP stack is loaded only when a bridge runs
+
+        async with httpx.AsyncClient(timeout=15) as client:
+            bridge = Bridge(node.store, node.ingest, node.identity, cfg, client, node.wake_outbox)
+            bridge.start()
+            for slug in cfg.topics:
+                await node.follow(slug)
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(feed_to_signal, node, bridge.stored)
+                nursery.start_soon(bridge.scan_loop)
+                for name in bridge.connectors:
+                    nursery.start_soon(bridge.delivery_loop, name)
+                if bridge.rt:
+                    nursery.start_soon(bridge.rt_loop)
+                nursery.start_soon(bridge.manifest_loop)
+                if cfg.pull:
+                    bridge.pull_url = await nursery.start(serve_pull, bridge, cfg.pull)
+                task_status.started(bridge)
+
+    return run

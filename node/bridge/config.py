@@ -1,0 +1,187 @@
+"""Bridge configuration: a TOML file (see docs/bridge.md and docs/bridge.example.toml).
+
+Secrets can be written inline (`secret = "..."`) or read from the environment (`secret_env = "NAME"`).
+Every problem is reported as one BridgeConfigError naming the file and the key.
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from antiport.crypto import BadKey, key_from_did
+from antiport.protocol import BadTopic, normalise
+
+DEFAULT_STATUS_MAP = {"open": "in-progress", "resolved": "resolved", "rejected": "wont-fix"}
+STATES = ("acknowledged", "in-progress", "resolved", "wont-fix")
+
+
+class BridgeConfigError(Exception):
+    """The bridge configuration cannot be used; the message says where and why."""
+
+
+@dataclass
+class Webhook:
+    name: str
+    url: str
+    secret: str
+
+
+@dataclass
+class Pull:
+    token: str
+    port: int = 0
+
+
+@dataclass
+class RTConfig:
+    url: str
+    user: str
+    password: str
+    queues: dict[str, str]          # topic slug -> RT queue name
+    poll_seconds: float = 5.0
+    status_map: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_STATUS_MAP))
+
+
+@dataclass
+class BridgeConfig:
+    org: str
+    topics: list[str]
+    did: str | None = None              # when set, the home's identity must be this one
+    keys: list[str] = field(default_factory=list)  # other dids that may speak for the vendor
+    promise_hours: int | None = None
+    refresh_hours: float = 24.0
+    retry_base_seconds: float = 2.0
+    retry_max_seconds: float = 600.0
+    webhooks: list[Webhook] = field(default_factory=list)
+    pull: Pull | None = None
+    rt: RTConfig | None = None
+
+    def connector_names(self) -> list[str]:
+        """Push connectors, each with its own delivery records in the outbox."""
+        return [f"webhook:{w.name}" for w in self.webhooks] + (["rt"] if self.rt else [])
+
+
+def load_config(path: Path | str) -> BridgeConfig:
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise BridgeConfigError(f"{path}: no such file") from None
+    except tomllib.TOMLDecodeError as e:
+        raise BridgeConfigError(f"{path}: not valid TOML: {e}") from None
+    try:
+        return parse_config(data)
+    except BridgeConfigError as e:
+        raise BridgeConfigError(f"{path}: {e}") from None
+
+
+def parse_config(data: dict) -> BridgeConfig:
+    r = _Reader(data, "")
+    vendor = r.section("vendor", required=True)
+    topics = [_topic(t, "vendor.topics") for t in vendor.get("topics", list, required=True)]
+    if not topics:
+        raise BridgeConfigError("vendor.topics: name at least one topic (vendor/product)")
+    cfg = BridgeConfig(org=vendor.get("org", str, required=True), topics=topics,
+                       did=_did(vendor.get("did", str), "vendor.did"),
+                       keys=[_did(k, "vendor.keys") for k in vendor.get("keys", list) or []],
+                       promise_hours=vendor.get("promise_hours", int),
+                       refresh_hours=vendor.get("refresh_hours", (int, float)) or 24.0)
+    vendor.done()
+    delivery = r.section("delivery") or _Reader({}, "delivery")
+    cfg.retry_base_seconds = delivery.get("retry_base_seconds", (int, float)) or 2.0
+    cfg.retry_max_seconds = delivery.get("retry_max_seconds", (int, float)) or 600.0
+    delivery.done()
+    connectors = r.section("connectors") or _Reader({}, "connectors")
+    for i, hook in enumerate(connectors.get("webhook", list) or []):
+        w = _Reader(hook, f"connectors.webhook[{i}]")
+        cfg.webhooks.append(Webhook(name=w.get("name", str, required=True), url=w.get("url", str, required=True),
+                                    secret=w.secret("secret")))
+        w.done()
+    if len({w.name for w in cfg.webhooks}) != len(cfg.webhooks):
+        raise BridgeConfigError("connectors.webhook: each webhook needs a different name")
+    if pull := connectors.section("pull"):
+        cfg.pull = Pull(token=pull.secret("token"), port=pull.get("port", int) or 0)
+        pull.done()
+    if rt := connectors.section("rt"):
+        queues = rt.get("queues", dict) or {}
+        mapping = {_topic(t, "connectors.rt.queues"): q for t, q in queues.items()}
+        default = rt.get("queue", str)
+        missing = [t for t in topics if t not in mapping and not default]
+        if missing:
+            raise BridgeConfigError(f"connectors.rt: no queue for topic {missing[0]} (set queue or queues)")
+        status_map = {**DEFAULT_STATUS_MAP, **(rt.get("status_map", dict) or {})}
+        bad = [v for v in status_map.values() if v and v not in STATES]
+        if bad:
+            raise BridgeConfigError(f"connectors.rt.status_map: {bad[0]!r} is not one of {', '.join(STATES)}")
+        cfg.rt = RTConfig(url=rt.get("url", str, required=True).rstrip("/"), user=rt.get("user", str) or "root",
+                          password=rt.secret("password"), queues={t: mapping.get(t, default) for t in topics},
+                          poll_seconds=rt.get("poll_seconds", (int, float)) or 5.0,
+                          status_map={k: v for k, v in status_map.items() if v})
+        rt.done()
+    connectors.done()
+    r.done()
+    return cfg
+
+
+def _topic(text, where: str) -> str:
+    if not isinstance(text, str):
+        raise BridgeConfigError(f"{where}: topics are strings like 'vendor/product'")
+    try:
+        return normalise(text)
+    except BadTopic as e:
+        raise BridgeConfigError(f"{where}: {e}") from None
+
+
+def _did(text, where: str) -> str | None:
+    if text is None:
+        return None
+    try:
+        key_from_did(text if isinstance(text, str) else "")
+    except BadKey:
+        raise BridgeConfigError(f"{where}: {text!r} is not an Ed25519 did:key (did:key:z6Mk...)") from None
+    return text
+
+
+class _Reader:
+    """Typed access to one TOML table that remembers which keys were read, to refuse unknown ones."""
+
+    def __init__(self, data: dict, where: str):
+        self.data, self.where, self.seen = data, where, set()
+
+    def _name(self, key: str) -> str:
+        return f"{self.where}.{key}" if self.where else key
+
+    def get(self, key: str, typ, required: bool = False):
+        self.seen.add(key)
+        if key not in self.data:
+            if required:
+                raise BridgeConfigError(f"{self._name(key)} is required")
+            return None
+        value = self.data[key]
+        if not isinstance(value, typ) or isinstance(value, bool):
+            name = typ.__name__ if isinstance(typ, type) else "number"
+            raise BridgeConfigError(f"{self._name(key)} must be a {name}, got {value!r}")
+        return value
+
+    def section(self, key: str, required: bool = False) -> "_Reader | None":
+        table = self.get(key, dict, required)
+        return None if table is None else _Reader(table, self._name(key))
+
+    def secret(self, key: str) -> str:
+        inline, env = self.get(key, str), self.get(f"{key}_env", str)
+        if inline and env:
+            raise BridgeConfigError(f"{self._name(key)}: give {key} or {key}_env, not both")
+        if env:
+            if not os.environ.get(env):
+                raise BridgeConfigError(f"{self._name(key)}_env: the environment variable {env} is not set")
+            return os.environ[env]
+        if not inline:
+            raise BridgeConfigError(f"{self._name(key)} (or {key}_env) is required")
+        return inline
+
+    def done(self) -> None:
+        unknown = set(self.data) - self.seen
+        if unknown:
+            raise BridgeConfigError(f"unknown key {self._name(sorted(unknown)[0])}")

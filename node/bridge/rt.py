@@ -1,0 +1,229 @@
+"""Request Tracker 5 connector over its REST 2.0 API.
+
+Network -> RT: a request or complaint becomes a ticket in the topic's queue, with the customer's did and
+the message id in two ticket custom fields ("Antiport customer", "Antiport thread"); every update becomes
+a comment. RT -> network: a staff reply (Correspond) becomes a signed `answer`, a status change that the
+configuration maps (resolved -> resolved, ...) becomes a signed `status`.
+
+Nothing is done twice: tickets are found by their thread id before one is created, each ticket keeps
+the id of the last RT transaction turned into a message, and those messages are signed with the
+transaction's own time, so re-doing one after a crash yields the very same message id.
+"""
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+from typing import Awaitable, Callable
+from urllib.parse import quote
+
+import httpx
+import sqlite_utils
+
+from .config import RTConfig
+
+CF_THREAD = "Antiport thread"
+CF_CUSTOMER = "Antiport customer"
+CF_LOOKUP = "RT::Queue-RT::Ticket"
+TEXT_LIMIT = 20_000
+
+# publish(kind, topic, body, refs, created) -> message id
+Publish = Callable[[str, str, dict, list, int], str]
+
+
+class RTError(Exception):
+    """RT refused a call or cannot be reached; the delivery is retried later."""
+
+
+class RTClient:
+    def __init__(self, url: str, user: str, password: str, client: httpx.AsyncClient):
+        self.base, self.auth, self.client = url.rstrip("/") + "/REST/2.0", (user, password), client
+
+    async def call(self, method: str, path: str, *, ok404: bool = False, **kw):
+        try:
+            r = await self.client.request(method, self.base + path, auth=self.auth, **kw)
+        except httpx.HTTPError as e:
+            raise RTError(f"RT at {self.base} cannot be reached: {e!r}") from None
+        if ok404 and r.status_code == 404:
+            return None
+        if r.status_code >= 400:
+            raise RTError(f"RT refused {method} {path}: {r.status_code} {r.text[:300]}")
+        return r.json()
+
+    async def ensure_custom_field(self, name: str) -> None:
+        found = await self.call("POST", "/customfields", json=[{"field": "Name", "value": name},
+                                                               {"field": "LookupType", "value": CF_LOOKUP}])
+        if not found["items"]:
+            await self.call("POST", "/customfield", json={"Name": name, "Type": "Freeform", "MaxValues": 1,
+                                                          "LookupType": CF_LOOKUP, "Queue": 0})
+
+    async def ensure_queue(self, name: str) -> None:
+        if await self.call("GET", f"/queue/{quote(name, safe='')}", ok404=True) is None:
+            await self.call("POST", "/queue", json={"Name": name, "Description": "Antiport topic"})
+
+    async def find_ticket(self, thread: str) -> int | None:
+        found = await self.call("GET", "/tickets", params={"query": f"'CF.{{{CF_THREAD}}}' = '{thread}'"})
+        return int(found["items"][0]["id"]) if found["items"] else None
+
+    async def create_ticket(self, queue: str, subject: str, content: str, fields: dict) -> int:
+        made = await self.call("POST", "/ticket", json={"Queue": queue, "Subject": subject, "Content": content,
+                                                        "ContentType": "text/plain", "CustomFields": fields})
+        return int(made["id"])
+
+    async def comment(self, ticket: int, text: str) -> None:
+        await self.call("POST", f"/ticket/{ticket}/comment", json={"Content": text, "ContentType": "text/plain"})
+
+    async def correspond(self, ticket: int, text: str) -> None:
+        await self.call("POST", f"/ticket/{ticket}/correspond", json={"Content": text, "ContentType": "text/plain"})
+
+    async def set_status(self, ticket: int, status: str) -> None:
+        await self.call("PUT", f"/ticket/{ticket}", json={"Status": status})
+
+    async def get_ticket(self, ticket: int) -> dict:
+        return await self.call("GET", f"/ticket/{ticket}")
+
+    async def updated_tickets(self, limit: int = 100) -> list[tuple[int, str]]:
+        """(ticket id, LastUpdated) of the most recently updated tickets that came from the network."""
+        found = await self.call("GET", "/tickets", params={
+            "query": f"'CF.{{{CF_THREAD}}}' IS NOT NULL", "orderby": "LastUpdated", "order": "DESC",
+            "per_page": limit, "fields": "LastUpdated"})
+        return [(int(t["id"]), t["LastUpdated"]) for t in found["items"]]
+
+    async def history(self, ticket: int) -> list[dict]:
+        out, page = [], 1
+        while True:
+            found = await self.call("GET", f"/ticket/{ticket}/history", params={
+                "fields": "Type,Created,Field,OldValue,NewValue", "per_page": 100, "page": page})
+            out += found["items"]
+            if page >= int(found.get("pages") or 1):
+                return sorted(out, key=lambda t: int(t["id"]))
+            page += 1
+
+    async def transaction_text(self, txn: int) -> str:
+        """The text/plain content of a transaction (what the staff member wrote)."""
+        listing = await self.call("GET", f"/transaction/{txn}/attachments", params={"per_page": 100})
+        for item in listing["items"]:
+            att = await self.call("GET", f"/attachment/{item['id']}")
+            if (att.get("ContentType") or "").startswith("text/plain") and att.get("Content"):
+                return base64.b64decode(att["Content"]).decode("utf-8", "replace").strip()
+        return ""
+
+
+def rt_time_ms(text: str) -> int:
+    return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)
+
+
+class RTConnector:
+    name = "rt"
+
+    def __init__(self, cfg: RTConfig, db: sqlite_utils.Database, client: httpx.AsyncClient, vendor_did: str):
+        self.cfg, self.db, self.vendor_did = cfg, db, vendor_did
+        self.rt = RTClient(cfg.url, cfg.user, cfg.password, client)
+        self._ready = False
+        with db.conn:
+            db.execute("CREATE TABLE IF NOT EXISTS bridge_rt_tickets (thread TEXT PRIMARY KEY, ticket INTEGER NOT NULL"
+                       " UNIQUE, topic TEXT NOT NULL, last_txn INTEGER NOT NULL DEFAULT 0, last_updated TEXT)")
+            db.execute("CREATE TABLE IF NOT EXISTS bridge_rt_txns (txn INTEGER PRIMARY KEY, message_id TEXT NOT NULL)")
+
+    async def setup(self) -> None:
+        """Create the custom fields and queues the bridge needs (once per run; idempotent)."""
+        if self._ready:
+            return
+        for name in (CF_THREAD, CF_CUSTOMER):
+            await self.rt.ensure_custom_field(name)
+        for queue in sorted(set(self.cfg.queues.values())):
+            await self.rt.ensure_queue(queue)
+        self._ready = True
+
+    def ticket_of(self, thread: str) -> int | None:
+        row = self.db.execute("SELECT ticket FROM bridge_rt_tickets WHERE thread=?", [thread]).fetchone()
+        return row[0] if row else None
+
+    def from_rt(self, message_id: str) -> bool:
+        """True for messages this connector published from an RT transaction (not echoed back)."""
+        return self.db.execute("SELECT 1 FROM bridge_rt_txns WHERE message_id=?", [message_id]).fetchone() is not None
+
+    # -- network -> RT ------------------------------------------------------------------------------
+
+    async def deliver(self, event: dict, now_s: int) -> None:
+        await self.setup()
+        if event["kind"] in ("request", "complaint"):
+            await self._ticket(event)
+        elif not self.from_rt(event["id"]):
+            ticket = self.ticket_of(event["thread"] or "")
+            if ticket is None:
+                raise RTError(f"no ticket yet for thread {event['thread']}; the thread is delivered first")
+            await self.rt.comment(ticket, describe(event))
+
+    async def _ticket(self, event: dict) -> None:
+        thread = event["id"]
+        ticket = self.ticket_of(thread) or await self.rt.find_ticket(thread)
+        if ticket is None:
+            ticket = await self.rt.create_ticket(
+                self.cfg.queues[event["topic"]], event["body"]["title"], ticket_text(event),
+                {CF_THREAD: thread, CF_CUSTOMER: event["author"]})
+        self.db.execute("INSERT OR IGNORE INTO bridge_rt_tickets (thread, ticket, topic) VALUES (?, ?, ?)",
+                        [thread, ticket, event["topic"]])
+
+    # -- RT -> network ------------------------------------------------------------------------------
+
+    async def poll(self, publish: Publish, created_floor: Callable[[str], int]) -> int:
+        """Turn new staff replies and status changes into signed messages; returns how many were published.
+
+        `created_floor(thread)` is the earliest creation time (ms) a reply in that thread may carry.
+        """
+        await self.setup()
+        published = 0
+        for ticket, updated in await self.rt.updated_tickets():
+            row = self.db.execute("SELECT thread, topic, last_txn, last_updated FROM bridge_rt_tickets WHERE ticket=?",
+                                  [ticket]).fetchone()
+            if row is None or row[3] == updated:
+                continue
+            thread, topic, last_txn, _ = row
+            for txn in await self.rt.history(ticket):
+                txn_id = int(txn["id"])
+                if txn_id <= last_txn:
+                    continue
+                kind_body = await self._message_for(txn)
+                if kind_body:
+                    created = max(rt_time_ms(txn["Created"]), created_floor(thread))
+                    msg_id = publish(kind_body[0], topic, kind_body[1], [thread], created)
+                    self.db.execute("INSERT OR IGNORE INTO bridge_rt_txns VALUES (?, ?)", [txn_id, msg_id])
+                    published += 1
+                self.db.execute("UPDATE bridge_rt_tickets SET last_txn=? WHERE ticket=?", [txn_id, ticket])
+            self.db.execute("UPDATE bridge_rt_tickets SET last_updated=? WHERE ticket=?", [updated, ticket])
+        return published
+
+    async def _message_for(self, txn: dict) -> tuple[str, dict] | None:
+        if txn["Type"] == "Correspond":
+            text = await self.rt.transaction_text(int(txn["id"]))
+            return ("answer", {"text": text[:TEXT_LIMIT]}) if text else None
+        if txn["Type"] == "Status" and txn.get("NewValue") in self.cfg.status_map:
+            return "status", {"state": self.cfg.status_map[txn["NewValue"]], "note": f"RT status: {txn['NewValue']}"}
+        return None
+
+
+def ticket_text(event: dict) -> str:
+    lines = [event["body"].get("text", ""), "", "--", f"{event['kind'].capitalize()} on Antiport in {event['topic']}",
+             f"Customer: {event['author']}", f"Message: {event['id']}"]
+    private = event.get("private")
+    if private and "text" in private:
+        lines += ["", "Private part (sealed to the vendor, opened by the bridge):", private["text"]]
+    elif private:
+        lines += ["", f"Private part refused: {private['error']}"]
+    return "\n".join(lines)
+
+
+def describe(event: dict) -> str:
+    """The comment an update becomes in RT."""
+    who, body = event["author"], event["body"]
+    text = {
+        "answer": f"Answer by {who}:\n\n{body.get('text', '')}",
+        "accept": f"The customer accepted answer {event['refs'][0] if event['refs'] else ''}.",
+        "vote": f"{who} voted {body.get('value')} on {event['refs'][0] if event['refs'] else ''}.",
+        "status": f"Status set to {body.get('state')} by {who}." + (f" {body['note']}" if body.get("note") else ""),
+        "resolve": "The customer confirmed that the request is solved.",
+        "retract": f"{who} retracted {event['refs'][0] if event['refs'] else ''}."
+                   + (f" Reason: {body['reason']}" if body.get("reason") else ""),
+    }.get(event["kind"], f"{event['kind']} by {who}")
+    return f"{text}\n\n--\nMessage: {event['id']}"
+

@@ -1,0 +1,128 @@
+"""Helpers of the bridge tests: a vendor and a customer on a real store, a real webhook receiver, and the
+real Request Tracker server (ANTIPORT_RT_URL, or the one tests/rt/setup-rt.sh starts)."""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import httpx
+import pytest
+
+from antiport.crypto import Identity, seal
+from antiport.node.bridge.config import parse_config
+from antiport.node.bridge.webhook import WebhookError, verify
+from antiport.node.home import now_ms
+from antiport.node.ingest import Ingest
+from antiport.node.store import Store
+from antiport.protocol import sign
+
+TOPIC = "acme/widget"
+SECRET = "whsec_" + "c2VjcmV0LWZvci10aGUtdGVzdHMtb25seQ=="
+RT_DEFAULT = "http://127.0.0.1:8089"
+
+
+class World:
+    """A vendor's store (the bridge's node) and a customer who writes into it."""
+
+    def __init__(self, path):
+        self.store = Store(path / "store.db")
+        self.ingest = Ingest(self.store)
+        self.vendor = Identity.generate()
+        self.customer = Identity.generate()
+
+    def post(self, who: Identity, kind: str, body: dict, refs=()) -> str:
+        msg = sign(who, kind, TOPIC, body, list(refs), created=now_ms())
+        self.ingest(msg.raw, now_ms(), "test")
+        return msg.id
+
+    def ask(self, title: str, text: str, private: str | None = None, tamper: bool = False) -> str:
+        body = {"title": title, "text": text}
+        if private is not None:
+            sealed = bytearray(seal(self.vendor.public_key, private.encode()))
+            if tamper:
+                sealed[-1] ^= 1
+            body.update(private=bytes(sealed), to=self.vendor.public_key)
+        return self.post(self.customer, "request", body)
+
+
+def config(**connectors) -> object:
+    return parse_config({"vendor": {"org": "Acme", "topics": [TOPIC]},
+                         "delivery": {"retry_base_seconds": 0.05, "retry_max_seconds": 0.4},
+                         "connectors": connectors})
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Receiver:
+    """A CRM's webhook endpoint: a real HTTP server that verifies every signature it gets."""
+
+    def __init__(self, secret: str = SECRET):
+        self.secret, self.port = secret, free_port()
+        self.received: list[dict] = []   # verified payloads, in arrival order
+        self.refused: list[str] = []     # error messages for requests that failed verification
+        self.server = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hook"
+
+    def start(self) -> "Receiver":
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("content-length", 0)))
+                try:
+                    payload = verify(receiver.secret, self.headers, body, int(time.time()))
+                except WebhookError as e:
+                    receiver.refused.append(str(e))
+                    self._answer(400, {"error": str(e)})
+                    return
+                if payload["id"] != self.headers["webhook-id"]:
+                    self._answer(400, {"error": "webhook-id differs from the payload's id"})
+                    return
+                receiver.received.append(payload)
+                self._answer(200, {"ok": True})
+
+            def _answer(self, status, obj):
+                data = json.dumps(obj).encode()
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        ThreadingHTTPServer.allow_reuse_address = True
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self.server:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
+
+
+def rt_url() -> str:
+    """The RT server to test against; skips (saying why) when there is none."""
+    url = os.environ.get("ANTIPORT_RT_URL") or RT_DEFAULT
+    try:
+        httpx.get(url + "/REST/2.0/queues/all", auth=("root", "password"), timeout=5).raise_for_status()
+    except httpx.HTTPError as e:
+        if os.environ.get("ANTIPORT_RT_URL"):
+            raise RuntimeError(f"ANTIPORT_RT_URL={url} is set but RT does not answer: {e}") from None
+        pytest.skip(f"no Request Tracker: ANTIPORT_RT_URL is unset and {RT_DEFAULT} does not answer"
+                    " (start one with tests/rt/setup-rt.sh)")
+    return url
