@@ -1,0 +1,71 @@
+"""The identity file: mode 0600, plain or sealed with a passphrase, clear errors."""
+from __future__ import annotations
+
+import json
+import stat
+
+import nacl.pwhash
+import pytest
+
+from antiport.crypto import Identity, KeystoreError, load_identity, save_identity
+from antiport.crypto.keystore import is_sealed
+
+FAST = {"ops": nacl.pwhash.argon2id.OPSLIMIT_MIN, "mem": nacl.pwhash.argon2id.MEMLIMIT_MIN}
+ME = Identity(b"\x05" * 32)
+
+
+def mode(path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_plain_file_is_0600_and_loads(tmp_path):
+    path = tmp_path / "dir" / "identity.json"
+    save_identity(ME, path)
+    assert mode(path) == 0o600
+    assert not is_sealed(path)
+    assert load_identity(path).did == ME.did
+
+
+def test_existing_file_is_made_0600(tmp_path):
+    path = tmp_path / "identity.json"
+    path.write_text("{}")
+    path.chmod(0o644)
+    save_identity(ME, path)
+    assert mode(path) == 0o600
+
+
+def test_passphrase_right_and_wrong(tmp_path):
+    path = tmp_path / "identity.json"
+    save_identity(ME, path, "correct horse", **FAST)
+    assert mode(path) == 0o600
+    assert is_sealed(path)
+    assert ME.seed.hex() not in path.read_text()
+    assert load_identity(path, "correct horse").seed == ME.seed
+    with pytest.raises(KeystoreError, match="wrong passphrase"):
+        load_identity(path, "wrong horse")
+    with pytest.raises(KeystoreError, match="passphrase"):
+        load_identity(path)
+
+
+def test_missing_and_damaged_files(tmp_path):
+    with pytest.raises(KeystoreError, match="antiport init"):
+        load_identity(tmp_path / "none.json")
+    bad = tmp_path / "bad.json"
+    bad.write_text("not json")
+    with pytest.raises(KeystoreError, match="cannot read"):
+        load_identity(bad)
+    bad.write_text(json.dumps({"v": 1, "seed": "zz"}))
+    with pytest.raises(KeystoreError, match="damaged"):
+        load_identity(bad)
+
+
+def test_tampered_sealed_file_is_refused(tmp_path):
+    path = tmp_path / "identity.json"
+    save_identity(ME, path, "pw", **FAST)
+    doc = json.loads(path.read_text())
+    box = bytearray(bytes.fromhex(doc["box"]))
+    box[-1] ^= 1
+    doc["box"] = box.hex()
+    path.write_text(json.dumps(doc))
+    with pytest.raises(KeystoreError):
+        load_identity(path, "pw")
