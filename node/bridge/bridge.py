@@ -97,8 +97,9 @@ class Bridge:
         (the connector is likely down; every failed delivery backs off on its own)."""
         connector, delivered = self.connectors[name], 0
         for due in self.outbox.due(name, now_ms()):
+            self.outbox.begin(name, due.seq)
             try:
-                await connector.deliver(self.event(due.message_id), int(time.time()))
+                await connector.deliver(self.event(due.message_id), int(time.time()), retry=due.attempts > 0)
             except Exception as e:  # any failure of the far side is retried; the reason is recorded
                 delay = self.outbox.failed(name, due.seq, now_ms(), f"{type(e).__name__}: {e}")
                 log.warning("delivery of %s to %s failed (attempt %d, next in %.1fs): %s",

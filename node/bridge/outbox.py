@@ -62,17 +62,21 @@ class Outbox:
                               [connector]).fetchone()
         return row[0]
 
+    def begin(self, connector: str, seq: int) -> None:
+        """Count an attempt before it is made: after a crash mid-delivery, the next one is a known retry."""
+        self.db.execute("UPDATE bridge_deliveries SET attempts=attempts+1 WHERE connector=? AND seq=?", [connector, seq])
+
     def acked(self, connector: str, seq: int, now: int) -> None:
-        self.db.execute("UPDATE bridge_deliveries SET acked=?, attempts=attempts+1, last_error=NULL"
-                        " WHERE connector=? AND seq=?", [now, connector, seq])
+        self.db.execute("UPDATE bridge_deliveries SET acked=?, last_error=NULL WHERE connector=? AND seq=?",
+                        [now, connector, seq])
 
     def failed(self, connector: str, seq: int, now: int, error: str) -> int:
-        """Count a failed attempt and schedule the next one; returns the delay in ms."""
+        """Record a failed attempt and schedule the next one; returns the delay in ms."""
         attempts = self.db.execute("SELECT attempts FROM bridge_deliveries WHERE connector=? AND seq=?",
                                    [connector, seq]).fetchone()[0]
-        delay = min(self.max_ms, self.base_ms * 2 ** min(attempts, 30))
-        self.db.execute("UPDATE bridge_deliveries SET attempts=attempts+1, next_try=?, last_error=?"
-                        " WHERE connector=? AND seq=?", [now + delay, error[:500], connector, seq])
+        delay = min(self.max_ms, self.base_ms * 2 ** min(max(attempts - 1, 0), 30))
+        self.db.execute("UPDATE bridge_deliveries SET next_try=?, last_error=? WHERE connector=? AND seq=?",
+                        [now + delay, error[:500], connector, seq])
         return delay
 
     def events_after(self, seq: int, limit: int = 100) -> list[tuple[int, str]]:

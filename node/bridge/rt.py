@@ -98,6 +98,10 @@ class RTClient:
                 return sorted(out, key=lambda t: int(t["id"]))
             page += 1
 
+    async def texts(self, ticket: int, kind: str) -> list[str]:
+        """The texts of a ticket's transactions of one type (Comment, Correspond...)."""
+        return [await self.transaction_text(int(t["id"])) for t in await self.history(ticket) if t["Type"] == kind]
+
     async def transaction_text(self, txn: int) -> str:
         """The text/plain content of a transaction (what the staff member wrote)."""
         listing = await self.call("GET", f"/transaction/{txn}/attachments", params={"per_page": 100})
@@ -144,7 +148,8 @@ class RTConnector:
 
     # -- network -> RT ------------------------------------------------------------------------------
 
-    async def deliver(self, event: dict, now_s: int) -> None:
+    async def deliver(self, event: dict, now_s: int, retry: bool = False) -> None:
+        """On a retry the earlier attempt may have reached RT; look before commenting again."""
         await self.setup()
         if event["kind"] in ("request", "complaint"):
             await self._ticket(event)
@@ -152,6 +157,8 @@ class RTConnector:
             ticket = self.ticket_of(event["thread"] or "")
             if ticket is None:
                 raise RTError(f"no ticket yet for thread {event['thread']}; the thread is delivered first")
+            if retry and any(text.endswith(message_line(event)) for text in await self.rt.texts(ticket, "Comment")):
+                return
             await self.rt.comment(ticket, describe(event))
 
     async def _ticket(self, event: dict) -> None:
@@ -225,5 +232,9 @@ def describe(event: dict) -> str:
         "retract": f"{who} retracted {event['refs'][0] if event['refs'] else ''}."
                    + (f" Reason: {body['reason']}" if body.get("reason") else ""),
     }.get(event["kind"], f"{event['kind']} by {who}")
-    return f"{text}\n\n--\nMessage: {event['id']}"
+    return f"{text}\n\n--\n{message_line(event)}"
+
+
+def message_line(event: dict) -> str:
+    return f"Message: {event['id']}"
 

@@ -66,7 +66,8 @@ class WebhookConnector:
     def __init__(self, name: str, url: str, secret: str, client: httpx.AsyncClient):
         self.name, self.url, self.secret, self.client = f"webhook:{name}", url, secret, client
 
-    async def deliver(self, event: dict, now_s: int) -> None:
+    async def deliver(self, event: dict, now_s: int, retry: bool = False) -> None:
+        """Receivers deduplicate on webhook-id, so a retry needs nothing special here."""
         body = json.dumps(event, separators=(",", ":"), sort_keys=True).encode()
         headers = sign_headers(self.secret, event["id"], now_s, body)
         response = await self.client.post(self.url, content=body, headers=headers)

@@ -1,0 +1,136 @@
+"""The RT connector against a real Request Tracker 5 server (see tests/rt/setup-rt.sh)."""
+from __future__ import annotations
+
+import base64
+import secrets
+
+import httpx
+import pytest
+
+from antiport.node.bridge.bridge import Bridge
+from antiport.node.bridge.rt import CF_CUSTOMER, CF_THREAD
+from antiport.node.service import Ctx, thread_view
+
+from bridge_helpers import TOPIC, config, rt_url
+
+pytestmark = [pytest.mark.rt, pytest.mark.trio]
+
+
+class Staff:
+    """A helpdesk agent working in RT through its REST 2.0 API, independently of the bridge's client."""
+
+    def __init__(self, url: str):
+        self.http = httpx.Client(base_url=url + "/REST/2.0", auth=("root", "password"), timeout=30)
+
+    def get(self, path: str, **params) -> dict:
+        r = self.http.get(path, params=params)
+        r.raise_for_status()
+        return r.json()
+
+    def tickets_for(self, thread: str) -> list[dict]:
+        return self.get("/tickets", query=f"'CF.{{{CF_THREAD}}}' = '{thread}'")["items"]
+
+    def texts(self, ticket: int, kind: str) -> list[str]:
+        out = []
+        for txn in self.get(f"/ticket/{ticket}/history", fields="Type", per_page=100)["items"]:
+            if txn["Type"] == kind:
+                for att in self.get(f"/transaction/{txn['id']}/attachments")["items"]:
+                    content = self.get(f"/attachment/{att['id']}").get("Content")
+                    if content:
+                        out.append(base64.b64decode(content).decode())
+        return out
+
+    def correspond(self, ticket: int, text: str) -> None:
+        self.http.post(f"/ticket/{ticket}/correspond", json={"Content": text, "ContentType": "text/plain"}) \
+            .raise_for_status()
+
+    def set_status(self, ticket: int, status: str) -> None:
+        self.http.put(f"/ticket/{ticket}", json={"Status": status}).raise_for_status()
+
+
+@pytest.fixture
+def rt():
+    return rt_url()
+
+
+def rt_config(url: str, queue: str):
+    return config(rt={"url": url, "user": "root", "password": "password", "queues": {TOPIC: queue}})
+
+
+async def test_request_to_ticket_staff_reply_and_resolve_back_to_the_network(world, rt):
+    staff, queue = Staff(rt), f"antiport-test-{secrets.token_hex(4)}"
+    cfg = rt_config(rt, queue)
+    async with httpx.AsyncClient(timeout=30) as client:
+        bridge = Bridge(world.store, world.ingest, world.vendor, cfg, client)
+        bridge.start()  # publishes the vendor manifest: the vendor may now set statuses in its topic
+        assert world.store.vendor_of_topic(TOPIC) == world.vendor.public_key
+
+        thread = world.ask("Widget jams after update", "Since 2.1 it jams daily.", private="order 4471, serial W-99")
+        assert bridge.scan() == 1
+        assert await bridge.deliver_due("rt") == (1, 0)
+
+        [found] = staff.tickets_for(thread)
+        ticket = int(found["id"])
+        t = staff.get(f"/ticket/{ticket}")
+        assert t["Subject"] == "Widget jams after update"
+        assert staff.get(f"/queue/{t['Queue']['id']}")["Name"] == queue
+        fields = {cf["name"]: cf["values"] for cf in t["CustomFields"]}
+        assert fields[CF_THREAD] == [thread] and fields[CF_CUSTOMER] == [world.customer.did]
+        [created] = staff.texts(ticket, "Create")
+        assert "Since 2.1 it jams daily." in created and "order 4471, serial W-99" in created
+        assert world.customer.did in created and thread in created
+
+        # A staff reply in RT becomes the vendor's signed answer; RT also opens the ticket.
+        staff.correspond(ticket, "Please reinstall 2.0.3; a fix ships next week.")
+        assert await bridge.poll_rt() == 2
+        view = thread_view(Ctx(world.store, world.ingest, world.customer), world.store.get(thread))
+        [answer] = view["answers"]
+        assert answer["author"] == world.vendor.did
+        assert answer["body"]["text"] == "Please reinstall 2.0.3; a fix ships next week."
+        assert view["status"] == "in-progress"
+
+        # Resolving in RT becomes a signed status.
+        staff.set_status(ticket, "resolved")
+        assert await bridge.poll_rt() == 1
+        view = thread_view(Ctx(world.store, world.ingest, world.customer), world.store.get(thread))
+        assert view["status"] == "resolved"
+        statuses = [e for e in view["events"] if e["kind"] == "status"]
+        assert all(e["author"] == world.vendor.did for e in statuses)
+
+        # The vendor's own answer is not echoed into RT; the customer's accept becomes a comment.
+        world.post(world.customer, "accept", {}, [answer["id"]])
+        assert bridge.scan() == 4  # answer, two statuses, accept
+        assert await bridge.deliver_due("rt") == (4, 0)
+        comments = staff.texts(ticket, "Comment")
+        assert len(comments) == 1 and "accepted answer" in comments[0]
+        assert not any("reinstall" in c for c in comments)
+
+        # Restart after a crash that lost every cursor: nothing is published or ticketed twice.
+        count = world.store.count()
+        world.store.db.execute("UPDATE bridge_rt_tickets SET last_txn=0, last_updated=NULL")
+        again = Bridge(world.store, world.ingest, world.vendor, cfg, client)
+        again.start()
+        await again.poll_rt()
+        assert world.store.count() == count
+        world.store.db.execute("DELETE FROM bridge_rt_tickets")
+        world.store.db.execute("UPDATE bridge_deliveries SET acked=NULL, next_try=0")
+        assert await again.deliver_due("rt") == (5, 0)
+        assert len(staff.tickets_for(thread)) == 1
+        assert len(staff.texts(ticket, "Comment")) == 1
+
+
+async def test_tampered_sealed_part_is_refused_with_a_clear_error(world, rt):
+    staff = Staff(rt)
+    async with httpx.AsyncClient(timeout=30) as client:
+        bridge = Bridge(world.store, world.ingest, world.vendor, rt_config(rt, "antiport-test-sealed"), client)
+        bridge.start()
+        thread = world.ask("Refund", "Please refund.", private="IBAN DE00 1234", tamper=True)
+        bridge.scan()
+        event = bridge.event(thread)
+        assert event["private"] == {"error": "the sealed part cannot be opened: not addressed to this key, "
+                                             "or tampered with"}
+        assert await bridge.deliver_due("rt") == (1, 0)
+        [found] = staff.tickets_for(thread)
+        [created] = staff.texts(int(found["id"]), "Create")
+        assert "Private part refused: the sealed part cannot be opened" in created
+        assert "IBAN" not in created
