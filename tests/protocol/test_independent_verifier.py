@@ -1,0 +1,271 @@
+"""A second, small verifier written only from specs/ (not from antiport.protocol), run on the vectors.
+
+If it agrees with every vector, the spec is enough to build a compatible implementation.
+The bytes are read by hand as 01 section 2 says; cbor2 only reads the vector files' payloads.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+
+import cbor2
+import nacl.exceptions
+import nacl.signing
+import pytest
+
+from spec_vectors import vectors
+
+DOMAIN = b"antiport/msg/v1\x00"
+B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+FIELDS = {"v": int, "kind": str, "author": bytes, "topic": str, "created": int, "refs": list, "body": dict}
+
+
+class Refused(Exception):
+    pass
+
+
+# -- 01 section 2: the data model and its deterministic encoding -----------------------------------------
+
+class Reader:
+    def __init__(self, data: bytes, max_depth: int):
+        self.data, self.pos, self.max_depth, self.non_canonical = data, 0, max_depth, False
+
+    def take(self, n: int) -> bytes:
+        if self.pos + n > len(self.data):
+            raise Refused("malformed")
+        self.pos += n
+        return self.data[self.pos - n:self.pos]
+
+    def head(self) -> tuple[int, int]:
+        first = self.take(1)[0]
+        major, info = first >> 5, first & 31
+        if major == 7:
+            return major, info
+        if info < 24:
+            return major, info
+        if info > 27:
+            raise Refused("malformed")  # indefinite lengths and reserved values
+        width = 1 << (info - 24)
+        n = int.from_bytes(self.take(width), "big")
+        if n < (24 if width == 1 else 1 << (4 * width)):
+            self.non_canonical = True  # a shorter form existed
+        return major, n
+
+    def item(self, depth: int = 0):
+        major, n = self.head()
+        if major == 0:
+            return n
+        if major == 1:
+            return -1 - n
+        if major in (2, 3):
+            raw = self.take(n)
+            if major == 2:
+                return raw
+            try:
+                return raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise Refused("malformed") from None
+        if major in (4, 5):
+            if depth + 1 > self.max_depth:
+                raise Refused("malformed")
+            if major == 4:
+                return [self.item(depth + 1) for _ in range(n)]
+            out, keys = {}, []
+            for _ in range(n):
+                start = self.pos
+                key = self.item(depth + 1)
+                if not isinstance(key, str) or key in out:
+                    raise Refused("malformed")
+                keys.append(self.data[start:self.pos])
+                out[key] = self.item(depth + 1)
+            if keys != sorted(keys):
+                self.non_canonical = True
+            return out
+        if major == 7 and n in (20, 21, 22):
+            return {20: False, 21: True, 22: None}[n]
+        raise Refused("malformed")  # tags (major 6), floats, other simple values, break
+
+
+def decode(data: bytes, max_depth: int):
+    r = Reader(data, max_depth)
+    value = r.item()
+    if r.non_canonical or r.pos != len(data):
+        raise Refused("non-canonical")
+    return value
+
+
+# -- 01 section 7, steps 1-15 -------------------------------------------------------------------------
+
+def is_slug(topic: str) -> bool:
+    parts = topic.split("/")
+    return len(parts) == 2 and all(len(p) <= 64 and SLUG.fullmatch(p) for p in parts)
+
+
+def verify_envelope(raw: bytes, now: int) -> dict:
+    if len(raw) > 65536:
+        raise Refused("oversize")
+    outer = decode(raw, 2)
+    if not (isinstance(outer, list) and len(outer) == 2 and all(isinstance(x, bytes) for x in outer)):
+        raise Refused("malformed")
+    payload, signature = outer
+    p = decode(payload, 16)
+    if not isinstance(p, dict):
+        raise Refused("malformed")
+    if type(p.get("v")) is not int or p["v"] != 1:
+        raise Refused("bad-version")
+    if set(p) != set(FIELDS) or any(type(p[k]) is not t for k, t in FIELDS.items()):
+        raise Refused("bad-field")
+    if len(p["author"]) != 32 or not all(isinstance(r, bytes) and len(r) == 32 for r in p["refs"]):
+        raise Refused("bad-field")
+    try:
+        nacl.signing.VerifyKey(p["author"]).verify(DOMAIN + payload, signature)
+    except (nacl.exceptions.BadSignatureError, ValueError, TypeError):
+        raise Refused("bad-signature") from None
+    if not 1_577_836_800_000 <= p["created"] <= now + 600_000:
+        raise Refused("clock-skew")
+    if p["topic"] and not is_slug(p["topic"]):
+        raise Refused("bad-topic")
+    return p
+
+
+# -- 02: kinds (steps 16-22) ------------------------------------------------------------------------------
+
+T = 20_000
+ROOTS = ("request", "complaint")
+ASK = {"title": (str, True, 1, 200, ()), "text": (str, True, 0, T, ()), "private": (bytes, False, 0, 4096, ()),
+       "to": (bytes, False, 32, 32, ())}
+# kind: (topic, allowed targets or None for no ref, who, {field: (type, required, min, max, values)})
+KINDS = {
+    "request": ("product", None, "anyone", ASK),
+    "complaint": ("product", None, "anyone", ASK),
+    "answer": ("product", ROOTS, "anyone", {"text": (str, True, 1, T, ())}),
+    "accept": ("product", ("answer",), "asker", {}),
+    "vote": ("product", "any", "anyone", {"value": (str, True, 0, T, ("up", "down"))}),
+    "status": ("product", ROOTS, "vendor", {"state": (str, True, 0, T, ("acknowledged", "in-progress", "resolved",
+                                                                        "wont-fix")),
+                                            "note": (str, False, 0, T, ())}),
+    "resolve": ("product", ROOTS, "asker", {}),
+    "retract": ("target", "any", "author", {"reason": (str, False, 0, 500, ())}),
+    "report": ("target", "any", "anyone", {"reason": (str, True, 1, 500, ())}),
+    "profile": ("meta", None, "anyone", {"name": (str, True, 1, 100, ()), "about": (str, False, 0, 2000, ())}),
+    "vendor": ("meta", None, "anyone", {"org": (str, True, 1, 200, ()), "topics": (list, True, 1, 100, ()),
+                                        "keys": (list, False, 0, 32, ()), "promise_hours": (int, False, 0, 10_000, ())}),
+    "trust": ("meta", None, "anyone", {"subject": (bytes, True, 32, 32, ()),
+                                       "value": (str, True, 0, T, ("trust", "distrust")),
+                                       "scope": (str, False, 0, 129, ())}),
+}
+
+
+def check_kind(p: dict) -> None:
+    if p["kind"] not in KINDS:
+        return
+    topic, targets, _, fields = KINDS[p["kind"]]
+    if topic != "target" and (topic == "product") != bool(p["topic"]):
+        raise Refused("bad-topic")
+    if len(p["refs"]) != (0 if targets is None else 1):
+        raise Refused("bad-refs")
+    body = p["body"]
+    if set(body) - set(fields):
+        raise Refused("bad-body")
+    for name, (typ, required, lo, hi, values) in fields.items():
+        if name not in body:
+            if required:
+                raise Refused("bad-body")
+            continue
+        v = body[name]
+        if type(v) is not typ or not lo <= (v if typ is int else len(v)) <= hi or (values and v not in values):
+            raise Refused("bad-body")
+    if p["kind"] == "vendor" and not (all(isinstance(t, str) and is_slug(t) for t in body["topics"])
+                                      and all(isinstance(k, bytes) and len(k) == 32 for k in body.get("keys", []))):
+        raise Refused("bad-body")
+    if "private" in body and "to" not in body:
+        raise Refused("bad-body")
+    if p["kind"] == "trust" and body.get("scope") and not is_slug(body["scope"]):
+        raise Refused("bad-body")
+
+
+def vendor_keys(held: dict[str, dict], topic: str) -> set[bytes]:
+    newest: dict[bytes, tuple] = {}
+    for mid, m in held.items():
+        if m["kind"] == "vendor":
+            key = (-m["created"], mid)
+            if m["author"] not in newest or key < newest[m["author"]][0]:
+                newest[m["author"]] = (key, m)
+    return {k for _, m in newest.values() if topic in m["body"]["topics"]
+            for k in (m["author"], *m["body"].get("keys", []))}
+
+
+def check_context(p: dict, held: dict[str, dict]) -> None:
+    if p["kind"] not in KINDS or KINDS[p["kind"]][1] is None:
+        return
+    _, targets, who, _ = KINDS[p["kind"]]
+    target = held.get(p["refs"][0].hex())
+    if target is None:
+        raise Refused("missing-ref")
+    if targets != "any" and target["kind"] not in targets:
+        raise Refused("bad-refs")
+    if target["topic"] != p["topic"]:
+        raise Refused("topic-mismatch")
+    if who == "asker":
+        root = target if target["kind"] in ROOTS else held.get(target["refs"][0].hex())
+        if root is None or root["author"] != p["author"]:
+            raise Refused("not-asker")
+    if who == "author" and target["author"] != p["author"]:
+        raise Refused("not-author")
+    if who == "vendor" and p["author"] not in vendor_keys(held, p["topic"]):
+        raise Refused("not-vendor")
+
+
+def verify(raw: bytes, now: int, held: dict[str, dict]) -> tuple[str, dict]:
+    p = verify_envelope(raw, now)
+    check_kind(p)
+    check_context(p, held)
+    return hashlib.blake2b(raw, digest_size=32).hexdigest(), p
+
+
+def did(public_key: bytes) -> str:
+    n, out = int.from_bytes(b"\xed\x01" + public_key, "big"), ""
+    while n:
+        n, r = divmod(n, 58)
+        out = B58[r] + out
+    return "did:key:z" + out  # the prefix has no leading zero bytes
+
+
+# -- the vectors --------------------------------------------------------------------------------------------
+
+VALID = vectors("valid.json")["messages"]
+INVALID = vectors("invalid.json")["messages"]
+PAYLOADS = {v["id"]: cbor2.loads(bytes.fromhex(v["payload"])) for v in VALID}
+
+
+def held(ids) -> dict[str, dict]:
+    return {i: PAYLOADS[i] for i in ids}
+
+
+def test_identities():
+    for entry in vectors("identities.json")["identities"]:
+        key = nacl.signing.SigningKey(bytes.fromhex(entry["seed"])).verify_key.encode()
+        assert key.hex() == entry["public_key"]
+        assert did(key) == entry["did"]
+
+
+@pytest.mark.parametrize("v", VALID, ids=[v["name"] for v in VALID])
+def test_accepts_every_valid_vector(v):
+    raw = bytes.fromhex(v["envelope"])
+    mid, p = verify(raw, v["now"], held(v["context"]))
+    assert mid == v["id"]
+    assert raw == cbor2.dumps([bytes.fromhex(v["payload"]), bytes.fromhex(v["signature"])])
+    assert did(p["author"]) == v["author_did"]
+
+
+@pytest.mark.parametrize("v", INVALID, ids=[v["name"] for v in INVALID])
+def test_refuses_every_invalid_vector_for_the_same_reason(v):
+    with pytest.raises(Refused) as e:
+        verify(bytes.fromhex(v["envelope"]), v["now"], held(v["context"]))
+    assert str(e.value) == v["reason"]
+
+
+def test_slug_vectors():
+    for case in vectors("topics.json")["is_slug"]:
+        assert bool(is_slug(case["input"])) is case["valid"], case
