@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from antiport.crypto import Identity
+from antiport.node.bridge.config import BridgeConfigError, load_config, parse_config
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "bridge.example.toml"
+
+
+def test_the_documented_example_loads(monkeypatch):
+    for name in ("ACME_WEBHOOK_SECRET", "ACME_PULL_TOKEN", "ACME_RT_PASSWORD"):
+        monkeypatch.setenv(name, f"value of {name}")
+    cfg = load_config(EXAMPLE)
+    assert cfg.org == "Acme Corp" and cfg.topics == ["acme/widget", "acme/gadget"]
+    assert cfg.webhooks[0].secret == "value of ACME_WEBHOOK_SECRET"
+    assert cfg.pull.token == "value of ACME_PULL_TOKEN" and cfg.pull.port == 8470
+    assert cfg.rt.queues == {"acme/widget": "Widget support", "acme/gadget": "General"}
+    assert cfg.rt.password == "value of ACME_RT_PASSWORD"
+    assert cfg.rt.status_map == {"open": "in-progress", "resolved": "resolved", "rejected": "wont-fix"}
+    assert cfg.connector_names() == ["webhook:crm", "rt"]
+
+
+def base(**extra) -> dict:
+    return {"vendor": {"org": "Acme", "topics": ["Acme/Widget Pro"]}, **extra}
+
+
+def test_topics_are_normalised_and_dids_checked():
+    did = Identity.generate().did
+    cfg = parse_config({"vendor": {"org": "Acme", "topics": ["Acme/Widget Pro"], "keys": [did]}})
+    assert cfg.topics == ["acme/widget-pro"] and cfg.keys == [did]
+
+
+@pytest.mark.parametrize("data, message", [
+    ({}, "vendor is required"),
+    ({"vendor": {"org": "Acme"}}, "vendor.topics is required"),
+    ({"vendor": {"org": "Acme", "topics": []}}, "name at least one topic"),
+    ({"vendor": {"org": "Acme", "topics": ["widget"]}}, "vendor.topics: a topic is 'vendor/product'"),
+    ({"vendor": {"org": "Acme", "topics": ["a/b"], "colour": "red"}}, "unknown key vendor.colour"),
+    ({"vendor": {"org": "Acme", "topics": ["a/b"], "keys": ["did:web:x"]}}, "vendor.keys: 'did:web:x' is not"),
+    ({"vendor": {"org": 7, "topics": ["a/b"]}}, "vendor.org must be a str, got 7"),
+    (base(extra=1), "unknown key extra"),
+    (base(connectors={"webhook": [{"name": "crm", "url": "http://x"}]}),
+     "connectors.webhook[0].secret (or secret_env) is required"),
+    (base(connectors={"webhook": [{"name": "crm", "url": "http://x", "secret_env": "ANTIPORT_UNSET_VAR"}]}),
+     "the environment variable ANTIPORT_UNSET_VAR is not set"),
+    (base(connectors={"webhook": [{"name": "a", "url": "u", "secret": "s"}, {"name": "a", "url": "v", "secret": "t"}]}),
+     "different name"),
+    (base(connectors={"rt": {"url": "http://rt", "password": "p"}}),
+     "connectors.rt: no queue for topic acme/widget-pro"),
+    (base(connectors={"rt": {"url": "http://rt", "password": "p", "queue": "Q", "status_map": {"open": "done"}}}),
+     "connectors.rt.status_map: 'done' is not one of"),
+    (base(delivery={"retry_base_seconds": "2"}), "delivery.retry_base_seconds must be a number"),
+])
+def test_bad_configuration_is_refused_with_the_key_named(data, message):
+    with pytest.raises(BridgeConfigError) as e:
+        parse_config(data)
+    assert message in str(e.value)
+
+
+def test_bad_files(tmp_path):
+    with pytest.raises(BridgeConfigError, match="no such file"):
+        load_config(tmp_path / "missing.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[vendor\norg = 1\n")
+    with pytest.raises(BridgeConfigError, match=r"bad\.toml: not valid TOML"):
+        load_config(bad)
+    wrong = tmp_path / "wrong.toml"
+    wrong.write_text('[vendor]\norg = "Acme"\ntopics = ["a/b"]\n[connectors.pull]\n')
+    with pytest.raises(BridgeConfigError, match=r"wrong\.toml: connectors.pull.token \(or token_env\) is required"):
+        load_config(wrong)

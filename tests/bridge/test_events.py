@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from antiport.crypto import Identity, seal
+from antiport.node.bridge.events import event_of
+
+
+def test_sealed_part_is_opened_only_by_the_vendor(world):
+    ok = event_of(world.store, world.vendor, world.store.get(world.ask("Refund", "please", private="IBAN DE00")))
+    assert ok["private"] == {"text": "IBAN DE00"}
+    assert "private" not in ok["body"] and "to" not in ok["body"]
+
+    tampered = event_of(world.store, world.vendor,
+                        world.store.get(world.ask("Refund", "please", private="IBAN DE00", tamper=True)))
+    assert tampered["private"] == {"error": "the sealed part cannot be opened: not addressed to this key, "
+                                            "or tampered with"}
+
+    other = Identity.generate()
+    elsewhere = world.post(world.customer, "request", {"title": "t", "text": "x", "to": other.public_key,
+                                                       "private": seal(other.public_key, b"secret")})
+    event = event_of(world.store, world.vendor, world.store.get(elsewhere))
+    assert event["private"] == {"error": "the sealed part is addressed to another key, not to this vendor"}
+
+
+def test_updates_name_their_thread(world):
+    root = world.ask("Widget jams", "daily")
+    answer = world.post(world.vendor, "answer", {"text": "oil it"}, [root])
+    vote = world.post(world.customer, "vote", {"value": "up"}, [answer])
+    assert event_of(world.store, world.vendor, world.store.get(vote))["thread"] == root
+    assert event_of(world.store, world.vendor, world.store.get(root))["thread"] == root
