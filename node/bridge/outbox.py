@@ -29,7 +29,8 @@ class Outbox:
             db.execute("CREATE TABLE IF NOT EXISTS bridge_deliveries (connector TEXT NOT NULL, seq INTEGER NOT NULL,"
                        " attempts INTEGER NOT NULL DEFAULT 0, next_try INTEGER NOT NULL, last_error TEXT,"
                        " acked INTEGER, PRIMARY KEY (connector, seq))")
-            db.execute("CREATE INDEX IF NOT EXISTS bridge_deliveries_due ON bridge_deliveries (connector, acked, next_try)")
+            db.execute("CREATE INDEX IF NOT EXISTS bridge_deliveries_due"
+                       " ON bridge_deliveries (connector, acked, next_try)")
             db.execute("CREATE TABLE IF NOT EXISTS bridge_state (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
             # A connector added to the configuration later gets every event from the start.
             for name in self.connectors:
@@ -64,7 +65,8 @@ class Outbox:
 
     def begin(self, connector: str, seq: int) -> None:
         """Count an attempt before it is made: after a crash mid-delivery, the next one is a known retry."""
-        self.db.execute("UPDATE bridge_deliveries SET attempts=attempts+1 WHERE connector=? AND seq=?", [connector, seq])
+        self.db.execute("UPDATE bridge_deliveries SET attempts=attempts+1 WHERE connector=? AND seq=?",
+                        [connector, seq])
 
     def acked(self, connector: str, seq: int, now: int) -> None:
         self.db.execute("UPDATE bridge_deliveries SET acked=?, last_error=NULL WHERE connector=? AND seq=?",
@@ -92,7 +94,8 @@ class Outbox:
         out = {}
         for name in self.connectors:
             acked, pending = self.db.execute(
-                "SELECT count(acked), count(*)-count(acked) FROM bridge_deliveries WHERE connector=?", [name]).fetchone()
+                "SELECT count(acked), count(*)-count(acked) FROM bridge_deliveries WHERE connector=?",
+                [name]).fetchone()
             err = self.db.execute("SELECT last_error FROM bridge_deliveries WHERE connector=? AND acked IS NULL"
                                   " AND last_error IS NOT NULL ORDER BY seq LIMIT 1", [name]).fetchone()
             out[name] = {"acknowledged": acked, "pending": pending, "last_error": err[0] if err else None}

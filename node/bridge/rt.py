@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import base64
 from datetime import datetime
-from typing import Awaitable, Callable
+from typing import Callable
 from urllib.parse import quote
 
 import httpx

@@ -2,6 +2,7 @@
 real Request Tracker server (ANTIPORT_RT_URL, or the one tests/rt/setup-rt.sh starts)."""
 from __future__ import annotations
 
+import base64
 import json
 import os
 import socket
@@ -14,6 +15,7 @@ import pytest
 
 from antiport.crypto import Identity, seal
 from antiport.node.bridge.config import parse_config
+from antiport.node.bridge.rt import CF_THREAD
 from antiport.node.bridge.webhook import WebhookError, verify
 from antiport.node.home import now_ms
 from antiport.node.ingest import Ingest
@@ -126,3 +128,35 @@ def rt_url() -> str:
         pytest.skip(f"no Request Tracker: ANTIPORT_RT_URL is unset and {RT_DEFAULT} does not answer"
                     " (start one with tests/rt/setup-rt.sh)")
     return url
+
+
+class Staff:
+    """A helpdesk agent working in RT through its REST 2.0 API, independently of the bridge's client."""
+
+    def __init__(self, url: str):
+        self.http = httpx.Client(base_url=url + "/REST/2.0", auth=("root", "password"), timeout=30)
+
+    def get(self, path: str, **params) -> dict:
+        r = self.http.get(path, params=params)
+        r.raise_for_status()
+        return r.json()
+
+    def tickets_for(self, thread: str) -> list[dict]:
+        return self.get("/tickets", query=f"'CF.{{{CF_THREAD}}}' = '{thread}'")["items"]
+
+    def texts(self, ticket: int, kind: str) -> list[str]:
+        out = []
+        for txn in self.get(f"/ticket/{ticket}/history", fields="Type", per_page=100)["items"]:
+            if txn["Type"] == kind:
+                for att in self.get(f"/transaction/{txn['id']}/attachments")["items"]:
+                    content = self.get(f"/attachment/{att['id']}").get("Content")
+                    if content:
+                        out.append(base64.b64decode(content).decode())
+        return out
+
+    def correspond(self, ticket: int, text: str) -> None:
+        self.http.post(f"/ticket/{ticket}/correspond", json={"Content": text, "ContentType": "text/plain"}) \
+            .raise_for_status()
+
+    def set_status(self, ticket: int, status: str) -> None:
+        self.http.put(f"/ticket/{ticket}", json={"Status": status}).raise_for_status()

@@ -1,7 +1,6 @@
 """The RT connector against a real Request Tracker 5 server (see tests/rt/setup-rt.sh)."""
 from __future__ import annotations
 
-import base64
 import secrets
 
 import httpx
@@ -11,41 +10,9 @@ from antiport.node.bridge.bridge import Bridge
 from antiport.node.bridge.rt import CF_CUSTOMER, CF_THREAD
 from antiport.node.service import Ctx, thread_view
 
-from bridge_helpers import TOPIC, config, rt_url
+from bridge_helpers import TOPIC, Staff, config, rt_url
 
 pytestmark = [pytest.mark.rt, pytest.mark.trio]
-
-
-class Staff:
-    """A helpdesk agent working in RT through its REST 2.0 API, independently of the bridge's client."""
-
-    def __init__(self, url: str):
-        self.http = httpx.Client(base_url=url + "/REST/2.0", auth=("root", "password"), timeout=30)
-
-    def get(self, path: str, **params) -> dict:
-        r = self.http.get(path, params=params)
-        r.raise_for_status()
-        return r.json()
-
-    def tickets_for(self, thread: str) -> list[dict]:
-        return self.get("/tickets", query=f"'CF.{{{CF_THREAD}}}' = '{thread}'")["items"]
-
-    def texts(self, ticket: int, kind: str) -> list[str]:
-        out = []
-        for txn in self.get(f"/ticket/{ticket}/history", fields="Type", per_page=100)["items"]:
-            if txn["Type"] == kind:
-                for att in self.get(f"/transaction/{txn['id']}/attachments")["items"]:
-                    content = self.get(f"/attachment/{att['id']}").get("Content")
-                    if content:
-                        out.append(base64.b64decode(content).decode())
-        return out
-
-    def correspond(self, ticket: int, text: str) -> None:
-        self.http.post(f"/ticket/{ticket}/correspond", json={"Content": text, "ContentType": "text/plain"}) \
-            .raise_for_status()
-
-    def set_status(self, ticket: int, status: str) -> None:
-        self.http.put(f"/ticket/{ticket}", json={"Status": status}).raise_for_status()
 
 
 @pytest.fixture

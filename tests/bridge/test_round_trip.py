@@ -1,0 +1,117 @@
+"""The whole path with real parts: customer, relay and bridge nodes as `antiport run` processes on
+127.0.0.1, a real Request Tracker and a real webhook receiver.
+
+ask (with a sealed part) -> ticket in RT -> staff reply through RT's REST API -> the customer's node
+shows the vendor's signed answer -> resolved in RT -> the customer sees the status.
+"""
+from __future__ import annotations
+
+import importlib.util
+import json
+import secrets
+import subprocess
+import sys
+import time
+from collections import Counter
+
+import pytest
+
+from antiport.node.processes import NodeProcess
+
+from bridge_helpers import SECRET, TOPIC, Receiver, Staff, rt_url
+
+pytestmark = [pytest.mark.slow, pytest.mark.rt]
+
+
+def cli(home, *argv) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "antiport.node.cli", "--home", str(home), *argv],
+                          capture_output=True, text=True, timeout=60)
+
+
+def ok(home, *argv) -> str:
+    r = cli(home, *argv)
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
+def eventually(check, timeout: float = 60, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} not met within {timeout}s")
+        time.sleep(0.3)
+
+
+def test_customer_relay_bridge_and_rt(tmp_path):
+    if importlib.util.find_spec("antiport.node.runtime") is None:
+        pytest.skip("node/runtime.py (the running node) is not there yet")
+    url, queue = rt_url(), f"antiport-trip-{secrets.token_hex(4)}"
+    staff, receiver = Staff(url), Receiver().start()
+    homes = {n: tmp_path / n for n in ("customer", "relay", "vendor")}
+    for name, home in homes.items():
+        ok(home, "init", "--name", name)
+    vendor_did = ok(homes["vendor"], "id").split()[0]
+    config = tmp_path / "bridge.toml"
+    config.write_text(f'''
+[vendor]
+org = "Acme"
+topics = ["{TOPIC}"]
+did = "{vendor_did}"
+
+[delivery]
+retry_base_seconds = 0.2
+retry_max_seconds = 2
+
+[[connectors.webhook]]
+name = "crm"
+url = "{receiver.url}"
+secret = "{SECRET}"
+
+[connectors.rt]
+url = "{url}"
+password = "password"
+poll_seconds = 1
+queues = {{ "{TOPIC}" = "{queue}" }}
+''')
+    try:
+        with NodeProcess(homes["relay"]) as relay:
+            relay_addr = relay.wait_ready()["addrs"][0]
+            with NodeProcess(homes["vendor"], bootstrap=[relay_addr], extra=["--bridge", str(config)]) as vendor, \
+                    NodeProcess(homes["customer"], bootstrap=[relay_addr]) as customer:
+                vendor.wait_ready(), customer.wait_ready()
+
+                def ask():  # needs the vendor's manifest on the customer's node, to seal to its key
+                    r = cli(homes["customer"], "ask", TOPIC, "--title", "Widget jams", "--text", "since 2.1",
+                            "--private-text", "order 4471", "--json")
+                    return json.loads(r.stdout)["id"] if r.returncode == 0 else None
+                request = eventually(ask, what="the vendor manifest reaching the customer")
+
+                tickets = eventually(lambda: staff.tickets_for(request), what="the ticket appearing in RT")
+                ticket = int(tickets[0]["id"])
+                assert staff.get(f"/ticket/{ticket}")["Subject"] == "Widget jams"
+                [created] = staff.texts(ticket, "Create")
+                assert "since 2.1" in created and "order 4471" in created
+
+                staff.correspond(ticket, "Fixed in 2.1.1, please update.")
+
+                def answered():
+                    view = json.loads(ok(homes["customer"], "show", request, "--json"))
+                    return [a for a in view["answers"] if a["author"] == vendor_did] and view
+                view = eventually(answered, what="the vendor's answer reaching the customer")
+                assert view["answers"][0]["body"]["text"] == "Fixed in 2.1.1, please update."
+
+                staff.set_status(ticket, "resolved")
+                eventually(lambda: json.loads(ok(homes["customer"], "show", request, "--json"))["status"] == "resolved",
+                           what="the resolved status reaching the customer")
+
+                eventually(lambda: Counter(e["kind"] for e in receiver.received)["status"] >= 2,
+                           what="the webhook receiving the statuses")
+                ids = [e["id"] for e in receiver.received]
+                assert len(ids) == len(set(ids)) and request in ids and receiver.refused == []
+                assert [e for e in receiver.received if e["id"] == request][0]["private"] == {"text": "order 4471"}
+                assert len(staff.tickets_for(request)) == 1
+    finally:
+        receiver.stop()
