@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlite_utils
@@ -30,7 +31,7 @@ class Store:
         db = self.db
         if "messages" in db.table_names():
             return
-        with db.conn:
+        with self.transaction():
             db["messages"].create({"id": str, "raw": bytes, "kind": str, "author": str, "topic": str,
                                    "created": int, "target": str, "title": str, "text": str, "received": int},
                                   pk="id")
@@ -48,6 +49,17 @@ class Store:
     def close(self) -> None:
         self.db.conn.close()
 
+    @contextmanager
+    def transaction(self):
+        """One explicit transaction: in autocommit mode (isolation_level=None) `with conn:` does not open one."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
     # -- messages ---------------------------------------------------------------------------------
 
     def add(self, msg: Message, received: int) -> bool:
@@ -57,7 +69,7 @@ class Store:
     def add_many(self, msgs: list[Message], received: int) -> int:
         """Store validated messages in one transaction; returns how many were new."""
         new = 0
-        with self.db.conn:
+        with self.transaction():
             for msg in msgs:
                 cur = self.db.execute(
                     "INSERT OR IGNORE INTO messages (id, raw, kind, author, topic, created, target, title, text, received)"
