@@ -1,6 +1,8 @@
 """Ed25519 identities, shown as did:key, and signatures over domain-separated bytes."""
 from __future__ import annotations
 
+import functools
+
 import nacl.exceptions
 import nacl.signing
 
@@ -33,6 +35,7 @@ def b58decode(text: str) -> bytes:
     return b"\0" * (len(text) - len(text.lstrip("1"))) + body
 
 
+@functools.lru_cache(maxsize=4096)  # base58 in Python costs ~15 us; authors repeat
 def did_from_key(public_key: bytes) -> str:
     if len(public_key) != 32:
         raise BadKey("an Ed25519 public key is 32 bytes")

@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ALLOWED = {
     "protocol": {"__future__", "cbor2", "dataclasses", "hashlib", "re", "typing", "unicodedata", "collections",
                  "enum", "bisect", "itertools", "functools", "antiport.crypto"},
-    "crypto": {"__future__", "nacl", "json", "os", "pathlib", "hashlib", "dataclasses", "typing"},
+    "crypto": {"__future__", "nacl", "json", "os", "pathlib", "hashlib", "dataclasses", "typing", "functools"},
 }
 FORBIDDEN_CALLS = {"open", "time", "time_ns", "monotonic", "now", "utcnow", "today", "sleep"}
 
