@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 from datetime import datetime
+from html.parser import HTMLParser
 from typing import Callable
 from urllib.parse import quote
 
@@ -103,13 +104,40 @@ class RTClient:
         return [await self.transaction_text(int(t["id"])) for t in await self.history(ticket) if t["Type"] == kind]
 
     async def transaction_text(self, txn: int) -> str:
-        """The text/plain content of a transaction (what the staff member wrote)."""
+        """What the staff member wrote: the text/plain part, else the text/html part as plain text
+        (RT's web editor sends HTML only)."""
         listing = await self.call("GET", f"/transaction/{txn}/attachments", params={"per_page": 100})
+        parts = {}
         for item in listing["items"]:
             att = await self.call("GET", f"/attachment/{item['id']}")
-            if (att.get("ContentType") or "").startswith("text/plain") and att.get("Content"):
-                return base64.b64decode(att["Content"]).decode("utf-8", "replace").strip()
-        return ""
+            ctype = (att.get("ContentType") or "").split(";")[0].strip()
+            if ctype in ("text/plain", "text/html") and att.get("Content") and ctype not in parts:
+                parts[ctype] = base64.b64decode(att["Content"]).decode("utf-8", "replace")
+        if "text/plain" in parts:
+            return parts["text/plain"].strip()
+        return html_to_text(parts["text/html"]) if "text/html" in parts else ""
+
+
+class _Text(HTMLParser):
+    BREAKS = {"p", "br", "div", "li", "tr", "h1", "h2", "h3", "blockquote"}
+
+    def __init__(self):
+        super().__init__()
+        self.out: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.BREAKS:
+            self.out.append("\n")
+
+    def handle_data(self, data):
+        self.out.append(data)
+
+
+def html_to_text(html: str) -> str:
+    parser = _Text()
+    parser.feed(html)
+    lines = (" ".join(line.split()) for line in "".join(parser.out).splitlines())
+    return "\n".join(line for line in lines if line).strip()
 
 
 def rt_time_ms(text: str) -> int:

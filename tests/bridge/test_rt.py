@@ -101,3 +101,20 @@ async def test_tampered_sealed_part_is_refused_with_a_clear_error(world, rt):
         [created] = staff.texts(int(found["id"]), "Create")
         assert "Private part refused: the sealed part cannot be opened" in created
         assert "IBAN" not in created
+
+
+async def test_html_reply_from_rt_web_editor_becomes_plain_text(world, rt):
+    staff = Staff(rt)
+    async with httpx.AsyncClient(timeout=30) as client:
+        bridge = Bridge(world.store, world.ingest, world.vendor, rt_config(rt, "antiport-test-html"), client)
+        bridge.start()
+        thread = world.ask("Widget squeaks", "loudly")
+        bridge.scan()
+        assert await bridge.deliver_due("rt") == (1, 0)
+        ticket = int(staff.tickets_for(thread)[0]["id"])
+        html = "<p>Hello <b>there</b>,</p><p>oil &amp; retry</p>"
+        staff.http.post(f"/ticket/{ticket}/correspond", json={"Content": html, "ContentType": "text/html"}) \
+            .raise_for_status()
+        await bridge.poll_rt()
+        [answer] = [m for m in world.store.thread(thread) if m.kind == "answer"]
+        assert answer.body == {"text": "Hello there,\noil & retry"} and answer.author == world.vendor.public_key
