@@ -23,7 +23,6 @@ from pathlib import Path
 
 import cbor2
 import nacl.signing
-
 from antiport.crypto import Identity
 from antiport.node.ingest import Ingest
 from antiport.node.store import Store

@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 import cbor2
-
 from antiport.crypto import Identity
 from antiport.protocol import DOMAIN, MAX_ENVELOPE, normalise, sign
 from antiport.protocol.topics import BadTopic, is_slug, topic_name

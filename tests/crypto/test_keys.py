@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, strategies as st
-
 from antiport.crypto import BadKey, Identity, did_from_key, key_from_did, verify
 from antiport.crypto.keys import b58decode, b58encode
+from hypothesis import given
+from hypothesis import strategies as st
 
 seeds = st.binary(min_size=32, max_size=32)
 

@@ -6,7 +6,6 @@ import stat
 
 import nacl.pwhash
 import pytest
-
 from antiport.crypto import Identity, KeystoreError, load_identity, save_identity
 from antiport.crypto.keystore import is_sealed
 

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings, strategies as st
-
 from antiport.crypto import Identity, SealError, seal, unseal
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 VENDOR, OTHER = Identity(b"\x01" * 32), Identity(b"\x02" * 32)
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import cbor2
 import pytest
-from hypothesis import given, settings, strategies as st
-
 from antiport.protocol import Rejected, codec
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 scalars = (st.integers(min_value=-(2**64), max_value=2**64 - 1) | st.text(max_size=30) | st.binary(max_size=30)
            | st.booleans() | st.none())

@@ -4,11 +4,9 @@ from __future__ import annotations
 import itertools
 
 import pytest
-
 from antiport.crypto import Identity
 from antiport.node.store import Store
 from antiport.protocol import Rejected, sign, validate
-
 from spec_vectors import Held
 
 CAROL, DAVE, ERIN, ALICE = (Identity(bytes([i]) * 32) for i in range(1, 5))

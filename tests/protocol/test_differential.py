@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import cbor2
-from hypothesis import assume, given, settings, strategies as st
-
 from antiport.protocol import Rejected, validate
-
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from spec_vectors import Held
 from test_independent_verifier import PAYLOADS, VALID, Refused, held, verify
 

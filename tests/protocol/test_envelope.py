@@ -5,11 +5,11 @@ import hashlib
 
 import cbor2
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
-
 from antiport.crypto import Identity
 from antiport.protocol import DOMAIN, MAX_ENVELOPE, Rejected, load, message_id, parse, sign
 from antiport.protocol.envelope import MAX_SKEW_MS, MIN_CREATED
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 ALICE = Identity(bytes(range(32)))
 NOW = 1_767_225_600_000

@@ -12,7 +12,6 @@ import cbor2
 import nacl.exceptions
 import nacl.signing
 import pytest
-
 from spec_vectors import vectors
 
 DOMAIN = b"antiport/msg/v1\x00"

@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, strategies as st
-
 from antiport.protocol import META_TOPIC, BadTopic, normalise, topic_name
 from antiport.protocol.topics import is_slug
-
+from hypothesis import given
+from hypothesis import strategies as st
 from spec_vectors import vectors
 
 TOPICS = vectors("topics.json")

@@ -5,10 +5,8 @@ import importlib.util
 
 import cbor2
 import pytest
-
 from antiport.crypto import Identity
 from antiport.protocol import Rejected, load, sign, validate
-
 from spec_vectors import VECTORS, Held, vectors
 
 VALID = vectors("valid.json")["messages"]
