@@ -20,7 +20,7 @@ from ..home import now_ms
 from ..ingest import Ingest
 from ..service import Ctx
 from ..store import Store
-from .config import BridgeConfig, BridgeConfigError
+from .config import BridgeConfig, BridgeConfigError, load_config
 from .events import KINDS, event_of
 from .manifest import refresh_manifest
 from .outbox import Outbox
@@ -166,14 +166,25 @@ async def feed_to_signal(node, signal: Signal) -> None:
             signal.notify()
 
 
-def bridge_service(cfg: BridgeConfig):
-    """The node service `fn(node, task_status)` that runs the bridge; task_status gets the Bridge."""
+def load_bridge(path, identity: Identity):
+    """Read the configuration and check it against the home's identity, before the node starts;
+    returns the node service. Raises BridgeConfigError (one line for the person running it)."""
+    cfg = load_config(path)
+    if cfg.did and cfg.did != identity.did:
+        raise BridgeConfigError(f"{path}: vendor.did is {cfg.did} but this home's identity is {identity.did}")
+    return bridge_service(cfg, identity)
+
+
+def bridge_service(cfg: BridgeConfig, identity: Identity):
+    """The node service `fn(node, task_status)` that runs the bridge; task_status gets the Bridge.
+
+    Uses of the node: store, ingest, follow(slug), wake_outbox(), message_feed()."""
 
     async def run(node, task_status=trio.TASK_STATUS_IGNORED) -> None:
         from .pull import serve_pull  # the HTTP stack is loaded only when a bridge runs
 
         async with httpx.AsyncClient(timeout=15) as client:
-            bridge = Bridge(node.store, node.ingest, node.identity, cfg, client, node.wake_outbox)
+            bridge = Bridge(node.store, node.ingest, identity, cfg, client, node.wake_outbox)
             bridge.start()
             for slug in cfg.topics:
                 await node.follow(slug)

@@ -71,3 +71,14 @@ def test_bad_files(tmp_path):
     wrong.write_text('[vendor]\norg = "Acme"\ntopics = ["a/b"]\n[connectors.pull]\n')
     with pytest.raises(BridgeConfigError, match=r"wrong\.toml: connectors.pull.token \(or token_env\) is required"):
         load_config(wrong)
+
+
+def test_bridge_refuses_to_speak_with_another_identity(tmp_path):
+    from antiport.node.bridge.bridge import load_bridge
+
+    home_identity, other = Identity.generate(), Identity.generate()
+    path = tmp_path / "bridge.toml"
+    path.write_text(f'[vendor]\norg = "Acme"\ntopics = ["a/b"]\ndid = "{other.did}"\n')
+    with pytest.raises(BridgeConfigError, match=f"vendor.did is {other.did} but this home's identity is"):
+        load_bridge(path, home_identity)
+    assert callable(load_bridge(path, other))
