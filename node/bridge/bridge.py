@@ -48,8 +48,6 @@ class Signal:
 class Bridge:
     def __init__(self, store: Store, ingest: Ingest, identity: Identity, cfg: BridgeConfig,
                  client: httpx.AsyncClient, wake_outbox=lambda: None):
-        if cfg.did and cfg.did != identity.did:
-            raise BridgeConfigError(f"vendor.did is {cfg.did} but this home's identity is {identity.did}")
         self.store, self.identity, self.cfg, self.wake_outbox = store, identity, cfg, wake_outbox
         self.ctx = Ctx(store, ingest, identity)
         self.outbox = Outbox(store.db, cfg.connector_names(), int(cfg.retry_base_seconds * 1000),
