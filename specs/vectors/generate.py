@@ -56,8 +56,9 @@ def valid_messages() -> list[dict]:
     out: list[dict] = []
     by_name: dict[str, str] = {}
 
-    def add(name, who, kind, topic, body, refs=(), context=(), note=""):
-        msg = sign(ID[who], kind, topic, body, [by_name.get(r, r) for r in refs], created=T0 + len(out) * 60_000)
+    def add(name, who, kind, topic, body, refs=(), context=(), note="", created=None):
+        created = T0 + len(out) * 60_000 if created is None else created
+        msg = sign(ID[who], kind, topic, body, [by_name.get(r, r) for r in refs], created=created)
         payload, signature = cbor2.loads(msg.raw)
         by_name[name] = msg.id
         out.append({"name": name, "note": note, "author": who, "author_did": msg.author_did, "kind": kind,
@@ -90,6 +91,10 @@ def valid_messages() -> list[dict]:
         note="retract and report live in the topic of their target, here the meta topic")
     add("unknown-kind", "alice", "x-poll", TOPIC, {"question": "Colour?", "options": ["red", "blue"]},
         ["ab" * 32], note="an unknown kind: envelope rules only; its ref need not be held")
+    add("longest-texts", "bob", "request", OTHER, {"title": "T" * 200, "text": "é" * 20_000},
+        note="sizes count code points: this text is 20000 code points, 40000 bytes")
+    add("clock-edge", "bob", "profile", "", {"name": "Bob from the future"}, created=NOW + 600_000,
+        note="created exactly 10 minutes after the receiver's clock")
     return out
 
 
@@ -202,6 +207,7 @@ def invalid_messages(valid: dict[str, dict]) -> list[dict]:
                                                             refs=[ids["request"], ids["complaint"]])))
     bad("missing-title", "bad-body", envelope(payload_map(body={"text": "x"})))
     bad("empty-title", "bad-body", envelope(payload_map(body={"title": "", "text": "x"})))
+    bad("text-too-long", "bad-body", envelope(payload_map(body={"title": "t", "text": "é" * 20_001})))
     bad("title-too-long", "bad-body", envelope(payload_map(body={"title": "x" * 201, "text": "x"})))
     bad("unknown-body-field", "bad-body", envelope(payload_map(body={"title": "t", "text": "x", "colour": "red"})))
     bad("private-without-to", "bad-body", envelope(payload_map(body={"title": "t", "text": "x", "private": b"\x01"})))
@@ -228,6 +234,13 @@ def invalid_messages(valid: dict[str, dict]) -> list[dict]:
     bad("answer-other-topic", "topic-mismatch", envelope(payload_map(who="bob", kind="answer", topic=OTHER,
                                                                      body={"text": "x"}, refs=[ids["request"]]),
                                                          signer="bob"), context=["request"])
+    bad("vote-on-meta", "topic-mismatch", envelope(payload_map(kind="vote", body={"value": "up"},
+                                                                refs=[ids["profile"]])), context=["profile"])
+    bad("report-in-other-topic", "topic-mismatch", envelope(payload_map(kind="report", body={"reason": "spam"},
+                                                                        refs=[ids["profile"]])),
+        context=["profile"], note="a report takes its target's topic, here the meta topic")
+    bad("resolve-an-answer", "bad-refs", envelope(payload_map(kind="resolve", body={}, refs=[ids["answer"]])),
+        context=["request", "answer"])
     bad("accept-by-other", "not-asker", envelope(payload_map(who="bob", kind="accept", body={},
                                                              refs=[ids["answer"]]), signer="bob"),
         context=["request", "answer"], note="bob wrote the answer but alice asked")
@@ -288,7 +301,7 @@ def topic_vectors() -> dict:
 
 # -- files ---------------------------------------------------------------------------------------------
 
-def build() -> dict[str, str]:
+def build() -> dict[str, str | bytes]:
     valid = valid_messages()
     held = {v["name"]: v for v in valid}
     files = {
@@ -302,18 +315,24 @@ def build() -> dict[str, str]:
                          "messages": invalid_messages(held)},
         "topics.json": topic_vectors(),
     }
-    return {name: json.dumps(doc, indent=1, ensure_ascii=False) + "\n" for name, doc in files.items()}
+    out: dict[str, str | bytes] = {n: json.dumps(doc, indent=1, ensure_ascii=False) + "\n" for n, doc in files.items()}
+    out["export.apx"] = b"".join(bytes.fromhex(v["envelope"]) for v in valid)  # 04: the valid messages, in order
+    return out
+
+
+def _read(path: Path, like: str | bytes) -> str | bytes:
+    return path.read_bytes() if isinstance(like, bytes) else path.read_text()
 
 
 def main(argv: list[str]) -> int:
     files = build()
     if "--check" in argv:
-        stale = [n for n, text in files.items() if not (HERE / n).exists() or (HERE / n).read_text() != text]
+        stale = [n for n, data in files.items() if not (HERE / n).exists() or _read(HERE / n, data) != data]
         for n in stale:
             print(f"{n} differs from what generate.py writes")
         return 1 if stale else 0
-    for name, text in files.items():
-        (HERE / name).write_text(text)
+    for name, data in files.items():
+        (HERE / name).write_bytes(data if isinstance(data, bytes) else data.encode())
     print(f"wrote {', '.join(files)}")
     return 0
 
