@@ -4,6 +4,7 @@
 # Idempotent; runs unattended (CI=true, no stdin). Needs root (or sudo) only for the install.
 #   RT_PORT       port to serve on (default 8089)
 #   RT_STATE_DIR  where the pid file and server log go (default /tmp/antiport-rt)
+# Stop it with tests/rt/stop-rt.sh.
 set -euo pipefail
 exec </dev/null
 
@@ -50,7 +51,13 @@ if [ -f "$STATE/rt-server.pid" ] && kill -0 "$(cat "$STATE/rt-server.pid")" 2>/d
     log "rt-server (pid $(cat "$STATE/rt-server.pid")) is starting; waiting"
 else
     log "starting rt-server on port ${PORT} (log: ${STATE}/rt-server.log)"
-    as_root setsid "$SERVER" --port "$PORT" >"$STATE/rt-server.log" 2>&1 </dev/null &
+    # A plain background command (no function or subshell), so that nothing keeps our stdout open
+    # and $! is the server itself: setsid makes it the leader of its own process group.
+    if [ "$(id -u)" = 0 ]; then
+        setsid "$SERVER" --port "$PORT" >"$STATE/rt-server.log" 2>&1 </dev/null &
+    else
+        sudo -n setsid "$SERVER" --port "$PORT" >"$STATE/rt-server.log" 2>&1 </dev/null &
+    fi
     echo $! >"$STATE/rt-server.pid"
 fi
 
