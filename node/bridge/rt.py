@@ -5,7 +5,8 @@ the message id in two ticket custom fields ("Antiport customer", "Antiport threa
 a comment. RT -> network: a staff reply (Correspond) becomes a signed `answer`, a status change that the
 configuration maps (resolved -> resolved, ...) becomes a signed `status`.
 
-Nothing is done twice: tickets are found by their thread id before one is created, each ticket keeps
+Nothing is done twice: on a retry, the ticket (or comment) an earlier attempt may have made is looked
+up in RT before another is made; each ticket keeps
 the id of the last RT transaction turned into a message, and those messages are signed with the
 transaction's own time, so re-doing one after a crash yields the very same message id.
 """
@@ -180,7 +181,7 @@ class RTConnector:
         """On a retry the earlier attempt may have reached RT; look before commenting again."""
         await self.setup()
         if event["kind"] in ("request", "complaint"):
-            await self._ticket(event)
+            await self._ticket(event, retry)
         elif not self.from_rt(event["id"]):
             ticket = self.ticket_of(event["thread"] or "")
             if ticket is None:
@@ -189,9 +190,9 @@ class RTConnector:
                 return
             await self.rt.comment(ticket, describe(event))
 
-    async def _ticket(self, event: dict) -> None:
+    async def _ticket(self, event: dict, retry: bool) -> None:
         thread = event["id"]
-        ticket = self.ticket_of(thread) or await self.rt.find_ticket(thread)
+        ticket = self.ticket_of(thread) or (await self.rt.find_ticket(thread) if retry else None)
         if ticket is None:
             ticket = await self.rt.create_ticket(
                 self.cfg.queues[event["topic"]], event["body"]["title"], ticket_text(event),
