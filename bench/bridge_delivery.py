@@ -22,10 +22,9 @@ import httpx
 import trio
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "bridge"))
-from bridge_helpers import SECRET, TOPIC, Receiver, World, config  # noqa: E402
-
 from antiport.node.bridge.bridge import Bridge  # noqa: E402
 from antiport.node.bridge.webhook import sign_headers  # noqa: E402
+from bridge_helpers import SECRET, TOPIC, Receiver, World, config  # noqa: E402
 
 
 async def bench_webhooks(n: int) -> tuple[float, float]:

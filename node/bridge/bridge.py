@@ -12,7 +12,6 @@ import time
 
 import httpx
 import trio
-
 from antiport.crypto import Identity
 from antiport.protocol import Rejected, sign
 

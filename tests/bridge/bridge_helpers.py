@@ -12,7 +12,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
-
 from antiport.crypto import Identity, seal
 from antiport.node.bridge.config import parse_config
 from antiport.node.bridge.rt import CF_THREAD

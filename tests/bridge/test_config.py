@@ -3,7 +3,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from antiport.crypto import Identity
 from antiport.node.bridge.config import BridgeConfigError, load_config, parse_config
 

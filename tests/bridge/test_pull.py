@@ -6,10 +6,8 @@ import json
 import httpx
 import pytest
 import trio
-
 from antiport.node.bridge.bridge import Bridge
 from antiport.node.bridge.pull import serve_pull
-
 from bridge_helpers import config
 
 pytestmark = pytest.mark.trio

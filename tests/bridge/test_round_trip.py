@@ -15,9 +15,7 @@ import time
 from collections import Counter
 
 import pytest
-
 from antiport.node.processes import NodeProcess
-
 from bridge_helpers import SECRET, TOPIC, Receiver, Staff, rt_url
 
 pytestmark = [pytest.mark.slow, pytest.mark.rt]

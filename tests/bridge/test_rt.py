@@ -5,11 +5,9 @@ import secrets
 
 import httpx
 import pytest
-
 from antiport.node.bridge.bridge import Bridge
 from antiport.node.bridge.rt import CF_CUSTOMER, CF_THREAD
 from antiport.node.service import Ctx, thread_view
-
 from bridge_helpers import TOPIC, Staff, config, rt_url
 
 pytestmark = [pytest.mark.rt, pytest.mark.trio]

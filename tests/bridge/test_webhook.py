@@ -6,11 +6,9 @@ from collections import Counter
 import httpx
 import pytest
 import trio
-
 from antiport.node.bridge.bridge import Bridge
 from antiport.node.bridge.webhook import WebhookError, sign_headers, verify
 from antiport.node.home import now_ms
-
 from bridge_helpers import SECRET, config
 
 
