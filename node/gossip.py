@@ -1,0 +1,94 @@
+"""Gossip topics: one per followed product slug plus the meta topic; every message is validated and stored
+(through Ingest) in an async topic validator before libp2p delivers or forwards it."""
+from __future__ import annotations
+
+from typing import Callable
+
+import trio
+from libp2p.peer.id import ID
+
+from antiport.protocol import Message, Rejected, topic_name
+
+from .home import now_ms
+from .ingest import Ingest
+from .libp2p_fixes import PACE_QUEUE_DEPTH
+from .p2p import P2P
+
+PACE_STEP = 0.005  # seconds between looks at the peer queues while pacing
+PACE_LIMIT = 10.0  # publish anyway after waiting this long for a stuck peer (sync repairs what is lost)
+
+
+class Gossip:
+    """Joins and leaves topics, validates what arrives, publishes paced on the peers' outbound queues.
+
+    Rejections are counted in `ingest.rejected` by (forwarding peer id, reason); besides the protocol's
+    reasons, "wrong-topic" (valid, but gossiped in another topic) and "error" (anything unexpected)."""
+
+    def __init__(self, net: P2P, ingest: Ingest, on_stored: Callable[[Message], None]):
+        self.net = net
+        self.ingest = ingest
+        self.on_stored = on_stored
+        self.nursery: trio.Nursery | None = None  # set by the running node; drain tasks live there
+        self.joined: set[str] = set()
+
+    async def join(self, slug: str) -> None:
+        topic = topic_name(slug)
+        if slug in self.joined:
+            return
+        self.joined.add(slug)
+        self.net.pubsub.set_topic_validator(topic, self._validator(topic), True)
+        subscription = await self.net.pubsub.subscribe(topic)
+        self.nursery.start_soon(_drain, subscription)
+
+    async def leave(self, slug: str) -> None:
+        if slug not in self.joined:
+            return
+        self.joined.discard(slug)
+        topic = topic_name(slug)
+        await self.net.pubsub.unsubscribe(topic)  # closes the channel: its drain task ends
+        self.net.pubsub.remove_topic_validator(topic)
+
+    def _validator(self, topic: str):
+        my_id = self.net.host.get_id()
+
+        async def validate(forwarder: ID, msg) -> bool:
+            if forwarder == my_id:
+                return True  # our own publishes were validated and stored before they were published
+            source = forwarder.to_base58()
+            try:
+                stored, new = self.ingest(msg.data, now_ms(), source)
+            except Rejected:
+                return False  # counted by Ingest; a "missing-ref" may still arrive later by sync
+            except Exception:
+                self.ingest.rejected[(source, "error")] += 1
+                return False
+            if topic_name(stored.topic) != topic:
+                self.ingest.rejected[(source, "wrong-topic")] += 1
+                return False
+            if new:
+                self.on_stored(stored)
+            return True  # also when already held: it is relayed on
+        return validate
+
+    def ready(self, slug: str) -> bool:
+        """True when a publish in this topic reaches at least one peer (mesh peers, or any subscribed peer
+        for a topic we do not follow)."""
+        topic = topic_name(slug)
+        mesh = self.net.gossipsub.mesh
+        if topic in mesh:
+            return bool(mesh[topic])
+        return bool(self.net.pubsub.peer_topics.get(topic))
+
+    async def publish(self, slug: str, raw: bytes) -> None:
+        """Publish once no peer's outbound queue is filling up (py-libp2p drops silently on a full queue)."""
+        queues = self.net.pubsub.peer_queues
+        with trio.move_on_after(PACE_LIMIT):
+            while any(len(q) >= PACE_QUEUE_DEPTH for q in list(queues.values())):
+                await trio.sleep(PACE_STEP)
+        await self.net.pubsub.publish(topic_name(slug), raw)
+
+
+async def _drain(subscription) -> None:
+    """Messages were stored by the validator; the subscription channel is only emptied so it never fills."""
+    async for _ in subscription:
+        pass

@@ -1,0 +1,115 @@
+"""Every setting, subclass and patch that works around py-libp2p 0.8.1 behaviour, in one place.
+
+Each item says in one line what py-libp2p does and what we do; tests/node/test_libp2p_fixes.py shows each.
+"""
+from __future__ import annotations
+
+import logging
+from collections import deque
+
+import libp2p.pubsub.pubsub as pubsub_module
+from libp2p.network.config import ConnectionConfig
+from libp2p.peer.id import ID
+from libp2p.peer.peerinfo import PeerInfo
+from libp2p.pubsub.gossipsub import PROTOCOL_ID, PROTOCOL_ID_V11, GossipSub
+from libp2p.pubsub.rpc_queue import RpcQueue
+
+# /meshsub/1.2.0 sends an IDONTWANT per message to every mesh peer, doubling RPCs; we offer 1.1 and 1.0 only.
+PROTOCOLS = [PROTOCOL_ID_V11, PROTOCOL_ID]
+
+# Outbound RPC queue per peer: py-libp2p holds 32 and silently drops the rest; ours holds this many.
+RPC_QUEUE_SIZE = 1024
+
+# Subscription channel: py-libp2p holds 32 and drops for good when full; ours is larger (and always drained).
+SUBSCRIPTION_CHANNEL_SIZE = 10_000
+
+# Keep this many delivery timestamps per topic (py-libp2p appends one per message forever).
+DELIVERY_HISTORY = 64
+
+# Publishers wait while any peer's outbound queue holds this many RPCs (pacing instead of silent drops).
+PACE_QUEUE_DEPTH = 8
+
+NOISY_LOGGERS = ("libp2p", "multiaddr", "libp2p.pubsub.gossipsub", "libp2p.pubsub.pubsub",
+                 "libp2p.host.basic_host", "libp2p.network.swarm", "libp2p.identity", "async_service")
+
+
+def gossipsub_settings(loopback: bool) -> dict:
+    """GossipSub keyword arguments; `loopback` for tests and single-machine networks (every peer is 127.0.0.1)."""
+    return dict(
+        protocols=PROTOCOLS,
+        degree=6, degree_low=4, degree_high=12,
+        heartbeat_interval=1,             # default 120 s: meshes repair and gossip far too slowly
+        heartbeat_initial_delay=0.1,
+        adaptive_gossip_enabled=False,    # on by default it stretched a 1 s heartbeat to 60 s
+        eclipse_protection_enabled=False,  # wants mesh peers from 3 distinct IPs: never true on loopback
+        spam_protection_enabled=not loopback,  # 10 msg/s per topic per peer by default; raised below
+        max_messages_per_topic_per_second=50.0,
+        prune_back_off=10 if loopback else 60,
+        unsubscribe_back_off=5 if loopback else 10,
+        gossip_window=3, gossip_history=5,
+        do_px=True,
+        max_pending_messages_per_peer=10,  # default 100 RPCs held per unidentified peer
+        pending_messages_ttl=5,
+    )
+
+
+# Pubsub keyword arguments (besides host, router, signing and message ids, set in p2p.py).
+PUBSUB_SETTINGS = dict(seen_ttl=600, validation_timeout=5.0)
+
+
+class AntiportGossipSub(GossipSub):
+    """GossipSub with two fixes:
+    - the spam guard counts the local publisher like any peer (bursts of our own lose messages): own publishes pass;
+    - `recent_message_deliveries` grows one entry per message forever: keep the last DELIVERY_HISTORY per topic.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.recent_message_deliveries = _Bounded(DELIVERY_HISTORY)
+
+    def _check_spam_protection(self, peer_id: ID, msg) -> bool:
+        if self.pubsub is not None and peer_id == self.pubsub.my_id:
+            return True
+        return super()._check_spam_protection(peer_id, msg)
+
+
+class _Bounded(dict):
+    """A defaultdict of bounded deques."""
+
+    def __init__(self, size: int):
+        super().__init__()
+        self.size = size
+
+    def __missing__(self, key):
+        self[key] = value = deque(maxlen=self.size)
+        return value
+
+
+class LargeRpcQueue(RpcQueue):
+    """RpcQueue's size is a default argument bound at import (changing the module constant does nothing)."""
+
+    def __init__(self, max_size: int = RPC_QUEUE_SIZE, **kwargs):
+        super().__init__(max_size=max_size, **kwargs)
+
+
+def install() -> None:
+    """Pubsub reads these two module globals when a peer joins or a topic is subscribed: point them at ours."""
+    pubsub_module.RpcQueue = LargeRpcQueue
+    pubsub_module.SUBSCRIPTION_CHANNEL_SIZE = SUBSCRIPTION_CHANNEL_SIZE
+
+
+def connection_config() -> ConnectionConfig:
+    """Default 3 connections per peer made every connect() wait 250 ms (happy eyeballs); 1 takes ~12 ms."""
+    return ConnectionConfig(max_connections_per_peer=1)
+
+
+async def redial(host, info: PeerInfo) -> None:
+    """A failed dial blocks the peer for 60 s (negative cache); a deliberate redial unblocks it first."""
+    host.get_network().unblock_peer(info.peer_id)
+    await host.connect(info)
+
+
+def quiet_loggers(level: int = logging.CRITICAL) -> None:
+    """py-libp2p logs failed dials, unknown protocols and drops as multi-line WARNING/ERROR text."""
+    for name in NOISY_LOGGERS:
+        logging.getLogger(name).setLevel(level)

@@ -1,0 +1,87 @@
+"""Building and running the libp2p side of a node: host (TCP + Noise + Yamux), Pubsub and GossipSub."""
+from __future__ import annotations
+
+import os
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import multiaddr
+import trio
+from libp2p import new_host
+from libp2p.crypto.ed25519 import create_new_key_pair
+from libp2p.crypto.keys import KeyPair
+from libp2p.crypto.x25519 import create_new_key_pair as create_noise_key_pair
+from libp2p.custom_types import TProtocol
+from libp2p.identity_utils import load_identity, save_identity
+from libp2p.pubsub.pubsub import Pubsub
+from libp2p.security.noise.transport import PROTOCOL_ID as NOISE_ID
+from libp2p.security.noise.transport import Transport as Noise
+from libp2p.stream_muxer.yamux.yamux import PROTOCOL_ID as YAMUX_ID
+from libp2p.stream_muxer.yamux.yamux import Yamux
+from libp2p.tools.anyio_service import background_trio_service
+
+from antiport.protocol import message_id
+
+from . import libp2p_fixes
+
+DEFAULT_LISTEN = ["/ip4/127.0.0.1/tcp/0"]
+
+
+def host_key(path: Path) -> KeyPair:
+    """The node's libp2p Ed25519 key (its peer id), created on first use; separate from the author identity."""
+    path = Path(path)
+    if path.exists():
+        return load_identity(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = create_new_key_pair()
+    save_identity(key, path)
+    os.chmod(path, 0o600)
+    return key
+
+
+def content_id(msg) -> bytes:
+    """Gossip message id = the Antiport message id (BLAKE2b-256 of the envelope): a message republished by
+    two nodes is one message. Every implementation on the network must use the same function."""
+    return bytes.fromhex(message_id(msg.data))
+
+
+def is_loopback(addrs: list[str]) -> bool:
+    return all(a.startswith(("/ip4/127.", "/ip6/::1/")) for a in addrs)
+
+
+@dataclass
+class P2P:
+    host: object
+    pubsub: Pubsub
+    gossipsub: libp2p_fixes.AntiportGossipSub
+
+    @property
+    def peer_id(self) -> str:
+        return self.host.get_id().to_base58()
+
+
+def build(key: KeyPair, loopback: bool = True) -> P2P:
+    libp2p_fixes.install()
+    host = new_host(key_pair=key,
+                    sec_opt={NOISE_ID: Noise(key, noise_privkey=create_noise_key_pair().private_key)},
+                    muxer_opt={TProtocol(YAMUX_ID): Yamux},
+                    connection_config=libp2p_fixes.connection_config())
+    gossipsub = libp2p_fixes.AntiportGossipSub(**libp2p_fixes.gossipsub_settings(loopback))
+    pubsub = Pubsub(host, gossipsub, strict_signing=True, msg_id_constructor=content_id,
+                    **libp2p_fixes.PUBSUB_SETTINGS)
+    return P2P(host, pubsub, gossipsub)
+
+
+@asynccontextmanager
+async def running(p2p: P2P, listen: list[str]):
+    """Services first, then the host listening on `listen` (concrete addresses); closes the host on the way out
+    so peers notice at once. Cancel your own readers before leaving the block."""
+    async with background_trio_service(p2p.pubsub), background_trio_service(p2p.gossipsub):
+        await p2p.pubsub.wait_until_ready()
+        async with p2p.host.run(listen_addrs=[multiaddr.Multiaddr(a) for a in listen]):
+            try:
+                yield p2p
+            finally:
+                with trio.CancelScope(shield=True), trio.move_on_after(5):
+                    await p2p.host.close()

@@ -1,0 +1,223 @@
+"""The running node: one trio program holding the store, the libp2p host, gossip, the outbox and services."""
+from __future__ import annotations
+
+import signal
+from collections import Counter
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Awaitable, Callable, Iterable
+
+import multiaddr
+import trio
+from libp2p.peer.peerinfo import info_from_p2p_addr
+
+from antiport.protocol import Message
+
+from . import libp2p_fixes, p2p
+from .gossip import Gossip
+from .home import Home, now_ms
+from .ingest import Ingest
+from .store import Store
+
+OUTBOX_RETRY = 1.0     # seconds between outbox passes when nothing wakes it (waiting for peers)
+DIAL_BACKOFF = (1, 2, 5, 10, 30)  # seconds between bootstrap redials
+DIAL_CHECK = 5.0       # seconds between checks that a bootstrap peer is still connected
+FEED_SIZE = 1000       # messages buffered per feed reader; a slower reader misses some (the store has them)
+
+Service = Callable[..., Awaitable[None]]  # fn(node, task_status=...)
+
+
+class Node:
+    """A node: `await node.run()` (in a nursery: `await nursery.start(node.run)`) until cancelled.
+
+    `services` are async callables `fn(node, task_status)` started in the node's nursery once the host
+    listens (the HTTP API, sync, the bridge)."""
+
+    def __init__(self, store: Store, host_key_path: Path, *, identity=None, listen: Iterable[str] | None = None,
+                 bootstrap: Iterable[str] = (), services: Iterable[Service] = (), loopback: bool | None = None):
+        self.store = store
+        self.identity = identity  # the author identity, for services that sign (may be None)
+        self.ingest = Ingest(store)
+        self.listen = list(listen or p2p.DEFAULT_LISTEN)
+        self.bootstrap = list(bootstrap)
+        self.services = list(services)
+        self.net = p2p.build(p2p.host_key(host_key_path),
+                             loopback=p2p.is_loopback(self.listen) if loopback is None else loopback)
+        self.gossip = Gossip(self.net, self.ingest, self._announce)
+        self.peer_id = self.net.peer_id
+        self._feeds: set[trio.MemorySendChannel] = set()
+        self._announced: set[str] = set()
+        self._wake = trio.Event()
+        self._running = False
+
+    # -- what other code uses -------------------------------------------------------------------------
+
+    def listen_addrs(self) -> list[str]:
+        """Full multiaddrs with /p2p/<peer id> (empty before the node listens)."""
+        return [str(a) for a in self.net.host.get_addrs()] if self._running else []
+
+    async def submit(self, raw: bytes) -> Message:
+        """Validate and store a locally written envelope, then publish it; raises protocol.Rejected."""
+        msg, new = self.ingest(raw, now_ms(), "local")
+        self.store.outbox_add(msg.id, now_ms())
+        if new:
+            self._announce(msg)
+        self.wake_outbox()
+        return msg
+
+    async def follow(self, slug: str) -> None:
+        self.store.follow(slug, now_ms())
+        if self._running:
+            await self.gossip.join(slug)
+
+    async def unfollow(self, slug: str) -> None:
+        self.store.unfollow(slug)
+        if self._running and slug:  # the meta topic is always followed
+            await self.gossip.leave(slug)
+
+    def wake_outbox(self) -> None:
+        """Something was written to the store (follows, outbox): publish and subscribe now."""
+        self._wake.set()
+
+    @contextmanager
+    def message_feed(self):
+        """`with node.message_feed() as feed: async for msg in feed`: every message newly stored from now on."""
+        send, receive = trio.open_memory_channel[Message](FEED_SIZE)
+        self._feeds.add(send)
+        try:
+            yield receive
+        finally:
+            self._feeds.discard(send)
+            send.close()
+
+    def peers(self) -> list[dict]:
+        out = []
+        topics = self.net.pubsub.peer_topics
+        for pid in self.net.host.get_connected_peers():
+            name = pid.to_base58()
+            try:
+                addrs = [str(a) for a in self.net.host.get_peerstore().addrs(pid)]
+            except Exception:  # py-libp2p raises when it holds no address for the peer
+                addrs = []
+            out.append({"peer_id": name, "addrs": addrs,
+                        "topics": sorted(t for t, members in topics.items() if pid in members),
+                        "accepted": self.ingest.accepted[name],
+                        "rejected": {r: n for (src, r), n in self.ingest.rejected.items() if src == name}})
+        return out
+
+    def counters(self) -> dict:
+        """Totals: accepted and rejected from the network, "missing-ref" rejects apart (they may arrive by sync)."""
+        remote = {k: n for k, n in self.ingest.rejected.items() if k[0] not in ("local", "import")}
+        by_reason: Counter[str] = Counter()
+        for (_, reason), n in remote.items():
+            by_reason[reason] += n
+        missing = by_reason.pop("missing-ref", 0)
+        return {"peers": len(self.net.host.get_connected_peers()), "stored": self.store.count(),
+                "accepted": sum(n for src, n in self.ingest.accepted.items() if src not in ("local", "import")),
+                "rejected": sum(by_reason.values()), "missing_ref": missing, "rejected_by_reason": dict(by_reason),
+                "outbox": len(self.store.outbox())}
+
+    # -- running ------------------------------------------------------------------------------------------
+
+    async def run(self, *, task_status=trio.TASK_STATUS_IGNORED) -> None:
+        async with p2p.running(self.net, self.listen):
+            async with trio.open_nursery() as nursery:
+                self.gossip.nursery = nursery
+                self._running = True
+                try:
+                    for slug in ["", *self.store.followed()]:
+                        await self.gossip.join(slug)
+                    for addr in self.bootstrap:
+                        nursery.start_soon(self._keep_dialled, addr)
+                    nursery.start_soon(self._outbox_loop)
+                    for service in self.services:
+                        await nursery.start(service, self)
+                    task_status.started()
+                    await trio.sleep_forever()
+                finally:
+                    self._running = False
+                    nursery.cancel_scope.cancel()
+
+    def _announce(self, msg: Message) -> None:
+        self._announced.add(msg.id)
+        for feed in list(self._feeds):
+            try:
+                feed.send_nowait(msg)
+            except trio.WouldBlock:
+                pass
+            except trio.ClosedResourceError:
+                self._feeds.discard(feed)
+
+    async def _outbox_loop(self) -> None:
+        while True:
+            self._wake = trio.Event()
+            for slug in self.store.followed():
+                await self.gossip.join(slug)
+            for msg in self.store.outbox():
+                if msg.id not in self._announced:
+                    self._announce(msg)  # written by another path (service ops, offline)
+                if self.gossip.ready(msg.topic):
+                    await self.gossip.publish(msg.topic, msg.raw)
+                    self.store.outbox_done(msg.id)
+                    self._announced.discard(msg.id)
+            with trio.move_on_after(OUTBOX_RETRY):
+                await self._wake.wait()
+
+    async def _keep_dialled(self, addr: str) -> None:
+        """Dial a bootstrap peer, and again whenever it is not connected; failures are never fatal."""
+        try:
+            info = info_from_p2p_addr(multiaddr.Multiaddr(addr))
+        except Exception:
+            print(f"antiport: bootstrap address {addr!r} is not a multiaddr with /p2p/<peer id>; ignored")
+            return
+        failures = 0
+        while True:
+            if info.peer_id not in self.net.host.get_connected_peers():
+                try:
+                    await libp2p_fixes.redial(self.net.host, info)
+                    self.store.remember_peer(info.peer_id.to_base58(), [str(a) for a in info.addrs], now_ms())
+                    failures = 0
+                except Exception:
+                    await trio.sleep(DIAL_BACKOFF[min(failures, len(DIAL_BACKOFF) - 1)])
+                    failures += 1
+                    continue
+            await trio.sleep(DIAL_CHECK)
+
+
+def api_service(home: Home, port: int = 0) -> Service:
+    """The local HTTP API as a node service."""
+
+    async def serve_api(node: Node, task_status=trio.TASK_STATUS_IGNORED) -> None:
+        from . import api
+        from .service import Ctx
+        ctx = Ctx(node.store, node.ingest, node.identity, home.config().get("name", ""), node)
+        await api.serve(ctx, home, port, task_status=task_status)
+    return serve_api
+
+
+def run_forever(home: Home, listen: list[str] | None = None, bootstrap: list[str] | None = None,
+                api_port: int | None = 0, services: Iterable[Service] = ()) -> None:
+    """`antiport run`: the node with its API until SIGINT or SIGTERM."""
+    config = home.config()
+    identity = home.identity()
+    libp2p_fixes.quiet_loggers()
+    store = Store(home.db_file)
+    node = Node(store, home.host_key_file, identity=identity, listen=listen or config.get("listen"),
+                bootstrap=[*(bootstrap or []), *config.get("bootstrap", [])],
+                services=[api_service(home, api_port or 0), *services])
+
+    async def main() -> None:
+        async with trio.open_nursery() as nursery:
+            await nursery.start(node.run)
+            print(f"antiport: peer id {node.peer_id}", flush=True)
+            for addr in node.listen_addrs():
+                print(f"antiport: listening on {addr}", flush=True)
+            with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+                async for _ in signals:
+                    nursery.cancel_scope.cancel()
+                    break
+
+    try:
+        trio.run(main)
+    finally:
+        store.close()

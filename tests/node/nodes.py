@@ -1,0 +1,41 @@
+"""Helpers for tests that run real nodes on 127.0.0.1 in one process."""
+from __future__ import annotations
+
+import trio
+from libp2p.peer.peerinfo import info_from_p2p_addr
+import multiaddr
+
+from antiport.node.runtime import Node
+from antiport.node.store import Store
+from antiport.protocol import topic_name
+
+TIMEOUT = 30
+
+
+async def start_node(nursery: trio.Nursery, home, name: str, **kwargs) -> Node:
+    home.mkdir(parents=True, exist_ok=True)
+    node = Node(Store(home / f"{name}.db"), home / f"{name}.key", **kwargs)
+    await nursery.start(node.run)
+    return node
+
+
+async def connect(a: Node, b: Node) -> None:
+    await a.net.host.connect(info_from_p2p_addr(multiaddr.Multiaddr(b.listen_addrs()[0])))
+
+
+async def wait_subscribed(a: Node, b: Node, slug: str) -> None:
+    """Wait until `a` knows `b` is in the topic."""
+    with trio.fail_after(TIMEOUT):
+        await a.net.pubsub.wait_for_subscription(b.net.host.get_id(), topic_name(slug), TIMEOUT)
+
+
+async def wait_stored(node: Node, message_id: str) -> None:
+    with trio.fail_after(TIMEOUT):
+        while not node.store.has(message_id):
+            await trio.sleep(0.02)
+
+
+async def wait_until(check, what: str = "condition") -> None:
+    with trio.fail_after(TIMEOUT):
+        while not check():
+            await trio.sleep(0.02)
