@@ -2,12 +2,11 @@
 (through Ingest) in an async topic validator before libp2p delivers or forwards it."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import trio
-from libp2p.peer.id import ID
-
 from antiport.protocol import Message, Rejected, topic_name
+from libp2p.peer.id import ID
 
 from .home import now_ms
 from .ingest import Ingest
@@ -59,7 +58,7 @@ class Gossip:
                 stored, new = self.ingest(msg.data, now_ms(), source)
             except Rejected:
                 return False  # counted by Ingest; a "missing-ref" may still arrive later by sync
-            except Exception:
+            except Exception:  # noqa: BLE001 -- hostile input must never take the node down
                 self.ingest.rejected[(source, "error")] += 1
                 return False
             if topic_name(stored.topic) != topic:

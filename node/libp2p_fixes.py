@@ -35,26 +35,26 @@ NOISY_LOGGERS = ("libp2p", "multiaddr", "libp2p.pubsub.gossipsub", "libp2p.pubsu
 
 def gossipsub_settings(loopback: bool) -> dict:
     """GossipSub keyword arguments; `loopback` for tests and single-machine networks (every peer is 127.0.0.1)."""
-    return dict(
-        protocols=PROTOCOLS,
-        degree=6, degree_low=4, degree_high=12,
-        heartbeat_interval=1,             # default 120 s: meshes repair and gossip far too slowly
-        heartbeat_initial_delay=0.1,
-        adaptive_gossip_enabled=False,    # on by default it stretched a 1 s heartbeat to 60 s
-        eclipse_protection_enabled=False,  # wants mesh peers from 3 distinct IPs: never true on loopback
-        spam_protection_enabled=not loopback,  # 10 msg/s per topic per peer by default; raised below
-        max_messages_per_topic_per_second=50.0,
-        prune_back_off=10 if loopback else 60,
-        unsubscribe_back_off=5 if loopback else 10,
-        gossip_window=3, gossip_history=5,
-        do_px=True,
-        max_pending_messages_per_peer=10,  # default 100 RPCs held per unidentified peer
-        pending_messages_ttl=5,
-    )
+    return {
+        "protocols": PROTOCOLS,
+        "degree": 6, "degree_low": 4, "degree_high": 12,
+        "heartbeat_interval": 1,             # default 120 s: meshes repair and gossip far too slowly
+        "heartbeat_initial_delay": 0.1,
+        "adaptive_gossip_enabled": False,    # on by default it stretched a 1 s heartbeat to 60 s
+        "eclipse_protection_enabled": False,  # wants mesh peers from 3 distinct IPs: never true on loopback
+        "spam_protection_enabled": not loopback,  # 10 msg/s per topic per peer by default; raised below
+        "max_messages_per_topic_per_second": 50.0,
+        "prune_back_off": 10 if loopback else 60,
+        "unsubscribe_back_off": 5 if loopback else 10,
+        "gossip_window": 3, "gossip_history": 5,
+        "do_px": True,
+        "max_pending_messages_per_peer": 10,  # default 100 RPCs held per unidentified peer
+        "pending_messages_ttl": 5,
+    }
 
 
 # Pubsub keyword arguments (besides host, router, signing and message ids, set in p2p.py).
-PUBSUB_SETTINGS = dict(seen_ttl=600, validation_timeout=5.0)
+PUBSUB_SETTINGS = {"seen_ttl": 600, "validation_timeout": 5.0}
 
 
 class AntiportGossipSub(GossipSub):

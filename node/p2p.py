@@ -8,6 +8,7 @@ from pathlib import Path
 
 import multiaddr
 import trio
+from antiport.protocol import message_id
 from libp2p import new_host
 from libp2p.crypto.ed25519 import create_new_key_pair
 from libp2p.crypto.keys import KeyPair
@@ -20,8 +21,6 @@ from libp2p.security.noise.transport import Transport as Noise
 from libp2p.stream_muxer.yamux.yamux import PROTOCOL_ID as YAMUX_ID
 from libp2p.stream_muxer.yamux.yamux import Yamux
 from libp2p.tools.anyio_service import background_trio_service
-
-from antiport.protocol import message_id
 
 from . import libp2p_fixes
 

@@ -3,15 +3,14 @@ from __future__ import annotations
 
 import signal
 from collections import Counter
+from collections.abc import Awaitable, Callable, Iterable
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Awaitable, Callable, Iterable
 
 import multiaddr
 import trio
-from libp2p.peer.peerinfo import info_from_p2p_addr
-
 from antiport.protocol import Message
+from libp2p.peer.peerinfo import info_from_p2p_addr
 
 from . import libp2p_fixes, p2p
 from .gossip import Gossip
@@ -97,7 +96,7 @@ class Node:
             name = pid.to_base58()
             try:
                 addrs = [str(a) for a in self.net.host.get_peerstore().addrs(pid)]
-            except Exception:  # py-libp2p raises when it holds no address for the peer
+            except Exception:  # noqa: BLE001 -- py-libp2p raises when it holds no address for the peer
                 addrs = []
             out.append({"peer_id": name, "addrs": addrs,
                         "topics": sorted(t for t, members in topics.items() if pid in members),
@@ -120,23 +119,22 @@ class Node:
     # -- running ------------------------------------------------------------------------------------------
 
     async def run(self, *, task_status=trio.TASK_STATUS_IGNORED) -> None:
-        async with p2p.running(self.net, self.listen):
-            async with trio.open_nursery() as nursery:
-                self.gossip.nursery = nursery
-                self._running = True
-                try:
-                    for slug in ["", *self.store.followed()]:
-                        await self.gossip.join(slug)
-                    for addr in self.bootstrap:
-                        nursery.start_soon(self._keep_dialled, addr)
-                    nursery.start_soon(self._outbox_loop)
-                    for service in self.services:
-                        await nursery.start(service, self)
-                    task_status.started()
-                    await trio.sleep_forever()
-                finally:
-                    self._running = False
-                    nursery.cancel_scope.cancel()
+        async with p2p.running(self.net, self.listen), trio.open_nursery() as nursery:
+            self.gossip.nursery = nursery
+            self._running = True
+            try:
+                for slug in ["", *self.store.followed()]:
+                    await self.gossip.join(slug)
+                for addr in self.bootstrap:
+                    nursery.start_soon(self._keep_dialled, addr)
+                nursery.start_soon(self._outbox_loop)
+                for service in self.services:
+                    await nursery.start(service, self)
+                task_status.started()
+                await trio.sleep_forever()
+            finally:
+                self._running = False
+                nursery.cancel_scope.cancel()
 
     def _announce(self, msg: Message) -> None:
         self._announced.add(msg.id)
@@ -167,7 +165,7 @@ class Node:
         """Dial a bootstrap peer, and again whenever it is not connected; failures are never fatal."""
         try:
             info = info_from_p2p_addr(multiaddr.Multiaddr(addr))
-        except Exception:
+        except Exception:  # noqa: BLE001 -- any parse error means the same to the user
             print(f"antiport: bootstrap address {addr!r} is not a multiaddr with /p2p/<peer id>; ignored")
             return
         failures = 0
@@ -177,7 +175,7 @@ class Node:
                     await libp2p_fixes.redial(self.net.host, info)
                     self.store.remember_peer(info.peer_id.to_base58(), [str(a) for a in info.addrs], now_ms())
                     failures = 0
-                except Exception:
+                except Exception:  # noqa: BLE001 -- a failed dial is never fatal; retried
                     await trio.sleep(DIAL_BACKOFF[min(failures, len(DIAL_BACKOFF) - 1)])
                     failures += 1
                     continue

@@ -1,13 +1,12 @@
 """Helpers for tests that run real nodes on 127.0.0.1 in one process."""
 from __future__ import annotations
 
-import trio
-from libp2p.peer.peerinfo import info_from_p2p_addr
 import multiaddr
-
+import trio
 from antiport.node.runtime import Node
 from antiport.node.store import Store
 from antiport.protocol import topic_name
+from libp2p.peer.peerinfo import info_from_p2p_addr
 
 TIMEOUT = 30
 

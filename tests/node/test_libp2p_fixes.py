@@ -1,0 +1,106 @@
+"""Each workaround in node/libp2p_fixes.py next to the py-libp2p behaviour it fixes."""
+from __future__ import annotations
+
+import logging
+import socket
+import time
+
+import multiaddr
+import pytest
+import trio
+from antiport.crypto import Identity
+from antiport.node import libp2p_fixes, p2p
+from antiport.protocol import sign, topic_name
+from libp2p.network.exceptions import SwarmException
+from libp2p.peer.id import ID
+from libp2p.peer.peerinfo import PeerInfo
+from libp2p.pubsub import rpc_queue
+from libp2p.pubsub.gossipsub import PROTOCOL_ID_V11, GossipSub
+from libp2p.pubsub.pb import rpc_pb2
+from nodes import connect, start_node, wait_subscribed, wait_until
+
+W = "acme/widget"
+BURST = 200
+
+
+def test_adaptive_gossip_off_keeps_a_one_second_heartbeat():
+    stretched = GossipSub(libp2p_fixes.PROTOCOLS, 6, 4, 12, heartbeat_interval=1)
+    ours = libp2p_fixes.AntiportGossipSub(**libp2p_fixes.gossipsub_settings(loopback=True))
+    for gs in (stretched, ours):
+        gs.network_health_score = 0.1  # what a small or churning network looks like to it
+        gs._adapt_gossip_parameters()
+    assert stretched.heartbeat_interval >= 30
+    assert ours.heartbeat_interval == 1
+
+
+def test_own_publishes_pass_the_spam_guard_and_others_still_meet_it(tmp_path):
+    net = p2p.build(p2p.host_key(tmp_path / "k"), loopback=False)
+    gs, own, other = net.gossipsub, net.pubsub.my_id, ID(b"\x00\x24" + b"\x08\x01\x12\x20" + bytes(32))
+    limit = int(libp2p_fixes.gossipsub_settings(loopback=False)["max_messages_per_topic_per_second"])
+    msg = rpc_pb2.Message(topicIDs=["t"])
+    library = sum(GossipSub._check_spam_protection(gs, own, rpc_pb2.Message(topicIDs=["u"])) for _ in range(BURST))
+    assert library == limit  # py-libp2p treats the local publisher like any peer
+    assert all(gs._check_spam_protection(own, msg) for _ in range(BURST))
+    assert sum(gs._check_spam_protection(other, msg) for _ in range(BURST)) == limit
+
+
+def test_rpc_queue_size_needs_a_subclass(monkeypatch):
+    monkeypatch.setattr(rpc_queue, "OutBoundQueueSize", 10_000)  # bound as a default argument at import
+    rpc = rpc_pb2.RPC()
+    library, ours = rpc_queue.RpcQueue(), libp2p_fixes.LargeRpcQueue()
+    assert sum(library.push(rpc) for _ in range(100)) == 32
+    assert sum(ours.push(rpc) for _ in range(100)) == 100
+
+
+def test_quiet_loggers():
+    logging.getLogger("libp2p.pubsub.gossipsub").setLevel(logging.NOTSET)
+    libp2p_fixes.quiet_loggers()
+    assert not logging.getLogger("libp2p.pubsub.gossipsub").isEnabledFor(logging.ERROR)
+
+
+@pytest.mark.trio
+async def test_a_burst_of_200_submits_all_arrive(tmp_path):
+    """Pacing, the larger queue and subscription channel, the spam guard off on loopback, and bounded
+    delivery history, together; the link speaks /meshsub/1.1.0 (no IDONTWANT per message)."""
+    asker = Identity(bytes([21]) * 32)
+    async with trio.open_nursery() as nursery:
+        a, b = [await start_node(nursery, tmp_path / n, n) for n in "ab"]
+        for node in (a, b):
+            await node.follow(W)
+        await connect(a, b)
+        await wait_subscribed(a, b, W)
+        await wait_subscribed(b, a, W)
+        t0 = int(time.time() * 1000)
+        sent = [await a.submit(sign(asker, "request", W, {"title": f"n{i}", "text": ""}, created=t0 + i).raw)
+                for i in range(BURST)]
+        await wait_until(lambda: b.store.count(W) == BURST)
+        assert sorted(b.store.raw_all(W)) == sorted(m.raw for m in sent)
+        b_id = b.net.host.get_id()
+        assert a.net.gossipsub.peer_protocol[b_id] == PROTOCOL_ID_V11
+        assert isinstance(a.net.pubsub.peer_queues[b_id], libp2p_fixes.LargeRpcQueue)
+        assert len(b.net.gossipsub.recent_message_deliveries[topic_name(W)]) == libp2p_fixes.DELIVERY_HISTORY
+        assert len(a.net.host.get_network().connections[b_id]) == 1  # ConnectionConfig(max_connections_per_peer=1)
+        nursery.cancel_scope.cancel()
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.trio
+async def test_redial_unblocks_a_peer_after_a_failed_dial(tmp_path):
+    async with trio.open_nursery() as nursery:
+        a, b = [await start_node(nursery, tmp_path / n, n) for n in "ab"]
+        b_id = b.net.host.get_id()
+        dead = PeerInfo(b_id, [multiaddr.Multiaddr(f"/ip4/127.0.0.1/tcp/{closed_port()}")])
+        with pytest.raises(SwarmException):
+            await a.net.host.connect(dead)
+        a.net.host.get_peerstore().clear_addrs(b_id)
+        live = PeerInfo(b_id, b.net.host.get_addrs())
+        with pytest.raises(SwarmException, match="negative cache"):
+            await a.net.host.connect(live)
+        await libp2p_fixes.redial(a.net.host, live)
+        assert b_id in a.net.host.get_connected_peers()
+        nursery.cancel_scope.cancel()
