@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import trio
-from antiport.protocol import Message, Rejected, topic_name
+from antiport.protocol import MAX_ENVELOPE, Message, Rejected, load, topic_name
 from libp2p.peer.id import ID
 
 from .home import now_ms
@@ -15,6 +15,8 @@ from .p2p import P2P
 
 PACE_STEP = 0.005  # seconds between looks at the peer queues while pacing
 PACE_LIMIT = 10.0  # publish anyway after waiting this long for a stuck peer (sync repairs what is lost)
+REF_WAIT = 2.0  # seconds a message waits for the messages it refers to (validators run concurrently, unordered)
+REF_POLL = 0.05
 
 
 class Gossip:
@@ -55,6 +57,7 @@ class Gossip:
                 return True  # our own publishes were validated and stored before they were published
             source = forwarder.to_base58()
             try:
+                await self._wait_for_refs(msg.data)
                 stored, new = self.ingest(msg.data, now_ms(), source)
             except Rejected:
                 return False  # counted by Ingest; a "missing-ref" may still arrive later by sync
@@ -68,6 +71,20 @@ class Gossip:
                 self.on_stored(stored)
             return True  # also when already held: it is relayed on
         return validate
+
+    async def _wait_for_refs(self, raw: bytes) -> None:
+        """py-libp2p validates the messages of one RPC in concurrent tasks, so an answer can be checked before
+        the request it refers to, just received with it: give the refs a moment to be stored."""
+        if len(raw) > MAX_ENVELOPE:
+            return
+        try:
+            refs = load(raw).refs  # unchecked decoding, only to learn the refs; Ingest checks everything
+        except Exception:  # noqa: BLE001 -- not even decodable: Ingest will say why
+            return
+        store = self.ingest.store
+        with trio.move_on_after(REF_WAIT):
+            while not all(store.has(r) for r in refs):
+                await trio.sleep(REF_POLL)
 
     def ready(self, slug: str) -> bool:
         """True when a publish in this topic reaches at least one peer (mesh peers, or any subscribed peer
