@@ -1,0 +1,96 @@
+"""The whole path in one trio process: customer, relay (following the topic) and bridge nodes (real libp2p hosts on
+127.0.0.1), the bridge running as a node service, a real Request Tracker and a real webhook receiver.
+
+ask (with a sealed part) -> ticket in RT -> staff reply through RT's REST API -> the customer's node
+shows the vendor's signed answer -> resolved in RT -> the customer sees the status.
+"""
+from __future__ import annotations
+
+import secrets
+from collections import Counter
+
+import pytest
+import trio
+from antiport.crypto import Identity
+from antiport.node.bridge.bridge import bridge_service
+from antiport.node.bridge.config import parse_config
+from antiport.node.runtime import Node
+from antiport.node.service import Ctx, ask, show
+from antiport.node.store import Store
+
+from bridge_helpers import SECRET, TOPIC, Receiver, Staff, rt_url
+
+pytestmark = [pytest.mark.rt, pytest.mark.trio]
+TIMEOUT = 90
+
+
+async def start(nursery, tmp_path, name: str, **kwargs) -> Node:
+    node = Node(Store(tmp_path / f"{name}.db"), tmp_path / f"{name}.key", listen=["/ip4/127.0.0.1/tcp/0"], **kwargs)
+    await nursery.start(node.run)
+    return node
+
+
+async def eventually(check, what: str):
+    """Wait for `check()` (run in a thread: it may call RT) to return something true."""
+    try:
+        with trio.fail_after(TIMEOUT):
+            while True:
+                result = await trio.to_thread.run_sync(check)
+                if result:
+                    return result
+                await trio.sleep(0.2)
+    except trio.TooSlowError:
+        raise AssertionError(f"{what}: not within {TIMEOUT}s") from None
+
+
+async def test_ask_ticket_reply_resolve_across_nodes(tmp_path):
+    url, queue = rt_url(), f"antiport-nodes-{secrets.token_hex(4)}"
+    staff, receiver = Staff(url), Receiver().start()
+    vendor_id, customer_id = Identity.generate(), Identity.generate()
+    cfg = parse_config({
+        "vendor": {"org": "Acme", "topics": [TOPIC], "did": vendor_id.did},
+        "delivery": {"retry_base_seconds": 0.2, "retry_max_seconds": 2},
+        "connectors": {"webhook": [{"name": "crm", "url": receiver.url, "secret": SECRET}],
+                       "rt": {"url": url, "password": "password", "poll_seconds": 0.5, "queues": {TOPIC: queue}}}})
+    try:
+        async with trio.open_nursery() as nursery:
+            relay = await start(nursery, tmp_path, "relay")
+            await relay.follow(TOPIC)  # gossipsub forwards only the topics a node is subscribed to
+            hub = relay.listen_addrs()
+            customer = await start(nursery, tmp_path, "customer", identity=customer_id, bootstrap=hub)
+            await eventually(lambda: customer.net.host.get_connected_peers(), "customer connected to the relay")
+            vendor = await start(nursery, tmp_path, "vendor", identity=vendor_id, bootstrap=hub,
+                                 services=[bridge_service(cfg, vendor_id)])
+
+            await eventually(lambda: customer.store.vendor_of_topic(TOPIC) == vendor_id.public_key,
+                             "the vendor manifest reaching the customer")
+            ctx = Ctx(customer.store, customer.ingest, customer_id, node=customer)
+            request = ask(ctx, TOPIC, "Widget jams", "since 2.1", private_text="order 4471")["id"]
+            customer.wake_outbox()
+
+            tickets = await eventually(lambda: staff.tickets_for(request), "the ticket appearing in RT")
+            ticket = int(tickets[0]["id"])
+            assert staff.get(f"/ticket/{ticket}")["Subject"] == "Widget jams"
+            [created] = staff.texts(ticket, "Create")
+            assert "since 2.1" in created and "order 4471" in created and customer_id.did in created
+            assert "order 4471" not in repr(customer.store.get(request).body)  # sealed on the wire
+
+            staff.correspond(ticket, "Fixed in 2.1.1, please update.")
+            view = await eventually(lambda: (v := show(ctx, request))["answers"] and v,
+                                    "the vendor's answer reaching the customer")
+            [answer] = view["answers"]
+            assert answer["author"] == vendor_id.did and answer["body"]["text"] == "Fixed in 2.1.1, please update."
+
+            staff.set_status(ticket, "resolved")
+            await eventually(lambda: show(ctx, request)["status"] == "resolved",
+                             "the resolved status reaching the customer")
+            await eventually(lambda: Counter(e["kind"] for e in receiver.received)["status"] >= 2,
+                             "the webhook receiving both statuses")
+            ids = [e["id"] for e in receiver.received]
+            assert len(ids) == len(set(ids)) and receiver.refused == []
+            first = [e for e in receiver.received if e["id"] == request]
+            assert first[0]["private"] == {"text": "order 4471"}
+            assert len(staff.tickets_for(request)) == 1
+            nursery.cancel_scope.cancel()
+    finally:
+        receiver.stop()
