@@ -17,7 +17,6 @@ from antiport.node.bridge.config import parse_config
 from antiport.node.runtime import Node
 from antiport.node.service import Ctx, ask, show
 from antiport.node.store import Store
-
 from bridge_helpers import SECRET, TOPIC, Receiver, Staff, rt_url
 
 pytestmark = [pytest.mark.rt, pytest.mark.trio]
@@ -91,6 +90,7 @@ async def test_ask_ticket_reply_resolve_across_nodes(tmp_path):
             first = [e for e in receiver.received if e["id"] == request]
             assert first[0]["private"] == {"text": "order 4471"}
             assert len(staff.tickets_for(request)) == 1
+            assert vendor.store.get(answer["id"]).author == vendor_id.public_key  # signed by the bridge's node
             nursery.cancel_scope.cancel()
     finally:
         receiver.stop()
