@@ -1,0 +1,207 @@
+"""Sync over real libp2p hosts on 127.0.0.1 (node/sync.py): catch-up of a fresh node, partition heal, and
+hostile peers cut off and counted while the node keeps serving others."""
+from __future__ import annotations
+
+import hashlib
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import multiaddr
+import pytest
+import trio
+from antiport.crypto import Identity
+from antiport.node import libp2p_fixes
+from antiport.node.ingest import Ingest
+from antiport.node.store import Store
+from antiport.node.sync import MAX_MESSAGE, PROTOCOL_ID, Syncer
+from antiport.protocol import codec, load, sign
+from libp2p import new_host
+from libp2p.crypto.ed25519 import create_new_key_pair
+from libp2p.crypto.x25519 import create_new_key_pair as create_noise_key_pair
+from libp2p.custom_types import TProtocol
+from libp2p.peer.peerinfo import info_from_p2p_addr
+from libp2p.security.noise.transport import PROTOCOL_ID as NOISE_ID
+from libp2p.security.noise.transport import Transport as Noise
+from libp2p.stream_muxer.yamux.yamux import PROTOCOL_ID as YAMUX_ID
+from libp2p.stream_muxer.yamux.yamux import Yamux
+from libp2p.utils.varint import encode_uvarint, encode_varint_prefixed
+
+TIMEOUT = 60
+T0 = 1_767_225_600_000
+TOPIC = "acme/widget"
+
+
+@dataclass
+class Peer:
+    host: object
+    store: Store
+    ingest: Ingest
+    syncer: Syncer
+
+    @property
+    def addr(self) -> multiaddr.Multiaddr:
+        return self.host.get_addrs()[0]
+
+    def ids(self) -> set[str]:
+        return {i for _, i in self.store.ids(TOPIC)} | {i for _, i in self.store.ids("")}
+
+
+def bare_host(seed: bytes):
+    key = create_new_key_pair(seed)
+    return new_host(key_pair=key, sec_opt={NOISE_ID: Noise(key, noise_privkey=create_noise_key_pair().private_key)},
+                    muxer_opt={TProtocol(YAMUX_ID): Yamux}, connection_config=libp2p_fixes.connection_config())
+
+
+@asynccontextmanager
+async def running_host(seed: bytes):
+    host = bare_host(seed)
+    async with host.run(listen_addrs=[multiaddr.Multiaddr("/ip4/127.0.0.1/tcp/0")]):
+        try:
+            yield host
+        finally:
+            with trio.CancelScope(shield=True), trio.move_on_after(5):
+                await host.close()
+
+
+@asynccontextmanager
+async def peer(tmp_path, name: str, follow=(TOPIC,)):
+    store = Store(tmp_path / f"{name}.db")
+    for slug in follow:
+        store.follow(slug, T0)
+    async with running_host(hashlib.sha256(name.encode()).digest()) as host:
+        syncer = Syncer(store, Ingest(store), host, interval=3600, read_timeout=3)
+        async with trio.open_nursery() as nursery:
+            await nursery.start(syncer.run)
+            yield Peer(host, store, syncer.ingest, syncer)
+            nursery.cancel_scope.cancel()
+    store.close()
+
+
+def messages(n: int, seed: str, start: int = 0) -> list[bytes]:
+    """n signed messages in TOPIC: requests, each followed by answers and a vote referring to it."""
+    people = [Identity(hashlib.blake2b(f"{seed}/{k}".encode(), digest_size=32).digest()) for k in range(5)]
+    out, root = [], None
+    for k in range(n):
+        who, created = people[k % 5], T0 + start + k
+        if k % 4 == 0:
+            msg = sign(who, "request", TOPIC, {"title": f"{seed} problem {k}", "text": "It beeps."}, created=created)
+            root = msg.id
+        elif k % 4 == 3:
+            msg = sign(who, "vote", TOPIC, {"value": "up"}, [root], created=created)
+        else:
+            msg = sign(who, "answer", TOPIC, {"text": f"{seed}: try {k}"}, [root], created=created)
+        out.append(msg.raw)
+    return out
+
+
+def fill(p: Peer, raws: list[bytes]) -> None:
+    for raw in raws:
+        p.ingest(raw, T0 + 10**9, "local")
+
+
+async def connect(a: Peer, b: Peer) -> None:
+    await a.host.connect(info_from_p2p_addr(b.addr))
+
+
+async def wait_until(check) -> None:
+    with trio.fail_after(TIMEOUT):
+        while not check():
+            await trio.sleep(0.05)
+
+
+@pytest.mark.trio
+async def test_fresh_node_catches_up_on_connect(tmp_path):
+    raws = messages(1000, "old")
+    async with peer(tmp_path, "a") as a, peer(tmp_path, "b") as b:
+        fill(a, raws)
+        assert b.store.count() == 0
+        await connect(b, a)  # no user action: the connection starts the sync
+        await wait_until(lambda: b.store.count() == 1000)
+        assert b.ids() == a.ids()
+        assert b.ingest.accepted[a.host.get_id().to_base58()] == 1000  # came in through Ingest, from a
+        await wait_until(lambda: any(r["state"] == "done" for r in b.syncer.status()["progress"]))
+        (row,) = [r for r in b.syncer.status()["progress"] + a.syncer.status()["progress"]
+                  if r["topic"] == TOPIC and r["known"]]
+        assert (row["known"], row["fetched"], row["pending"]) == (1000, 1000, 0)
+
+
+@pytest.mark.trio
+async def test_partition_heal(tmp_path):
+    base = messages(200, "base")
+    async with peer(tmp_path, "a") as a, peer(tmp_path, "b") as b:
+        fill(a, base)
+        fill(b, base)
+        fill(a, messages(150, "left", start=1000))
+        fill(b, messages(90, "right", start=1000))
+        # answers written apart to the same shared request
+        rid = load(base[0]).id
+        for name, p in (("x", a), ("y", b)):
+            p.ingest(sign(Identity(bytes(32)), "answer", TOPIC, {"text": f"{name} says hi"}, [rid],
+                          created=T0 + 5000).raw, T0 + 10**9, "local")
+        assert a.ids() != b.ids()
+        await connect(a, b)
+        await wait_until(lambda: a.store.count() == b.store.count() == 200 + 150 + 90 + 2)
+        assert a.ids() == b.ids()
+
+
+@pytest.mark.trio
+async def test_follow_then_trigger_syncs_new_topic(tmp_path):
+    async with peer(tmp_path, "a") as a, peer(tmp_path, "b", follow=()) as b:
+        fill(a, messages(40, "t"))
+        await connect(a, b)
+        await wait_until(lambda: b.syncer.sessions + a.syncer.sessions >= 1 and not b.syncer._active
+                         and not a.syncer._active)
+        assert b.store.count() == 0  # b did not follow the topic yet
+        b.store.follow(TOPIC, T0)
+        b.syncer.trigger()
+        await wait_until(lambda: b.store.count() == 40)
+
+
+async def hostile_session(a: Peer, seed: bytes, payload: bytes, read_reply: bool = False):
+    async with running_host(seed) as evil:
+        await evil.connect(info_from_p2p_addr(a.addr))
+        stream = await evil.new_stream(a.host.get_id(), [PROTOCOL_ID])
+        await stream.write(payload)
+        with trio.fail_after(TIMEOUT):  # the node cuts the stream: reads end in EOF or reset
+            try:
+                while await stream.read(65536):
+                    pass
+            except Exception:
+                pass
+        return evil.get_id().to_base58()
+
+
+@pytest.mark.trio
+async def test_hostile_peers_are_cut_off_and_counted(tmp_path):
+    hello = encode_varint_prefixed(codec.encode({"topics": ["", TOPIC]}))
+    turn = encode_varint_prefixed(codec.encode({"topic": TOPIC, "frame": b"\x00garbage", "msgs": []}))
+    cases = {
+        b"\x01" * 32: b"\xff\xff\xff\xff\x0f",                               # length over the limit
+        b"\x02" * 32: encode_varint_prefixed(b"\xff\xfe not cbor"),          # malformed
+        b"\x03" * 32: hello + turn,                                          # malformed reconciliation frame
+        b"\x04" * 32: hello + encode_uvarint(MAX_MESSAGE) + b"\x00" * 1000,  # endless: never completes
+    }
+    async with peer(tmp_path, "a") as a, peer(tmp_path, "c") as c:
+        fill(a, messages(100, "a"))
+        for seed, payload in cases.items():
+            evil = await hostile_session(a, seed, payload)
+            if seed == b"\x04" * 32:  # cut by the read timeout: counted as a failed session
+                await wait_until(lambda: a.syncer.failed[evil] >= 1)
+            else:
+                await wait_until(lambda: a.syncer.misbehaved[evil] == 1)
+        assert a.store.count() == 100
+        # the node still serves a well-behaved peer
+        await connect(c, a)
+        await wait_until(lambda: c.store.count() == 100)
+        assert not a.syncer.misbehaved[c.host.get_id().to_base58()]
+
+
+@pytest.mark.trio
+async def test_peer_pushing_unasked_messages_is_cut_off(tmp_path):
+    raw = messages(1, "x")[0]
+    hello = encode_varint_prefixed(codec.encode({"topics": ["", TOPIC]}))
+    turn = encode_varint_prefixed(codec.encode({"topic": None, "frame": None, "msgs": [raw]}))
+    async with peer(tmp_path, "a") as a:
+        evil = await hostile_session(a, b"\x05" * 32, hello + turn)
+        await wait_until(lambda: a.syncer.misbehaved[evil] == 1)
+        assert a.store.count() == 0
