@@ -10,12 +10,11 @@ from libp2p.peer.id import ID
 
 from .home import now_ms
 from .ingest import Ingest
-from .libp2p_fixes import PACE_QUEUE_DEPTH
+from .libp2p_fixes import PACE_QUEUE_DEPTH, REF_WAIT
 from .p2p import P2P
 
 PACE_STEP = 0.005  # seconds between looks at the peer queues while pacing
 PACE_LIMIT = 10.0  # publish anyway after waiting this long for a stuck peer (sync repairs what is lost)
-REF_WAIT = 2.0  # seconds a message waits for the messages it refers to (validators run concurrently, unordered)
 REF_POLL = 0.05
 
 

@@ -26,6 +26,10 @@ SUBSCRIPTION_CHANNEL_SIZE = 10_000
 # Keep this many delivery timestamps per topic (py-libp2p appends one per message forever).
 DELIVERY_HISTORY = 64
 
+# py-libp2p validates the messages of one RPC in concurrent tasks, in no order: a message waits this long
+# (seconds) for the messages it refers to before it is judged.
+REF_WAIT = 2.0
+
 # Publishers wait while any peer's outbound queue holds this many RPCs (pacing instead of silent drops).
 PACE_QUEUE_DEPTH = 8
 

@@ -83,6 +83,27 @@ async def test_a_burst_of_200_submits_all_arrive(tmp_path):
         nursery.cancel_scope.cancel()
 
 
+@pytest.mark.trio
+async def test_answers_sent_right_after_their_request_are_not_refused(tmp_path):
+    """Without REF_WAIT, B often judged an answer before the request that came in the same RPC (missing-ref)."""
+    asker, helper = Identity(bytes([22]) * 32), Identity(bytes([23]) * 32)
+    async with trio.open_nursery() as nursery:
+        a, b = [await start_node(nursery, tmp_path / n, n) for n in "ab"]
+        for node in (a, b):
+            await node.follow(W)
+        await connect(a, b)
+        await wait_subscribed(a, b, W)
+        t0 = int(time.time() * 1000)
+        for round_ in range(5):
+            request = await a.submit(sign(asker, "request", W, {"title": f"r{round_}", "text": ""}, created=t0).raw)
+            for i in range(3):
+                await a.submit(sign(helper, "answer", W, {"text": f"a{i}"}, [request.id], created=t0 + 1 + i).raw)
+        await wait_until(lambda: b.store.count(W) + b.counters()["missing_ref"] == 20)
+        assert b.counters()["missing_ref"] == 0 and b.counters()["rejected"] == 0
+        assert b.store.count(W) == 20
+        nursery.cancel_scope.cancel()
+
+
 def closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
