@@ -4,7 +4,8 @@ with protocol.sync, push each side the envelopes it lacks, and ingest what arriv
 A session is one stream. The initiator says which topics it follows, the responder answers with the ones
 both follow; then the two sides take turns, each turn one message carrying at most one reconciliation
 frame and a batch of envelopes. The session ends when a side receives an idle turn and has nothing to say.
-Sync runs when a peer connects, when the node follows a topic (`Syncer.trigger()`), and every `interval`.
+Sync runs when a peer connects, when the node follows a topic (seen in the store within FOLLOW_CHECK, or
+at once with `Syncer.trigger()`), and every `interval`.
 """
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ MAX_TURNS = 5_000            # per session; the reconcilers' round limits bound 
 READ_TIMEOUT = 30.0          # seconds for one whole message to arrive (or be written)
 MAX_INBOUND = 8              # concurrent sessions a node serves
 INTERVAL = 60.0              # seconds between periodic syncs
+FOLLOW_CHECK = 2.0           # seconds between looks at the followed topics
 YIELD_EVERY = 50             # ingests between checkpoints, so gossip and the API keep running
 
 
@@ -98,9 +100,15 @@ class Syncer:
             pass  # a sync is already queued; it will cover this
 
     async def _periodic(self) -> None:
+        """Every `interval`, and soon after a topic is followed (by any path that writes the store)."""
+        followed, last = set(self.store.followed()), trio.current_time()
         while True:
-            await trio.sleep(self.interval)
-            self._wake(None)
+            await trio.sleep(min(FOLLOW_CHECK, self.interval))
+            now_followed = set(self.store.followed())
+            if now_followed - followed or trio.current_time() - last >= self.interval:
+                last = trio.current_time()
+                self._wake(None)
+            followed = now_followed
 
     async def sync_with(self, peer: str) -> bool:
         """One session as initiator; True when it completed."""
@@ -395,5 +403,5 @@ class _Connected(INotifee):
 
 async def service(node, task_status=trio.TASK_STATUS_IGNORED) -> None:
     """The runtime's service hook: runs a Syncer for the node and exposes it as `node.sync`."""
-    node.sync = Syncer(node.store, node.ingest, node.host)
+    node.sync = Syncer(node.store, node.ingest, node.net.host)
     await node.sync.run(task_status=task_status)

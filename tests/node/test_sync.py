@@ -145,15 +145,14 @@ async def test_partition_heal(tmp_path):
 
 
 @pytest.mark.trio
-async def test_follow_then_trigger_syncs_new_topic(tmp_path):
+async def test_following_a_topic_syncs_it(tmp_path):
     async with peer(tmp_path, "a") as a, peer(tmp_path, "b", follow=()) as b:
         fill(a, messages(40, "t"))
         await connect(a, b)
         await wait_until(lambda: b.syncer.sessions + a.syncer.sessions >= 1 and not b.syncer._active
                          and not a.syncer._active)
         assert b.store.count() == 0  # b did not follow the topic yet
-        b.store.follow(TOPIC, T0)
-        b.syncer.trigger()
+        b.store.follow(TOPIC, T0)  # as the follow command does; no other call
         await wait_until(lambda: b.store.count() == 40)
 
 
@@ -205,3 +204,21 @@ async def test_peer_pushing_unasked_messages_is_cut_off(tmp_path):
         evil = await hostile_session(a, b"\x05" * 32, hello + turn)
         await wait_until(lambda: a.syncer.misbehaved[evil] == 1)
         assert a.store.count() == 0
+
+
+@pytest.mark.trio
+async def test_sync_as_a_runtime_service(tmp_path):
+    from antiport.node import sync
+    from nodes import connect as connect_nodes
+    from nodes import start_node
+    async with trio.open_nursery() as nursery:
+        a = await start_node(nursery, tmp_path, "a", services=[sync.service])
+        b = await start_node(nursery, tmp_path, "b", services=[sync.service])
+        for raw in messages(60, "svc"):
+            a.ingest(raw, T0 + 10**9, "local")
+        b.store.follow(TOPIC, T0)
+        a.store.follow(TOPIC, T0)
+        await connect_nodes(b, a)
+        await wait_until(lambda: b.store.count() == 60)
+        assert isinstance(b.sync, Syncer) and b.sync.status()["sessions"] >= 1
+        nursery.cancel_scope.cancel()
