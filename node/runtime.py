@@ -10,6 +10,7 @@ from pathlib import Path
 import multiaddr
 import trio
 from antiport.protocol import Message
+from antiport.protocol.topics import PREFIX, is_slug
 from libp2p.peer.peerinfo import info_from_p2p_addr
 
 from . import libp2p_fixes, p2p
@@ -21,6 +22,7 @@ from .store import Store
 OUTBOX_RETRY = 1.0     # seconds between outbox passes when nothing wakes it (waiting for peers)
 DIAL_BACKOFF = (1, 2, 5, 10, 30)  # seconds between bootstrap redials
 DIAL_CHECK = 5.0       # seconds between checks that a bootstrap peer is still connected
+MAX_RELAYED = 200      # topics joined only because peers are in them
 FEED_SIZE = 1000       # messages buffered per feed reader; a slower reader misses some (the store has them)
 
 Service = Callable[..., Awaitable[None]]  # fn(node, task_status=...)
@@ -30,16 +32,19 @@ class Node:
     """A node: `await node.run()` (in a nursery: `await nursery.start(node.run)`) until cancelled.
 
     `services` are async callables `fn(node, task_status)` started in the node's nursery once the host
-    listens (the HTTP API, sync, the bridge)."""
+    listens (the HTTP API, sync, the bridge). With `relay`, the node also joins (without following) the
+    product topics its peers are in, so it carries them between peers that are not connected."""
 
     def __init__(self, store: Store, host_key_path: Path, *, identity=None, listen: Iterable[str] | None = None,
-                 bootstrap: Iterable[str] = (), services: Iterable[Service] = (), loopback: bool | None = None):
+                 bootstrap: Iterable[str] = (), services: Iterable[Service] = (), loopback: bool | None = None,
+                 relay: bool = True):
         self.store = store
         self.identity = identity  # the author identity, for services that sign (may be None)
         self.ingest = Ingest(store)
         self.listen = list(listen or p2p.DEFAULT_LISTEN)
         self.bootstrap = list(bootstrap)
         self.services = list(services)
+        self.relay = relay
         self.net = p2p.build(p2p.host_key(host_key_path),
                              loopback=p2p.is_loopback(self.listen) if loopback is None else loopback)
         self.gossip = Gossip(self.net, self.ingest, self._announce)
@@ -151,6 +156,8 @@ class Node:
             self._wake = trio.Event()
             for slug in self.store.followed():
                 await self.gossip.join(slug)
+            if self.relay:
+                await self._join_peer_topics()
             for msg in self.store.outbox():
                 if msg.id not in self._announced:
                     self._announce(msg)  # written by another path (service ops, offline)
@@ -160,6 +167,13 @@ class Node:
                     self._announced.discard(msg.id)
             with trio.move_on_after(OUTBOX_RETRY):
                 await self._wake.wait()
+
+    async def _join_peer_topics(self) -> None:
+        for topic, members in list(self.net.pubsub.peer_topics.items()):
+            slug = topic[len(PREFIX):]
+            if (members and topic.startswith(PREFIX) and is_slug(slug) and slug not in self.gossip.joined
+                    and len(self.gossip.joined) < MAX_RELAYED):
+                await self.gossip.join(slug)
 
     async def _keep_dialled(self, addr: str) -> None:
         """Dial a bootstrap peer, and again whenever it is not connected; failures are never fatal."""

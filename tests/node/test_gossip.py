@@ -111,3 +111,19 @@ async def test_outbox_written_offline_is_published_after_start(tmp_path):
         await wait_stored(b, offline.id)
         await wait_until(lambda: a.store.outbox() == [])
         nursery.cancel_scope.cancel()
+
+
+@pytest.mark.trio
+async def test_a_node_relays_the_topics_its_peers_use(tmp_path):
+    async with trio.open_nursery() as nursery:
+        a, b, c = [await start_node(nursery, tmp_path / n, n) for n in "abc"]
+        await connect(a, b)
+        await connect(c, b)
+        for node in (a, c):
+            await node.follow(W)
+        await wait_subscribed(a, b, W)  # B joined W because its peers are in it
+        await wait_subscribed(c, b, W)
+        request = await a.submit(sign(ASKER, "request", W, {"title": "relayed", "text": ""}, created=now()).raw)
+        await wait_stored(c, request.id)
+        assert b.store.followed() == [] and b.store.has(request.id)
+        nursery.cancel_scope.cancel()
