@@ -11,17 +11,23 @@ from __future__ import annotations
 
 import math
 from collections import Counter, deque
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 import trio
+import trio.lowlevel
+from antiport.protocol import Rejected, codec, load, message_id, topics
+from antiport.protocol.sync import (
+    Have,
+    Need,
+    Reconciler,
+    RemoteProtocolError,
+    SyncError,
+)
 from libp2p.abc import INotifee
 from libp2p.custom_types import TProtocol
 from libp2p.network.stream.exceptions import StreamError
 from libp2p.peer.id import ID
 from libp2p.utils.varint import encode_varint_prefixed
-
-from antiport.protocol import Rejected, codec, load, message_id, topics
-from antiport.protocol.sync import Have, Need, Reconciler, RemoteProtocolError, SyncError
 
 from .home import now_ms
 from .ingest import Ingest
@@ -50,6 +56,9 @@ class Progress:
     rounds: int = 0
     started: int = 0
     finished: int | None = None
+    sessions: int = 0           # with this peer on this topic, since the node started
+    fetched_total: int = 0
+    sent_total: int = 0
 
     @property
     def pending(self) -> int:
@@ -84,8 +93,7 @@ class Syncer:
                 async for peer in self._wake_recv:
                     peers = [peer] if peer else [p.to_base58() for p in self.host.get_connected_peers()]
                     for p in peers:
-                        if (p, True) not in self._active:
-                            nursery.start_soon(self.sync_with, p)
+                        nursery.start_soon(self.sync_with, p)
         finally:
             self.host.get_network().remove_notifee(notifee)
 
@@ -111,11 +119,15 @@ class Syncer:
             followed = now_followed
 
     async def sync_with(self, peer: str) -> bool:
-        """One session as initiator; True when it completed."""
+        """One session as initiator; True when it completed (False at once if one is running with `peer`)."""
+        if (peer, True) in self._active:
+            return False
+        self._active.add((peer, True))
         try:
             stream = await self.host.new_stream(ID.from_base58(peer), [PROTOCOL_ID])
-        except Exception:  # not connected, protocol unsupported: nothing to count against the peer
+        except Exception:  # noqa: BLE001 -- not connected, protocol unsupported: not the peer's fault
             self.failed[peer] += 1
+            self._active.discard((peer, True))
             return False
         return await self._session(stream, peer, initiator=True)
 
@@ -141,7 +153,7 @@ class Syncer:
             self.failed[peer] += 1
             session.finish(f"failed: {type(e).__name__}")
             await _reset(stream)
-        except Exception as e:  # a bug here must not take the node down; it shows in status
+        except Exception as e:  # noqa: BLE001 -- a bug here must not take the node down; it shows in status
             self.failed[peer] += 1
             session.finish(f"error: {type(e).__name__}: {e}")
             await _reset(stream)
@@ -156,7 +168,7 @@ class Syncer:
         """Per topic and peer: what the latest session learnt is missing here, fetched, pending, sent."""
         rows = [{"topic": t, "peer": p, **asdict(pr), "pending": pr.pending}
                 for (t, p), pr in sorted(self.progress.items())]
-        return {"sessions": self.sessions, "active": len(self._active), "progress": rows,
+        return {"running": True, "sessions": self.sessions, "active": len(self._active), "progress": rows,
                 "misbehaved": dict(self.misbehaved), "failed": dict(self.failed)}
 
 
@@ -203,7 +215,7 @@ class _Session:
         else:
             raise RemoteProtocolError(f"more than {MAX_TURNS} turns")
         await self.wire.close()
-        for _, raws in self.parked.items():
+        for raws in self.parked.values():
             self._progress(raws[0][1]).rejected += len(raws)
         self.finish("done")
 
@@ -219,7 +231,10 @@ class _Session:
     def _start_topic(self) -> Reconciler:
         self.index += 1
         topic = self.topics[self.index]
-        self.syncer.progress[(topic, self.peer)] = Progress(started=self.syncer.clock())
+        old = self.syncer.progress.get((topic, self.peer)) or Progress()
+        self.syncer.progress[(topic, self.peer)] = Progress(
+            started=self.syncer.clock(), sessions=old.sessions + 1, fetched_total=old.fetched_total,
+            sent_total=old.sent_total)
         self.rec = Reconciler((c, bytes.fromhex(i)) for c, i in self.syncer.store.ids(topic))
         return self.rec
 
@@ -238,7 +253,8 @@ class _Session:
             if msg is not None:
                 msgs.append(msg.raw)
                 size += len(msg.raw)
-                self._progress(t).sent += 1
+                pr = self._progress(t)
+                pr.sent, pr.sent_total = pr.sent + 1, pr.sent_total + 1
         return {"topic": topic, "frame": frame, "msgs": msgs}
 
     async def _take_turn(self, turn: dict) -> bool:
@@ -287,7 +303,7 @@ class _Session:
             raw, topic = waiting.pop()
             self.ingested += 1
             if self.ingested % YIELD_EVERY == 0:
-                await trio.sleep(0)
+                await trio.lowlevel.checkpoint()
             try:
                 msg, _ = self.syncer.ingest(raw, self.syncer.clock(), self.peer)
             except Rejected as e:
@@ -296,7 +312,8 @@ class _Session:
                 else:
                     self._progress(topic).rejected += 1
                 continue
-            self._progress(topic).fetched += 1
+            pr = self._progress(topic)
+            pr.fetched, pr.fetched_total = pr.fetched + 1, pr.fetched_total + 1
             waiting.extend(self.parked.pop(msg.id, []))
         if self.rec is not None and self.rec.done:
             pr = self._progress(self.topics[self.index])
@@ -371,7 +388,7 @@ def _topic_of(raw: bytes) -> str | None:
     """The topic an envelope claims, or None when it cannot be read (Ingest will then reject it)."""
     try:
         return load(raw).topic
-    except Exception:
+    except Exception:  # noqa: BLE001 -- any decoding error means the same here
         return None
 
 
@@ -379,8 +396,8 @@ async def _reset(stream) -> None:
     with trio.move_on_after(5):
         try:
             await stream.reset()
-        except Exception:
-            pass  # already gone
+        except Exception:  # noqa: BLE001, S110 -- already gone
+            pass
 
 
 class _Connected(INotifee):
@@ -399,6 +416,12 @@ class _Connected(INotifee):
     async def closed_stream(self, network, stream) -> None: ...
     async def listen(self, network, multiaddr) -> None: ...
     async def listen_close(self, network, multiaddr) -> None: ...
+
+
+def status(node) -> dict:
+    """`antiport sync status`: the node's sync progress, or a note when sync is not running."""
+    syncer = getattr(node, "sync", None)
+    return syncer.status() if syncer else {"running": False, "progress": []}
 
 
 async def service(node, task_status=trio.TASK_STATUS_IGNORED) -> None:

@@ -6,9 +6,22 @@ import random
 
 import pytest
 from antiport.protocol import codec
-from antiport.protocol.sync import (EMPTY_FRAME, FINGERPRINT, IDDIFF, IDLIST, MAX_FRAME, MAX_RANGES, MIN_FRAME,
-                                    Have, LocalProtocolError, Need, Reconciler, RemoteProtocolError, decode_frame,
-                                    separator)
+from antiport.protocol.sync import (
+    EMPTY_FRAME,
+    FINGERPRINT,
+    IDDIFF,
+    IDLIST,
+    MAX_FRAME,
+    MAX_RANGES,
+    MIN_FRAME,
+    Have,
+    LocalProtocolError,
+    Need,
+    Reconciler,
+    RemoteProtocolError,
+    decode_frame,
+    separator,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -165,7 +165,7 @@ async def hostile_session(a: Peer, seed: bytes, payload: bytes, read_reply: bool
             try:
                 while await stream.read(65536):
                     pass
-            except Exception:
+            except Exception:  # noqa: BLE001, S110 -- a reset is one of the two expected endings
                 pass
         return evil.get_id().to_base58()
 
@@ -185,9 +185,9 @@ async def test_hostile_peers_are_cut_off_and_counted(tmp_path):
         for seed, payload in cases.items():
             evil = await hostile_session(a, seed, payload)
             if seed == b"\x04" * 32:  # cut by the read timeout: counted as a failed session
-                await wait_until(lambda: a.syncer.failed[evil] >= 1)
+                await wait_until(lambda evil=evil: a.syncer.failed[evil] >= 1)
             else:
-                await wait_until(lambda: a.syncer.misbehaved[evil] == 1)
+                await wait_until(lambda evil=evil: a.syncer.misbehaved[evil] == 1)
         assert a.store.count() == 100
         # the node still serves a well-behaved peer
         await connect(c, a)
