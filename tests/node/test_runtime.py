@@ -1,0 +1,75 @@
+"""The Node's surface: host key, addresses, submit, follow/unfollow, feed, peers and counters, bootstrap, stop."""
+from __future__ import annotations
+
+import os
+import stat
+import time
+
+import pytest
+import trio
+from antiport.crypto import Identity
+from antiport.node.runtime import Node
+from antiport.node.store import Store
+from antiport.protocol import Rejected, sign, topic_name
+from nodes import TIMEOUT, start_node, wait_subscribed, wait_until
+
+W = "acme/widget"
+ASKER = Identity(bytes([31]) * 32)
+
+
+def now() -> int:
+    return int(time.time() * 1000)
+
+
+def test_host_key_is_private_and_keeps_the_peer_id(tmp_path):
+    first = Node(Store(tmp_path / "s.db"), tmp_path / "host.key")
+    again = Node(Store(tmp_path / "s.db"), tmp_path / "host.key")
+    assert first.peer_id == again.peer_id
+    assert stat.S_IMODE(os.stat(tmp_path / "host.key").st_mode) == 0o600
+    assert first.listen_addrs() == []  # not listening yet
+
+
+@pytest.mark.trio
+async def test_submit_follow_feed_and_counters(tmp_path):
+    async with trio.open_nursery() as nursery:
+        a = await start_node(nursery, tmp_path / "a", "a")
+        addr = a.listen_addrs()[0]
+        assert addr.startswith("/ip4/127.0.0.1/tcp/") and addr.endswith(f"/p2p/{a.peer_id}")
+        with pytest.raises(Rejected, match="bad-signature"):
+            raw = sign(ASKER, "request", W, {"title": "t", "text": ""}, created=now()).raw
+            await a.submit(raw[:-3] + bytes(3))
+        await a.follow(W)
+        assert a.store.followed() == [W] and topic_name(W) in a.net.pubsub.topic_ids
+        with a.message_feed() as feed:
+            msg = await a.submit(sign(ASKER, "request", W, {"title": "t", "text": ""}, created=now()).raw)
+            with trio.fail_after(TIMEOUT):
+                assert (await feed.receive()) == msg
+        assert a.store.outbox() == [msg]  # no peer: waiting to be published
+        await a.unfollow(W)
+        assert a.store.followed() == [] and topic_name(W) not in a.net.pubsub.topic_ids
+        assert a.counters() == {"peers": 0, "stored": 1, "accepted": 0, "rejected": 0, "missing_ref": 0,
+                                "rejected_by_reason": {}, "outbox": 1}
+        nursery.cancel_scope.cancel()
+
+
+@pytest.mark.trio
+async def test_bootstrap_peers_and_a_clean_stop(tmp_path):
+    async with trio.open_nursery() as nursery:
+        b = await start_node(nursery, tmp_path / "b", "b")
+        await b.follow(W)
+        a = Node(Store(tmp_path / "a.db"), tmp_path / "a.key", bootstrap=b.listen_addrs())
+        await a.follow(W)
+        a_scope = trio.CancelScope()
+
+        async def run_a(task_status=trio.TASK_STATUS_IGNORED):
+            with a_scope:
+                await a.run(task_status=task_status)
+        await nursery.start(run_a)
+        await wait_subscribed(b, a, W)
+        (peer,) = b.peers()
+        assert peer["peer_id"] == a.peer_id and peer["addrs"] and topic_name(W) in peer["topics"]
+        assert peer["accepted"] == 0 and peer["rejected"] == {}
+        assert a.store.known_peers() == [(b.peer_id, [b.listen_addrs()[0].split("/p2p/")[0]])]
+        a_scope.cancel()
+        await wait_until(lambda: b.peers() == [])  # host.close() on the way out: B notices at once
+        nursery.cancel_scope.cancel()
