@@ -91,6 +91,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", help="file to write (default: standard output)")
     cmd("import", cmd_import, "validate and store messages from an export file", True).add_argument("file")
     cmd("peers", cmd_peers, "connected peers and what they sent", True)
+    c = cmd("sync", None, "sync with peers: 'antiport sync status'")
+    c = c.add_subparsers(metavar="ACTION", required=True).add_parser(
+        "status", help="sync progress per topic and peer", description="sync progress per topic and peer")
+    c.set_defaults(handler=cmd_sync_status)
+    c.add_argument("--json", action="store_true", help="print JSON")
     return p
 
 
@@ -242,6 +247,16 @@ def cmd_peers(home: Home, args) -> None:
         rejected = ", ".join(f"{r}={n}" for r, n in p["rejected"].items()) or "none"
         lines.append(f"{p['peer_id']}  topics: {', '.join(p['topics']) or '-'}  accepted: {p['accepted']}  rejected: {rejected}")
     emit(args, rows, "\n".join(lines) or "(no peers connected)")
+
+
+def cmd_sync_status(home: Home, args) -> None:
+    data = call(home, "sync_status")
+    lines = [f"{r['topic'] or '(meta)'}  {r['peer']}  {r['state']}  known {r['known']}  fetched {r['fetched']}"
+             f"  pending {r['pending']}  sent {r['sent']}  (total fetched {r['fetched_total']}, sent {r['sent_total']})"
+             for r in data["progress"]]
+    if data.get("misbehaved"):
+        lines.append("cut off for protocol violations: " + ", ".join(f"{p}={n}" for p, n in data["misbehaved"].items()))
+    emit(args, data, "\n".join(lines) or "(no sync yet)")
 
 
 if __name__ == "__main__":

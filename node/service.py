@@ -325,6 +325,13 @@ def running(ctx: Ctx):
 
 
 @op()
+def sync_status(ctx: Ctx) -> dict:
+    """Sync progress per topic and peer: ids known missing here, fetched, pending, sent (specs/05-sync.md)."""
+    from .sync import status
+    return status(running(ctx))
+
+
+@op()
 def peers(ctx: Ctx) -> list:
     """Connected peers, their topics, and what each sent us: accepted, and rejected by reason."""
     return running(ctx).peers()
