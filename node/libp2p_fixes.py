@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import logging
 from collections import deque
+from contextlib import asynccontextmanager
 
 import libp2p.pubsub.pubsub as pubsub_module
+import trio
 from libp2p.network.config import ConnectionConfig
 from libp2p.peer.id import ID
 from libp2p.peer.peerinfo import PeerInfo
@@ -32,6 +34,8 @@ REF_WAIT = 2.0
 
 # Publishers wait while any peer's outbound queue holds this many RPCs (pacing instead of silent drops).
 PACE_QUEUE_DEPTH = 8
+
+STOP_LIMIT = 10.0  # seconds libp2p gets to close its connections once the node is cancelled
 
 NOISY_LOGGERS = ("libp2p", "multiaddr", "libp2p.pubsub.gossipsub", "libp2p.pubsub.pubsub",
                  "libp2p.host.basic_host", "libp2p.network.swarm", "libp2p.identity", "async_service")
@@ -117,3 +121,25 @@ def quiet_loggers(level: int = logging.CRITICAL) -> None:
     """py-libp2p logs failed dials, unknown protocols and drops as multi-line WARNING/ERROR text."""
     for name in NOISY_LOGGERS:
         logging.getLogger(name).setLevel(level)
+
+
+@asynccontextmanager
+async def stopping_in_order(limit: float = STOP_LIMIT):
+    """Cancelled from outside, py-libp2p's own tasks die before host.close() shuts the sockets, and peers never
+    notice we left; so libp2p runs shielded here, and an outer cancellation only cancels the yielded scope (wrap
+    the application in it), leaving `limit` seconds to close the host in order."""
+    app = trio.CancelScope()
+    shielded = trio.CancelScope(shield=True)
+
+    async def watch() -> None:
+        try:
+            await trio.sleep_forever()
+        finally:
+            app.cancel()
+            shielded.deadline = trio.current_time() + limit
+
+    async with trio.open_nursery() as guard:
+        guard.start_soon(watch)
+        with shielded:
+            yield app
+        guard.cancel_scope.cancel()

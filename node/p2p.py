@@ -75,12 +75,14 @@ def build(key: KeyPair, loopback: bool = True) -> P2P:
 @asynccontextmanager
 async def running(p2p: P2P, listen: list[str]):
     """Services first, then the host listening on `listen` (concrete addresses); closes the host on the way out
-    so peers notice at once. Cancel your own readers before leaving the block."""
-    async with background_trio_service(p2p.pubsub), background_trio_service(p2p.gossipsub):
+    so peers notice at once. The block is cancelled when the caller is (its own tasks first), then libp2p stops."""
+    async with libp2p_fixes.stopping_in_order() as app, \
+            background_trio_service(p2p.pubsub), background_trio_service(p2p.gossipsub):
         await p2p.pubsub.wait_until_ready()
         async with p2p.host.run(listen_addrs=[multiaddr.Multiaddr(a) for a in listen]):
             try:
-                yield p2p
+                with app:
+                    yield p2p
             finally:
                 with trio.CancelScope(shield=True), trio.move_on_after(5):
                     await p2p.host.close()

@@ -23,7 +23,6 @@ OUTBOX_RETRY = 1.0     # seconds between outbox passes when nothing wakes it (wa
 DIAL_BACKOFF = (1, 2, 5, 10, 30)  # seconds between bootstrap redials
 DIAL_CHECK = 5.0       # seconds between checks that a bootstrap peer is still connected
 MAX_RELAYED = 200      # topics joined only because peers are in them
-STOP_LIMIT = 10.0      # seconds the host gets to close its connections once the node is cancelled
 FEED_SIZE = 1000       # messages buffered per feed reader; a slower reader misses some (the store has them)
 
 Service = Callable[..., Awaitable[None]]  # fn(node, task_status=...)
@@ -125,28 +124,7 @@ class Node:
     # -- running ------------------------------------------------------------------------------------------
 
     async def run(self, *, task_status=trio.TASK_STATUS_IGNORED) -> None:
-        # Cancelled from outside, py-libp2p's own tasks die before the host closes its sockets and peers never
-        # notice we left; so libp2p runs shielded, and a watcher turns our cancellation into an orderly stop.
-        app = trio.CancelScope()
-        shielded = trio.CancelScope(shield=True)
-
-        async def watch() -> None:
-            try:
-                await trio.sleep_forever()
-            finally:
-                app.cancel()
-                shielded.deadline = trio.current_time() + STOP_LIMIT
-
-        async with trio.open_nursery() as guard:
-            guard.start_soon(watch)
-            with shielded:
-                async with p2p.running(self.net, self.listen):
-                    with app:
-                        await self._run_app(task_status)
-            guard.cancel_scope.cancel()
-
-    async def _run_app(self, task_status) -> None:
-        async with trio.open_nursery() as nursery:
+        async with p2p.running(self.net, self.listen), trio.open_nursery() as nursery:
             self.gossip.nursery = nursery
             self._running = True
             try:

@@ -10,6 +10,8 @@ import pytest
 import trio
 from antiport.crypto import Identity
 from antiport.node import libp2p_fixes, p2p
+from antiport.node.runtime import Node
+from antiport.node.store import Store
 from antiport.protocol import sign, topic_name
 from libp2p.network.exceptions import SwarmException
 from libp2p.peer.id import ID
@@ -124,4 +126,23 @@ async def test_redial_unblocks_a_peer_after_a_failed_dial(tmp_path):
             await a.net.host.connect(live)
         await libp2p_fixes.redial(a.net.host, live)
         assert b_id in a.net.host.get_connected_peers()
+        nursery.cancel_scope.cancel()
+
+
+@pytest.mark.trio
+async def test_a_cancelled_node_closes_its_connections(tmp_path):
+    """stopping_in_order: cancelled from outside, the node still closes its host, so the peer notices at once."""
+    async with trio.open_nursery() as nursery:
+        b = await start_node(nursery, tmp_path / "b", "b")
+        a_scope = trio.CancelScope()
+        a = Node(Store(tmp_path / "a.db"), tmp_path / "a.key")
+
+        async def run(task_status=trio.TASK_STATUS_IGNORED):
+            with a_scope:
+                await a.run(task_status=task_status)
+        await nursery.start(run)
+        await connect(a, b)
+        await wait_until(lambda: len(b.net.host.get_connected_peers()) == 1)
+        a_scope.cancel()
+        await wait_until(lambda: b.net.host.get_connected_peers() == [])
         nursery.cancel_scope.cancel()
