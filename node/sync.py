@@ -40,6 +40,7 @@ MAX_TOPICS = 256
 MAX_TURNS = 5_000            # per session; the reconcilers' round limits bound frames, this bounds idling
 READ_TIMEOUT = 30.0          # seconds for one whole message to arrive (or be written)
 MAX_INBOUND = 8              # concurrent sessions a node serves
+MAX_OUTBOUND = 4             # concurrent sessions a node starts
 INTERVAL = 60.0              # seconds between periodic syncs
 FOLLOW_CHECK = 2.0           # seconds between looks at the followed topics
 YIELD_EVERY = 50             # ingests between checkpoints, so gossip and the API keep running
@@ -79,6 +80,7 @@ class Syncer:
         self.sessions = 0
         self._active: set[tuple[str, bool]] = set()  # (peer, initiator)
         self._wake_send, self._wake_recv = trio.open_memory_channel[str | None](64)
+        self._outbound = trio.CapacityLimiter(MAX_OUTBOUND)
 
     # -- service ---------------------------------------------------------------------------------------
 
@@ -123,13 +125,14 @@ class Syncer:
         if (peer, True) in self._active:
             return False
         self._active.add((peer, True))
-        try:
-            stream = await self.host.new_stream(ID.from_base58(peer), [PROTOCOL_ID])
-        except Exception:  # noqa: BLE001 -- not connected, protocol unsupported: not the peer's fault
-            self.failed[peer] += 1
-            self._active.discard((peer, True))
-            return False
-        return await self._session(stream, peer, initiator=True)
+        async with self._outbound:
+            try:
+                stream = await self.host.new_stream(ID.from_base58(peer), [PROTOCOL_ID])
+            except Exception:  # noqa: BLE001 -- not connected, protocol unsupported: not the peer's fault
+                self.failed[peer] += 1
+                self._active.discard((peer, True))
+                return False
+            return await self._session(stream, peer, initiator=True)
 
     async def _serve(self, stream) -> None:
         peer = stream.muxed_conn.peer_id.to_base58()
