@@ -222,3 +222,31 @@ async def test_sync_as_a_runtime_service(tmp_path):
         await wait_until(lambda: b.store.count() == 60)
         assert isinstance(b.sync, Syncer) and b.sync.status()["sessions"] >= 1
         nursery.cancel_scope.cancel()
+
+
+@pytest.mark.trio
+async def test_peer_that_never_agrees_is_cut_off_at_the_round_limit(tmp_path):
+    import os
+
+    from antiport.node.sync import _Wire
+    from antiport.protocol.sync import FINGERPRINT, MAX_ROUNDS
+    async with peer(tmp_path, "a") as a, running_host(b"\x06" * 32) as evil:
+        fill(a, messages(100, "a"))
+        await evil.connect(info_from_p2p_addr(a.addr))
+        wire = _Wire(await evil.new_stream(a.host.get_id(), [PROTOCOL_ID]), TIMEOUT)
+        await wire.write({"topics": ["", TOPIC]})
+        assert (await wire.read()) == {"topics": ["", TOPIC]}
+        turns = 0
+        with trio.fail_after(TIMEOUT):
+            try:
+                while True:  # a fresh random fingerprint over everything, every turn
+                    frame = codec.encode({"v": 1, "r": [[0, b"", FINGERPRINT, os.urandom(16)]]})
+                    await wire.write({"topic": "", "frame": frame, "msgs": []})
+                    if await wire.read() is None:
+                        break
+                    turns += 1
+            except Exception:  # noqa: BLE001, S110 -- the reset ends the loop
+                pass
+        evil_id = evil.get_id().to_base58()
+        await wait_until(lambda: a.syncer.misbehaved[evil_id] == 1)
+        assert turns <= MAX_ROUNDS
