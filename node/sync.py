@@ -165,7 +165,9 @@ class Syncer:
         return False
 
     def followed(self) -> list[str]:
-        return sorted(set(self.store.followed()) | {""})  # every node follows the meta topic; it sorts first
+        """The topics offered in a session: the meta topic (followed by every node; it sorts first) and the
+        followed ones, at most MAX_TOPICS (the rest wait for a later version that pages them)."""
+        return sorted(set(self.store.followed()) | {""})[:MAX_TOPICS]
 
     def status(self) -> dict:
         """Per topic and peer: what the latest session learnt is missing here, fetched, pending, sent."""
