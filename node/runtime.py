@@ -13,7 +13,7 @@ from antiport.protocol import Message
 from antiport.protocol.topics import PREFIX, is_slug
 from libp2p.peer.peerinfo import info_from_p2p_addr
 
-from . import libp2p_fixes, p2p, sync
+from . import discovery, libp2p_fixes, p2p, sync
 from .gossip import Gossip
 from .home import Home, now_ms
 from .ingest import Ingest
@@ -33,7 +33,8 @@ class Node:
 
     `services` are async callables `fn(node, task_status)` started in the node's nursery once the host
     listens (the HTTP API, sync, the bridge). With `relay`, the node also joins (without following) the
-    product topics its peers are in, so it carries them between peers that are not connected."""
+    product topics its peers are in, so it carries them between peers that are not connected.
+    Peers it was connected to are remembered in the store and dialled again at the next start."""
 
     def __init__(self, store: Store, host_key_path: Path, *, identity=None, listen: Iterable[str] | None = None,
                  bootstrap: Iterable[str] = (), services: Iterable[Service] = (), loopback: bool | None = None,
@@ -133,6 +134,8 @@ class Node:
                 for addr in self.bootstrap:
                     nursery.start_soon(self._keep_dialled, addr)
                 nursery.start_soon(self._outbox_loop)
+                nursery.start_soon(discovery.remember_peers, self)
+                nursery.start_soon(discovery.redial_known, self)
                 for service in self.services:
                     await nursery.start(service, self)
                 task_status.started()
@@ -187,7 +190,6 @@ class Node:
             if info.peer_id not in self.net.host.get_connected_peers():
                 try:
                     await libp2p_fixes.redial(self.net.host, info)
-                    self.store.remember_peer(info.peer_id.to_base58(), [str(a) for a in info.addrs], now_ms())
                     failures = 0
                 except Exception:  # noqa: BLE001 -- a failed dial is never fatal; retried
                     await trio.sleep(DIAL_BACKOFF[min(failures, len(DIAL_BACKOFF) - 1)])

@@ -1,0 +1,31 @@
+"""Peers are remembered in the store and dialled again when the node next starts, without bootstrap."""
+from __future__ import annotations
+
+import pytest
+import trio
+from antiport.node.runtime import Node
+from antiport.node.store import Store
+from nodes import connect, start_node, wait_until
+
+
+@pytest.mark.trio
+async def test_a_restarted_node_redials_the_peers_it_knew(tmp_path):
+    async with trio.open_nursery() as nursery:
+        b = await start_node(nursery, tmp_path / "b", "b")
+        store = Store(tmp_path / "a.db")
+        a = Node(store, tmp_path / "a.key")
+        first_run = trio.CancelScope()
+
+        async def run_first(task_status=trio.TASK_STATUS_IGNORED):
+            with first_run:
+                await a.run(task_status=task_status)
+        await nursery.start(run_first)
+        await connect(a, b)
+        await wait_until(lambda: [p for p, _ in store.known_peers()] == [b.peer_id])
+        first_run.cancel()
+        await wait_until(lambda: b.peers() == [])
+        again = Node(store, tmp_path / "a.key")  # no bootstrap: only what the store remembers
+        await nursery.start(again.run)
+        await wait_until(lambda: [p["peer_id"] for p in b.peers()] == [again.peer_id])
+        assert again.peer_id == a.peer_id
+        nursery.cancel_scope.cancel()
