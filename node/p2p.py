@@ -60,12 +60,13 @@ class P2P:
         return self.host.get_id().to_base58()
 
 
-def build(key: KeyPair, loopback: bool = True) -> P2P:
+def build(key: KeyPair, loopback: bool = True, mdns: bool = False) -> P2P:
+    """`mdns`: find and connect to peers on the local network (off by default: test nodes would find each other)."""
     libp2p_fixes.install()
     host = new_host(key_pair=key,
                     sec_opt={NOISE_ID: Noise(key, noise_privkey=create_noise_key_pair().private_key)},
                     muxer_opt={TProtocol(YAMUX_ID): Yamux},
-                    connection_config=libp2p_fixes.connection_config())
+                    connection_config=libp2p_fixes.connection_config(), enable_mDNS=mdns)
     gossipsub = libp2p_fixes.AntiportGossipSub(**libp2p_fixes.gossipsub_settings(loopback))
     pubsub = Pubsub(host, gossipsub, strict_signing=True, msg_id_constructor=content_id,
                     **libp2p_fixes.PUBSUB_SETTINGS)

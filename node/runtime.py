@@ -34,11 +34,12 @@ class Node:
     `services` are async callables `fn(node, task_status)` started in the node's nursery once the host
     listens (the HTTP API, sync, the bridge). With `relay`, the node also joins (without following) the
     product topics its peers are in, so it carries them between peers that are not connected.
-    Peers it was connected to are remembered in the store and dialled again at the next start."""
+    Peers it was connected to are remembered in the store and dialled again at the next start; with `mdns`,
+    peers on the local network are found and connected."""
 
     def __init__(self, store: Store, host_key_path: Path, *, identity=None, listen: Iterable[str] | None = None,
                  bootstrap: Iterable[str] = (), services: Iterable[Service] = (), loopback: bool | None = None,
-                 relay: bool = True):
+                 relay: bool = True, mdns: bool = False):
         self.store = store
         self.identity = identity  # the author identity, for services that sign (may be None)
         self.ingest = Ingest(store)
@@ -47,7 +48,7 @@ class Node:
         self.services = list(services)
         self.relay = relay
         self.net = p2p.build(p2p.host_key(host_key_path),
-                             loopback=p2p.is_loopback(self.listen) if loopback is None else loopback)
+                             loopback=p2p.is_loopback(self.listen) if loopback is None else loopback, mdns=mdns)
         self.gossip = Gossip(self.net, self.ingest, self._announce)
         self.peer_id = self.net.peer_id
         self._feeds: set[trio.MemorySendChannel] = set()

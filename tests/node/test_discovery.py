@@ -1,4 +1,4 @@
-"""Peers are remembered in the store and dialled again when the node next starts, without bootstrap."""
+"""Finding peers without a bootstrap list: peers remembered from the last run, and mDNS."""
 from __future__ import annotations
 
 import pytest
@@ -28,4 +28,13 @@ async def test_a_restarted_node_redials_the_peers_it_knew(tmp_path):
         await nursery.start(again.run)
         await wait_until(lambda: [p["peer_id"] for p in b.peers()] == [again.peer_id])
         assert again.peer_id == a.peer_id
+        nursery.cancel_scope.cancel()
+
+
+@pytest.mark.slow  # zeroconf takes seconds to start and to answer
+@pytest.mark.trio
+async def test_mdns_finds_peers_on_the_local_network(tmp_path):
+    async with trio.open_nursery() as nursery:
+        a, b = [await start_node(nursery, tmp_path / n, n, mdns=True) for n in "ab"]
+        await wait_until(lambda: b.peer_id in [p["peer_id"] for p in a.peers()])
         nursery.cancel_scope.cancel()
