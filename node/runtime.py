@@ -35,11 +35,12 @@ class Node:
     listens (the HTTP API, sync, the bridge). With `relay`, the node also joins (without following) the
     product topics its peers are in, so it carries them between peers that are not connected.
     Peers it was connected to are remembered in the store and dialled again at the next start; with `mdns`,
-    peers on the local network are found and connected."""
+    peers on the local network are found and connected; with `dht`, peers in the same product topics are
+    found through Kademlia provider records."""
 
     def __init__(self, store: Store, host_key_path: Path, *, identity=None, listen: Iterable[str] | None = None,
                  bootstrap: Iterable[str] = (), services: Iterable[Service] = (), loopback: bool | None = None,
-                 relay: bool = True, mdns: bool = False):
+                 relay: bool = True, mdns: bool = False, dht: bool = False):
         self.store = store
         self.identity = identity  # the author identity, for services that sign (may be None)
         self.ingest = Ingest(store)
@@ -47,6 +48,7 @@ class Node:
         self.bootstrap = list(bootstrap)
         self.services = list(services)
         self.relay = relay
+        self.dht = dht
         self.net = p2p.build(p2p.host_key(host_key_path),
                              loopback=p2p.is_loopback(self.listen) if loopback is None else loopback, mdns=mdns)
         self.gossip = Gossip(self.net, self.ingest, self._announce)
@@ -137,6 +139,8 @@ class Node:
                 nursery.start_soon(self._outbox_loop)
                 nursery.start_soon(discovery.remember_peers, self)
                 nursery.start_soon(discovery.redial_known, self)
+                if self.dht:
+                    nursery.start_soon(discovery.topic_providers, self)
                 for service in self.services:
                     await nursery.start(service, self)
                 task_status.started()

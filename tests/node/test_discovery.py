@@ -1,4 +1,4 @@
-"""Finding peers without a bootstrap list: peers remembered from the last run, and mDNS."""
+"""Finding peers without a bootstrap list: peers remembered from the last run, mDNS, DHT provider records."""
 from __future__ import annotations
 
 import pytest
@@ -6,6 +6,8 @@ import trio
 from antiport.node.runtime import Node
 from antiport.node.store import Store
 from nodes import connect, start_node, wait_until
+
+W = "acme/widget"
 
 
 @pytest.mark.trio
@@ -37,4 +39,17 @@ async def test_mdns_finds_peers_on_the_local_network(tmp_path):
     async with trio.open_nursery() as nursery:
         a, b = [await start_node(nursery, tmp_path / n, n, mdns=True) for n in "ab"]
         await wait_until(lambda: b.peer_id in [p["peer_id"] for p in a.peers()])
+        nursery.cancel_scope.cancel()
+
+
+@pytest.mark.trio
+async def test_dht_provider_records_connect_peers_of_a_topic(tmp_path):
+    """A and C only know B; both follow W, so through B's DHT they find and connect to each other."""
+    async with trio.open_nursery() as nursery:
+        a, b, c = [await start_node(nursery, tmp_path / n, n, dht=True, relay=False) for n in "abc"]
+        await connect(a, b)
+        await connect(c, b)
+        for node in (a, c):
+            await node.follow(W)
+        await wait_until(lambda: c.peer_id in [p["peer_id"] for p in a.peers()])
         nursery.cancel_scope.cancel()
