@@ -162,10 +162,7 @@ class Node:
     async def _outbox_loop(self) -> None:
         while True:
             self._wake = trio.Event()
-            for slug in self.store.followed():
-                await self.gossip.join(slug)
-            if self.relay:
-                await self._join_peer_topics()
+            await self._sync_topics()
             for msg in self.store.outbox():
                 if msg.id not in self._announced:
                     self._announce(msg)  # written by another path (service ops, offline)
@@ -176,12 +173,22 @@ class Node:
             with trio.move_on_after(OUTBOX_RETRY):
                 await self._wake.wait()
 
-    async def _join_peer_topics(self) -> None:
-        for topic, members in list(self.net.pubsub.peer_topics.items()):
-            slug = topic[len(PREFIX):]
-            if (members and topic.startswith(PREFIX) and is_slug(slug) and slug not in self.gossip.joined
-                    and len(self.gossip.joined) < MAX_RELAYED):
-                await self.gossip.join(slug)
+    async def _sync_topics(self) -> None:
+        """Be in the meta topic, the followed topics (the store may change under us: API, CLI, bridge) and,
+        relaying, the product topics peers are in."""
+        followed = {"", *self.store.followed()}
+        relayed = set()
+        if self.relay:
+            for topic, members in list(self.net.pubsub.peer_topics.items()):
+                slug = topic[len(PREFIX):]
+                if members and topic.startswith(PREFIX) and is_slug(slug) and slug not in followed:
+                    relayed.add(slug)
+            relayed = set(sorted(relayed)[:MAX_RELAYED])
+        wanted = followed | relayed
+        for slug in sorted(wanted - self.gossip.joined):
+            await self.gossip.join(slug)
+        for slug in sorted(self.gossip.joined - wanted):
+            await self.gossip.leave(slug)
 
     async def _keep_dialled(self, addr: str) -> None:
         """Dial a bootstrap peer, and again whenever it is not connected; failures are never fatal."""

@@ -80,6 +80,8 @@ async def test_a_burst_of_200_submits_all_arrive(tmp_path):
         b_id = b.net.host.get_id()
         assert a.net.gossipsub.peer_protocol[b_id] == PROTOCOL_ID_V11
         assert isinstance(a.net.pubsub.peer_queues[b_id], libp2p_fixes.LargeRpcQueue)
+        channel = b.net.pubsub.subscribed_topics_send[topic_name(W)]
+        assert channel.statistics().max_buffer_size == libp2p_fixes.SUBSCRIPTION_CHANNEL_SIZE  # py-libp2p: 32
         assert len(b.net.gossipsub.recent_message_deliveries[topic_name(W)]) == libp2p_fixes.DELIVERY_HISTORY
         assert len(a.net.host.get_network().connections[b_id]) == 1  # ConnectionConfig(max_connections_per_peer=1)
         nursery.cancel_scope.cancel()

@@ -47,6 +47,12 @@ async def test_submit_follow_feed_and_counters(tmp_path):
         assert a.store.outbox() == [msg]  # no peer: waiting to be published
         await a.unfollow(W)
         assert a.store.followed() == [] and topic_name(W) not in a.net.pubsub.topic_ids
+        a.store.follow("acme/gadget", now())  # as the API and the CLI do: the store, then a wake-up
+        a.wake_outbox()
+        await wait_until(lambda: topic_name("acme/gadget") in a.net.pubsub.topic_ids)
+        a.store.unfollow("acme/gadget")
+        a.wake_outbox()
+        await wait_until(lambda: topic_name("acme/gadget") not in a.net.pubsub.topic_ids)
         assert a.counters() == {"peers": 0, "stored": 1, "accepted": 0, "rejected": 0, "missing_ref": 0,
                                 "rejected_by_reason": {}, "outbox": 1}
         nursery.cancel_scope.cancel()
