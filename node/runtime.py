@@ -15,7 +15,7 @@ from libp2p.peer.peerinfo import info_from_p2p_addr
 
 from . import discovery, libp2p_fixes, p2p, sync
 from .gossip import Gossip
-from .home import Home, now_ms
+from .home import DEFAULT_LISTEN, Home, now_ms
 from .ingest import Ingest
 from .store import Store
 
@@ -44,7 +44,7 @@ class Node:
         self.store = store
         self.identity = identity  # the author identity, for services that sign (may be None)
         self.ingest = Ingest(store)
-        self.listen = list(listen or p2p.DEFAULT_LISTEN)
+        self.listen = list(listen or DEFAULT_LISTEN)
         self.bootstrap = list(bootstrap)
         self.services = list(services)
         self.relay = relay
