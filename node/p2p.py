@@ -24,6 +24,7 @@ from libp2p.tools.anyio_service import background_trio_service
 
 from . import libp2p_fixes
 
+
 def host_key(path: Path) -> KeyPair:
     """The node's libp2p Ed25519 key (its peer id), created on first use; separate from the author identity."""
     path = Path(path)
