@@ -9,8 +9,7 @@ demo: $(VENV)/.installed
 	$(BIN)/antiport demo
 
 test: $(VENV)/.installed
-	bash scripts/test-services.sh
-	$(BIN)/python -m pytest
+	PYTHON=$(BIN)/python bash scripts/test.sh
 
 setup: $(VENV)/.installed
 
