@@ -49,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--listen", action="append", metavar="MULTIADDR", help="address to listen on (repeatable)")
     c.add_argument("--bootstrap", action="append", metavar="MULTIADDR", help="peer to connect to (repeatable)")
     c.add_argument("--api-port", type=int, default=0, help="port of the local HTTP API (default: any free port)")
+    c.add_argument("--no-discovery", dest="discovery", action="store_false",
+                   help="no mDNS and no DHT, whatever the config says: only --bootstrap and remembered peers")
     cmd("id", cmd_id, "show the did, and the peer id and addresses while the node runs", True)
     cmd("follow", cmd_op("follow"), "follow a product topic").add_argument("topic", help="vendor/product")
     cmd("unfollow", cmd_op("unfollow"), "stop following a product topic").add_argument("topic", help="vendor/product")
@@ -136,7 +138,8 @@ def cmd_init(home: Home, args) -> None:
 
 def cmd_run(home: Home, args) -> None:
     from .runtime import run_forever
-    run_forever(home, listen=args.listen, bootstrap=args.bootstrap, api_port=args.api_port)
+    run_forever(home, listen=args.listen, bootstrap=args.bootstrap, api_port=args.api_port,
+                discovery=args.discovery)
 
 
 def cmd_id(home: Home, args) -> None:

@@ -12,6 +12,8 @@ import platformdirs
 from antiport.crypto import Identity, load_identity, save_identity
 
 DEFAULT_LISTEN = ["/ip4/127.0.0.1/tcp/0"]
+# mdns: find peers on the local network; dht: find peers of our topics through Kademlia provider records.
+DEFAULT_CONFIG = {"name": "", "listen": DEFAULT_LISTEN, "bootstrap": [], "mdns": True, "dht": True}
 
 
 class HomeError(Exception):
@@ -60,7 +62,7 @@ class Home:
         self.path.mkdir(parents=True, exist_ok=True, mode=0o700)
         identity = Identity.generate()
         save_identity(identity, self.identity_file, passphrase)
-        self.write_config({"name": name or "", "listen": DEFAULT_LISTEN, "bootstrap": [], "mdns": True})
+        self.write_config({**DEFAULT_CONFIG, "name": name or ""})
         return identity
 
     def identity(self) -> Identity:
@@ -69,10 +71,11 @@ class Home:
         return load_identity(self.identity_file, os.environ.get("ANTIPORT_PASSPHRASE"))
 
     def config(self) -> dict:
+        """config.json over the defaults (a key missing from the file takes its default)."""
         try:
-            return json.loads(self.config_file.read_text())
+            return {**DEFAULT_CONFIG, **json.loads(self.config_file.read_text())}
         except FileNotFoundError:
-            return {"name": "", "listen": DEFAULT_LISTEN, "bootstrap": [], "mdns": True}
+            return dict(DEFAULT_CONFIG)
         except ValueError as e:
             raise HomeError(f"{self.config_file} is not valid JSON: {e}") from None
 

@@ -16,9 +16,13 @@ class NodeProcess:
     """One `antiport --home H run …` child process. Use as a context manager, or call stop()."""
 
     def __init__(self, home: Path, listen: list[str] | None = None, bootstrap: list[str] | None = None,
-                 extra: list[str] | None = None, log: Path | None = None):
+                 extra: list[str] | None = None, log: Path | None = None, discovery: bool = False):
+        """`discovery` off (the default) runs the node with --no-discovery: no mDNS, no DHT, so the
+        tests' and the demo's topologies are what their --bootstrap lines say."""
         self.home = Home(Path(home))
         argv = [sys.executable, "-m", "antiport.node.cli", "--home", str(home), "run"]
+        if not discovery:
+            argv.append("--no-discovery")
         for addr in listen or ["/ip4/127.0.0.1/tcp/0"]:
             argv += ["--listen", addr]
         for addr in bootstrap or []:

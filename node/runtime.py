@@ -222,14 +222,16 @@ def api_service(home: Home, port: int = 0) -> Service:
 
 
 def run_forever(home: Home, listen: list[str] | None = None, bootstrap: list[str] | None = None,
-                api_port: int | None = 0, services: Iterable[Service] = ()) -> None:
-    """`antiport run`: the node with its API until SIGINT or SIGTERM."""
+                api_port: int | None = 0, services: Iterable[Service] = (), discovery: bool = True) -> None:
+    """`antiport run`: the node with its API until SIGINT or SIGTERM. mDNS and the DHT run as the
+    config says unless `discovery` is off (tests and the demo fix their own topology)."""
     config = home.config()
     identity = home.identity()
     libp2p_fixes.quiet_loggers()
     store = Store(home.db_file)
     node = Node(store, home.host_key_file, identity=identity, listen=listen or config.get("listen"),
                 bootstrap=[*(bootstrap or []), *config.get("bootstrap", [])],
+                mdns=discovery and config["mdns"], dht=discovery and config["dht"],
                 services=[api_service(home, api_port or 0), sync.service, *services])
 
     async def main() -> None:

@@ -99,3 +99,13 @@ def test_import_rejects_garbage_and_counts_tampering(homes, capsys, tmp_path):
     assert json.loads(out) == {"accepted": 0, "duplicates": 0, "rejected": {"bad-signature": 1}}
     code, out, _ = run(capsys, "--home", bob, "list", "--json")
     assert json.loads(out) == []
+
+
+def test_discovery_is_on_by_default_and_config_keys_default(tmp_path, capsys):
+    from antiport.node.home import Home
+    assert run(capsys, "--home", str(tmp_path / "h"), "init")[0] == 0
+    home = Home(tmp_path / "h")
+    assert home.config()["mdns"] is True and home.config()["dht"] is True
+    home.write_config({"name": "old", "mdns": False})  # a config from before the dht switch
+    config = home.config()
+    assert (config["name"], config["mdns"], config["dht"], config["bootstrap"]) == ("old", False, True, [])
