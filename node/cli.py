@@ -159,7 +159,8 @@ def cmd_op(op: str):
 
     def handler(home: Home, args) -> None:
         result = call(home, op, **{f: getattr(args, f) for f in fields})
-        emit(args, result, result.get("id") or json.dumps(result))
+        text = result.get("id") or f"{'following' if result.get('following') else 'not following'} {result['topic']}"
+        emit(args, result, text)
     return handler
 
 
