@@ -1,5 +1,6 @@
-"""Sync between `antiport run` processes: a node started after messages were written catches up with no
-user action; a node SIGKILLed in the middle of catching up has an intact store and finishes after restart."""
+"""Sync and discovery between `antiport run` processes: a node started after messages were written catches
+up with no user action; a node SIGKILLed in the middle of catching up has an intact store and finishes
+after restart; once the bootstrap node stops, the nodes that met through it go on exchanging messages."""
 from __future__ import annotations
 
 import json
@@ -54,15 +55,15 @@ def setup(tmp_path, n: int):
 
 
 def test_late_node_catches_up_and_reports_progress(tmp_path):
-    homes = setup(tmp_path, 500)
+    homes = setup(tmp_path, 1000)
     with NodeProcess(homes["a"]) as a:
         addr = a.wait_ready()["addrs"][0]
         with NodeProcess(homes["b"], bootstrap=[addr]) as b:
             b.wait_ready()
-            wait_for(lambda: count(homes["b"]) == 500)
+            wait_for(lambda: count(homes["b"]) == 1000)
             status = json.loads(cli(homes["b"], "sync", "status", "--json"))
             assert status["running"]
-            assert sum(r["fetched_total"] for r in status["progress"] if r["topic"] == TOPIC) == 500
+            assert sum(r["fetched_total"] for r in status["progress"] if r["topic"] == TOPIC) == 1000
             assert "acme/widget" in cli(homes["b"], "sync", "status")
 
 
@@ -84,3 +85,29 @@ def test_sigkill_mid_catch_up_then_resume(tmp_path):
         with NodeProcess(homes["b"], bootstrap=[addr]) as b:
             b.wait_ready()
             wait_for(lambda: count(homes["b"]) == n)
+
+
+def test_the_others_go_on_when_the_bootstrap_node_stops(tmp_path):
+    """b and c know only the bootstrap node, which does not follow their topic; they find each other
+    through its DHT (provider records for the topic) and keep talking after it is gone."""
+    homes = {name: tmp_path / name for name in "abc"}
+    for name, home in homes.items():
+        cli(home, "init", "--name", name)
+        Home(home).write_config({**Home(home).config(), "mdns": False})  # the DHT alone, not the LAN
+    for name in "bc":
+        cli(homes[name], "follow", TOPIC)
+    boot = NodeProcess(homes["a"], discovery=True)
+    try:
+        addr = boot.wait_ready()["addrs"][0]
+        with NodeProcess(homes["b"], bootstrap=[addr], discovery=True) as b, \
+                NodeProcess(homes["c"], bootstrap=[addr], discovery=True) as c:
+            c_peer = c.wait_ready()["peer_id"]
+            b.wait_ready()
+            wait_for(lambda: c_peer in cli(homes["b"], "peers"))
+            boot.stop()
+            asked = cli(homes["b"], "ask", TOPIC, "--title", "After the bootstrap", "--text", "still here?").strip()
+            wait_for(lambda: asked in cli(homes["c"], "list", TOPIC, "--json"))
+            answered = cli(homes["c"], "answer", asked, "--text", "yes").strip()
+            wait_for(lambda: answered in cli(homes["b"], "show", asked, "--json"))
+    finally:
+        boot.stop()
