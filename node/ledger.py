@@ -1,0 +1,158 @@
+"""Reputation ledger: personalised PageRank per topic from the viewer's trust roots (specs/06-reputation.md).
+
+The graph is built from stored facts (accept, vote, report, trust) as plain tuples; the computation
+is pure Python so it runs without extra packages.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from antiport.crypto import did_from_key
+from antiport.protocol.envelope import load
+
+from .store import Store
+
+ACCEPT, UPVOTE, DOWNVOTE, REPORT, TRUST = 1.0, 0.2, -0.2, -0.5, 1.0
+DAMPING, MAX_ITER, TOLERANCE = 0.85, 100, 1e-10
+
+
+@dataclass(frozen=True)
+class Fact:
+    id: str       # the message that states the fact
+    kind: str     # accept, upvote, downvote, report, trust, distrust
+    source: str   # did of who states it
+    subject: str  # did it is about
+    weight: float
+    note: str = ""
+
+
+def facts(store: Store, topic: str) -> list[Fact]:
+    """Every fact that counts in `topic`: self-facts dropped, one vote per (voter, target), newest wins."""
+    out, votes = [], {}
+    rows = store.db.execute(
+        "SELECT m.id, m.kind, m.author, t.author, m.raw, m.created, t.id FROM messages m JOIN messages t ON m.target = t.id"
+        " WHERE m.topic = ? AND m.kind IN ('accept', 'vote', 'report') ORDER BY m.created, m.id", [topic])
+    for mid, kind, source, subject, raw, _, target in rows:
+        if source == subject:
+            continue
+        if kind == "accept":
+            out.append(Fact(mid, "accept", source, subject, ACCEPT, f"accepted answer {target[:12]}"))
+        elif kind == "report":
+            out.append(Fact(mid, "report", source, subject, REPORT, f"reported {target[:12]}"))
+        else:
+            up = load(raw).body["value"] == "up"
+            votes[(source, target)] = Fact(mid, "upvote" if up else "downvote", source, subject,
+                                           UPVOTE if up else DOWNVOTE, f"voted on {target[:12]}")
+    out.extend(votes.values())
+    trusts = {}
+    for mid, author, raw in store.db.execute(
+            "SELECT id, author, raw FROM messages WHERE kind = 'trust' ORDER BY created, id"):
+        body = load(raw).body
+        scope = body.get("scope") or ""
+        if scope not in ("", topic):
+            continue
+        subject = did_from_key(body["subject"])
+        if subject == author:
+            continue
+        value = body["value"]
+        trusts[(author, subject)] = Fact(mid, value, author, subject, TRUST if value == "trust" else -TRUST,
+                                         f"{value} {'in ' + scope if scope else 'everywhere'}")
+    out.extend(trusts.values())
+    return out
+
+
+def roots(viewer: str, fs: list[Fact]) -> set[str]:
+    """The viewer and whom the viewer trusts (distrusted ones are never roots)."""
+    trusted = {f.subject for f in fs if f.source == viewer and f.kind == "trust"}
+    return ({viewer} | trusted) - {f.subject for f in fs if f.source == viewer and f.kind == "distrust"}
+
+
+def rank(viewer: str, fs: list[Fact]) -> dict[str, float]:
+    """Personalised PageRank over positive facts; negative facts subtract afterwards, never below 0."""
+    seeds = roots(viewer, fs)
+    cut = {f.subject for f in fs if f.source == viewer and f.kind == "distrust"}
+    out_pos: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    total: dict[str, float] = defaultdict(float)
+    for f in fs:
+        if f.source in cut:
+            continue
+        total[f.source] += abs(f.weight)  # a voter's whole outgoing weight is normalised to 1
+        if f.weight > 0:
+            out_pos[f.source][f.subject] += f.weight
+    nodes = seeds | {f.source for f in fs} | {f.subject for f in fs}
+    restart = {n: (1.0 / len(seeds) if n in seeds else 0.0) for n in nodes}
+    score = dict(restart)
+    for _ in range(MAX_ITER):
+        nxt = {n: (1 - DAMPING) * restart[n] for n in nodes}
+        dangling = 0.0
+        for n, s in score.items():
+            edges = out_pos.get(n)
+            if not edges or not s:
+                dangling += s
+                continue
+            share = DAMPING * s / total[n]
+            for m, w in edges.items():
+                nxt[m] += share * w
+            dangling += s * (1 - sum(edges.values()) / total[n])  # the negative part of the budget
+        for n in seeds:  # mass with nowhere to go returns to the roots
+            nxt[n] += DAMPING * dangling * restart[n]
+        delta = sum(abs(nxt[n] - score[n]) for n in nodes)
+        score = nxt
+        if delta < TOLERANCE:
+            break
+    for f in fs:
+        if f.weight < 0 and f.source not in cut and total[f.source]:
+            score[f.subject] = max(0.0, score[f.subject] + DAMPING * score[f.source] * f.weight / total[f.source])
+    return score
+
+
+class Ledger:
+    """Scores per (viewer, topic), recomputed only when the store has changed."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self._cache: dict[tuple[str, str], tuple[tuple, list[Fact], dict[str, float]]] = {}
+
+    def _version(self) -> tuple:
+        return tuple(self.store.db.execute("SELECT count(*), max(rowid) FROM messages").fetchone())
+
+    def scores(self, viewer: str, topic: str) -> tuple[list[Fact], dict[str, float]]:
+        version = self._version()
+        hit = self._cache.get((viewer, topic))
+        if hit and hit[0] == version:
+            return hit[1], hit[2]
+        fs = facts(self.store, topic)
+        score = rank(viewer, fs)
+        self._cache[(viewer, topic)] = (version, fs, score)
+        return fs, score
+
+    def experts(self, viewer: str, topic: str) -> list[dict]:
+        """Authors of answers or facts in `topic`, best first (ties: more accepted, then did)."""
+        fs, score = self.scores(viewer, topic)
+        answers = dict(self.store.db.execute(
+            "SELECT author, count(*) FROM messages WHERE kind='answer' AND topic=? GROUP BY author", [topic]).fetchall())
+        count = defaultdict(lambda: defaultdict(int))
+        for f in fs:
+            count[f.subject][f.kind] += 1
+        people = (set(answers) | {f.subject for f in fs if f.kind in ("accept", "upvote", "downvote")}) - {viewer}
+        rows = [{"did": d, "name": "", "score": round(score.get(d, 0.0), 9), "accepted": count[d]["accept"],
+                 "upvotes": count[d]["upvote"], "downvotes": count[d]["downvote"], "answers": answers.get(d, 0)}
+                for d in people]
+        rows.sort(key=lambda r: (-r["score"], -r["accepted"], r["did"]))
+        for i, r in enumerate(rows, 1):
+            r["rank"] = i
+        return rows
+
+    def explain(self, viewer: str, did: str, topic: str) -> dict:
+        """The facts about `did` in `topic` and what each contributed to its score."""
+        fs, score = self.scores(viewer, topic)
+        total = defaultdict(float)
+        for f in fs:
+            total[f.source] += abs(f.weight)
+        ranked = sorted(score, key=lambda d: (-score[d], d))
+        facts_ = [{"id": f.id, "kind": f.kind, "from": f.source, "from_name": "",
+                   "weight": round(DAMPING * score.get(f.source, 0.0) * f.weight / total[f.source], 9), "note": f.note}
+                  for f in fs if f.subject == did]
+        return {"topic": topic, "score": round(score.get(did, 0.0), 9),
+                "rank": ranked.index(did) + 1 if did in score else None, "facts": facts_}
