@@ -1,0 +1,97 @@
+"""Vendor accountability: how vendors answer in the topics they claim (specs/06-reputation.md §4).
+
+Pure reads of the store; `now` (ms) is passed in.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from antiport.protocol.envelope import load
+
+from .store import Store
+
+
+def percentile(values: list[float], p: float) -> float | None:
+    """Nearest-rank percentile (p in 0..100) of the values, None when there are none."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(0, -(-len(ordered) * p // 100) - 1)]
+
+
+def median(values: list[float]) -> float | None:
+    if not values:
+        return None
+    ordered, mid = sorted(values), len(values) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def metrics(store: Store, topics: list[str], now: int) -> dict:
+    """Requests and complaints seen in `topics` and how their vendor (keys per topic) responded."""
+    seen, acknowledged, resolved, times, unanswered = 0, 0, 0, [], []
+    for topic in topics:
+        keys = {k.hex() for k in store.vendor_keys(topic)}
+        roots = store.rows("topic=? AND kind IN ('request', 'complaint')", [topic])
+        for root in roots:
+            seen += 1
+            replies = store.db.execute(
+                "SELECT kind, author, created, raw FROM messages WHERE target=? ORDER BY created, id", [root["id"]])
+            first, done = None, False
+            for kind, author, created, raw in replies:
+                if kind in ("answer", "status") and first is None and load(raw).author.hex() in keys:
+                    first = created
+                done = done or (kind == "resolve" and author == root["author"])
+            resolved += done
+            if first is None:
+                unanswered.append(root)
+            else:
+                acknowledged += 1
+                times.append((first - root["created"]) / 1000)
+    oldest = min(unanswered, key=lambda r: (r["created"], r["id"]), default=None)
+    return {"seen": seen,
+            "acknowledged_share": acknowledged / seen if seen else None,
+            "median_response_s": median(times),
+            "p90_response_s": percentile(times, 90),
+            "resolved_share": resolved / seen if seen else None,
+            "oldest_unanswered": oldest and {"id": oldest["id"], "title": oldest["title"],
+                                             "age_s": (now - oldest["created"]) / 1000},
+            "response_times_s": times}
+
+
+def vendors(store: Store, now: int, detail: bool = False) -> list[dict]:
+    """One row per vendor: claimed ones by their manifest, unclaimed topics under their slug's vendor part."""
+    groups: dict[str, dict] = {}
+    claims = store.db.execute("SELECT DISTINCT vendor, topic, manifest FROM vendor_keys ORDER BY vendor, topic")
+    claimed_topics = set()
+    for did, topic, manifest_id in claims:
+        manifest = load(store.db.execute("SELECT raw FROM messages WHERE id=?", [manifest_id]).fetchone()[0])
+        row = groups.setdefault(did, {"name": manifest.body["org"], "did": did, "claimed": True, "topics": [],
+                                      "promise": manifest.body.get("promise_hours")})
+        row["topics"].append(topic)
+        claimed_topics.add(topic)
+    open_topics = defaultdict(list)
+    for (topic,) in store.db.execute("SELECT DISTINCT topic FROM messages WHERE kind IN ('request', 'complaint')"):
+        if topic not in claimed_topics:
+            open_topics[topic.split("/")[0]].append(topic)
+    for slug, topics in sorted(open_topics.items()):
+        groups["unclaimed:" + slug] = {"name": slug, "did": None, "claimed": False, "topics": sorted(topics),
+                                        "promise": None}
+    out = []
+    for row in groups.values():
+        m = metrics(store, row["topics"], now)
+        times = m.pop("response_times_s")
+        row.update(m)
+        if detail:
+            row["per_topic"] = [{"topic": t, **{k: v for k, v in metrics(store, [t], now).items()
+                                                 if k != "response_times_s"}} for t in row["topics"]]
+            row["response_times_s"] = times
+        out.append(row)
+    return sorted(out, key=lambda r: (not r["claimed"], r["name"].lower(), r["did"] or ""))
+
+
+def vendor(store: Store, name: str, now: int) -> dict | None:
+    """One vendor by name (organisation or unclaimed slug) or did, with per-topic metrics."""
+    for row in vendors(store, now, detail=True):
+        if name.lower() in (row["name"].lower(), (row["did"] or "").lower()):
+            return row
+    return None
