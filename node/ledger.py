@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from weakref import WeakKeyDictionary
 
 from antiport.crypto import did_from_key
 from antiport.protocol.envelope import load
@@ -156,3 +157,27 @@ class Ledger:
                   for f in fs if f.subject == did]
         return {"topic": topic, "score": round(score.get(did, 0.0), 9),
                 "rank": ranked.index(did) + 1 if did in score else None, "facts": facts_}
+
+
+_LEDGERS: WeakKeyDictionary = WeakKeyDictionary()
+
+
+def ledger_for(store: Store) -> Ledger:
+    """One ledger (and its cache) per open store."""
+    if store not in _LEDGERS:
+        _LEDGERS[store] = Ledger(store)
+    return _LEDGERS[store]
+
+
+def names(store: Store, dids) -> dict[str, str]:
+    """Display names from each identity's newest profile ('' when it has none)."""
+    dids = list(set(dids))
+    out = dict.fromkeys(dids, "")
+    for i in range(0, len(dids), 500):
+        chunk = dids[i:i + 500]
+        rows = store.db.execute(
+            f"SELECT author, raw FROM messages WHERE kind='profile' AND author IN ({','.join('?' * len(chunk))})"
+            " ORDER BY created, id", chunk)
+        for author, raw in rows:
+            out[author] = load(raw).body["name"]
+    return out

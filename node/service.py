@@ -18,7 +18,9 @@ from antiport.protocol import BadTopic, Message, Rejected, normalise, sign
 
 from .home import now_ms
 from .ingest import Ingest
+from .ledger import ledger_for, names as ledger_names
 from .store import Store
+from .vendors import vendor as vendor_row, vendors as vendor_rows
 
 
 class OpError(Exception):
@@ -267,8 +269,14 @@ def thread_view(ctx: Ctx, root: Message) -> dict:
 
 
 def rank_answers(ctx: Ctx, answers: list[dict]) -> list[dict]:
-    """Accepted first, then by votes, then oldest first. The ledger refines this when it is present."""
-    return sorted(answers, key=lambda a: (not a["accepted"], -(a["votes"]["up"] - a["votes"]["down"]), a["created"]))
+    """Accepted first, then by the author's score in the viewer's ledger, then votes, then oldest first."""
+    if not answers:
+        return answers
+    _, score = ledger_for(ctx.store).scores(ctx.identity.did, answers[0]["topic"])
+    for a in answers:
+        a["score"] = round(score.get(a["author"], 0.0), 9)
+    return sorted(answers, key=lambda a: (not a["accepted"], -a["score"], -(a["votes"]["up"] - a["votes"]["down"]),
+                                          a["created"]))
 
 
 @op()
@@ -314,6 +322,53 @@ def split_sequence(data: bytes) -> list[bytes]:
             raise OpError(f"the file is not a CBOR sequence of envelopes (bad item at byte {start})") from None
         out.append(data[start:fp.tell()])
     return out
+
+
+# -- reputation and vendors (specs/06-reputation.md) -----------------------------------------------
+
+@op()
+def experts(ctx: Ctx, topic: str) -> list:
+    """Who answers best in a topic, as seen from your trust roots, best first."""
+    rows = ledger_for(ctx.store).experts(ctx.identity.did, topic_slug(topic))
+    known = ledger_names(ctx.store, [r["did"] for r in rows])
+    return [{**r, "name": known[r["did"]]} for r in rows]
+
+
+@op()
+def why(ctx: Ctx, did: str, topic: str | None = None) -> dict:
+    """The facts behind an identity's score, per topic (all topics it has facts or answers in by default)."""
+    try:
+        key_from_did(did)
+    except BadKey as e:
+        raise OpError(str(e)) from None
+    ledger = ledger_for(ctx.store)
+    if topic:
+        topics_ = [topic_slug(topic)]
+    else:
+        topics_ = [t for (t,) in ctx.store.db.execute(
+            "SELECT DISTINCT m.topic FROM messages m LEFT JOIN messages t ON m.target = t.id"
+            " WHERE m.topic != '' AND (m.author = ? OR t.author = ?) ORDER BY m.topic", [did, did])]
+    found = [ledger.explain(ctx.identity.did, did, t) for t in topics_]
+    known = ledger_names(ctx.store, [did, *(f["from"] for t in found for f in t["facts"])])
+    for t in found:
+        for f in t["facts"]:
+            f["from_name"] = known[f["from"]]
+    return {"did": did, "name": known[did], "topics": found}
+
+
+@op()
+def vendors(ctx: Ctx) -> list:
+    """Vendors and how they respond in the topics they claim (unclaimed topics shown by their slug)."""
+    return vendor_rows(ctx.store, now_ms())
+
+
+@op()
+def vendor(ctx: Ctx, name: str) -> dict:
+    """One vendor (organisation name, unclaimed slug or did) with metrics per topic."""
+    row = vendor_row(ctx.store, name.strip(), now_ms())
+    if row is None:
+        raise OpError(f"no vendor named {name!r} (see 'antiport vendors')", 404)
+    return row
 
 
 # -- the running node ------------------------------------------------------------------------------
