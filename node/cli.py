@@ -98,6 +98,14 @@ def build_parser() -> argparse.ArgumentParser:
         "status", help="sync progress per topic and peer", description="sync progress per topic and peer")
     c.set_defaults(handler=cmd_sync_status)
     c.add_argument("--json", action="store_true", help="print JSON")
+    cmd("experts", cmd_experts, "who answers best in a topic, from your trust roots", True).add_argument(
+        "topic", help="vendor/product")
+    c = cmd("why", cmd_why, "the facts behind an identity's reputation", True)
+    c.add_argument("did")
+    c.add_argument("--topic", help="only this topic")
+    cmd("vendors", cmd_vendors, "how vendors respond in the topics they claim", True)
+    cmd("vendor", cmd_vendor, "one vendor's response metrics, per topic", True).add_argument(
+        "name", help="organisation name, unclaimed vendor slug or did")
     return p
 
 
@@ -197,7 +205,8 @@ def cmd_show(home: Home, args) -> None:
     for a in t["answers"]:
         mark = "ACCEPTED " if a["accepted"] else ""
         votes = a["votes"]
-        lines += ["", f"-- {mark}answer {a['id'][:12]} by {a['author']} (+{votes.get('up', 0)}/-{votes.get('down', 0)})",
+        lines += ["", f"-- {mark}answer {a['id'][:12]} by {a['author']} (+{votes.get('up', 0)}/-{votes.get('down', 0)}"
+                  f", score {a.get('score', 0):.4f})",
                   a["body"]["text"]]
     emit(args, t, "\n".join(lines))
 
@@ -265,3 +274,64 @@ def cmd_sync_status(home: Home, args) -> None:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+# -- reputation and vendors ------------------------------------------------------------------------
+
+def who(did: str, name: str) -> str:
+    return f"{name} ({did[:20]}…)" if name else did
+
+
+def cmd_experts(home: Home, args) -> None:
+    rows = call(home, "experts", topic=args.topic)
+    lines = [f"{'rank':>4}  {'score':>8}  {'acc':>3}  {'up':>3}  {'down':>4}  {'ans':>3}  who"]
+    lines += [f"{r['rank']:>4}  {r['score']:8.4f}  {r['accepted']:>3}  {r['upvotes']:>3}  {r['downvotes']:>4}"
+              f"  {r['answers']:>3}  {who(r['did'], r['name'])}" for r in rows]
+    emit(args, rows, "\n".join(lines) if rows else f"(nobody has answered in {args.topic} yet)")
+
+
+def cmd_why(home: Home, args) -> None:
+    data = call(home, "why", did=args.did, topic=args.topic)
+    lines = [who(data["did"], data["name"])]
+    for t in data["topics"]:
+        lines += ["", f"{t['topic']}: score {t['score']:.4f}, rank {t['rank'] or '-'}"]
+        lines += [f"  {f['weight']:+.4f}  {f['kind']:8}  {f['id'][:12]}  from {who(f['from'], f['from_name'])}  {f['note']}"
+                  for f in t["facts"]] or ["  (no facts)"]
+    emit(args, data, "\n".join(lines) if data["topics"] else f"{lines[0]}: no facts or answers in any topic")
+
+
+def share(x) -> str:
+    return "-" if x is None else f"{x:.0%}"
+
+
+def secs(x) -> str:
+    if x is None:
+        return "-"
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if x >= size:
+            return f"{x / size:.1f}{unit}"
+    return f"{x:.0f}s"
+
+
+def vendor_line(r: dict) -> str:
+    old = r["oldest_unanswered"]
+    oldest = f"{old['id'][:12]} {secs(old['age_s'])} {old['title'][:30]}" if old else "-"
+    name = r["name"] + ("" if r["claimed"] else " (unclaimed)")
+    return (f"{name[:28]:28}  {r['seen']:>5}  {share(r['acknowledged_share']):>5}  {secs(r['median_response_s']):>7}"
+            f"  {secs(r['p90_response_s']):>7}  {share(r['resolved_share']):>5}  {oldest}")
+
+
+VENDOR_HEADER = f"{'vendor':28}  {'seen':>5}  {'ack':>5}  {'median':>7}  {'p90':>7}  {'res':>5}  oldest unanswered"
+
+
+def cmd_vendors(home: Home, args) -> None:
+    rows = call(home, "vendors")
+    emit(args, rows, "\n".join([VENDOR_HEADER, *map(vendor_line, rows)]) if rows else "(no vendors or requests yet)")
+
+
+def cmd_vendor(home: Home, args) -> None:
+    r = call(home, "vendor", name=args.name)
+    promise = f"first response promised within {r['promise']} h" if r["promise"] is not None else "no promise"
+    lines = [f"{r['name']}  {r['did'] or '(unclaimed: no manifest)'}", promise, "", VENDOR_HEADER, vendor_line(r), ""]
+    lines += [vendor_line({**p, "name": p["topic"], "claimed": True}) for p in r["per_topic"]]
+    emit(args, r, "\n".join(lines))

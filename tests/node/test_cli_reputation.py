@@ -1,0 +1,73 @@
+"""Reputation and vendor commands on four homes that move messages by export/import."""
+from __future__ import annotations
+
+import json
+
+from antiport.node.cli import main
+
+
+def run(capsys, *argv) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_experts_why_and_vendors_across_homes(tmp_path, capsys):
+    homes = {n: str(tmp_path / n) for n in ("alice", "bob", "mallory", "carol")}
+    did = {}
+    for name, home in homes.items():
+        assert run(capsys, "--home", home, "init", "--name", name)[0] == 0
+        did[name] = json.loads(run(capsys, "--home", home, "id", "--json")[1])["did"]
+
+    def move(src, *dsts):
+        path = tmp_path / f"{src}.cbor"
+        assert run(capsys, "--home", homes[src], "export", "--out", str(path))[0] == 0
+        for dst in dsts:
+            assert run(capsys, "--home", homes[dst], "import", str(path))[0] == 0
+
+    def cli_json(home, *argv):
+        code, out, err = run(capsys, "--home", homes[home], *argv, "--json")
+        assert code == 0, err
+        return json.loads(out)
+
+    request = cli_json("alice", "ask", "acme/widget", "--title", "It squeaks", "--text", "help")["id"]
+    move("alice", "bob", "mallory")
+    good = cli_json("bob", "answer", request, "--text", "oil the hinge")["id"]
+    spam = cli_json("mallory", "answer", request, "--text", "buy my oil")["id"]
+    for _ in range(3):
+        cli_json("mallory", "vote", spam, "up")  # self-votes give nothing
+    move("bob", "alice")
+    move("mallory", "alice")
+    cli_json("alice", "accept", good)
+    cli_json("alice", "vote", good, "up")
+    move("alice", "carol")
+    cli_json("carol", "trust", did["alice"])
+
+    experts = cli_json("carol", "experts", "acme/widget")
+    assert [e["did"] for e in experts][:2] == [did["bob"], did["mallory"]]
+    assert experts[0]["accepted"] == 1 and experts[0]["upvotes"] == 1 and experts[0]["score"] > 0
+    assert experts[1]["score"] == 0 and experts[1]["upvotes"] == 0
+    code, out, _ = run(capsys, "--home", homes["carol"], "experts", "acme/widget")
+    assert code == 0 and did["bob"][:20] in out.splitlines()[1]
+
+    why = cli_json("carol", "why", did["bob"])
+    assert why["did"] == did["bob"] and [t["topic"] for t in why["topics"]] == ["acme/widget"]
+    facts = why["topics"][0]["facts"]
+    assert {f["kind"] for f in facts} == {"accept", "upvote"} and {f["from"] for f in facts} == {did["alice"]}
+
+    thread = cli_json("carol", "show", request)
+    assert [a["id"] for a in thread["answers"]] == [good, spam]
+    assert thread["answers"][0]["score"] > thread["answers"][1]["score"] == 0
+
+    vendors = cli_json("carol", "vendors")
+    assert vendors == [{"name": "acme", "did": None, "claimed": False, "topics": ["acme/widget"], "promise": None,
+                        "seen": 1, "acknowledged_share": 0.0, "median_response_s": None, "p90_response_s": None,
+                        "resolved_share": 0.0, "oldest_unanswered": vendors[0]["oldest_unanswered"]}]
+    assert vendors[0]["oldest_unanswered"]["id"] == request
+    code, out, _ = run(capsys, "--home", homes["carol"], "vendor", "acme")
+    assert code == 0 and "unclaimed" in out and "acme/widget" in out
+
+    code, _, err = run(capsys, "--home", homes["carol"], "vendor", "nope")
+    assert code == 1 and err.startswith("antiport: ") and "no vendor named 'nope'" in err and err.count("\n") == 1
+    code, _, err = run(capsys, "--home", homes["carol"], "why", "did:key:nonsense")
+    assert code == 1 and err.startswith("antiport: ") and err.count("\n") == 1
