@@ -102,9 +102,12 @@ def rank(viewer: str, fs: list[Fact]) -> dict[str, float]:
         score = nxt
         if delta < TOLERANCE:
             break
+    penalty: dict[str, float] = defaultdict(float)
     for f in fs:
-        if f.weight < 0 and f.source not in cut and total[f.source]:
-            score[f.subject] = max(0.0, score[f.subject] + DAMPING * score[f.source] * f.weight / total[f.source])
+        if f.weight < 0 and f.source not in cut:
+            penalty[f.subject] += DAMPING * score[f.source] * -f.weight / total[f.source]
+    for n, p in penalty.items():
+        score[n] = max(0.0, score[n] - p)
     return score
 
 
