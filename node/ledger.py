@@ -82,26 +82,28 @@ def rank(viewer: str, fs: list[Fact]) -> dict[str, float]:
         if f.weight > 0:
             out_pos[f.source][f.subject] += f.weight
     nodes = seeds | {f.source for f in fs} | {f.subject for f in fs}
-    restart = {n: (1.0 / len(seeds) if n in seeds else 0.0) for n in nodes}
+    # per source: the share of its score passed on, and (subject, fraction) pairs
+    edges = {n: (sum(e.values()) / total[n], [(m, w / total[n]) for m, w in e.items()]) for n, e in out_pos.items()}
+    restart = {n: 1.0 / len(seeds) for n in seeds}
     score = dict(restart)
     for _ in range(MAX_ITER):
-        nxt = {n: (1 - DAMPING) * restart[n] for n in nodes}
+        nxt = dict.fromkeys(nodes, 0.0)
         dangling = 0.0
         for n, s in score.items():
-            edges = out_pos.get(n)
-            if not edges or not s:
-                dangling += s
+            if not s:
                 continue
-            share = DAMPING * s / total[n]
-            for m, w in edges.items():
+            passed, targets = edges.get(n, (0.0, ()))
+            dangling += s * (1 - passed)  # no positive facts, or the negative part of the budget
+            share = DAMPING * s
+            for m, w in targets:
                 nxt[m] += share * w
-            dangling += s * (1 - sum(edges.values()) / total[n])  # the negative part of the budget
-        for n in seeds:  # mass with nowhere to go returns to the roots
-            nxt[n] += DAMPING * dangling * restart[n]
-        delta = sum(abs(nxt[n] - score[n]) for n in nodes)
+        for n, r in restart.items():  # restart, and mass with nowhere to go, return to the roots
+            nxt[n] += (1 - DAMPING + DAMPING * dangling) * r
+        delta = sum(abs(v - score.get(n, 0.0)) for n, v in nxt.items())
         score = nxt
         if delta < TOLERANCE:
             break
+    score = {n: score.get(n, 0.0) for n in nodes}
     penalty: dict[str, float] = defaultdict(float)
     for f in fs:
         if f.weight < 0 and f.source not in cut:
