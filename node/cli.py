@@ -205,9 +205,9 @@ def cmd_show(home: Home, args) -> None:
     for a in t["answers"]:
         mark = "ACCEPTED " if a["accepted"] else ""
         votes = a["votes"]
-        lines += ["", f"-- {mark}answer {a['id'][:12]} by {a['author']} (+{votes.get('up', 0)}/-{votes.get('down', 0)}"
-                  f", score {a.get('score', 0):.4f})",
-                  a["body"]["text"]]
+        head = (f"-- {mark}answer {a['id'][:12]} by {a['author']} (+{votes.get('up', 0)}/-{votes.get('down', 0)},"
+                f" score {a.get('score', 0):.4f})")
+        lines += ["", head, a["body"]["text"]]
     emit(args, t, "\n".join(lines))
 
 

@@ -18,9 +18,11 @@ from antiport.protocol import BadTopic, Message, Rejected, normalise, sign
 
 from .home import now_ms
 from .ingest import Ingest
-from .ledger import ledger_for, names as ledger_names
+from .ledger import ledger_for
+from .ledger import names as ledger_names
 from .store import Store
-from .vendors import vendor as vendor_row, vendors as vendor_rows
+from .vendors import vendor as vendor_row
+from .vendors import vendors as vendor_rows
 
 
 class OpError(Exception):
