@@ -3,7 +3,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
+from test_api import with_api
+
 from antiport.node.cli import main
+from antiport.node.home import Home
 
 
 def run(capsys, *argv) -> tuple[int, str, str]:
@@ -71,3 +75,22 @@ def test_experts_why_and_vendors_across_homes(tmp_path, capsys):
     assert code == 1 and err.startswith("antiport: ") and "no vendor named 'nope'" in err and err.count("\n") == 1
     code, _, err = run(capsys, "--home", homes["carol"], "why", "did:key:nonsense")
     assert code == 1 and err.startswith("antiport: ") and err.count("\n") == 1
+
+
+@pytest.mark.trio
+async def test_reputation_ops_over_http(tmp_path):
+    home = Home(tmp_path / "h")
+    home.init("alice")
+
+    async def test(http):
+        r = await http.post("/v1/ask", json={"topic": "acme/widget", "title": "Help", "text": "please"})
+        request = r.json()["id"]
+        r = await http.get("/v1/vendors")
+        assert [(v["name"], v["seen"], v["oldest_unanswered"]["id"]) for v in r.json()] == [("acme", 1, request)]
+        r = await http.get("/v1/vendor", params={"name": "nope"})
+        assert r.status_code == 404 and "no vendor named" in r.text
+        r = await http.get("/v1/experts", params={"topic": "acme/widget"})
+        assert r.status_code == 200 and r.json() == []
+        r = await http.get("/v1/why", params={"did": "nonsense"})
+        assert r.status_code == 400
+    await with_api(home, test)
