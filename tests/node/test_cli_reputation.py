@@ -4,10 +4,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_api import with_api
-
 from antiport.node.cli import main
 from antiport.node.home import Home
+from test_api import with_api
 
 
 def run(capsys, *argv) -> tuple[int, str, str]:
