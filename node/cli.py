@@ -272,8 +272,6 @@ def cmd_sync_status(home: Home, args) -> None:
     emit(args, data, "\n".join(lines) or "(no sync yet)")
 
 
-if __name__ == "__main__":
-    sys.exit(main())
 
 
 # -- reputation and vendors ------------------------------------------------------------------------
@@ -335,3 +333,7 @@ def cmd_vendor(home: Home, args) -> None:
     lines = [f"{r['name']}  {r['did'] or '(unclaimed: no manifest)'}", promise, "", VENDOR_HEADER, vendor_line(r), ""]
     lines += [vendor_line({**p, "name": p["topic"], "claimed": True}) for p in r["per_topic"]]
     emit(args, r, "\n".join(lines))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -54,6 +54,9 @@ def test_ask_answer_accept_across_a_line(tmp_path):
 
             def same_thread():
                 views = [json.loads(cli(h, "show", request, "--json")) for h in homes.values()]
+                for view in views:  # each node scores answers from its own owner's trust roots
+                    for answer in view["answers"]:
+                        answer.pop("score")
                 assert all(v["answers"] and v["answers"][0]["accepted"] for v in views)
                 assert views[0] == views[1] == views[2]
                 return True
