@@ -272,8 +272,6 @@ def cmd_sync_status(home: Home, args) -> None:
     emit(args, data, "\n".join(lines) or "(no sync yet)")
 
 
-
-
 # -- reputation and vendors ------------------------------------------------------------------------
 
 def who(did: str, name: str) -> str:

@@ -118,10 +118,11 @@ class Ledger:
 
     def __init__(self, store: Store):
         self.store = store
-        self._cache: dict[tuple[str, str], tuple[tuple, list[Fact], dict[str, float]]] = {}
+        self._cache: dict[tuple[str, str], tuple[int, list[Fact], dict[str, float]]] = {}
 
-    def _version(self) -> tuple:
-        return tuple(self.store.db.execute("SELECT count(*), max(rowid) FROM messages").fetchone())
+    def _version(self) -> int:
+        # Messages are only ever added, so the newest rowid tells whether anything changed (count(*) would scan).
+        return self.store.db.execute("SELECT max(rowid) FROM messages").fetchone()[0] or 0
 
     def scores(self, viewer: str, topic: str) -> tuple[list[Fact], dict[str, float]]:
         version = self._version()

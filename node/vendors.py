@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from antiport.protocol.envelope import load
+from antiport.crypto import did_from_key
 
 from .store import Store
 
@@ -30,15 +30,15 @@ def metrics(store: Store, topics: list[str], now: int) -> dict:
     """Requests and complaints seen in `topics` and how their vendor (keys per topic) responded."""
     seen, acknowledged, resolved, times, unanswered = 0, 0, 0, [], []
     for topic in topics:
-        keys = {k.hex() for k in store.vendor_keys(topic)}
+        keys = {did_from_key(k) for k in store.vendor_keys(topic)}
         roots = store.rows("topic=? AND kind IN ('request', 'complaint')", [topic])
         for root in roots:
             seen += 1
             replies = store.db.execute(
-                "SELECT kind, author, created, raw FROM messages WHERE target=? ORDER BY created, id", [root["id"]])
+                "SELECT kind, author, created FROM messages WHERE target=? ORDER BY created, id", [root["id"]])
             first, done = None, False
-            for kind, author, created, raw in replies:
-                if kind in ("answer", "status") and first is None and load(raw).author.hex() in keys:
+            for kind, author, created in replies:
+                if kind in ("answer", "status") and first is None and author in keys:
                     first = created
                 done = done or (kind == "resolve" and author == root["author"])
             resolved += done
@@ -58,13 +58,13 @@ def metrics(store: Store, topics: list[str], now: int) -> dict:
             "response_times_s": times}
 
 
-def vendors(store: Store, now: int, detail: bool = False) -> list[dict]:
+def vendors(store: Store, now: int) -> list[dict]:
     """One row per vendor: claimed ones by their manifest, unclaimed topics under their slug's vendor part."""
     groups: dict[str, dict] = {}
     claims = store.db.execute("SELECT DISTINCT vendor, topic, manifest FROM vendor_keys ORDER BY vendor, topic")
     claimed_topics = set()
     for did, topic, manifest_id in claims:
-        manifest = load(store.db.execute("SELECT raw FROM messages WHERE id=?", [manifest_id]).fetchone()[0])
+        manifest = store.get(manifest_id)
         row = groups.setdefault(did, {"name": manifest.body["org"], "did": did, "claimed": True, "topics": [],
                                       "promise": manifest.body.get("promise_hours")})
         row["topics"].append(topic)
@@ -76,22 +76,19 @@ def vendors(store: Store, now: int, detail: bool = False) -> list[dict]:
     for slug, topics in sorted(open_topics.items()):
         groups["unclaimed:" + slug] = {"name": slug, "did": None, "claimed": False, "topics": sorted(topics),
                                         "promise": None}
-    out = []
     for row in groups.values():
-        m = metrics(store, row["topics"], now)
-        times = m.pop("response_times_s")
-        row.update(m)
-        if detail:
-            row["per_topic"] = [{"topic": t, **{k: v for k, v in metrics(store, [t], now).items()
-                                                 if k != "response_times_s"}} for t in row["topics"]]
-            row["response_times_s"] = times
-        out.append(row)
-    return sorted(out, key=lambda r: (not r["claimed"], r["name"].lower(), r["did"] or ""))
+        row.update(metrics(store, row["topics"], now))
+        del row["response_times_s"]
+    return sorted(groups.values(), key=lambda r: (not r["claimed"], r["name"].lower(), r["did"] or ""))
 
 
 def vendor(store: Store, name: str, now: int) -> dict | None:
     """One vendor by name (organisation or unclaimed slug) or did, with per-topic metrics."""
-    for row in vendors(store, now, detail=True):
+    for row in vendors(store, now):
         if name.lower() in (row["name"].lower(), (row["did"] or "").lower()):
+            row["response_times_s"] = metrics(store, row["topics"], now)["response_times_s"]
+            row["per_topic"] = [{"topic": t, **metrics(store, [t], now)} for t in row["topics"]]
+            for per_topic in row["per_topic"]:
+                del per_topic["response_times_s"]
             return row
     return None
