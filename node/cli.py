@@ -98,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
         "status", help="sync progress per topic and peer", description="sync progress per topic and peer")
     c.set_defaults(handler=cmd_sync_status)
     c.add_argument("--json", action="store_true", help="print JSON")
+    cmd("demo", cmd_demo, "start a small local network of nodes and play the ask/answer/accept story in it")
     cmd("experts", cmd_experts, "who answers best in a topic, from your trust roots", True).add_argument(
         "topic", help="vendor/product")
     c = cmd("why", cmd_why, "the facts behind an identity's reputation", True)
@@ -148,6 +149,15 @@ def cmd_run(home: Home, args) -> None:
     from .runtime import run_forever
     run_forever(home, listen=args.listen, bootstrap=args.bootstrap, api_port=args.api_port,
                 discovery=args.discovery)
+
+
+def cmd_demo(home: Home, args) -> int:
+    from .demo import main as demo
+    try:
+        return demo()
+    except RuntimeError as e:
+        print(e, file=sys.stderr)
+        return 1
 
 
 def cmd_id(home: Home, args) -> None:
