@@ -45,12 +45,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = cmd("init", cmd_init, "create an identity, a host key and a config")
     c.add_argument("--name", help="your display name")
-    c = cmd("run", cmd_run, "run the node in the foreground until Ctrl-C / SIGTERM")
-    c.add_argument("--listen", action="append", metavar="MULTIADDR", help="address to listen on (repeatable)")
-    c.add_argument("--bootstrap", action="append", metavar="MULTIADDR", help="peer to connect to (repeatable)")
-    c.add_argument("--api-port", type=int, default=0, help="port of the local HTTP API (default: any free port)")
-    c.add_argument("--no-discovery", dest="discovery", action="store_false",
-                   help="no mDNS and no DHT, whatever the config says: only --bootstrap and remembered peers")
+    for c in (cmd("run", cmd_run, "run the node in the foreground until Ctrl-C / SIGTERM"),
+              cmd("bridge", cmd_run, "run the node as a vendor bridge (same as run --bridge FILE)")):
+        if c.prog.endswith("bridge"):
+            c.add_argument("bridge", metavar="FILE", type=Path, help="the bridge's TOML file (see docs/bridge.md)")
+        else:
+            c.add_argument("--bridge", metavar="FILE", type=Path,
+                           help="also run a vendor bridge from this TOML file (see docs/bridge.md)")
+        c.add_argument("--listen", action="append", metavar="MULTIADDR", help="address to listen on (repeatable)")
+        c.add_argument("--bootstrap", action="append", metavar="MULTIADDR", help="peer to connect to (repeatable)")
+        c.add_argument("--api-port", type=int, default=0, help="port of the local HTTP API (default: any free port)")
+        c.add_argument("--no-discovery", dest="discovery", action="store_false",
+                       help="no mDNS and no DHT, whatever the config says: only --bootstrap and remembered peers")
     cmd("id", cmd_id, "show the did, and the peer id and addresses while the node runs", True)
     cmd("follow", cmd_op("follow"), "follow a product topic").add_argument("topic", help="vendor/product")
     cmd("unfollow", cmd_op("unfollow"), "stop following a product topic").add_argument("topic", help="vendor/product")
@@ -145,10 +151,19 @@ def cmd_init(home: Home, args) -> None:
     print(identity.did)
 
 
-def cmd_run(home: Home, args) -> None:
+def cmd_run(home: Home, args) -> int:
     from .runtime import run_forever
+    services = []
+    if args.bridge:
+        from .bridge.bridge import BridgeConfigError, load_bridge
+        try:  # checked before the node starts: a bad file is one line, not a half-started node
+            services.append(load_bridge(args.bridge, home.identity()))
+        except BridgeConfigError as e:
+            print(f"antiport: {e}", file=sys.stderr)
+            return 1
     run_forever(home, listen=args.listen, bootstrap=args.bootstrap, api_port=args.api_port,
-                discovery=args.discovery)
+                services=services, discovery=args.discovery)
+    return 0
 
 
 def cmd_demo(home: Home, args) -> int:

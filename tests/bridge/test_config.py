@@ -81,3 +81,19 @@ def test_bridge_refuses_to_speak_with_another_identity(tmp_path):
     with pytest.raises(BridgeConfigError, match=f"vendor.did is {other.did} but this home's identity is"):
         load_bridge(path, home_identity)
     assert callable(load_bridge(path, other))
+
+
+@pytest.mark.parametrize("argv", [["bridge"], ["run", "--bridge"]])
+def test_cli_refuses_a_bad_bridge_file_before_starting(tmp_path, argv, capsys):
+    from antiport.node.cli import main
+
+    home = tmp_path / "home"
+    assert main(["--home", str(home), "init"]) == 0
+    path = tmp_path / "bridge.toml"
+    path.write_text('[vendor]\norg = "Acme"\ntopics = ["a/b"]\ndid = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"\n')
+    capsys.readouterr()
+    assert main(["--home", str(home), *argv, str(path)]) == 1
+    assert "but this home's identity is" in capsys.readouterr().err
+    assert main(["--home", str(home), *argv, str(tmp_path / "missing.toml")]) == 1
+    assert capsys.readouterr().err.strip() == f"antiport: {tmp_path / 'missing.toml'}: no such file"
+    assert not (home / "api.json").exists()  # nothing started

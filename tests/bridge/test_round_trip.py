@@ -43,8 +43,6 @@ def eventually(check, timeout: float = 60, what: str = "condition"):
 
 
 def test_customer_relay_bridge_and_rt(tmp_path):
-    if "--bridge" not in cli(tmp_path, "run", "--help").stdout:
-        pytest.skip("`antiport run` has no --bridge option yet (the in-process round trip covers the path)")
     url, queue = rt_url(), f"antiport-trip-{secrets.token_hex(4)}"
     staff, receiver = Staff(url), Receiver().start()
     homes = {n: tmp_path / n for n in ("customer", "relay", "vendor")}
