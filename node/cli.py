@@ -104,7 +104,9 @@ def build_parser() -> argparse.ArgumentParser:
         "status", help="sync progress per topic and peer", description="sync progress per topic and peer")
     c.set_defaults(handler=cmd_sync_status)
     c.add_argument("--json", action="store_true", help="print JSON")
-    cmd("demo", cmd_demo, "start a small local network of nodes and play the ask/answer/accept story in it")
+    cmd("demo", cmd_demo, "start a local network of six nodes, play a support story in it, then open the TUI "
+        "on the customer's node").add_argument(
+        "--headless", action="store_true", help="only play the story and print what happened (for scripts)")
     cmd("experts", cmd_experts, "who answers best in a topic, from your trust roots", True).add_argument(
         "topic", help="vendor/product")
     c = cmd("why", cmd_why, "the facts behind an identity's reputation", True)
@@ -169,9 +171,9 @@ def cmd_run(home: Home, args) -> int:
 def cmd_demo(home: Home, args) -> int:
     from .demo import main as demo
     try:
-        return demo()
-    except RuntimeError as e:
-        print(e, file=sys.stderr)
+        return demo(headless=args.headless)
+    except (RuntimeError, OSError) as e:  # a node that did not start says why in lines of its log: keep the first
+        print(f"antiport demo: {str(e).splitlines()[0]}", file=sys.stderr)
         return 1
 
 

@@ -1,79 +1,242 @@
-"""`antiport demo`: a small local network of node processes on 127.0.0.1 that plays the ask / answer /
-accept story and shows every node holding the same signed thread. Every process it starts is stopped
-and its temporary homes removed when it ends, also on Ctrl-C or an error."""
+"""`antiport demo`: a local Antiport network of six `antiport run` processes on 127.0.0.1, each with
+its own home in one temporary directory. It plays a short support story, then (unless --headless)
+opens the TUI on the customer's node so you can act in the network.
+
+The nodes: a relay that follows every demo topic (gossipsub forwards only topics a node is in), the
+customer, expert Dana (initech/stapler, globex/router), expert Eli (acme/widget, acme/gadget), Acme's
+bridge node (`run --bridge`, its webhook going to a receiver in this process that checks every
+signature), and Globex's bridge node: it claims globex/router with a signed manifest but has no
+connector, so nobody at Globex ever sees or answers what arrives there.
+
+The story: a question in a product no vendor claims, answered by Dana and accepted; a complaint to
+Acme with a private part only Acme can open, answered and resolved by Acme through its node's API;
+a request to Globex that stays unanswered; then every vendor's record as the customer sees it.
+
+Every process it starts is stopped and the homes removed when it ends: when the TUI quits, on
+Ctrl-C, SIGTERM or an error."""
 from __future__ import annotations
 
+import functools
+import json
+import shutil
+import signal
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
+from .client import Client, ClientError
+from .demo_receiver import WebhookReceiver
 from .home import Home
 from .processes import NodeProcess
 
-TOPIC = "acme/widget"
+STAPLER, ACME, GLOBEX = "initech/stapler", ["acme/widget", "acme/gadget"], ["globex/router"]
+NAMES = {"relay": "Relay", "customer": "Casey", "dana": "Dana", "eli": "Eli", "acme": "Acme support",
+         "globex": "Globex support"}
+FOLLOWS = {"relay": [STAPLER, *ACME, *GLOBEX], "dana": [STAPLER, *GLOBEX], "eli": ACME}
+VENDORS = {"acme": ("Acme", ACME), "globex": ("Globex", GLOBEX)}
+PRIVATE = "Order 4471, serial GD-20-99812"
 WAIT = 60.0  # seconds to wait for a message to cross the network
+STOPS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)  # Ctrl-C, kill, the terminal closed: all clean up
+
+say = functools.partial(print, flush=True)
 
 
-def wait_for(check, what: str) -> None:
+def wait_for(check, what: str):
+    """Poll `check` until it returns something true, and return that."""
     deadline = time.monotonic() + WAIT
-    while not check():
+    while not (result := check()):
         if time.monotonic() > deadline:
-            raise RuntimeError(f"demo: {what} did not happen within {WAIT:.0f} s")
-        time.sleep(0.2)
+            raise RuntimeError(f"{what} did not happen within {WAIT:.0f} s")
+        time.sleep(0.1)
+    return result
 
 
-def play(root: Path, say=print) -> None:
-    homes = {name: root / name for name in ("relay", "customer", "expert")}
-    for name, home in homes.items():
-        Home(home).init(name)
-    nodes = {}
+@contextmanager
+def signals_held():
+    """Stop signals wait until the block ends, so a child is never started without being recorded."""
+    caught = []
+    old = {sig: signal.signal(sig, lambda s, f: caught.append(s)) for sig in STOPS}
     try:
-        nodes["relay"] = NodeProcess(homes["relay"])
-        relay = nodes["relay"].wait_ready()["addrs"][0]
-        say(f"relay node up: {relay}")
-        for name in ("customer", "expert"):
-            nodes[name] = NodeProcess(homes[name], bootstrap=[relay])
-        for name in ("customer", "expert"):
-            nodes[name].wait_ready()
-            say(f"{name} node up (home {homes[name]}), connected only to the relay")
-        clients = {name: node.client() for name, node in nodes.items()}
-        customer, expert = clients["customer"], clients["expert"]
-        expert.call("follow", topic=TOPIC)
-        asked = customer.call("ask", topic=TOPIC, title="The widget squeaks",
-                              text="Since the last update it squeaks when it turns.")["id"]
-        say(f"customer asks in {TOPIC}: {asked[:12]}")
-        wait_for(lambda: _has(expert, asked), "the request reaching the expert")
-        answered = expert.call("answer", id=asked, text="Oil the hinge; the update changed nothing there.")["id"]
-        say(f"expert answers through the relay: {answered[:12]}")
-        wait_for(lambda: _answers(customer, asked), "the answer reaching the customer")
-        customer.call("accept", id=answered)
-        say("customer accepts the answer")
-        views = {}
-        for name, client in clients.items():
-            wait_for(lambda c=client: any(a["accepted"] for a in _answers(c, asked)), f"the accept reaching the {name}")
-            views[name] = client.call("show", id=asked)
-        same = len({(v["id"], tuple((a["id"], a["accepted"]) for a in v["answers"])) for v in views.values()}) == 1
-        say(f"every node holds the same thread: {'yes' if same else 'NO'}")
-        if not same:
-            raise RuntimeError("demo: the nodes disagree about the thread")
-        for client in clients.values():
-            client.close()
+        yield
     finally:
-        for node in nodes.values():
-            node.stop()
-        say(f"stopped {len(nodes)} node processes")
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+    if caught:
+        raise KeyboardInterrupt
 
 
-def _has(client, message_id: str) -> bool:
-    return any(row["id"] == message_id for row in client.call("list", topic=TOPIC))
+class Network:
+    """The demo's node processes, a client for each, and Acme's webhook receiver; stop() ends them all."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.homes = {name: Home(root / name) for name in NAMES}
+        self.nodes: list[NodeProcess] = []
+        self.clients: dict[str, Client] = {}
+        self.receiver: WebhookReceiver | None = None
+
+    def start(self) -> None:
+        for name, home in self.homes.items():
+            home.init(NAMES[name])
+            offline = Client(home)  # written now, published when the node runs
+            offline.call("profile", name=NAMES[name])
+            for topic in FOLLOWS.get(name, []):
+                offline.call("follow", topic=topic)
+            offline.close()
+        self.receiver = WebhookReceiver()
+        relay = self.spawn("relay").wait_ready()["addrs"][0]
+        say(f"relay up at {relay}; homes in {self.root}")
+        others = {name: self.spawn(name, bootstrap=[relay], extra=self.bridge_args(name))
+                  for name in NAMES if name != "relay"}
+        for name, node in others.items():
+            node.wait_ready()
+        self.clients = {name: Client(home) for name, home in self.homes.items()}
+        say(f"{len(self.nodes)} nodes up: {', '.join(NAMES)}; each connected only to the relay")
+
+    def spawn(self, name: str, **kw) -> NodeProcess:
+        with signals_held():
+            node = NodeProcess(self.homes[name].path, **kw)
+            self.nodes.append(node)
+        return node
+
+    def bridge_args(self, name: str) -> list[str]:
+        if name not in VENDORS:
+            return []
+        org, topics = VENDORS[name]
+        text = (f'[vendor]\norg = "{org}"\ntopics = {json.dumps(topics)}\npromise_hours = 24\n\n'
+                '[delivery]\nretry_base_seconds = 0.2\nretry_max_seconds = 2\n')
+        if name == "acme":
+            text += (f'\n[[connectors.webhook]]\nname = "helpdesk"\nurl = "{self.receiver.url}"\n'
+                     f'secret = "{self.receiver.secret}"\n')
+        path = self.root / f"{name}-bridge.toml"
+        path.write_text(text)
+        return ["--bridge", str(path)]
+
+    def stop(self) -> None:
+        for client in self.clients.values():
+            client.close()
+        if self.receiver:
+            self.receiver.stop()
+        with ThreadPoolExecutor(max(1, len(self.nodes))) as pool:
+            list(pool.map(NodeProcess.stop, self.nodes))
 
 
-def _answers(client, message_id: str) -> list:
-    return client.call("show", id=message_id)["answers"] if _has(client, message_id) else []
+def view(client: Client, message_id: str) -> dict | None:
+    """The thread as this node sees it, None while the message has not arrived."""
+    try:
+        return client.call("show", id=message_id)
+    except ClientError:
+        return None
 
 
-def main() -> int:
-    print("Antiport demo: three nodes on 127.0.0.1 (the Textual TUI is not built yet; this plays the story headless)")
-    with tempfile.TemporaryDirectory(prefix="antiport-demo-") as root:
-        play(Path(root))
-    return 0
+def play(net: Network) -> None:
+    c = net.clients
+    rows = wait_for(lambda: claimed(c["customer"]), "the vendor manifests reaching the customer")
+    say("the customer's node has the vendors' signed manifests: "
+        + "; ".join(f"{r['name']} claims {', '.join(r['topics'])}" for r in rows))
+    question(c)
+    complaint(c, net.homes, net.receiver)
+    unanswered(c)
+    report(c)
+
+
+def claimed(client: Client) -> list | None:
+    rows = [r for r in client.call("vendors") if r["claimed"]]
+    return rows if {r["name"] for r in rows} >= {org for org, _ in VENDORS.values()} else None
+
+
+def question(c: dict) -> None:
+    asked = c["customer"].call("ask", topic=STAPLER, title="Stapler jams on thick stacks",
+                               text="Anything over 20 sheets jams it. Is there a setting?")["id"]
+    say(f"customer asks in {STAPLER} (no vendor claims it): 'Stapler jams on thick stacks'")
+    wait_for(lambda: view(c["dana"], asked), "the question reaching Dana")
+    answered = c["dana"].call("answer", id=asked, text="Flip the lever under the base to 'heavy'.")["id"]
+    say("expert Dana, who follows initech/stapler, gets it through the relay and answers")
+    wait_for(lambda: (view(c["customer"], asked) or {}).get("answers"), "Dana's answer reaching the customer")
+    c["customer"].call("accept", id=answered)
+    c["customer"].call("vote", id=answered, value="up")
+    say("customer accepts Dana's answer and votes it up")
+    wait_for(lambda: any(a["accepted"] for a in view(c["dana"], asked)["answers"]), "the accept reaching Dana")
+    say("Dana's node shows her answer accepted")
+
+
+def readable_in(home: Home) -> bool:
+    return any(PRIVATE.encode() in f.read_bytes() for f in home.path.rglob("*") if f.is_file())
+
+
+def complaint(c: dict, homes: dict, receiver: WebhookReceiver) -> None:
+    filed = c["customer"].call("ask", topic="acme/gadget", kind="complaint", title="Gadget battery empty by noon",
+                               text="Fully charged at night, empty by noon since firmware 3.2.",
+                               private_text=PRIVATE)["id"]
+    say("customer complains in acme/gadget, with a private part sealed to Acme's key (order and serial number)")
+    event = wait_for(lambda: receiver.events.get(filed), "the complaint reaching Acme's webhook")
+    say(f"Acme's bridge delivers it to Acme's helpdesk webhook (signature checked); "
+        f"the private part, opened by the bridge: {event['private'].get('text')!r}")
+    if event["private"].get("text") != PRIVATE:
+        raise RuntimeError("Acme's webhook did not get the private part")
+    held = {name: wait_for(lambda n=name: view(c[n], filed), f"the complaint reaching {name}")
+            for name in ("customer", "relay", "eli")}
+    if any(PRIVATE in json.dumps(v) or readable_in(homes[name]) for name, v in held.items()):
+        raise RuntimeError("the private part is readable outside Acme's bridge")
+    size = len(bytes.fromhex(held["eli"]["body"]["private"]))
+    say(f"the customer's, the relay's and Eli's nodes (their 'show' and every file of their homes) hold the "
+        f"private part only as {size} bytes of ciphertext")
+    c["acme"].call("answer", id=filed, text="Firmware 3.2.1 fixes the drain; a new battery is on its way.")
+    c["acme"].call("status", id=filed, state="resolved", note="battery replaced")
+    say("Acme's support answers through its bridge node's API and sets the status to resolved")
+    wait_for(lambda: (view(c["customer"], filed) or {}).get("status") == "resolved",
+             "Acme's answer and status reaching the customer")
+    c["customer"].call("resolve", id=filed)
+    say("customer sees Acme's signed answer and status, and confirms: resolved")
+    wait_for(lambda: any(e["kind"] == "resolve" and e.get("thread") == filed for e in receiver.events.values()),
+             "the customer's resolve reaching Acme's webhook")
+    say("Acme's helpdesk webhook records the customer's resolve")
+
+
+def unanswered(c: dict) -> None:
+    asked = c["customer"].call("ask", topic=GLOBEX[0], title="Router drops Wi-Fi every hour",
+                               text="GX-300, firmware 1.4: the 5 GHz network vanishes for a minute.")["id"]
+    say(f"customer asks Globex in {GLOBEX[0]}: 'Router drops Wi-Fi every hour'")
+    for name in ("globex", "dana"):
+        wait_for(lambda n=name: view(c[n], asked), f"the request reaching {name}")
+    say("it reaches Globex's bridge node and Dana; Globex has no helpdesk connected and never answers")
+
+
+def report(c: dict) -> None:
+    say("vendors as the customer sees them:")
+    for r in c["customer"].call("vendors"):
+        if not r["claimed"]:
+            say(f"  {r['name']}: {r['seen']} request(s), no vendor on the network")
+            continue
+        oldest = r["oldest_unanswered"]
+        say(f"  {r['name']}: {r['seen']} request(s), {r['acknowledged_share']:.0%} answered, "
+            f"{r['resolved_share']:.0%} resolved" + (f", oldest unanswered: '{oldest['title']}'" if oldest else ""))
+    top = c["customer"].call("experts", topic=STAPLER)
+    if top:
+        say(f"best expert in {STAPLER} for the customer: {top[0]['name'] or top[0]['did']} "
+            f"({top[0]['accepted']} accepted answer)")
+
+
+def main(headless: bool = False) -> int:
+    root = Path(tempfile.mkdtemp(prefix="antiport-demo-"))
+    net = Network(root)
+    old = {sig: signal.signal(sig, signal.default_int_handler) for sig in STOPS}
+    try:
+        say("Antiport demo: six nodes on 127.0.0.1 (relay, customer, experts Dana and Eli, vendors Acme and Globex)")
+        net.start()
+        play(net)
+        if headless:
+            return 0
+        from antiport.tui.app import run as run_tui
+        say("opening the TUI on the customer's node; ctrl+q quits and stops the demo network")
+        return run_tui(net.homes["customer"])
+    finally:
+        for sig in STOPS:  # a second Ctrl-C must not cut the clean-up short
+            signal.signal(sig, signal.SIG_IGN)
+        net.stop()
+        shutil.rmtree(root, ignore_errors=True)
+        say(f"stopped {len(net.nodes)} node processes and removed their homes")
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
