@@ -90,7 +90,7 @@ class Network:
         say(f"relay up at {relay}; homes in {self.root}")
         others = {name: self.spawn(name, bootstrap=[relay], extra=self.bridge_args(name))
                   for name in NAMES if name != "relay"}
-        for name, node in others.items():
+        for node in others.values():
             node.wait_ready()
         self.clients = {name: Client(home) for name, home in self.homes.items()}
         say(f"{len(self.nodes)} nodes up: {', '.join(NAMES)}; each connected only to the relay")
