@@ -57,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
         c.add_argument("--api-port", type=int, default=0, help="port of the local HTTP API (default: any free port)")
         c.add_argument("--no-discovery", dest="discovery", action="store_false",
                        help="no mDNS and no DHT, whatever the config says: only --bootstrap and remembered peers")
+    cmd("tui", cmd_tui, "open the terminal UI (starts the node for this home if none runs)")
     cmd("id", cmd_id, "show the did, and the peer id and addresses while the node runs", True)
     cmd("follow", cmd_op("follow"), "follow a product topic").add_argument("topic", help="vendor/product")
     cmd("unfollow", cmd_op("unfollow"), "stop following a product topic").add_argument("topic", help="vendor/product")
@@ -151,6 +152,11 @@ def call(home: Home, op: str, **params):
 def cmd_init(home: Home, args) -> None:
     identity = home.init(args.name)
     print(identity.did)
+
+
+def cmd_tui(home: Home, args) -> int:
+    from antiport.tui.app import run
+    return run(home)
 
 
 def cmd_run(home: Home, args) -> int:

@@ -2,6 +2,7 @@
 no node runs (writes then wait in the outbox until the node next runs)."""
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -73,6 +74,24 @@ class Client:
         with self.http.stream("GET", "/v1/export") as r:
             self._check(r)
             yield from r.iter_bytes()
+
+    async def events(self):
+        """New messages as the running node stores them (its server-sent events), one dict each.
+        Async (any asyncio or trio loop), so a UI can cancel it at once."""
+        api = api_of(self.home)
+        if api is None:
+            raise ClientError("live updates need the running node: start it with 'antiport run'")
+        try:
+            async with httpx.AsyncClient(base_url=api["url"], timeout=httpx.Timeout(10, read=None),
+                                         headers={"authorization": f"Bearer {api['token']}"}) as http:
+                async with http.stream("GET", "/v1/events") as r:
+                    if r.status_code >= 400:
+                        raise ClientError(f"the node refused live updates (HTTP {r.status_code})")
+                    async for line in r.aiter_lines():
+                        if line.startswith("data: "):
+                            yield json.loads(line[6:])
+        except httpx.HTTPError as e:
+            raise ClientError(f"the node for {self.home.path} stopped sending updates ({e})") from None
 
     def import_(self, data: bytes) -> dict:
         if self.http is None:

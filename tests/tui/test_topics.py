@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+import pytest
+from textual.widgets import DataTable, Input
+from tui_helpers import notes, settle
+
+pytestmark = pytest.mark.asyncio
+
+
+async def test_follow_from_the_keyboard_shows_the_topic(app, node):
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        assert "follow no topics" in str(pilot.app.screen.query_one("#empty").render())
+        await pilot.press("f")
+        await pilot.press(*"acme/widget", "enter")
+        await settle(pilot)
+        table = pilot.app.screen.query_one(DataTable)
+        assert table.get_row_at(0)[0] == "acme/widget"
+    assert [t["topic"] for t in node.call("topics")] == ["acme/widget"]
+
+
+async def test_a_bad_topic_is_a_notification_not_a_crash(app):
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await pilot.press("f", *"no slash here", "enter")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen.query_one(Input), Input)  # the prompt stays open to fix it
+        assert any("topic" in n for n in notes(pilot.app))

@@ -1,0 +1,150 @@
+"""`antiport tui`: the Textual app. It talks to the node only through the node's client API (HTTP);
+calls run in worker threads, so the screen stays responsive whatever the node is doing."""
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.message import Message
+
+from antiport.node.client import Client, ClientError, api_of
+from antiport.node.home import Home, HomeError
+from antiport.node.processes import NodeProcess
+
+LIVE_BATCH_SECONDS = 0.5  # new messages are applied to the screen at most this often
+
+
+class Live(Message):
+    """New messages arrived from the node (a batch); the current screen reloads what it shows."""
+
+    def __init__(self, messages: list[dict]) -> None:
+        super().__init__()
+        self.messages = messages
+
+
+class AntiportApp(App):
+    CSS_PATH = "app.tcss"
+    TITLE = "Antiport"
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("question_mark", "help", "Help"),
+        Binding("slash", "search", "Search"),
+        Binding("v", "vendors", "Vendors"),
+        Binding("w", "network", "Network"),
+        Binding("i", "identity", "Identity"),
+    ]
+
+    def __init__(self, client: Client, now=time.time) -> None:
+        """`now` is the clock the screens show ages against (the snapshot tests fix it)."""
+        super().__init__()
+        self.client = client
+        self.now = now
+        self._pending: list[dict] = []
+
+    def on_mount(self) -> None:
+        from .topics import TopicsScreen
+        self.sub_title = str(self.client.home.path)
+        self.push_screen(TopicsScreen())
+        if self.client.running:
+            self.listen()
+            self.set_interval(LIVE_BATCH_SECONDS, self._flush_live)
+
+    async def call(self, op: str, **params):
+        """Run a node operation off the UI thread. A failure is shown as a notification and gives None."""
+        try:
+            return await asyncio.to_thread(self.client.call, op, **params)
+        except ClientError as e:
+            self.notify(str(e), title="Antiport", severity="error", timeout=8)
+            return None
+
+    @work(exclusive=True, group="live")
+    async def listen(self) -> None:
+        """Follow the node's event stream; reconnect after a pause if it breaks."""
+        while True:
+            try:
+                async for msg in self.client.events():
+                    self._pending.append(msg)
+            except ClientError as e:
+                self.notify(str(e), title="Live updates", severity="warning")
+            await asyncio.sleep(2)
+
+    def _flush_live(self) -> None:
+        if self._pending:
+            batch, self._pending = self._pending, []
+            self.screen.post_message(Live(batch))
+
+    def get_system_commands(self, screen):
+        yield from super().get_system_commands(screen)
+        for title, help, action in (
+            ("Ask for help", "post a request in a product topic", "compose('request')"),
+            ("Complain", "post a complaint about a product", "compose('complaint')"),
+            ("Follow a topic", "follow a product topic (vendor/product)", "follow"),
+            ("Search", "full-text search over everything stored", "search"),
+            ("Vendors", "which vendors answer, and how fast", "vendors"),
+            ("Network", "peers, sync progress, rejected messages", "network"),
+            ("Identity", "your did and a backup of your key", "identity"),
+            ("Help", "keys and screens", "help"),
+        ):
+            yield SystemCommand(title, help, lambda a=action: self.run_action(a))
+
+    # -- screens reachable from everywhere -------------------------------------------------------------
+
+    def action_help(self) -> None:
+        from .help import HelpScreen
+        self.push_screen(HelpScreen())
+
+    def action_search(self) -> None:
+        from .search import SearchScreen
+        self.push_screen(SearchScreen())
+
+    def action_vendors(self) -> None:
+        from .vendors import VendorsScreen
+        self.push_screen(VendorsScreen())
+
+    def action_network(self) -> None:
+        from .network import NetworkScreen
+        self.push_screen(NetworkScreen())
+
+    def action_identity(self) -> None:
+        from .identity import IdentityScreen
+        self.push_screen(IdentityScreen())
+
+    def action_follow(self) -> None:
+        from .topics import FollowScreen
+        self.push_screen(FollowScreen())
+
+    def action_compose(self, kind: str, topic: str | None = None, target: str | None = None) -> None:
+        from .compose import ComposeScreen
+        self.push_screen(ComposeScreen(kind, topic=topic, target=target))
+
+
+def run(home: Home | Path | str) -> int:
+    """Open the TUI on a home; start its node first if none runs (and stop it on quit)."""
+    home = home if isinstance(home, Home) else Home(Path(home))
+    try:
+        home.identity()
+    except HomeError as e:
+        print(f"antiport: {e}")
+        return 1
+    node = None
+    if api_of(home) is None:
+        print(f"antiport: starting the node for {home.path} ...", flush=True)
+        node = NodeProcess(home.path, discovery=True)
+        try:
+            node.wait_ready()
+        except (RuntimeError, TimeoutError) as e:
+            node.stop()
+            print(f"antiport: the node did not start: {e}")
+            return 1
+    client = Client(home)
+    try:
+        AntiportApp(client).run()
+    finally:
+        client.close()
+        if node is not None:
+            node.stop()
+    return 0

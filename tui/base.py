@@ -1,0 +1,76 @@
+"""What every screen shares: loading from the node off the UI thread, reloading on new messages."""
+from __future__ import annotations
+
+from textual.binding import Binding
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer, Header, Input, Label
+from textual.containers import Vertical
+
+
+class Page(Screen):
+    """A screen that shows what the node knows. `load()` runs when it is shown, when it comes back to
+    the top, and when new messages arrive; a newer load cancels an older one still running."""
+
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
+
+    async def load(self) -> None:
+        raise NotImplementedError
+
+    def reload(self) -> None:
+        self.run_worker(self.load, exclusive=True, group="load")
+
+    def on_mount(self) -> None:
+        self.reload()
+
+    def on_screen_resume(self) -> None:
+        if self.is_mounted:
+            self.reload()
+
+    def on_live(self, event) -> None:
+        self.reload()
+
+
+class Prompt(ModalScreen[str | None]):
+    """Ask for one line of text; dismissed with the text, or None on Escape."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+
+    def __init__(self, question: str, placeholder: str = "", value: str = "") -> None:
+        super().__init__()
+        self.question, self.placeholder, self.value = question, placeholder, value
+
+    def compose(self):
+        with Vertical(classes="dialog"):
+            yield Label(self.question)
+            yield Input(self.value, placeholder=self.placeholder)
+
+    async def on_input_submitted(self, event: Input.Submitted) -> None:
+        value = event.value.strip()
+        if not value:
+            self.dismiss(None)
+        elif await self.accept(value):
+            self.dismiss(value)
+
+    async def accept(self, value: str) -> bool:
+        """Act on the answer; False keeps the prompt open (to fix a mistake shown as a notification)."""
+        return True
+
+
+def chrome():
+    """Header and footer of every full screen."""
+    return Header(), Footer()
+
+
+def age(ms: int, now_s: float) -> str:
+    """'5s', '3m', '2h', '4d' since a message's creation time."""
+    s = max(0, int(now_s - ms / 1000))
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if s >= size:
+            return f"{s // size}{unit}"
+    return f"{s}s"
+
+
+def who(did: str, name: str = "") -> str:
+    """A person as shown everywhere: their profile name and a short did."""
+    short = did[:8] + "…" + did[-6:] if len(did) > 16 else did
+    return f"{name} ({short})" if name else short

@@ -1,0 +1,107 @@
+"""The first screen: the topics you follow, with unread and unanswered counts."""
+from __future__ import annotations
+
+import json
+
+from textual.binding import Binding
+from textual.widgets import DataTable, Static
+
+from .base import Page, Prompt, chrome
+
+
+class TopicsScreen(Page):
+    BINDINGS = [
+        Binding("enter", "open", "Open", show=False),
+        Binding("f", "follow", "Follow"),
+        Binding("u", "unfollow", "Unfollow"),
+        Binding("n", "compose('request')", "Ask"),
+        Binding("c", "compose('complaint')", "Complain"),
+        Binding("e", "experts", "Experts"),
+    ]
+
+    def compose(self):
+        header, footer = chrome()
+        yield header
+        yield Static("Topics you follow", classes="title")
+        yield DataTable(cursor_type="row", zebra_stripes=True)
+        yield Static("", id="empty", classes="hint")
+        yield footer
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).add_columns("Topic", "Threads", "Unanswered", "Unread")
+        super().on_mount()
+
+    async def load(self) -> None:
+        topics = await self.app.call("topics")
+        if topics is None:
+            return
+        seen = read_marks(self.app.client.home)
+        table = self.query_one(DataTable)
+        table.clear()
+        for t in topics:
+            unread = max(0, t["messages"] - seen.get(t["topic"], 0))
+            table.add_row(t["topic"], t["threads"], t["unanswered"], unread or "", key=t["topic"])
+        self.query_one("#empty", Static).update(
+            "" if topics else "You follow no topics yet: press f to follow one (vendor/product), or n to ask.")
+
+    @property
+    def topic(self) -> str | None:
+        """The highlighted topic."""
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_open()
+
+    def action_open(self) -> None:
+        if self.topic:
+            from .threads import ThreadsScreen
+            self.app.push_screen(ThreadsScreen(self.topic))
+
+    def action_follow(self) -> None:
+        self.app.push_screen(FollowScreen())
+
+    async def action_unfollow(self) -> None:
+        if self.topic and await self.app.call("unfollow", topic=self.topic) is not None:
+            self.notify(f"No longer following {self.topic}")
+            self.reload()
+
+    def action_compose(self, kind: str) -> None:
+        self.app.action_compose(kind, topic=self.topic)
+
+    def action_experts(self) -> None:
+        if self.topic:
+            from .experts import ExpertsScreen
+            self.app.push_screen(ExpertsScreen(self.topic))
+
+
+class FollowScreen(Prompt):
+    def __init__(self) -> None:
+        super().__init__("Follow which product topic?", placeholder="vendor/product, e.g. acme/widget")
+
+    async def accept(self, value: str) -> bool:
+        done = await self.app.call("follow", topic=value)
+        if done is not None:
+            self.notify(f"Following {done['topic']}")
+        return done is not None
+
+
+# -- unread marks: how many messages of each topic you had seen; kept beside the node's files --------
+
+def marks_file(home):
+    return home.path / "tui-read.json"
+
+
+def read_marks(home) -> dict:
+    try:
+        return json.loads(marks_file(home).read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def mark_read(home, topic: str, messages: int) -> None:
+    marks = read_marks(home)
+    marks[topic] = messages
+    marks_file(home).write_text(json.dumps(marks))
