@@ -3,7 +3,9 @@ calls run in worker threads, so the screen stays responsive whatever the node is
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from textual import work
@@ -44,6 +46,9 @@ class AntiportApp(App):
         self.client = client
         self.now = now
         self._pending: list[dict] = []
+        # One thread for every node call: calls stay in order, and an offline client's SQLite
+        # connection is only ever used by the thread that opened it.
+        self._calls = ThreadPoolExecutor(1, thread_name_prefix="antiport-call")
 
     def on_mount(self) -> None:
         from .topics import TopicsScreen
@@ -56,7 +61,8 @@ class AntiportApp(App):
     async def call(self, op: str, **params):
         """Run a node operation off the UI thread. A failure is shown as a notification and gives None."""
         try:
-            return await asyncio.to_thread(self.client.call, op, **params)
+            return await asyncio.get_running_loop().run_in_executor(
+                self._calls, functools.partial(self.client.call, op, **params))
         except ClientError as e:
             self.notify(str(e), title="Antiport", severity="error", timeout=8)
             return None
@@ -76,6 +82,9 @@ class AntiportApp(App):
         if self._pending:
             batch, self._pending = self._pending, []
             self.screen.post_message(Live(batch))
+
+    def on_unmount(self) -> None:
+        self._calls.shutdown(wait=False, cancel_futures=True)
 
     def get_system_commands(self, screen):
         yield from super().get_system_commands(screen)
