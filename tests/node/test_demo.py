@@ -1,11 +1,18 @@
-"""`antiport demo --headless` (the README's first command, for scripts): plays its story and leaves no
-process and no home behind, also when it is interrupted."""
+"""`antiport demo` (the README's first command): plays its story and leaves no process and no home
+behind, also when it is interrupted; without --headless it opens the TUI in a real terminal."""
 from __future__ import annotations
 
+import fcntl
+import os
+import pty
 import re
+import select
 import signal
+import struct
 import subprocess
 import sys
+import termios
+import time
 from pathlib import Path
 
 import pytest
@@ -67,3 +74,37 @@ def test_ctrl_c_mid_story_stops_everything():
     assert "stopped 6 node processes" in story and "Traceback" not in story
     assert demo_processes() == []
     assert not demo_root(story).exists()
+
+
+def read_until(fd: int, marker: bytes, seen: bytearray, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while marker not in seen:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{marker!r} not on the terminal; it shows:\n{seen[-3000:].decode(errors='replace')}")
+        if select.select([fd], [], [], 0.5)[0]:
+            try:
+                seen += os.read(fd, 65536)
+            except OSError:  # the terminal closed: the program ended
+                break
+
+
+def test_demo_opens_the_tui_in_a_real_terminal_and_quitting_stops_everything():
+    main, child = pty.openpty()
+    fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    proc = subprocess.Popen(DEMO[:-1], stdin=child, stdout=child, stderr=child, start_new_session=True,
+                            env={**os.environ, "TERM": "xterm-256color"})
+    os.close(child)
+    seen = bytearray()
+    try:
+        read_until(main, b"Topics you follow", seen)
+        read_until(main, b"globex/router", seen)  # the customer's topics, from the story
+        os.write(main, b"\x11")  # ctrl+q
+        proc.wait(timeout=120)
+        read_until(main, b"stopped 6 node processes", seen, timeout=5)
+    finally:
+        proc.kill()
+        os.close(main)
+    assert proc.returncode == 0, seen[-3000:].decode(errors="replace")
+    assert b"Traceback" not in seen
+    assert demo_processes() == []
+    assert not demo_root(seen.decode(errors="replace")).exists()
