@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import pytest
+from textual.widgets import DataTable
+from tui_helpers import notes, settle
+
+from antiport.tui.experts import ExpertsScreen
+
+pytestmark = pytest.mark.asyncio
+
+
+async def test_experts_why_and_trust(app, node, world):
+    expert = world.person("expert")
+    asked = node.call("ask", topic="acme/widget", title="It hums", text="Why does it hum?")["id"]
+    world.sync()
+    answered = expert.call("answer", id=asked, text="Loose fan; tighten the screw.")["id"]
+    world.sync()
+    node.call("accept", id=answered)
+    did = expert.call("id")["did"]
+
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, ExpertsScreen)
+        row = screen.query_one(DataTable).get_row_at(0)
+        assert row[0] == 1 and "expert" in str(row[1]) and float(row[2]) > 0 and row[3:5] == [1, 1]
+        await pilot.press("enter")
+        await settle(pilot)
+        why = str(screen.query_one("#why").render())
+        assert "accept" in why and "from you" in why
+        await pilot.press("t")
+        await settle(pilot)
+        assert any("You trust expert" in n for n in notes(pilot.app))
+    facts = node.call("why", did=did, topic="acme/widget")["topics"][0]["facts"]
+    assert {f["kind"] for f in facts} == {"accept", "trust"}
+
+
+async def test_no_experts_yet(app):
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        pilot.app.push_screen(ExpertsScreen("acme/widget"))
+        await settle(pilot)
+        assert "answers in this topic get accepted" in str(pilot.app.screen.query_one("#empty").render())
+        await pilot.press("t", "w")
+        await settle(pilot)
+        assert any("Nobody to trust" in n for n in notes(pilot.app))
+        await pilot.press("escape")
+        assert not isinstance(pilot.app.screen, ExpertsScreen)

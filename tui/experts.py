@@ -1,0 +1,94 @@
+"""Experts of a topic, as ranked by your own ledger, and why each one ranks where they do."""
+from __future__ import annotations
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.widgets import DataTable, Static
+
+from .base import Page, chrome, who
+
+
+class ExpertsScreen(Page):
+    BINDINGS = [
+        Binding("enter", "why", "Why", show=False),
+        Binding("w", "why", "Why"),
+        Binding("t", "trust", "Trust"),
+    ]
+
+    def __init__(self, topic: str) -> None:
+        super().__init__()
+        self.topic = topic
+
+    def compose(self):
+        header, footer = chrome()
+        yield header
+        yield Static(f"Experts in {self.topic}", classes="title")
+        yield DataTable(cursor_type="row", zebra_stripes=True)
+        yield Static("", id="empty", classes="hint")
+        yield Static("", id="why", classes="panel")
+        yield footer
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).add_columns("#", "Who", "Score", "Answers", "Accepted", "Votes")
+        self.query_one("#why").display = False
+        super().on_mount()
+
+    async def load(self) -> None:
+        rows = await self.app.call("experts", topic=self.topic)
+        if rows is None:
+            return
+        self.names = {r["did"]: who(r["did"], r["name"]) for r in rows}
+        table = self.query_one(DataTable)
+        table.clear()
+        for r in rows:
+            table.add_row(r["rank"], Text(self.names[r["did"]]), f"{r['score']:.3f}", r["answers"], r["accepted"],
+                          f"+{r['upvotes']} -{r['downvotes']}", key=r["did"])
+        self.query_one("#empty", Static).update(
+            "" if rows else "No experts here yet: experts appear when answers in this topic get accepted "
+                            "or voted up. Press escape, open the topic and accept the answers that helped you.")
+
+    @property
+    def did(self) -> str | None:
+        """The highlighted person."""
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.run_worker(self.action_why())
+
+    async def action_why(self) -> None:
+        if not self.did:
+            return
+        me = await self.app.call("id")
+        view = me and await self.app.call("why", did=self.did, topic=self.topic)
+        if not view:
+            return
+        panel = self.query_one("#why", Static)
+        panel.update(why_text(view, me["did"]))
+        panel.display = True
+
+    async def action_trust(self) -> None:
+        if not self.did:
+            self.notify("Nobody to trust here yet.", severity="warning")
+            return
+        if await self.app.call("trust", did=self.did, scope=self.topic) is not None:
+            self.notify(f"You trust {self.names[self.did]} in {self.topic}: their accepts and votes now count "
+                        "in your ranking there.")
+            self.reload()
+
+
+def why_text(view: dict, me: str) -> Text:
+    """The facts behind a score, one line each: what, from whom, how much it added (names as plain text)."""
+    text = Text()
+    for t in view["topics"]:
+        text.append(f"Why {who(view['did'], view['name'])} ranks here", "bold")
+        text.append(f" (score {t['score']:.3f} in {t['topic']})\n")
+        for f in sorted(t["facts"], key=lambda f: -abs(f["weight"])):
+            note = f"  {f['note']}" if f["note"] else ""
+            text.append(f"  {f['kind']:<9} from {'you' if f['from'] == me else who(f['from'], f['from_name'])}  {f['weight']:+.3f}{note}\n")
+        if not t["facts"]:
+            text.append("  No accepts, votes or trust about this person yet: their answers have not been rated.\n")
+    text.rstrip()
+    return text
