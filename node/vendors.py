@@ -53,7 +53,7 @@ def metrics(store: Store, topics: list[str], now: int) -> dict:
             "median_response_s": median(times),
             "p90_response_s": percentile(times, 90),
             "resolved_share": resolved / seen if seen else None,
-            "oldest_unanswered": oldest and {"id": oldest["id"], "title": oldest["title"],
+            "oldest_unanswered": oldest and {"id": oldest["id"], "title": oldest["title"], "created": oldest["created"],
                                              "age_s": (now - oldest["created"]) / 1000},
             "response_times_s": times}
 

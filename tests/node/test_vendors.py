@@ -46,7 +46,7 @@ def test_vendor_metrics_equal_a_scripted_timeline(tmp_path):
     assert acme_row["seen"] == 4 and acme_row["acknowledged_share"] == 0.75
     assert acme_row["median_response_s"] == 120 and acme_row["p90_response_s"] == 300
     assert acme_row["resolved_share"] == 0.25
-    assert acme_row["oldest_unanswered"] == {"id": r4.id, "title": "r4", "age_s": 960}
+    assert acme_row["oldest_unanswered"] == {"id": r4.id, "title": "r4", "created": r4.created, "age_s": 960}
     silent_row = rows["Silent Ltd"]
     assert silent_row["seen"] == 1 and silent_row["acknowledged_share"] == 0
     assert silent_row["oldest_unanswered"]["id"] == s1.id and silent_row["median_response_s"] is None
