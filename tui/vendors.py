@@ -1,0 +1,139 @@
+"""Vendor accountability: who answers in the topics they claim, how often and how fast."""
+from __future__ import annotations
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.widgets import DataTable, Static
+
+from .base import Page, chrome
+
+BAR_WIDTH = 40
+EIGHTHS = " ▏▎▍▌▋▊▉"
+
+
+def span(seconds: float | None) -> str:
+    """A duration for a person: '0.4s', '12s', '5m', '3.5h', '2d'; '–' when there is none."""
+    if seconds is None:
+        return "–"
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            value = seconds / size
+            return f"{value:.1f}{unit}" if value < 10 else f"{value:.0f}{unit}"
+    return f"{seconds:.1f}s" if seconds < 10 else f"{seconds:.0f}s"
+
+
+def share(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0%}"
+
+
+def oldest(row: dict) -> str:
+    o = row["oldest_unanswered"]
+    return f"{span(o['age_s'])}: {o['title']}" if o else "–"
+
+
+def metric_cells(row: dict) -> tuple:
+    """The columns both tables share, from one metrics row of the `vendors`/`vendor` ops."""
+    return (row["seen"], share(row["acknowledged_share"]), span(row["median_response_s"]),
+            span(row["p90_response_s"]), share(row["resolved_share"]), Text(oldest(row)))
+
+
+METRIC_COLUMNS = ("Requests", "Acknowledged", "Median 1st reply", "P90 1st reply", "Resolved", "Oldest unanswered")
+
+
+def bar(value: float, top: float) -> str:
+    """A horizontal bar of `value` out of `top`, in eighths of a character."""
+    eighths = round(BAR_WIDTH * 8 * value / top) if top else 0
+    full, part = divmod(eighths, 8)
+    return "█" * full + (EIGHTHS[part] if part else "")
+
+
+def chart(per_topic: list[dict]) -> str:
+    """Median and p90 time to first response per topic, as bars on one scale, with the numbers."""
+    timed = [t for t in per_topic if t["median_response_s"] is not None]
+    if not timed:
+        return "No responses from this vendor yet: nothing to chart."
+    top = max(t["p90_response_s"] for t in timed)
+    width = max(len(t["topic"]) for t in per_topic)
+    lines = ["Time to first response (median, p90)"]
+    for t in per_topic:
+        if t["median_response_s"] is None:
+            lines.append(f"{t['topic']:<{width}}  no response yet")
+            continue
+        for label, key in (("median", "median_response_s"), ("p90", "p90_response_s")):
+            name = t["topic"] if label == "median" else ""
+            lines.append(f"{name:<{width}}  {label:<6} {bar(t[key], top):<{BAR_WIDTH}} {span(t[key])}")
+    return "\n".join(lines)
+
+
+class VendorsScreen(Page):
+    BINDINGS = [Binding("enter", "open", "Open", show=False)]
+
+    def compose(self):
+        header, footer = chrome()
+        yield header
+        yield Static("Vendors: how they answer in their topics", classes="title")
+        yield DataTable(cursor_type="row", zebra_stripes=True)
+        yield Static("", id="empty", classes="hint")
+        yield footer
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).add_columns("Vendor", "Topics", *METRIC_COLUMNS)
+        super().on_mount()
+
+    async def load(self) -> None:
+        rows = await self.app.call("vendors")
+        if rows is None:
+            return
+        table = self.query_one(DataTable)
+        table.clear()
+        for r in rows:
+            name = Text(r["name"]) if r["claimed"] else Text(f"{r['name']} (unclaimed)", style="dim italic")
+            table.add_row(name, len(r["topics"]), *metric_cells(r), key=r["did"] or r["name"])
+        self.query_one("#empty", Static).update(
+            "" if rows else "No vendors yet: a vendor appears when someone asks for help in one of its topics, "
+                            "or when it publishes a manifest claiming topics. Follow topics and sync with peers.")
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.app.push_screen(VendorScreen(event.row_key.value))
+
+    def action_open(self) -> None:
+        table = self.query_one(DataTable)
+        if table.row_count:
+            self.app.push_screen(VendorScreen(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value))
+
+
+class VendorScreen(Page):
+    """One vendor: metrics per topic and a chart of its response times."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.vendor = name
+
+    def compose(self):
+        header, footer = chrome()
+        yield header
+        yield Static(self.vendor, id="name", classes="title")
+        yield Static("", id="summary", classes="hint")
+        yield DataTable(cursor_type="row", zebra_stripes=True)
+        yield Static("", id="chart", classes="panel")
+        yield footer
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).add_columns("Topic", *METRIC_COLUMNS)
+        super().on_mount()
+
+    async def load(self) -> None:
+        v = await self.app.call("vendor", name=self.vendor)
+        if v is None:
+            return
+        title = v["name"] if v["claimed"] else f"{v['name']} (unclaimed: no manifest claims these topics)"
+        self.query_one("#name", Static).update(Text(title))
+        promise = f"promises a first response within {v['promise']}h; " if v["promise"] else ""
+        self.query_one("#summary", Static).update(Text(
+            f"{promise}{v['seen']} requests, {share(v['acknowledged_share'])} acknowledged, median first reply "
+            f"{span(v['median_response_s'])}, p90 {span(v['p90_response_s'])}, {share(v['resolved_share'])} resolved"))
+        table = self.query_one(DataTable)
+        table.clear()
+        for t in v["per_topic"]:
+            table.add_row(t["topic"], *metric_cells(t), key=t["topic"])
+        self.query_one("#chart", Static).update(Text(chart(v["per_topic"])))
