@@ -17,6 +17,8 @@ from antiport.node.client import Client, ClientError, api_of
 from antiport.node.home import Home, HomeError
 from antiport.node.processes import NodeProcess
 
+from .base import who
+
 LIVE_BATCH_SECONDS = 0.5  # new messages are applied to the screen at most this often
 
 
@@ -35,9 +37,9 @@ class AntiportApp(App):
         Binding("ctrl+q", "quit", "Quit", priority=True),
         Binding("question_mark", "help", "Help"),
         Binding("slash", "search", "Search"),
-        Binding("v", "vendors", "Vendors"),
-        Binding("w", "network", "Network"),
-        Binding("i", "identity", "Identity"),
+        Binding("v", "vendors", "Vendors", show=False),  # shown on the topics screen, and in the palette
+        Binding("w", "network", "Network", show=False),
+        Binding("i", "identity", "Identity", show=False),
     ]
 
     def __init__(self, client: Client, now=time.time) -> None:
@@ -52,11 +54,16 @@ class AntiportApp(App):
 
     def on_mount(self) -> None:
         from .topics import TopicsScreen
-        self.sub_title = str(self.client.home.path)
         self.push_screen(TopicsScreen())
+        self.run_worker(self._whoami, group="load")
         if self.client.running:
             self.listen()
             self.set_interval(LIVE_BATCH_SECONDS, self._flush_live)
+
+    async def _whoami(self) -> None:
+        me = await self.call("id")
+        if me:
+            self.sub_title = who(me["did"], me["name"]) + ("" if me["running"] else " · node not running")
 
     async def call(self, op: str, **params):
         """Run a node operation off the UI thread. A failure is shown as a notification and gives None."""

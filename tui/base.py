@@ -11,7 +11,11 @@ class Page(Screen):
     """A screen that shows what the node knows. `load()` runs when it is shown, when it comes back to
     the top, and when new messages arrive; a newer load cancels an older one still running."""
 
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
+    BINDINGS = [Binding("escape", "back", "Back")]
+
+    def action_back(self) -> None:
+        if len(self.app.screen_stack) > 2:  # never pop the first screen (below it is Textual's blank one)
+            self.app.pop_screen()
 
     async def load(self) -> None:
         raise NotImplementedError
@@ -72,5 +76,5 @@ def age(ms: int, now_s: float) -> str:
 
 def who(did: str, name: str = "") -> str:
     """A person as shown everywhere: their profile name and a short did."""
-    short = did[:8] + "…" + did[-6:] if len(did) > 16 else did
+    short = "…" + did[-8:] if did.startswith("did:key:") else did
     return f"{name} ({short})" if name else short

@@ -11,12 +11,16 @@ from .base import Page, Prompt, chrome
 
 class TopicsScreen(Page):
     BINDINGS = [
+        Binding("escape", "back", "Back", show=False),
         Binding("enter", "open", "Open", show=False),
         Binding("f", "follow", "Follow"),
         Binding("u", "unfollow", "Unfollow"),
         Binding("n", "compose('request')", "Ask"),
         Binding("c", "compose('complaint')", "Complain"),
         Binding("e", "experts", "Experts"),
+        Binding("v", "app.vendors", "Vendors"),
+        Binding("w", "app.network", "Network"),
+        Binding("i", "app.identity", "Identity"),
     ]
 
     def compose(self):

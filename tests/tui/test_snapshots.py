@@ -1,0 +1,37 @@
+"""What the main screens look like, on a fixed network (tests/tui/snapshot_world.py) and a fixed clock.
+After an intended change of a screen: pytest tests/tui/test_snapshots.py --snapshot-update, and
+look at the SVGs in __snapshots__ before committing them."""
+from __future__ import annotations
+
+import pytest
+from snapshot_world import NOW, casey_home
+from tui_helpers import settle
+
+from antiport.tui.app import AntiportApp
+
+SIZE = (110, 32)
+
+
+@pytest.fixture
+def casey(tmp_path):
+    client = casey_home(tmp_path / "casey")
+    yield AntiportApp(client, now=lambda: NOW / 1000)
+    client.close()
+
+
+def shows(*keys):
+    """run_before for snap_compare: press keys, each followed by the screen's node calls finishing."""
+    async def run(pilot):
+        await settle(pilot)
+        for key in keys:
+            await pilot.press(key)
+            await settle(pilot)
+    return run
+
+
+def test_topics(snap_compare, casey):
+    assert snap_compare(casey, run_before=shows(), terminal_size=SIZE)
+
+
+def test_help(snap_compare, casey):
+    assert snap_compare(casey, run_before=shows("question_mark"), terminal_size=SIZE)
