@@ -1,0 +1,119 @@
+"""One thread: the request, its answers as the node ranks them (accepted first), and what happened."""
+from __future__ import annotations
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import DataTable, Static
+
+from .base import Page, age, chrome, who
+from .threads import badges
+
+SEALED = "🔒 private part for the vendor, sealed: only the vendor's bridge can read it"
+
+
+def event_line(e: dict, now: float) -> str:
+    detail = e["body"].get("state") or e["body"].get("value") or e["body"].get("reason") or ""
+    note = e["body"].get("note")
+    return " ".join(x for x in (age(e["created"], now), e["kind"], detail, note and f"({note})",
+                                "by " + who(e["author"], e.get("name", ""))) if x)
+
+
+class ThreadScreen(Page):
+    BINDINGS = [
+        Binding("a", "answer", "Answer"),
+        Binding("y", "accept", "Accept"),
+        Binding("plus", "vote('up')", "Vote +"),
+        Binding("minus", "vote('down')", "Vote -"),
+        Binding("r", "resolve", "Resolve"),
+    ]
+
+    def __init__(self, id: str) -> None:
+        super().__init__()
+        self.thread_id = id
+        self.view: dict | None = None
+
+    def compose(self):
+        header, footer = chrome()
+        yield header
+        yield Static("", id="title", classes="title")
+        with VerticalScroll(id="request"):
+            yield Static("", id="meta")
+            yield Static("", id="body")
+            yield Static("", id="private", classes="sealed")
+            yield Static("", id="events", classes="events")
+        yield Static("Answers", classes="title")
+        yield DataTable(cursor_type="row", zebra_stripes=True)
+        yield Static("", id="answer", classes="answer")
+        yield footer
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).add_columns("", "Answer", "By", "Score", "Votes", "Age")
+        super().on_mount()
+
+    async def load(self) -> None:
+        view = await self.app.call("show", id=self.thread_id)
+        if view is None:
+            return
+        self.view, self.thread_id, now = view, view["id"], self.app.now()
+        body = view["body"]
+        self.query_one("#title", Static).update(Text(body.get("title", "")))
+        meta = Text.assemble(f"{view['kind']} in {view['topic']} by ",
+                             who(view["author"], view.get("name", "")), f", {age(view['created'], now)} ago  ")
+        self.query_one("#meta", Static).update(meta + badges({**view, "accepted": False}))
+        self.query_one("#body", Static).update(Text(body.get("text", "")))
+        self.query_one("#private", Static).update(SEALED if body.get("private") else "")
+        self.query_one("#private").display = bool(body.get("private"))
+        self.query_one("#events", Static).update("\n".join(event_line(e, now) for e in view["events"]))
+        table = self.query_one(DataTable)
+        row = table.cursor_row
+        table.clear()
+        for a in view["answers"]:
+            votes = a["votes"].get("up", 0) - a["votes"].get("down", 0)
+            mark = Text("✔", style="bold green") if a["accepted"] else ""
+            first = (a["body"].get("text") or "").splitlines()[0:1] or [""]
+            table.add_row(mark, first[0][:80], who(a["author"], a.get("name", "")), f"{a['score']:.2f}",
+                          f"{votes:+d}", age(a["created"], now), key=a["id"])
+        if view["answers"]:
+            table.move_cursor(row=min(row, table.row_count - 1))
+        self.show_answer()
+
+    def show_answer(self) -> None:
+        a = self.answer
+        self.query_one("#answer", Static).update(
+            Text(a["body"].get("text", "")) if a else "No answers yet: press a to answer.")
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.show_answer()
+
+    @property
+    def answer(self) -> dict | None:
+        """The highlighted answer."""
+        table = self.query_one(DataTable)
+        if not self.view or not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return next((a for a in self.view["answers"] if a["id"] == key), None)
+
+    def action_answer(self) -> None:
+        self.app.action_compose("answer", target=self.thread_id)
+
+    async def act(self, op: str, id: str, done: str, **params) -> None:
+        if await self.app.call(op, id=id, **params) is not None:
+            self.notify(done)
+            self.reload()
+
+    async def action_accept(self) -> None:
+        if self.answer is None:
+            self.notify("No answer to accept: highlight one first.", severity="warning")
+        else:
+            await self.act("accept", self.answer["id"], "Answer accepted")
+
+    async def action_vote(self, value: str) -> None:
+        if self.answer is None:
+            self.notify("No answer to vote on: highlight one first.", severity="warning")
+        else:
+            await self.act("vote", self.answer["id"], f"Voted {value}", value=value)
+
+    async def action_resolve(self) -> None:
+        await self.act("resolve", self.thread_id, "Marked resolved")
