@@ -47,8 +47,8 @@ class ComposeScreen(Screen):
         if self.kind == "answer":
             self.query_one("#text").focus()
             self.run_worker(self.show_target)
-        elif self.topic:
-            self.query_one("#title").focus()
+        else:
+            self.query_one("#title" if self.topic else "#topic").focus()
 
     async def show_target(self) -> None:
         view = await self.app.call("show", id=self.target)

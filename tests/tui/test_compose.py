@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import pytest
+from textual.widgets import DataTable
+from tui_helpers import notes, settle
+
+from antiport.node.service import write
+from antiport.tui.compose import ComposeScreen
+from antiport.tui.thread import ThreadScreen
+
+pytestmark = pytest.mark.asyncio
+
+
+async def test_a_complaint_with_a_private_part_then_an_answer(app, node, world):
+    acme = world.person("acme")
+    write(acme.ctx(), "vendor", "", {"org": "Acme", "topics": ["acme/widget"]})
+    world.sync()
+    node.call("follow", topic="acme/widget")
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await pilot.press("c")
+        await pilot.press("ctrl+s")  # nothing filled in yet
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ComposeScreen)
+        assert any("Fill in the title and text" in n for n in notes(pilot.app))
+
+        await pilot.press(*"Arrived broken", "tab", *"Cracked lid", "tab", *"order 4711", "ctrl+s")
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, ThreadScreen)
+        assert "sealed" in str(screen.query_one("#private").render())
+        assert "4711" not in str(screen.query_one("#request").render())
+
+        await pilot.press("a", *"Send it back", "ctrl+s")
+        await settle(pilot)
+        assert pilot.app.screen is screen
+        table = screen.query_one(DataTable)
+        assert [table.get_row_at(i)[1] for i in range(table.row_count)] == ["Send it back"]
+    view = node.call("show", id=screen.thread_id)
+    assert view["kind"] == "complaint" and view["body"]["to"] == acme.call("id")["did"]
+    assert "private" in view["body"] and [a["body"]["text"] for a in view["answers"]] == ["Send it back"]
+
+
+async def test_a_private_part_without_a_vendor_is_refused_and_the_form_kept(app, node):
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await pilot.press("n", *"globex/box", "tab", *"No power", "tab", *"Dead", "tab", *"serial 9")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ComposeScreen)
+        assert any("no vendor manifest" in n for n in notes(pilot.app))
+        assert pilot.app.screen.value("#title") == "No power"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not isinstance(pilot.app.screen, ComposeScreen)
+    assert node.call("list") == []
