@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+import pytest
+from textual.widgets import DataTable, Label, ProgressBar
+from tui_helpers import notes, settle
+
+from antiport.node.client import Client
+from antiport.node.home import Home
+from antiport.node.processes import NodeProcess
+from antiport.tui.app import AntiportApp
+from antiport.tui.network import NetworkScreen
+
+pytestmark = pytest.mark.asyncio
+
+
+def text(screen, selector: str) -> str:
+    return str(screen.query_one(selector).render())
+
+
+async def until(pilot, check, what: str) -> None:
+    """Let the screen refresh itself until `check()` holds (the node's network is asynchronous)."""
+    for _ in range(300):
+        await settle(pilot)
+        if check():
+            return
+        await pilot.pause(0.1)
+    raise AssertionError(f"the network screen never showed {what}: {pilot.app.client.call('sync_status')}")
+
+
+async def test_no_peers_yet(app):
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await pilot.press("w")
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, NetworkScreen)
+        assert "0 peers connected" in text(screen, "#status") and "No peers yet" in text(screen, "#status")
+        assert screen.query_one("#peers", DataTable).row_count == 0
+        overall = screen.query_one("#all")
+        assert overall.query_one(ProgressBar).percentage == 1
+        assert "all topics  in sync (0 fetched)" in str(overall.query_one(Label).render())
+        assert "No sync sessions yet" in text(screen, "#sync-empty")
+        assert "Rejected messages from peers: –" in text(screen, "#rejected")
+        assert not notes(pilot.app)
+
+
+async def test_a_peer_and_its_sync(app, node, tmp_path):
+    node.call("follow", topic="acme/widget")
+    first = node.call("id")
+    home = Home(tmp_path / "peer")
+    home.init("peer")
+    peer = Client(home)  # written before the peers meet: it arrives by sync
+    asked = peer.call("ask", topic="acme/widget", title="From the peer", text="Does it sync?")["id"]
+    peer.close()
+    with NodeProcess(home.path, bootstrap=[first["addrs"][0]]) as proc:
+        second = proc.wait_ready()
+        async with app.run_test() as pilot:
+            await settle(pilot)
+            await pilot.press("w")
+            screen = pilot.app.screen
+            peers = screen.query_one("#peers", DataTable)
+            await until(pilot, lambda: peers.row_count == 1, "the peer")
+            assert peers.get_row_at(0)[0] == second["peer_id"][:6] + "…" + second["peer_id"][-6:]
+            await until(pilot, lambda: "acme/widget" in screen.bars and "acme/widget  in sync (1 fetched)"
+                        in str(screen.bars["acme/widget"].query_one(Label).render()), "the topic synced")
+            assert screen.bars["acme/widget"].query_one(ProgressBar).percentage == 1
+            assert "1 peer connected" in text(screen, "#status")
+    assert node.call("show", id=asked)["body"]["title"] == "From the peer"
+
+
+async def test_offline_client_shows_a_line(tmp_path):
+    home = Home(tmp_path / "offline")
+    home.init("offline")
+    async with AntiportApp(Client(home)).run_test() as pilot:
+        await settle(pilot)
+        await pilot.press("w")
+        await settle(pilot)
+        assert "node is not running" in text(pilot.app.screen, "#status")
+        assert not notes(pilot.app)

@@ -1,0 +1,136 @@
+"""The network: connected peers and what they sent us, sync progress per topic, rejected messages."""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Label, ProgressBar, Static
+
+from .base import Page, chrome
+
+REFRESH_SECONDS = 1.0
+OFFLINE = ("The node is not running for this home, so there are no peers and no sync to show. "
+           "Start it with 'antiport run' (or open the TUI again: it starts the node).")
+
+
+def short(peer_id: str) -> str:
+    return peer_id[:6] + "…" + peer_id[-6:] if len(peer_id) > 14 else peer_id
+
+
+def topic_name(topic: str) -> str:
+    return topic or "(global: profiles, trust, vendors)"
+
+
+def counts(counter: dict) -> str:
+    """'bad-signature 2, too-large 1', or '–'."""
+    return ", ".join(f"{k} {n}" for k, n in sorted(counter.items())) or "–"
+
+
+class TopicSync(Horizontal):
+    """One followed topic's catch-up: envelopes fetched (or refused) out of those known to be missing."""
+
+    def compose(self):
+        yield Label("", classes="sync-label")
+        yield ProgressBar(show_eta=False)
+
+    def show(self, topic: str, rows: list[dict]) -> None:
+        known = sum(r["known"] for r in rows)
+        done = sum(r["fetched"] + r["rejected"] for r in rows)
+        catching_up = any(r["state"] != "done" for r in rows) or done < known
+        total = sum(r["fetched_total"] for r in rows)
+        state = f"{done} of {known} fetched" if catching_up else f"in sync ({total} fetched)"
+        self.query_one(Label).update(Text(f"{topic}  {state}"))
+        self.query_one(ProgressBar).update(total=known, progress=done)
+
+
+class NetworkScreen(Page):
+    BINDINGS = [Binding("r", "refresh", "Refresh")]
+
+    def compose(self):
+        header, footer = chrome()
+        yield header
+        yield Static("Network", classes="title")
+        yield Static("", id="status", classes="hint")
+        yield Static("Peers", classes="title")
+        yield DataTable(id="peers", cursor_type="row", zebra_stripes=True)
+        yield Static("Sync", classes="title")
+        with Vertical(id="progress"):
+            yield TopicSync(id="all")
+        yield DataTable(id="sync", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="sync-empty", classes="hint")
+        yield Static("", id="rejected", classes="hint")
+        yield footer
+
+    def on_mount(self) -> None:
+        self.failed = False
+        self.bars: dict[str, TopicSync] = {}
+        self.query_one("#peers", DataTable).add_columns("Peer", "Topics", "Accepted", "Rejected")
+        self.query_one("#sync", DataTable).add_columns("Topic", "Peer", "State", "Fetched", "Known missing",
+                                                       "Sent", "Sessions")
+        self.set_interval(REFRESH_SECONDS, self.tick)
+        super().on_mount()
+
+    def tick(self) -> None:
+        """Periodic refresh while this screen is on top; stopped after a failure until r is pressed."""
+        if self.app.screen is self and not self.failed and self.app.client.running:
+            self.reload()
+
+    def action_refresh(self) -> None:
+        self.failed = False
+        self.reload()
+
+    async def load(self) -> None:
+        status = self.query_one("#status", Static)
+        if not self.app.client.running:
+            status.update(OFFLINE)
+            return
+        peers = await self.app.call("peers")
+        sync = await self.app.call("sync_status") if peers is not None else None
+        if sync is None:
+            self.failed = True
+            status.update("Could not reach the node (see the notification); press r to try again.")
+            return
+        self.failed = False
+        status.update(
+            f"{len(peers)} peer{'s' * (len(peers) != 1)} connected; {sync.get('sessions', 0)} sync sessions "
+            f"since the node started, {sync.get('active', 0)} running now."
+            + ("" if peers else " No peers yet: peers appear when the node finds others (mDNS on the local "
+                                "network, the DHT, or --bootstrap addresses)."))
+        self.show_peers(peers)
+        await self.show_sync(sync)
+        rejected = Counter()
+        for p in peers:
+            rejected.update(p["rejected"])
+        self.query_one("#rejected", Static).update(Text(
+            f"Rejected messages from peers: {counts(rejected)}.  Sync sessions cut for protocol errors: "
+            f"{counts(sync.get('misbehaved', {}))}; lost: {counts(sync.get('failed', {}))}."))
+
+    def show_peers(self, peers: list[dict]) -> None:
+        table = self.query_one("#peers", DataTable)
+        table.clear()
+        for p in peers:
+            table.add_row(short(p["peer_id"]), Text(", ".join(p["topics"]) or "–"), p["accepted"],
+                          Text(counts(p["rejected"])), key=p["peer_id"])
+
+    async def show_sync(self, sync: dict) -> None:
+        table = self.query_one("#sync", DataTable)
+        table.clear()
+        by_topic = defaultdict(list)
+        for r in sync["progress"]:
+            by_topic[r["topic"]].append(r)
+            table.add_row(topic_name(r["topic"]), short(r["peer"]), r["state"], r["fetched"], r["known"], r["sent"],
+                          r["sessions"])
+        box = self.query_one("#progress", Vertical)
+        for topic in set(self.bars) - set(by_topic):
+            await self.bars.pop(topic).remove()
+        for topic, rows in sorted(by_topic.items()):
+            if topic not in self.bars:
+                self.bars[topic] = TopicSync()
+                await box.mount(self.bars[topic])
+            self.bars[topic].show(topic_name(topic), rows)
+        self.query_one("#all", TopicSync).show("all topics", sync["progress"])
+        self.query_one("#sync-empty", Static).update(
+            "" if by_topic else "No sync sessions yet: they start when a peer that follows one of your topics "
+                                "connects, and catch you up on what you missed.")
