@@ -39,7 +39,7 @@ class ComposeScreen(Screen):
             yield Label("Text")
             yield TextArea(id="text")
             if self.kind != "answer":
-                yield Label(PRIVATE, classes="explain")
+                yield Static(PRIVATE, classes="explain")
                 yield TextArea(id="private", classes="private")
         yield footer
 

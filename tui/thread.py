@@ -12,11 +12,11 @@ from .threads import badges
 SEALED = "🔒 private part for the vendor, sealed: only the vendor's bridge can read it"
 
 
-def event_line(e: dict, now: float) -> str:
+def event_line(e: dict, now: float, by: str) -> str:
     detail = e["body"].get("state") or e["body"].get("value") or e["body"].get("reason") or ""
     note = e["body"].get("note")
     return " ".join(x for x in (age(e["created"], now), e["kind"], detail, note and f"({note})",
-                                "by " + who(e["author"], e.get("name", ""))) if x)
+                                "by " + by) if x)
 
 
 class ThreadScreen(Page):
@@ -32,6 +32,7 @@ class ThreadScreen(Page):
         super().__init__()
         self.thread_id = id
         self.view: dict | None = None
+        self.me = ""
 
     def compose(self):
         header, footer = chrome()
@@ -51,7 +52,12 @@ class ThreadScreen(Page):
         self.query_one(DataTable).add_columns("", "Answer", "By", "Score", "Votes", "Age")
         super().on_mount()
 
+    def person(self, m: dict) -> str:
+        return "you" if m["author"] == self.me else who(m["author"], m.get("name", ""))
+
     async def load(self) -> None:
+        if not self.me:
+            self.me = (await self.app.call("id") or {}).get("did", "")
         view = await self.app.call("show", id=self.thread_id)
         if view is None:
             return
@@ -59,12 +65,12 @@ class ThreadScreen(Page):
         body = view["body"]
         self.query_one("#title", Static).update(Text(body.get("title", "")))
         meta = Text.assemble(f"{view['kind']} in {view['topic']} by ",
-                             who(view["author"], view.get("name", "")), f", {age(view['created'], now)} ago  ")
+                             self.person(view), f", {age(view['created'], now)} ago  ")
         self.query_one("#meta", Static).update(meta + badges({**view, "accepted": False}))
         self.query_one("#body", Static).update(Text(body.get("text", "")))
         self.query_one("#private", Static).update(SEALED if body.get("private") else "")
         self.query_one("#private").display = bool(body.get("private"))
-        self.query_one("#events", Static).update("\n".join(event_line(e, now) for e in view["events"]))
+        self.query_one("#events", Static).update("\n".join(event_line(e, now, self.person(e)) for e in view["events"]))
         table = self.query_one(DataTable)
         row = table.cursor_row
         table.clear()
@@ -72,7 +78,7 @@ class ThreadScreen(Page):
             votes = a["votes"].get("up", 0) - a["votes"].get("down", 0)
             mark = Text("✔", style="bold green") if a["accepted"] else ""
             first = (a["body"].get("text") or "").splitlines()[0:1] or [""]
-            table.add_row(mark, first[0][:80], who(a["author"], a.get("name", "")), f"{a['score']:.2f}",
+            table.add_row(mark, first[0][:80], self.person(a), f"{a['score']:.2f}",
                           f"{votes:+d}", age(a["created"], now), key=a["id"])
         if view["answers"]:
             table.move_cursor(row=min(row, table.row_count - 1))
