@@ -60,6 +60,8 @@ class ThreadScreen(Page):
             self.me = (await self.app.call("id") or {}).get("did", "")
         view = await self.app.call("show", id=self.thread_id)
         if view is None:
+            if self.view is None:
+                self.query_one("#title", Static).update("This thread could not be loaded: escape to go back.")
             return
         self.view, self.thread_id, now = view, view["id"], self.app.now()
         body = view["body"]

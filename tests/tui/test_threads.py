@@ -4,6 +4,7 @@ import pytest
 from textual.widgets import DataTable
 from tui_helpers import notes, settle
 
+from antiport.tui.experts import ExpertsScreen
 from antiport.tui.thread import ThreadScreen
 from antiport.tui.threads import ThreadsScreen
 from antiport.tui.topics import read_marks
@@ -32,6 +33,10 @@ async def test_ask_then_accept_vote_and_resolve_an_experts_answer(app, node, wor
         assert isinstance(pilot.app.screen, ThreadsScreen)
         assert column(pilot.app.screen, 0) == ["It squeaks"]
         assert read_marks(node.home)["acme/widget"] == node.call("topics")[0]["messages"]
+        await pilot.press("e")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ExpertsScreen) and pilot.app.screen.topic == "acme/widget"
+        await pilot.press("escape")
 
         expert = world.person("expert")
         world.sync()
