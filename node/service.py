@@ -112,8 +112,10 @@ def reply(ctx: Ctx, kind: str, ref: str, body: dict) -> dict:
 
 @op()
 def id_(ctx: Ctx) -> dict:
-    """This node's identity; peer id and listen addresses while it runs."""
-    out = {"did": ctx.identity.did, "name": ctx.name, "running": ctx.node is not None}
+    """This node's identity (named by its newest profile, else the home's name); peer id and listen
+    addresses while it runs."""
+    did = ctx.identity.did
+    out = {"did": did, "name": ledger_names(ctx.store, [did])[did] or ctx.name, "running": ctx.node is not None}
     if ctx.node is not None:
         out.update(peer_id=ctx.node.peer_id, addrs=ctx.node.listen_addrs())
     return out

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import pytest
+from tui_helpers import notes, settle
+
+from antiport.crypto import load_identity
+from antiport.tui.identity import IdentityScreen
+
+pytestmark = pytest.mark.asyncio
+
+
+async def backup(pilot, path, passphrase: str, again: str) -> None:
+    await pilot.press("b")
+    await settle(pilot)
+    await pilot.press(*path, "enter", *passphrase, "enter", *again, "enter")
+    await settle(pilot)
+
+
+async def test_identity_name_and_key_backup(app, node, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # short relative file names to type
+    me = node.call("id")
+    target = tmp_path / "k.json"
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await pilot.press("i")
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, IdentityScreen)
+        info = str(screen.query_one("#info").render())
+        assert me["did"] in info and me["peer_id"] in info and me["addrs"][0] in info
+
+        await pilot.press("p", *["backspace"] * 2, *"Ada", "enter")
+        await settle(pilot)
+        assert "Your display name is now Ada" in notes(pilot.app)
+        assert "Name:     Ada" in str(screen.query_one("#info").render())
+
+        await backup(pilot, "k.json", "pw", "pv")
+        assert any("passphrases differ" in n for n in notes(pilot.app))
+        await pilot.press("escape")
+        await backup(pilot, "k.json", "pw", "pw")
+        assert any("Key backed up to k.json" in n for n in notes(pilot.app))
+        assert pilot.app.screen is screen
+        written = target.read_text()
+
+        await backup(pilot, "k.json", "o", "o")
+        assert any("already exists" in n for n in notes(pilot.app))
+        await pilot.press("escape")
+        await backup(pilot, "no/k.json", "x", "x")
+        assert any("No such file or directory" in n for n in notes(pilot.app))
+    assert target.read_text() == written
+    assert load_identity(target, "pw").did == me["did"]
+    assert node.call("id")["name"] == "Ada"

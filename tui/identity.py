@@ -1,0 +1,120 @@
+"""Your identity: did, display name, the running node's peer id and addresses, and a key backup."""
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Static
+
+from antiport.crypto import KeystoreError, load_identity, save_identity
+from antiport.node.home import Home, HomeError
+
+from .base import Page, Prompt, chrome
+
+
+class IdentityScreen(Page):
+    BINDINGS = [
+        Binding("p", "profile", "Display name"),
+        Binding("b", "backup", "Back up key"),
+    ]
+
+    def compose(self):
+        header, footer = chrome()
+        yield header
+        yield Static("Your identity", classes="title")
+        yield Static("", id="info", classes="panel")
+        yield Static("Your did is your identity: everything you write is signed with its key, which lives only in "
+                     "this home. Press b to write an encrypted backup of the key, p to change the name others see.",
+                     classes="hint")
+        yield footer
+
+    async def load(self) -> None:
+        me = await self.app.call("id")
+        if me is None:
+            return
+        self.display_name = me["name"]
+        lines = [f"Did:      {me['did']}", f"Name:     {me['name'] or '(none yet: press p to choose one)'}"]
+        if me["running"]:
+            lines.append(f"Peer id:  {me['peer_id']}")
+            lines += [f"Listening {a}" for a in me["addrs"]] or ["Listening on no address"]
+        else:
+            lines.append("The node is not running: no peer id or addresses (start it with 'antiport run').")
+        self.query_one("#info", Static).update(Text("\n".join(lines)))
+
+    def action_profile(self) -> None:
+        self.app.push_screen(NameScreen(getattr(self, "display_name", "")), lambda _: self.reload())
+
+    def action_backup(self) -> None:
+        self.app.push_screen(BackupScreen())
+
+
+class NameScreen(Prompt):
+    def __init__(self, current: str) -> None:
+        super().__init__("Your display name (published with your did)", placeholder="e.g. Ada", value=current)
+
+    async def accept(self, value: str) -> bool:
+        done = await self.app.call("profile", name=value)
+        if done is not None:
+            self.notify(f"Your display name is now {value}")
+        return done is not None
+
+
+class BackupScreen(ModalScreen[str | None]):
+    """Where to write the backup and the passphrase that seals it (asked twice)."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+
+    def compose(self):
+        with Vertical(classes="dialog"):
+            yield Label("Back up your key: an encrypted copy of your identity, readable only with the passphrase.")
+            yield Input(placeholder="file to write, e.g. ~/antiport-key.json", id="path")
+            yield Input(placeholder="passphrase", password=True, id="passphrase")
+            yield Input(placeholder="the passphrase again", password=True, id="again")
+            yield Label("To restore: copy the file into a new home as identity.json and run with "
+                        "ANTIPORT_PASSPHRASE set.", classes="explain")
+
+    async def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id != "again":
+            self.focus_next()
+            return
+        path, passphrase, again = (self.query_one(f"#{i}", Input).value for i in ("path", "passphrase", "again"))
+        problem = (not path.strip() and "Give the file to write the backup to."
+                   or not passphrase and "A backup needs a passphrase: without one, anyone with the file is you."
+                   or passphrase != again and "The two passphrases differ: type them again.")
+        if problem:
+            self.notify(problem, severity="error")
+            return
+        target = Path(path.strip()).expanduser()
+        try:
+            await asyncio.to_thread(backup, self.app.client.home, target, passphrase)
+        except FileExistsError:
+            self.notify(f"{target} already exists: a backup never overwrites a file, choose another name.",
+                        severity="error")
+            return
+        except OSError as e:
+            self.notify(f"No backup written to {target}: {e.strerror or e}", severity="error")
+            return
+        except (HomeError, KeystoreError) as e:
+            self.notify(f"No backup written: {e}", severity="error")
+            return
+        self.notify(f"Key backed up to {target} (encrypted with your passphrase)")
+        self.dismiss(str(target))
+
+
+def backup(home: Home, path: Path, passphrase: str) -> str:
+    """Write the home's identity to a new file, sealed with the passphrase, and check that it loads back."""
+    identity = home.identity()
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # claims the name: never overwrite
+    try:
+        save_identity(identity, path, passphrase)
+        if load_identity(path, passphrase).did != identity.did:
+            raise KeystoreError("the backup does not load back to the same identity")
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return identity.did
