@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input, Static
 
 from antiport.crypto import KeystoreError, load_identity, save_identity
 from antiport.node.home import Home, HomeError
@@ -71,11 +71,11 @@ class BackupScreen(ModalScreen[str | None]):
 
     def compose(self):
         with Vertical(classes="dialog"):
-            yield Label("Back up your key: an encrypted copy of your identity, readable only with the passphrase.")
+            yield Static("Back up your key: an encrypted copy of your identity, readable only with the passphrase.")
             yield Input(placeholder="file to write, e.g. ~/antiport-key.json", id="path")
             yield Input(placeholder="passphrase", password=True, id="passphrase")
             yield Input(placeholder="the passphrase again", password=True, id="again")
-            yield Label("To restore: copy the file into a new home as identity.json and run with "
+            yield Static("To restore: copy the file into a new home as identity.json and run with "
                         "ANTIPORT_PASSPHRASE set.", classes="explain")
 
     async def on_input_submitted(self, event: Input.Submitted) -> None:

@@ -12,9 +12,11 @@ EIGHTHS = " ▏▎▍▌▋▊▉"
 
 
 def span(seconds: float | None) -> str:
-    """A duration for a person: '0.4s', '12s', '5m', '3.5h', '2d'; '–' when there is none."""
+    """A duration for a person: '40ms', '2.5s', '12s', '5m', '3.5h', '2d'; '–' when there is none."""
     if seconds is None:
         return "–"
+    if seconds < 1:
+        return f"{seconds * 1000:.0f}ms"
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if seconds >= size:
             value = seconds / size

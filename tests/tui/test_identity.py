@@ -4,6 +4,9 @@ import pytest
 from tui_helpers import notes, settle
 
 from antiport.crypto import load_identity
+from antiport.node.client import Client
+from antiport.node.home import Home
+from antiport.tui.app import AntiportApp
 from antiport.tui.identity import IdentityScreen
 
 pytestmark = pytest.mark.asyncio
@@ -50,3 +53,23 @@ async def test_identity_name_and_key_backup(app, node, tmp_path, monkeypatch):
     assert target.read_text() == written
     assert load_identity(target, "pw").did == me["did"]
     assert node.call("id")["name"] == "Ada"
+
+
+async def test_offline_identity_and_backup(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    home = Home(tmp_path / "offline")
+    did = home.init("offline").did
+    client = Client(home)
+    async with AntiportApp(client).run_test() as pilot:
+        await settle(pilot)
+        await pilot.press("i")
+        await settle(pilot)
+        info = str(pilot.app.screen.query_one("#info").render())
+        assert did in info and "node is not running" in info
+        await backup(pilot, "k.json", "", "")
+        assert any("needs a passphrase" in n for n in notes(pilot.app))
+        await pilot.press("escape")
+        await backup(pilot, "k.json", "pw", "pw")
+        assert any("Key backed up" in n for n in notes(pilot.app))
+    client.close()
+    assert load_identity(tmp_path / "k.json", "pw").did == did

@@ -77,3 +77,22 @@ async def test_offline_client_shows_a_line(tmp_path):
         await settle(pilot)
         assert "node is not running" in text(pilot.app.screen, "#status")
         assert not notes(pilot.app)
+
+
+async def test_the_node_going_away_is_one_notification_and_a_line(tmp_path):
+    home = Home(tmp_path / "brief")
+    home.init("brief")
+    with NodeProcess(home.path) as proc:
+        proc.wait_ready()
+        client = Client(home)
+        async with AntiportApp(client).run_test() as pilot:
+            await settle(pilot)
+            await pilot.press("w")
+            await settle(pilot)
+            proc.stop()
+            screen = pilot.app.screen
+            await until(pilot, lambda: "Could not reach the node" in text(screen, "#status"), "the failure")
+            await pilot.pause(1.5)  # refreshes stop after a failure: the error is not repeated every second
+            assert len([n for n in notes(pilot.app) if "is not answering" in n]) == 1
+            assert isinstance(pilot.app.screen, NetworkScreen)
+        client.close()
