@@ -9,14 +9,13 @@ from __future__ import annotations
 import inspect
 import json
 import secrets
-from dataclasses import replace
 
 import hypercorn.config
 import hypercorn.trio
 import trio
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, StreamingResponse
 from starlette.routing import Route
 
 from . import service
@@ -61,7 +60,7 @@ def make_app(ctx: Ctx, token: str) -> Starlette:
         if denied := guard(request):
             return denied
         try:
-            result = service.import_(ctx if ctx.node is None else _announcing(ctx), await request.body())
+            result = service.import_(ctx, await request.body())
         except OpError as e:
             return JSONResponse({"error": str(e)}, e.status)
         if ctx.node is not None:
@@ -92,16 +91,6 @@ def make_app(ctx: Ctx, token: str) -> Starlette:
         Route("/v1/events", events),
         Route("/v1/{op}", run_op, methods=["GET", "POST"]),
     ])
-
-
-def _announcing(ctx: Ctx) -> Ctx:
-    """Imported messages reach the event stream too, like those from gossip."""
-    def ingest(raw, now, source):
-        msg, new = ctx.ingest(raw, now, source)
-        if new:
-            ctx.node._announce(msg)
-        return msg, new
-    return replace(ctx, ingest=ingest)
 
 
 async def _iterate(chunks):

@@ -2,10 +2,9 @@
 (through Ingest) in an async topic validator before libp2p delivers or forwards it."""
 from __future__ import annotations
 
-from collections.abc import Callable
 
 import trio
-from antiport.protocol import MAX_ENVELOPE, Message, Rejected, load, topic_name
+from antiport.protocol import MAX_ENVELOPE, Rejected, load, topic_name
 from libp2p.peer.id import ID
 
 from .home import now_ms
@@ -24,10 +23,9 @@ class Gossip:
     Rejections are counted in `ingest.rejected` by (forwarding peer id, reason); besides the protocol's
     reasons, "wrong-topic" (valid, but gossiped in another topic) and "error" (anything unexpected)."""
 
-    def __init__(self, net: P2P, ingest: Ingest, on_stored: Callable[[Message], None]):
+    def __init__(self, net: P2P, ingest: Ingest):
         self.net = net
         self.ingest = ingest
-        self.on_stored = on_stored
         self.nursery: trio.Nursery | None = None  # set by the running node; drain tasks live there
         self.joined: set[str] = set()
 
@@ -57,7 +55,7 @@ class Gossip:
             source = forwarder.to_base58()
             try:
                 await self._wait_for_refs(msg.data)
-                stored, new = self.ingest(msg.data, now_ms(), source)
+                stored, _ = self.ingest(msg.data, now_ms(), source)
             except Rejected:
                 return False  # counted by Ingest; a "missing-ref" may still arrive later by sync
             except Exception:  # noqa: BLE001 -- hostile input must never take the node down
@@ -66,8 +64,6 @@ class Gossip:
             if topic_name(stored.topic) != topic:
                 self.ingest.rejected[(source, "wrong-topic")] += 1
                 return False
-            if new:
-                self.on_stored(stored)
             return True  # also when already held: it is relayed on
         return validate
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 
 from antiport.protocol import Message, Rejected, validate
 
@@ -11,8 +12,11 @@ from .store import Store
 class Ingest:
     """Validates and stores envelopes, and counts what it accepted and rejected, per source and reason."""
 
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, on_new: Callable[[Message], None] | None = None):
+        """`on_new` is called with every newly stored message, whatever its path (gossip, sync, import,
+        local writes): the node's live feed hangs here."""
         self.store = store
+        self.on_new = on_new
         self.accepted: Counter[str] = Counter()
         self.rejected: Counter[tuple[str, str]] = Counter()  # (source, reason)
 
@@ -26,4 +30,6 @@ class Ingest:
         new = self.store.add(msg, now)
         if new:
             self.accepted[source] += 1
+            if self.on_new:
+                self.on_new(msg)
         return msg, new

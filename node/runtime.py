@@ -43,7 +43,7 @@ class Node:
                  relay: bool = True, mdns: bool = False, dht: bool = False):
         self.store = store
         self.identity = identity  # the author identity, for services that sign (may be None)
-        self.ingest = Ingest(store)
+        self.ingest = Ingest(store, on_new=self._announce)
         self.listen = list(listen or DEFAULT_LISTEN)
         self.bootstrap = list(bootstrap)
         self.services = list(services)
@@ -51,7 +51,7 @@ class Node:
         self.dht = dht
         self.net = p2p.build(p2p.host_key(host_key_path),
                              loopback=p2p.is_loopback(self.listen) if loopback is None else loopback, mdns=mdns)
-        self.gossip = Gossip(self.net, self.ingest, self._announce)
+        self.gossip = Gossip(self.net, self.ingest)
         self.peer_id = self.net.peer_id
         self._feeds: set[trio.MemorySendChannel] = set()
         self._announced: set[str] = set()
@@ -66,10 +66,8 @@ class Node:
 
     async def submit(self, raw: bytes) -> Message:
         """Validate and store a locally written envelope, then publish it; raises protocol.Rejected."""
-        msg, new = self.ingest(raw, now_ms(), "local")
+        msg, _ = self.ingest(raw, now_ms(), "local")  # a new one reaches the feed through ingest
         self.store.outbox_add(msg.id, now_ms())
-        if new:
-            self._announce(msg)
         self.wake_outbox()
         return msg
 

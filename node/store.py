@@ -14,7 +14,6 @@ import sqlite_utils
 
 from antiport.crypto import did_from_key
 from antiport.protocol import Message, load
-from antiport.protocol.kinds import THREAD_ROOTS
 
 SCHEMA_VERSION = 1
 
