@@ -40,7 +40,7 @@ class TopicSync(Horizontal):
         done = sum(r["fetched"] + r["rejected"] for r in rows)
         catching_up = any(r["state"] != "done" for r in rows) or done < known
         total = sum(r["fetched_total"] for r in rows)
-        state = f"{done} of {known} fetched" if catching_up else f"in sync ({total} fetched)"
+        state = f"{done} of {known} fetched" if catching_up else f"in sync ({total} fetched since the node started)"
         self.query_one(Label).update(Text(f"{topic}  {state}"))
         self.query_one(ProgressBar).update(total=known, progress=done)
 

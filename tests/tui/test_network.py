@@ -38,7 +38,7 @@ async def test_no_peers_yet(app):
         assert screen.query_one("#peers", DataTable).row_count == 0
         overall = screen.query_one("#all")
         assert overall.query_one(ProgressBar).percentage == 1
-        assert "all topics  in sync (0 fetched)" in str(overall.query_one(Label).render())
+        assert "all topics  in sync (0 fetched since" in str(overall.query_one(Label).render())
         assert "No sync sessions yet" in text(screen, "#sync-empty")
         assert "Rejected messages from peers: –" in text(screen, "#rejected")
         assert not notes(pilot.app)
@@ -61,7 +61,7 @@ async def test_a_peer_and_its_sync(app, node, tmp_path):
             peers = screen.query_one("#peers", DataTable)
             await until(pilot, lambda: peers.row_count == 1, "the peer")
             assert peers.get_row_at(0)[0] == second["peer_id"][:6] + "…" + second["peer_id"][-6:]
-            await until(pilot, lambda: "acme/widget" in screen.bars and "acme/widget  in sync (1 fetched)"
+            await until(pilot, lambda: "acme/widget" in screen.bars and "acme/widget  in sync (1 fetched since"
                         in str(screen.bars["acme/widget"].query_one(Label).render()), "the topic synced")
             assert screen.bars["acme/widget"].query_one(ProgressBar).percentage == 1
             assert "1 peer connected" in text(screen, "#status")
