@@ -230,7 +230,7 @@ def cmd_list(home: Home, args) -> None:
 
 def cmd_show(home: Home, args) -> None:
     t = call(home, "show", id=args.id)
-    lines = [f"{t['kind']} {t['id']}", f"topic: {t['topic']}   by {t['author']}   {age(t['created'])} ago",
+    lines = [f"{t['kind']} {t['id']}", f"topic: {t['topic']}   by {who(t['author'], t['name'])}   {age(t['created'])} ago",
              f"status: {t['status'] or '-'}   resolved: {'yes' if t['resolved'] else 'no'}", "",
              t["body"].get("title", ""), t["body"].get("text", "")]
     if "private" in t["body"]:
@@ -238,7 +238,7 @@ def cmd_show(home: Home, args) -> None:
     for a in t["answers"]:
         mark = "ACCEPTED " if a["accepted"] else ""
         votes = a["votes"]
-        head = (f"-- {mark}answer {a['id'][:12]} by {a['author']} (+{votes.get('up', 0)}/-{votes.get('down', 0)},"
+        head = (f"-- {mark}answer {a['id'][:12]} by {who(a['author'], a['name'])} (+{votes.get('up', 0)}/-{votes.get('down', 0)},"
                 f" score {a.get('score', 0):.4f})")
         lines += ["", head, a["body"]["text"]]
     emit(args, t, "\n".join(lines))

@@ -235,7 +235,7 @@ def profile(ctx: Ctx, name: str, about: str = "") -> dict:
 @op()
 def list_(ctx: Ctx, topic: str | None = None) -> list:
     """Threads (requests and complaints), newest first, in one topic or all."""
-    return ctx.store.threads(topic_slug(topic) if topic else None)
+    return named(ctx, ctx.store.threads(topic_slug(topic) if topic else None))
 
 
 @op()
@@ -269,7 +269,16 @@ def thread_view(ctx: Ctx, root: Message) -> dict:
     ranked = rank_answers(ctx, list(answers.values()))
     view["answers"] = [{**a, "votes": dict(a["votes"])} for a in ranked]
     view["votes"] = dict(view["votes"])
+    named(ctx, [view, *view["answers"], *view["events"]])
     return view
+
+
+def named(ctx: Ctx, rows: list[dict]) -> list[dict]:
+    """Each row with its author's display name (from their newest profile; '' without one)."""
+    known = ledger_names(ctx.store, [r["author"] for r in rows])
+    for r in rows:
+        r["name"] = known[r["author"]]
+    return rows
 
 
 def rank_answers(ctx: Ctx, answers: list[dict]) -> list[dict]:
@@ -286,7 +295,7 @@ def rank_answers(ctx: Ctx, answers: list[dict]) -> list[dict]:
 @op()
 def search(ctx: Ctx, query: str) -> list:
     """Full-text search over titles and texts."""
-    return ctx.store.search(query)
+    return named(ctx, ctx.store.search(query))
 
 
 # -- export and import -----------------------------------------------------------------------------
