@@ -55,10 +55,14 @@ class AntiportApp(App):
     def on_mount(self) -> None:
         from .topics import TopicsScreen
         self.push_screen(TopicsScreen())
-        self.run_worker(self._whoami, group="load")
+        self.show_identity()
         if self.client.running:
             self.listen()
             self.set_interval(LIVE_BATCH_SECONDS, self._flush_live)
+
+    def show_identity(self) -> None:
+        """Name you in the header (again after a change of display name)."""
+        self.run_worker(self._whoami, group="load")
 
     async def _whoami(self) -> None:
         me = await self.call("id")

@@ -10,8 +10,7 @@ from .base import Page, chrome, who
 
 class ExpertsScreen(Page):
     BINDINGS = [
-        Binding("enter", "why", "Why", show=False),
-        Binding("w", "why", "Why"),
+        Binding("enter", "why", "Why"),
         Binding("t", "trust", "Trust"),
     ]
 

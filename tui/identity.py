@@ -47,7 +47,12 @@ class IdentityScreen(Page):
         self.query_one("#info", Static).update(Text("\n".join(lines)))
 
     def action_profile(self) -> None:
-        self.app.push_screen(NameScreen(getattr(self, "display_name", "")), lambda _: self.reload())
+        self.app.push_screen(NameScreen(getattr(self, "display_name", "")), self._renamed)
+
+    def _renamed(self, name: str | None) -> None:
+        self.reload()
+        if name:
+            self.app.show_identity()
 
     def action_backup(self) -> None:
         self.app.push_screen(BackupScreen())

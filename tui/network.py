@@ -53,14 +53,15 @@ class NetworkScreen(Page):
         yield header
         yield Static("Network", classes="title")
         yield Static("", id="status", classes="hint")
-        yield Static("Peers", classes="title")
-        yield DataTable(id="peers", cursor_type="row", zebra_stripes=True)
-        yield Static("Sync", classes="title")
-        with Vertical(id="progress"):
-            yield TopicSync(id="all")
-        yield DataTable(id="sync", cursor_type="row", zebra_stripes=True)
-        yield Static("", id="sync-empty", classes="hint")
-        yield Static("", id="rejected", classes="hint")
+        with Vertical(id="online"):  # hidden while the node does not run
+            yield Static("Peers", classes="title")
+            yield DataTable(id="peers", cursor_type="row", zebra_stripes=True)
+            yield Static("Sync", classes="title")
+            with Vertical(id="progress"):
+                yield TopicSync(id="all")
+            yield DataTable(id="sync", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="sync-empty", classes="hint")
+            yield Static("", id="rejected", classes="hint")
         yield footer
 
     def on_mount(self) -> None:
@@ -85,6 +86,7 @@ class NetworkScreen(Page):
         status = self.query_one("#status", Static)
         if not self.app.client.running:
             status.update(OFFLINE)
+            self.query_one("#online").display = False
             return
         peers = await self.app.call("peers")
         sync = await self.app.call("sync_status") if peers is not None else None

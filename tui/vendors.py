@@ -28,15 +28,15 @@ def share(value: float | None) -> str:
     return "–" if value is None else f"{value:.0%}"
 
 
-def oldest(row: dict) -> str:
+def oldest(row: dict, now_s: float) -> str:
     o = row["oldest_unanswered"]
-    return f"{span(o['age_s'])}: {o['title']}" if o else "–"
+    return f"{span(max(0.0, now_s - o['created'] / 1000))}: {o['title']}" if o else "–"
 
 
-def metric_cells(row: dict) -> tuple:
+def metric_cells(row: dict, now_s: float) -> tuple:
     """The columns both tables share, from one metrics row of the `vendors`/`vendor` ops."""
     return (row["seen"], share(row["acknowledged_share"]), span(row["median_response_s"]),
-            span(row["p90_response_s"]), share(row["resolved_share"]), Text(oldest(row)))
+            span(row["p90_response_s"]), share(row["resolved_share"]), Text(oldest(row, now_s)))
 
 
 METRIC_COLUMNS = ("Requests", "Acknowledged", "Median 1st reply", "P90 1st reply", "Resolved", "Oldest unanswered")
@@ -90,7 +90,7 @@ class VendorsScreen(Page):
         table.clear()
         for r in rows:
             name = Text(r["name"]) if r["claimed"] else Text(f"{r['name']} (unclaimed)", style="dim italic")
-            table.add_row(name, len(r["topics"]), *metric_cells(r), key=r["did"] or r["name"])
+            table.add_row(name, len(r["topics"]), *metric_cells(r, self.app.now()), key=r["did"] or r["name"])
         self.query_one("#empty", Static).update(
             "" if rows else "No vendors yet: a vendor appears when someone asks for help in one of its topics, "
                             "or when it publishes a manifest claiming topics. Follow topics and sync with peers.")
@@ -137,5 +137,5 @@ class VendorScreen(Page):
         table = self.query_one(DataTable)
         table.clear()
         for t in v["per_topic"]:
-            table.add_row(t["topic"], *metric_cells(t), key=t["topic"])
+            table.add_row(t["topic"], *metric_cells(t, self.app.now()), key=t["topic"])
         self.query_one("#chart", Static).update(Text(chart(v["per_topic"])))

@@ -43,7 +43,7 @@ async def test_no_experts_yet(app):
         pilot.app.push_screen(ExpertsScreen("acme/widget"))
         await settle(pilot)
         assert "answers in this topic get accepted" in str(pilot.app.screen.query_one("#empty").render())
-        await pilot.press("t", "w")
+        await pilot.press("t", "enter")
         await settle(pilot)
         assert any("Nobody to trust" in n for n in notes(pilot.app))
         await pilot.press("escape")

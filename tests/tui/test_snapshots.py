@@ -35,3 +35,18 @@ def test_topics(snap_compare, casey):
 
 def test_help(snap_compare, casey):
     assert snap_compare(casey, run_before=shows("question_mark"), terminal_size=SIZE)
+
+
+@pytest.mark.parametrize("name, keys", [
+    ("threads", ["down", "enter"]),
+    ("thread", ["down", "enter", "down", "enter"]),
+    ("compose", ["n"]),
+    ("search", ["slash", *"battery", "enter"]),
+    ("experts_why", ["down", "e", "enter"]),
+    ("vendors", ["v"]),
+    ("vendor_chart", ["v", "enter"]),
+    ("network", ["w"]),
+    ("identity", ["i"]),
+])
+def test_screen(snap_compare, casey, name, keys):
+    assert snap_compare(casey, run_before=shows(*keys), terminal_size=SIZE)
