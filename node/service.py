@@ -143,9 +143,8 @@ def topics(ctx: Ctx) -> list:
     """Followed topics with message, thread and unanswered counts."""
     out = []
     for slug in ctx.store.followed():
-        threads = ctx.store.threads(slug, limit=100_000)
-        out.append({"topic": slug, "messages": ctx.store.count(slug), "threads": len(threads),
-                    "unanswered": sum(1 for t in threads if not t["answers"])})
+        threads, unanswered = ctx.store.thread_counts(slug)
+        out.append({"topic": slug, "messages": ctx.store.count(slug), "threads": threads, "unanswered": unanswered})
     return out
 
 

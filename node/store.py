@@ -142,6 +142,12 @@ class Store:
             return self.db.execute("SELECT count(*) FROM messages").fetchone()[0]
         return self.db.execute("SELECT count(*) FROM messages WHERE topic=?", [topic]).fetchone()[0]
 
+    def thread_counts(self, topic: str) -> tuple[int, int]:
+        """(threads, threads without an answer) in a topic."""
+        return self.db.execute(
+            "SELECT count(*), coalesce(sum(NOT EXISTS (SELECT 1 FROM messages a WHERE a.target=m.id AND a.kind='answer')), 0)"
+            " FROM messages m WHERE m.topic=? AND m.kind IN ('request','complaint')", [topic]).fetchone()
+
     # -- threads and search -------------------------------------------------------------------------
 
     def threads(self, topic: str | None = None, limit: int = 200) -> list[dict]:

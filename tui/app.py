@@ -8,14 +8,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from antiport.node.client import Client, ClientError, api_of
+from antiport.node.home import Home, HomeError
+from antiport.node.processes import NodeProcess
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
-
-from antiport.node.client import Client, ClientError, api_of
-from antiport.node.home import Home, HomeError
-from antiport.node.processes import NodeProcess
 
 from .base import who
 

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from textual.binding import Binding
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Header, Input, Label
 from textual.containers import Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Footer, Header, Input, Label
 
 
 class Page(Screen):
@@ -58,6 +58,22 @@ class Prompt(ModalScreen[str | None]):
     async def accept(self, value: str) -> bool:
         """Act on the answer; False keeps the prompt open (to fix a mistake shown as a notification)."""
         return True
+
+
+def fill(table: DataTable, rows) -> None:
+    """Show `rows` — (key, cells) pairs — in a table, in place: a table already showing them is left
+    alone (live updates arrive often), and the cursor stays on the row it was on."""
+    rows = [(key, tuple(cells)) for key, cells in rows]
+    if getattr(table, "shown_rows", None) == rows:
+        return
+    current = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value if table.row_count else None
+    table.clear()
+    for key, cells in rows:
+        table.add_row(*cells, key=key)
+    table.shown_rows = rows
+    keys = [key for key, _ in rows]
+    if current in keys:
+        table.move_cursor(row=keys.index(current))
 
 
 def chrome():

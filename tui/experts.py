@@ -5,7 +5,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from .base import Page, chrome, who
+from .base import Page, chrome, fill, who
 
 
 class ExpertsScreen(Page):
@@ -37,11 +37,9 @@ class ExpertsScreen(Page):
         if rows is None:
             return
         self.names = {r["did"]: who(r["did"], r["name"]) for r in rows}
-        table = self.query_one(DataTable)
-        table.clear()
-        for r in rows:
-            table.add_row(r["rank"], Text(self.names[r["did"]]), f"{r['score']:.3f}", r["answers"], r["accepted"],
-                          f"+{r['upvotes']} -{r['downvotes']}", key=r["did"])
+        fill(self.query_one(DataTable), ((r["did"], (r["rank"], Text(self.names[r["did"]]), f"{r['score']:.3f}",
+                                                     r["answers"], r["accepted"], f"+{r['upvotes']} -{r['downvotes']}"))
+                                         for r in rows))
         self.query_one("#empty", Static).update(
             "" if rows else "No experts here yet: experts appear when answers in this topic get accepted "
                             "or voted up. Press escape, open the topic and accept the answers that helped you.")

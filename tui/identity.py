@@ -5,14 +5,13 @@ import asyncio
 import os
 from pathlib import Path
 
+from antiport.crypto import KeystoreError, load_identity, save_identity
+from antiport.node.home import Home, HomeError
 from rich.text import Text
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
-
-from antiport.crypto import KeystoreError, load_identity, save_identity
-from antiport.node.home import Home, HomeError
 
 from .base import Page, Prompt, chrome
 

@@ -8,7 +8,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Label, ProgressBar, Static
 
-from .base import Page, chrome
+from .base import Page, chrome, fill
 
 REFRESH_SECONDS = 1.0
 OFFLINE = ("The node is not running for this home, so there are no peers and no sync to show. "
@@ -110,20 +110,17 @@ class NetworkScreen(Page):
             f"{counts(sync.get('misbehaved', {}))}; lost: {counts(sync.get('failed', {}))}."))
 
     def show_peers(self, peers: list[dict]) -> None:
-        table = self.query_one("#peers", DataTable)
-        table.clear()
-        for p in peers:
-            table.add_row(short(p["peer_id"]), Text(", ".join(p["topics"]) or "–"), p["accepted"],
-                          Text(counts(p["rejected"])), key=p["peer_id"])
+        fill(self.query_one("#peers", DataTable), ((p["peer_id"], (
+            short(p["peer_id"]), Text(", ".join(p["topics"]) or "–"), p["accepted"], Text(counts(p["rejected"]))))
+            for p in peers))
 
     async def show_sync(self, sync: dict) -> None:
-        table = self.query_one("#sync", DataTable)
-        table.clear()
         by_topic = defaultdict(list)
         for r in sync["progress"]:
             by_topic[r["topic"]].append(r)
-            table.add_row(topic_name(r["topic"]), short(r["peer"]), r["state"], r["fetched"], r["known"], r["sent"],
-                          r["sessions"])
+        fill(self.query_one("#sync", DataTable), ((f"{r['topic']} {r['peer']}", (
+            topic_name(r["topic"]), short(r["peer"]), r["state"], r["fetched"], r["known"], r["sent"], r["sessions"]))
+            for r in sync["progress"]))
         box = self.query_one("#progress", Vertical)
         for topic in set(self.bars) - set(by_topic):
             await self.bars.pop(topic).remove()

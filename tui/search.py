@@ -5,7 +5,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable, Input, Static
 
-from .base import Page, age, chrome
+from .base import Page, age, chrome, fill
 
 
 def snippet(row: dict, width: int = 70) -> str:
@@ -38,17 +38,15 @@ class SearchScreen(Page):
         empty = self.query_one("#empty", Static)
         table = self.query_one(DataTable)
         if not words:
-            table.clear()
+            fill(table, ())
             empty.update("Type words and press enter; then enter on a result opens its thread.")
             return
         rows = await self.app.call("search", query=words)
         if rows is None:
             return
-        table.clear()
         now = self.app.now()
-        for r in rows:
-            table.add_row(snippet(r), Text(r["kind"], style="red" if r["kind"] == "complaint" else ""),
-                          r["topic"], age(r["created"], now), key=r["id"])
+        fill(table, ((r["id"], (snippet(r), Text(r["kind"], style="red" if r["kind"] == "complaint" else ""),
+                                r["topic"], age(r["created"], now))) for r in rows))
         empty.update("" if rows else f"Nothing found for {words!r}.")
 
     def action_new_search(self) -> None:

@@ -6,7 +6,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
 
-from .base import Page, age, chrome, who
+from .base import Page, age, chrome, fill, who
 from .threads import badges
 
 SEALED = "🔒 private part for the vendor, sealed: only the vendor's bridge can read it"
@@ -73,18 +73,14 @@ class ThreadScreen(Page):
         self.query_one("#private", Static).update(SEALED if body.get("private") else "")
         self.query_one("#private").display = bool(body.get("private"))
         self.query_one("#events", Static).update("\n".join(event_line(e, now, self.person(e)) for e in view["events"]))
-        table = self.query_one(DataTable)
-        row = table.cursor_row
-        table.clear()
-        for a in view["answers"]:
-            votes = a["votes"].get("up", 0) - a["votes"].get("down", 0)
-            mark = Text("✔", style="bold green") if a["accepted"] else ""
-            first = (a["body"].get("text") or "").splitlines()[0:1] or [""]
-            table.add_row(mark, first[0][:80], self.person(a), f"{a['score']:.2f}",
-                          f"{votes:+d}", age(a["created"], now), key=a["id"])
-        if view["answers"]:
-            table.move_cursor(row=min(row, table.row_count - 1))
+        fill(self.query_one(DataTable), ((a["id"], self.answer_cells(a, now)) for a in view["answers"]))
         self.show_answer()
+
+    def answer_cells(self, a: dict, now: float) -> tuple:
+        votes = a["votes"].get("up", 0) - a["votes"].get("down", 0)
+        mark = Text("✔", style="bold green") if a["accepted"] else ""
+        first = (a["body"].get("text") or "").splitlines()[0:1] or [""]
+        return mark, first[0][:80], self.person(a), f"{a['score']:.2f}", f"{votes:+d}", age(a["created"], now)
 
     def show_answer(self) -> None:
         a = self.answer

@@ -5,7 +5,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from .base import Page, age, chrome
+from .base import Page, age, chrome, fill
 from .topics import mark_read
 
 
@@ -47,12 +47,10 @@ class ThreadsScreen(Page):
         threads = await self.app.call("list", topic=self.topic)
         if threads is None:
             return
-        table = self.query_one(DataTable)
-        table.clear()
         now = self.app.now()
-        for t in threads:
-            kind = Text(t["kind"], style="red" if t["kind"] == "complaint" else "")
-            table.add_row(t["title"], kind, age(t["created"], now), t["answers"] or "", badges(t), key=t["id"])
+        fill(self.query_one(DataTable), ((t["id"], (
+            t["title"], Text(t["kind"], style="red" if t["kind"] == "complaint" else ""), age(t["created"], now),
+            t["answers"] or "", badges(t))) for t in threads))
         self.query_one("#empty", Static).update(
             "" if threads else "No threads here yet: press n to ask for help, or c to complain.")
         await self.mark_read()

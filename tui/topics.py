@@ -6,7 +6,7 @@ import json
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from .base import Page, Prompt, chrome
+from .base import Page, Prompt, chrome, fill
 
 
 class TopicsScreen(Page):
@@ -40,11 +40,9 @@ class TopicsScreen(Page):
         if topics is None:
             return
         seen = read_marks(self.app.client.home)
-        table = self.query_one(DataTable)
-        table.clear()
-        for t in topics:
-            unread = max(0, t["messages"] - seen.get(t["topic"], 0))
-            table.add_row(t["topic"], t["threads"], t["unanswered"], unread or "", key=t["topic"])
+        fill(self.query_one(DataTable), ((t["topic"], (t["topic"], t["threads"], t["unanswered"],
+                                                        max(0, t["messages"] - seen.get(t["topic"], 0)) or ""))
+                                         for t in topics))
         self.query_one("#empty", Static).update(
             "" if topics else "You follow no topics yet: press f to follow one (vendor/product), or n to ask.")
 

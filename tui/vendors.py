@@ -5,7 +5,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from .base import Page, chrome
+from .base import Page, chrome, fill
 
 BAR_WIDTH = 40
 EIGHTHS = " ▏▎▍▌▋▊▉"
@@ -86,11 +86,10 @@ class VendorsScreen(Page):
         rows = await self.app.call("vendors")
         if rows is None:
             return
-        table = self.query_one(DataTable)
-        table.clear()
-        for r in rows:
-            name = Text(r["name"]) if r["claimed"] else Text(f"{r['name']} (unclaimed)", style="dim italic")
-            table.add_row(name, len(r["topics"]), *metric_cells(r, self.app.now()), key=r["did"] or r["name"])
+        now = self.app.now()
+        fill(self.query_one(DataTable), ((r["did"] or r["name"], (
+            Text(r["name"]) if r["claimed"] else Text(f"{r['name']} (unclaimed)", style="dim italic"),
+            len(r["topics"]), *metric_cells(r, now))) for r in rows))
         self.query_one("#empty", Static).update(
             "" if rows else "No vendors yet: a vendor appears when someone asks for help in one of its topics, "
                             "or when it publishes a manifest claiming topics. Follow topics and sync with peers.")
@@ -134,8 +133,6 @@ class VendorScreen(Page):
         self.query_one("#summary", Static).update(Text(
             f"{promise}{v['seen']} requests, {share(v['acknowledged_share'])} acknowledged, median first reply "
             f"{span(v['median_response_s'])}, p90 {span(v['p90_response_s'])}, {share(v['resolved_share'])} resolved"))
-        table = self.query_one(DataTable)
-        table.clear()
-        for t in v["per_topic"]:
-            table.add_row(t["topic"], *metric_cells(t, self.app.now()), key=t["topic"])
+        now = self.app.now()
+        fill(self.query_one(DataTable), ((t["topic"], (t["topic"], *metric_cells(t, now))) for t in v["per_topic"]))
         self.query_one("#chart", Static).update(Text(chart(v["per_topic"])))
