@@ -60,13 +60,18 @@ class Prompt(ModalScreen[str | None]):
         return True
 
 
+def highlighted(table: DataTable) -> str | None:
+    """The key of the row under the cursor; None in an empty table."""
+    return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value if table.row_count else None
+
+
 def fill(table: DataTable, rows) -> None:
     """Show `rows` — (key, cells) pairs — in a table, in place: a table already showing them is left
     alone (live updates arrive often), and the cursor stays on the row it was on."""
     rows = [(key, tuple(cells)) for key, cells in rows]
     if getattr(table, "shown_rows", None) == rows:
         return
-    current = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value if table.row_count else None
+    current = highlighted(table)
     table.clear()
     for key, cells in rows:
         table.add_row(*cells, key=key)

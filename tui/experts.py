@@ -5,7 +5,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from .base import Page, chrome, fill, who
+from .base import Page, chrome, fill, highlighted, who
 
 
 class ExpertsScreen(Page):
@@ -47,10 +47,7 @@ class ExpertsScreen(Page):
     @property
     def did(self) -> str | None:
         """The highlighted person."""
-        table = self.query_one(DataTable)
-        if not table.row_count:
-            return None
-        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return highlighted(self.query_one(DataTable))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         self.run_worker(self.action_why())

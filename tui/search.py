@@ -5,7 +5,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable, Input, Static
 
-from .base import Page, age, chrome, fill
+from .base import Page, age, chrome, fill, highlighted
 
 
 def snippet(row: dict, width: int = 70) -> str:
@@ -62,7 +62,6 @@ class SearchScreen(Page):
         self.action_open()
 
     def action_open(self) -> None:
-        table = self.query_one(DataTable)
-        if table.row_count:
+        if key := highlighted(self.query_one(DataTable)):
             from .thread import ThreadScreen
-            self.app.push_screen(ThreadScreen(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value))
+            self.app.push_screen(ThreadScreen(key))

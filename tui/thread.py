@@ -6,7 +6,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
 
-from .base import Page, age, chrome, fill, who
+from .base import Page, age, chrome, fill, highlighted, who
 from .threads import badges
 
 SEALED = "🔒 private part for the vendor, sealed: only the vendor's bridge can read it"
@@ -93,10 +93,9 @@ class ThreadScreen(Page):
     @property
     def answer(self) -> dict | None:
         """The highlighted answer."""
-        table = self.query_one(DataTable)
-        if not self.view or not table.row_count:
+        key = highlighted(self.query_one(DataTable))
+        if not self.view or key is None:
             return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         return next((a for a in self.view["answers"] if a["id"] == key), None)
 
     def action_answer(self) -> None:

@@ -5,7 +5,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from .base import Page, age, chrome, fill
+from .base import Page, age, chrome, fill, highlighted
 from .topics import mark_read
 
 
@@ -64,10 +64,7 @@ class ThreadsScreen(Page):
 
     @property
     def thread(self) -> str | None:
-        table = self.query_one(DataTable)
-        if not table.row_count:
-            return None
-        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return highlighted(self.query_one(DataTable))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         self.action_open()

@@ -6,7 +6,7 @@ import json
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from .base import Page, Prompt, chrome, fill
+from .base import Page, Prompt, chrome, fill, highlighted
 
 
 class TopicsScreen(Page):
@@ -49,10 +49,7 @@ class TopicsScreen(Page):
     @property
     def topic(self) -> str | None:
         """The highlighted topic."""
-        table = self.query_one(DataTable)
-        if not table.row_count:
-            return None
-        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return highlighted(self.query_one(DataTable))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         self.action_open()

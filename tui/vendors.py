@@ -5,7 +5,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from .base import Page, chrome, fill
+from .base import Page, chrome, fill, highlighted
 
 BAR_WIDTH = 40
 EIGHTHS = " ▏▎▍▌▋▊▉"
@@ -98,9 +98,8 @@ class VendorsScreen(Page):
         self.app.push_screen(VendorScreen(event.row_key.value))
 
     def action_open(self) -> None:
-        table = self.query_one(DataTable)
-        if table.row_count:
-            self.app.push_screen(VendorScreen(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value))
+        if key := highlighted(self.query_one(DataTable)):
+            self.app.push_screen(VendorScreen(key))
 
 
 class VendorScreen(Page):
