@@ -22,14 +22,15 @@ pytestmark = pytest.mark.slow
 DEMO = [sys.executable, "-m", "antiport.node.cli", "demo", "--headless"]
 
 
-def demo_processes() -> list[str]:
+def demo_processes(marker: str = "antiport-demo-") -> list[str]:
+    """Command lines of running processes that mention `marker` (the demo's temporary homes by default)."""
     found = []
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
             text = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
-        if "antiport-demo-" in text:
+        if marker in text:
             found.append(text)
     return found
 
@@ -108,3 +109,24 @@ def test_demo_opens_the_tui_in_a_real_terminal_and_quitting_stops_everything():
     assert b"Traceback" not in seen
     assert demo_processes() == []
     assert not demo_root(seen.decode(errors="replace")).exists()
+
+
+def test_antiport_tui_starts_the_node_it_needs_and_stops_it_on_quit(tmp_path):
+    home = tmp_path / "home"
+    subprocess.run([*DEMO[:-2], "--home", str(home), "init", "--name", "Casey"], check=True, timeout=60)
+    main, child = pty.openpty()
+    fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    proc = subprocess.Popen([*DEMO[:-2], "--home", str(home), "tui"], stdin=child, stdout=child, stderr=child,
+                            start_new_session=True, env={**os.environ, "TERM": "xterm-256color"})
+    os.close(child)
+    seen = bytearray()
+    try:
+        read_until(main, b"You follow no topics yet", seen)
+        os.write(main, b"\x11")  # ctrl+q
+        proc.wait(timeout=60)
+    finally:
+        proc.kill()
+        os.close(main)
+    assert proc.returncode == 0 and b"Traceback" not in seen
+    assert b"starting the node" in seen
+    assert demo_processes(str(home)) == []
