@@ -77,16 +77,35 @@ def test_ctrl_c_mid_story_stops_everything():
     assert not demo_root(story).exists()
 
 
-def read_until(fd: int, marker: bytes, seen: bytearray, timeout: float = 180) -> None:
+def read_until(fd: int, marker: bytes | None, seen: bytearray, timeout: float = 180) -> None:
+    """Read the terminal into `seen` until `marker` shows, or (marker None) until the program closes it.
+    Reading on while a program exits matters: a full terminal buffer would block its last writes."""
     deadline = time.monotonic() + timeout
-    while marker not in seen:
+    while marker is None or marker not in seen:
         if time.monotonic() > deadline:
             raise AssertionError(f"{marker!r} not on the terminal; it shows:\n{seen[-3000:].decode(errors='replace')}")
         if select.select([fd], [], [], 0.5)[0]:
             try:
-                seen += os.read(fd, 65536)
+                data = os.read(fd, 65536)
             except OSError:  # the terminal closed: the program ended
-                break
+                data = b""
+            if not data:
+                if marker is None:
+                    return
+                raise AssertionError(f"the program ended without showing {marker!r}:\n{seen[-3000:].decode(errors='replace')}")
+            seen += data
+
+
+def press_until(fd: int, key: bytes, marker: bytes, seen: bytearray, timeout: float = 60) -> None:
+    """Press a key every half second until `marker` shows (a screen's rows load after it appears)."""
+    deadline = time.monotonic() + timeout
+    while marker not in seen:
+        os.write(fd, key)
+        try:
+            read_until(fd, marker, seen, timeout=0.5)
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
 
 
 def test_demo_opens_the_tui_in_a_real_terminal_and_quitting_stops_everything():
@@ -98,15 +117,16 @@ def test_demo_opens_the_tui_in_a_real_terminal_and_quitting_stops_everything():
     seen = bytearray()
     try:
         read_until(main, b"Topics you follow", seen)
-        read_until(main, b"globex/router", seen)  # the customer's topics, from the story
+        press_until(main, b"\r", b"Threads in acme/gadget", seen)  # the first of the customer's topics
+        press_until(main, b"\r", b"Firmware 3.2.1 fixes the drain", seen)  # its thread, with Acme's answer
         os.write(main, b"\x11")  # ctrl+q
-        proc.wait(timeout=120)
-        read_until(main, b"stopped 6 node processes", seen, timeout=5)
+        read_until(main, None, seen, timeout=120)
+        proc.wait(timeout=30)
     finally:
         proc.kill()
         os.close(main)
     assert proc.returncode == 0, seen[-3000:].decode(errors="replace")
-    assert b"Traceback" not in seen
+    assert b"stopped 6 node processes" in seen and b"Traceback" not in seen
     assert demo_processes() == []
     assert not demo_root(seen.decode(errors="replace")).exists()
 
@@ -123,7 +143,8 @@ def test_antiport_tui_starts_the_node_it_needs_and_stops_it_on_quit(tmp_path):
     try:
         read_until(main, b"You follow no topics yet", seen)
         os.write(main, b"\x11")  # ctrl+q
-        proc.wait(timeout=60)
+        read_until(main, None, seen, timeout=60)
+        proc.wait(timeout=30)
     finally:
         proc.kill()
         os.close(main)
