@@ -13,6 +13,7 @@ import subprocess
 import sys
 import termios
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -108,23 +109,33 @@ def press_until(fd: int, key: bytes, marker: bytes, seen: bytearray, timeout: fl
                 raise
 
 
-def test_demo_opens_the_tui_in_a_real_terminal_and_quitting_stops_everything():
+@contextmanager
+def terminal(argv: list[str]):
+    """`argv` in a real terminal (a pty, 120x40): yields (process, the terminal's fd, what it showed)."""
     main, child = pty.openpty()
     fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
-    proc = subprocess.Popen(DEMO[:-1], stdin=child, stdout=child, stderr=child, start_new_session=True,
+    proc = subprocess.Popen(argv, stdin=child, stdout=child, stderr=child, start_new_session=True,
                             env={**os.environ, "TERM": "xterm-256color"})
     os.close(child)
-    seen = bytearray()
     try:
-        read_until(main, b"Topics you follow", seen)
-        press_until(main, b"\r", b"Threads in acme/gadget", seen)  # the first of the customer's topics
-        press_until(main, b"\r", b"Firmware 3.2.1 fixes the drain", seen)  # its thread, with Acme's answer
-        os.write(main, b"\x11")  # ctrl+q
-        read_until(main, None, seen, timeout=120)
-        proc.wait(timeout=30)
+        yield proc, main, bytearray()
     finally:
         proc.kill()
         os.close(main)
+
+
+def quit_tui(proc, fd: int, seen: bytearray) -> None:
+    os.write(fd, b"\x11")  # ctrl+q
+    read_until(fd, None, seen, timeout=120)
+    proc.wait(timeout=30)
+
+
+def test_demo_opens_the_tui_in_a_real_terminal_and_quitting_stops_everything():
+    with terminal(DEMO[:-1]) as (proc, fd, seen):
+        read_until(fd, b"Topics you follow", seen)
+        press_until(fd, b"\r", b"Threads in acme/gadget", seen)  # the first of the customer's topics
+        press_until(fd, b"\r", b"Firmware 3.2.1 fixes the drain", seen)  # its thread, with Acme's answer
+        quit_tui(proc, fd, seen)
     assert proc.returncode == 0, seen[-3000:].decode(errors="replace")
     assert b"stopped 6 node processes" in seen and b"Traceback" not in seen
     assert demo_processes() == []
@@ -134,20 +145,9 @@ def test_demo_opens_the_tui_in_a_real_terminal_and_quitting_stops_everything():
 def test_antiport_tui_starts_the_node_it_needs_and_stops_it_on_quit(tmp_path):
     home = tmp_path / "home"
     subprocess.run([*DEMO[:-2], "--home", str(home), "init", "--name", "Casey"], check=True, timeout=60)
-    main, child = pty.openpty()
-    fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
-    proc = subprocess.Popen([*DEMO[:-2], "--home", str(home), "tui"], stdin=child, stdout=child, stderr=child,
-                            start_new_session=True, env={**os.environ, "TERM": "xterm-256color"})
-    os.close(child)
-    seen = bytearray()
-    try:
-        read_until(main, b"You follow no topics yet", seen)
-        os.write(main, b"\x11")  # ctrl+q
-        read_until(main, None, seen, timeout=60)
-        proc.wait(timeout=30)
-    finally:
-        proc.kill()
-        os.close(main)
+    with terminal([*DEMO[:-2], "--home", str(home), "tui"]) as (proc, fd, seen):
+        read_until(fd, b"You follow no topics yet", seen)
+        quit_tui(proc, fd, seen)
     assert proc.returncode == 0 and b"Traceback" not in seen
     assert b"starting the node" in seen
     assert demo_processes(str(home)) == []
