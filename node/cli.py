@@ -45,13 +45,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = cmd("init", cmd_init, "create an identity, a host key and a config")
     c.add_argument("--name", help="your display name")
-    for c in (cmd("run", cmd_run, "run the node in the foreground until Ctrl-C / SIGTERM"),
-              cmd("bridge", cmd_run, "run the node as a vendor bridge (same as run --bridge FILE)")):
-        if c.prog.endswith("bridge"):
-            c.add_argument("bridge", metavar="FILE", type=Path, help="the bridge's TOML file (see docs/bridge.md)")
-        else:
-            c.add_argument("--bridge", metavar="FILE", type=Path,
-                           help="also run a vendor bridge from this TOML file (see docs/bridge.md)")
+    run = cmd("run", cmd_run, "run the node in the foreground until Ctrl-C / SIGTERM")
+    run.add_argument("--bridge", metavar="FILE", type=Path,
+                     help="also run a vendor bridge from this TOML file (see docs/bridge.md)")
+    bridge = cmd("bridge", cmd_run, "run the node as a vendor bridge (same as run --bridge FILE)")
+    bridge.add_argument("bridge", metavar="FILE", type=Path, help="the bridge's TOML file (see docs/bridge.md)")
+    for c in (run, bridge):
         c.add_argument("--listen", action="append", metavar="MULTIADDR", help="address to listen on (repeatable)")
         c.add_argument("--bootstrap", action="append", metavar="MULTIADDR", help="peer to connect to (repeatable)")
         c.add_argument("--api-port", type=int, default=0, help="port of the local HTTP API (default: any free port)")
