@@ -75,17 +75,23 @@ class AntiportApp(App):
                 self._calls, functools.partial(self.client.call, op, **params))
         except ClientError as e:
             self.notify(str(e), title="Antiport", severity="error", timeout=8)
-            return None
+        except Exception as e:  # noqa: BLE001 -- a screen shows a notification, never a traceback
+            self.notify(f"{op} failed unexpectedly: {e!r}", title="Antiport", severity="error", timeout=8)
+        return None
 
     @work(exclusive=True, group="live")
     async def listen(self) -> None:
-        """Follow the node's event stream; reconnect after a pause if it breaks."""
+        """Follow the node's event stream; reconnect after a pause if it breaks (saying so once)."""
+        said = False
         while True:
             try:
                 async for msg in self.client.events():
                     self._pending.append(msg)
+                    said = False
             except ClientError as e:
-                self.notify(str(e), title="Live updates", severity="warning")
+                if not said:
+                    self.notify(f"{e}; retrying", title="Live updates", severity="warning")
+                said = True
             await asyncio.sleep(2)
 
     def _flush_live(self) -> None:

@@ -26,3 +26,15 @@ async def test_a_bad_topic_is_a_notification_not_a_crash(app):
         await settle(pilot)
         assert isinstance(pilot.app.screen.query_one(Input), Input)  # the prompt stays open to fix it
         assert any("topic" in n for n in notes(pilot.app))
+
+
+async def test_the_command_palette_opens_screens(app):
+    from antiport.tui.vendors import VendorsScreen
+
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p", *"Vendors")
+        await pilot.pause(0.5)  # the palette searches as you type
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, VendorsScreen)
