@@ -4,7 +4,6 @@ the same way peers' messages arrive."""
 from __future__ import annotations
 
 import pytest
-
 from antiport.node.client import Client
 from antiport.node.home import Home
 from antiport.node.processes import NodeProcess

@@ -1,12 +1,11 @@
 from __future__ import annotations
 
 import pytest
-from textual.widgets import DataTable
-from tui_helpers import notes, settle
-
 from antiport.node.service import write
 from antiport.tui.compose import ComposeScreen
 from antiport.tui.thread import ThreadScreen
+from textual.widgets import DataTable
+from tui_helpers import notes, settle
 
 pytestmark = pytest.mark.asyncio
 

@@ -1,10 +1,9 @@
 from __future__ import annotations
 
 import pytest
+from antiport.tui.experts import ExpertsScreen
 from textual.widgets import DataTable
 from tui_helpers import notes, settle
-
-from antiport.tui.experts import ExpertsScreen
 
 pytestmark = pytest.mark.asyncio
 

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
 import pytest
-from tui_helpers import notes, settle
-
 from antiport.crypto import load_identity
 from antiport.node.client import Client
 from antiport.node.home import Home
 from antiport.tui.app import AntiportApp
 from antiport.tui.identity import IdentityScreen
+from tui_helpers import notes, settle
 
 pytestmark = pytest.mark.asyncio
 

@@ -1,14 +1,13 @@
 from __future__ import annotations
 
 import pytest
-from textual.widgets import DataTable, Label, ProgressBar
-from tui_helpers import notes, settle
-
 from antiport.node.client import Client
 from antiport.node.home import Home
 from antiport.node.processes import NodeProcess
 from antiport.tui.app import AntiportApp
 from antiport.tui.network import NetworkScreen
+from textual.widgets import DataTable, Label, ProgressBar
+from tui_helpers import notes, settle
 
 pytestmark = pytest.mark.asyncio
 

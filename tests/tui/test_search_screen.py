@@ -1,11 +1,10 @@
 from __future__ import annotations
 
 import pytest
-from textual.widgets import DataTable
-from tui_helpers import settle
-
 from antiport.tui.search import SearchScreen
 from antiport.tui.thread import ThreadScreen
+from textual.widgets import DataTable
+from tui_helpers import settle
 
 pytestmark = pytest.mark.asyncio
 

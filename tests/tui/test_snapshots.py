@@ -4,10 +4,9 @@ look at the SVGs in __snapshots__ before committing them."""
 from __future__ import annotations
 
 import pytest
+from antiport.tui.app import AntiportApp
 from snapshot_world import NOW, casey_home
 from tui_helpers import settle
-
-from antiport.tui.app import AntiportApp
 
 SIZE = (110, 32)
 

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
 import pytest
-from textual.widgets import DataTable
-from tui_helpers import notes, settle
-
 from antiport.node.service import write
 from antiport.tui.vendors import VendorScreen, VendorsScreen, span
+from textual.widgets import DataTable
+from tui_helpers import notes, settle
 
 pytestmark = pytest.mark.asyncio
 
