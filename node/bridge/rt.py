@@ -209,10 +209,14 @@ class RTConnector:
         """
         await self.setup()
         published = 0
-        for ticket, updated in await self.rt.updated_tickets():
+        listing = await self.rt.updated_tickets()
+        # LastUpdated moves in whole seconds: a ticket updated in the newest second RT reports may get
+        # more transactions within that second, so it is read again until a later update exists.
+        newest = max((updated for _, updated in listing), default=None)
+        for ticket, updated in listing:
             row = self.db.execute("SELECT thread, topic, last_txn, last_updated FROM bridge_rt_tickets WHERE ticket=?",
                                   [ticket]).fetchone()
-            if row is None or row[3] == updated:
+            if row is None or (row[3] == updated and updated != newest):
                 continue
             thread, topic, last_txn, _ = row
             for txn in await self.rt.history(ticket):
