@@ -2,7 +2,6 @@
 (through Ingest) in an async topic validator before libp2p delivers or forwards it."""
 from __future__ import annotations
 
-
 import trio
 from antiport.protocol import MAX_ENVELOPE, Rejected, load, topic_name
 from libp2p.peer.id import ID

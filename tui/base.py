@@ -4,12 +4,15 @@ from __future__ import annotations
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Header, Input, Label
+from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 
 
 class Page(Screen):
     """A screen that shows what the node knows. `load()` runs when it is shown, when it comes back to
-    the top, and when new messages arrive; a newer load cancels an older one still running."""
+    the top, and when new messages arrive; a newer load cancels an older one still running.
+
+    Textual calls `on_mount` (and every handler) of each class in the MRO, subclass first: a
+    subclass's handler must not call super() too, or the base's runs twice."""
 
     BINDINGS = [Binding("escape", "back", "Back")]
 
@@ -32,6 +35,50 @@ class Page(Screen):
 
     def on_live(self, event) -> None:
         self.reload()
+
+
+class TablePage(Page):
+    """A Page that is mostly one table of what the node returns, with a hint in place of an empty
+    table. Subclasses give `heading` and COLUMNS, may add widgets around the table (`above`,
+    `below`), and say what enter on a row does (`action_open`)."""
+
+    COLUMNS: tuple[str, ...] = ()
+    heading = ""
+
+    def above(self):
+        return ()
+
+    def below(self):
+        return ()
+
+    def compose(self):
+        yield Header()
+        yield Static(self.heading, classes="title")
+        yield from self.above()
+        yield DataTable(cursor_type="row", zebra_stripes=True)
+        yield Static("", id="empty", classes="hint")
+        yield from self.below()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).add_columns(*self.COLUMNS)
+
+    @property
+    def current(self) -> str | None:
+        """The key of the highlighted row (None while the table is empty)."""
+        return highlighted(self.query_one(DataTable))
+
+    def show(self, rows, empty: str) -> None:
+        """(key, cells) rows into the table, and `empty` as the hint when there are none."""
+        rows = list(rows)
+        fill(self.query_one(DataTable), rows)
+        self.query_one("#empty", Static).update("" if rows else empty)
+
+    async def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        await self.run_action("open")
+
+    def action_open(self) -> None:
+        pass
 
 
 class Prompt(ModalScreen[str | None]):

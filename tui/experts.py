@@ -3,56 +3,45 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.binding import Binding
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
-from .base import Page, chrome, fill, highlighted, who
+from .base import TablePage, who
 
 
-class ExpertsScreen(Page):
+class ExpertsScreen(TablePage):
     BINDINGS = [
-        Binding("enter", "why", "Why"),
+        Binding("enter", "open", "Why"),
         Binding("t", "trust", "Trust"),
     ]
+
+    COLUMNS = ("#", "Who", "Score", "Answers", "Accepted", "Votes")
 
     def __init__(self, topic: str) -> None:
         super().__init__()
         self.topic = topic
+        self.heading = f"Experts in {topic}"
 
-    def compose(self):
-        header, footer = chrome()
-        yield header
-        yield Static(f"Experts in {self.topic}", classes="title")
-        yield DataTable(cursor_type="row", zebra_stripes=True)
-        yield Static("", id="empty", classes="hint")
-        yield Static("", id="why", classes="panel")
-        yield footer
-
-    def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns("#", "Who", "Score", "Answers", "Accepted", "Votes")
-        self.query_one("#why").display = False
-        super().on_mount()
+    def below(self):
+        why = Static("", id="why", classes="panel")
+        why.display = False
+        return (why,)
 
     async def load(self) -> None:
         rows = await self.app.call("experts", topic=self.topic)
         if rows is None:
             return
         self.names = {r["did"]: who(r["did"], r["name"]) for r in rows}
-        fill(self.query_one(DataTable), ((r["did"], (r["rank"], Text(self.names[r["did"]]), f"{r['score']:.3f}",
-                                                     r["answers"], r["accepted"], f"+{r['upvotes']} -{r['downvotes']}"))
-                                         for r in rows))
-        self.query_one("#empty", Static).update(
-            "" if rows else "No experts here yet: experts appear when answers in this topic get accepted "
-                            "or voted up. Press escape, open the topic and accept the answers that helped you.")
+        self.show(((r["did"], (r["rank"], Text(self.names[r["did"]]), f"{r['score']:.3f}", r["answers"],
+                               r["accepted"], f"+{r['upvotes']} -{r['downvotes']}")) for r in rows),
+                  "No experts here yet: experts appear when answers in this topic get accepted or voted up. "
+                  "Press escape, open the topic and accept the answers that helped you.")
 
     @property
     def did(self) -> str | None:
-        """The highlighted person."""
-        return highlighted(self.query_one(DataTable))
+        return self.current
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        self.run_worker(self.action_why())
-
-    async def action_why(self) -> None:
+    async def action_open(self) -> None:
+        """Why the highlighted person ranks where they do."""
         if not self.did:
             return
         me = await self.app.call("id")

@@ -71,7 +71,6 @@ class NetworkScreen(Page):
         self.query_one("#sync", DataTable).add_columns("Topic", "Peer", "State", "Fetched", "Known missing",
                                                        "Sent", "Sessions")
         self.set_interval(REFRESH_SECONDS, self.tick)
-        super().on_mount()
 
     def tick(self) -> None:
         """Periodic refresh while this screen is on top; stopped after a failure until r is pressed."""

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.binding import Binding
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Input
 
-from .base import Page, age, chrome, fill, highlighted
+from .base import TablePage, age
 
 
 def snippet(row: dict, width: int = 70) -> str:
@@ -13,41 +13,33 @@ def snippet(row: dict, width: int = 70) -> str:
     return text if len(text) <= width else text[:width - 1] + "…"
 
 
-class SearchScreen(Page):
+class SearchScreen(TablePage):
     BINDINGS = [
         Binding("enter", "open", "Open", show=False),
         Binding("slash", "new_search", "New search"),
     ]
 
-    def compose(self):
-        header, footer = chrome()
-        yield header
-        yield Static("Search", classes="title")
-        yield Input(placeholder="words to find in titles and texts, then enter", id="query")
-        yield DataTable(cursor_type="row", zebra_stripes=True)
-        yield Static("", id="empty", classes="hint")
-        yield footer
+    heading = "Search"
+    COLUMNS = ("Found", "Kind", "Topic", "Age")
+
+    def above(self):
+        return (Input(placeholder="words to find in titles and texts, then enter", id="query"),)
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns("Found", "Kind", "Topic", "Age")
         self.query_one("#query").focus()
-        super().on_mount()
 
     async def load(self) -> None:
         words = self.query_one("#query", Input).value.strip()
-        empty = self.query_one("#empty", Static)
-        table = self.query_one(DataTable)
         if not words:
-            fill(table, ())
-            empty.update("Type words and press enter; then enter on a result opens its thread.")
+            self.show((), "Type words and press enter; then enter on a result opens its thread.")
             return
         rows = await self.app.call("search", query=words)
         if rows is None:
             return
         now = self.app.now()
-        fill(table, ((r["id"], (snippet(r), Text(r["kind"], style="red" if r["kind"] == "complaint" else ""),
-                                r["topic"], age(r["created"], now))) for r in rows))
-        empty.update("" if rows else f"Nothing found for {words!r}.")
+        self.show(((r["id"], (snippet(r), Text(r["kind"], style="red" if r["kind"] == "complaint" else ""),
+                              r["topic"], age(r["created"], now))) for r in rows),
+                  f"Nothing found for {words!r}.")
 
     def action_new_search(self) -> None:
         query = self.query_one("#query", Input)
@@ -58,10 +50,7 @@ class SearchScreen(Page):
         self.reload()
         self.query_one(DataTable).focus()
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        self.action_open()
-
     def action_open(self) -> None:
-        if key := highlighted(self.query_one(DataTable)):
+        if self.current:
             from .thread import ThreadScreen
-            self.app.push_screen(ThreadScreen(key))
+            self.app.push_screen(ThreadScreen(self.current))

@@ -50,7 +50,6 @@ class ThreadScreen(Page):
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns("", "Answer", "By", "Score", "Votes", "Age")
-        super().on_mount()
 
     def person(self, m: dict) -> str:
         return "you" if m["author"] == self.me else who(m["author"], m.get("name", ""))

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.binding import Binding
-from textual.widgets import DataTable, Static
 
-from .base import Page, age, chrome, fill, highlighted
+from .base import TablePage, age
 from .topics import mark_read
 
 
@@ -19,7 +18,7 @@ def badges(thread: dict) -> Text:
     return Text(" ").join(Text(w, style=s) for w, s in words)
 
 
-class ThreadsScreen(Page):
+class ThreadsScreen(TablePage):
     BINDINGS = [
         Binding("enter", "open", "Open", show=False),
         Binding("n", "compose('request')", "Ask"),
@@ -27,32 +26,21 @@ class ThreadsScreen(Page):
         Binding("e", "experts", "Experts"),
     ]
 
+    COLUMNS = ("Title", "Kind", "Age", "Answers", "State")
+
     def __init__(self, topic: str) -> None:
         super().__init__()
         self.topic = topic
-
-    def compose(self):
-        header, footer = chrome()
-        yield header
-        yield Static(f"Threads in {self.topic}", classes="title")
-        yield DataTable(cursor_type="row", zebra_stripes=True)
-        yield Static("", id="empty", classes="hint")
-        yield footer
-
-    def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns("Title", "Kind", "Age", "Answers", "State")
-        super().on_mount()
+        self.heading = f"Threads in {topic}"
 
     async def load(self) -> None:
         threads = await self.app.call("list", topic=self.topic)
         if threads is None:
             return
         now = self.app.now()
-        fill(self.query_one(DataTable), ((t["id"], (
-            t["title"], Text(t["kind"], style="red" if t["kind"] == "complaint" else ""), age(t["created"], now),
-            t["answers"] or "", badges(t))) for t in threads))
-        self.query_one("#empty", Static).update(
-            "" if threads else "No threads here yet: press n to ask for help, or c to complain.")
+        self.show(((t["id"], (t["title"], Text(t["kind"], style="red" if t["kind"] == "complaint" else ""),
+                              age(t["created"], now), t["answers"] or "", badges(t))) for t in threads),
+                  "No threads here yet: press n to ask for help, or c to complain.")
         await self.mark_read()
 
     async def mark_read(self) -> None:
@@ -62,17 +50,10 @@ class ThreadsScreen(Page):
             if t["topic"] == self.topic:
                 mark_read(self.app.client.home, self.topic, t["messages"])
 
-    @property
-    def thread(self) -> str | None:
-        return highlighted(self.query_one(DataTable))
-
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        self.action_open()
-
     def action_open(self) -> None:
-        if self.thread:
+        if self.current:
             from .thread import ThreadScreen
-            self.app.push_screen(ThreadScreen(self.thread))
+            self.app.push_screen(ThreadScreen(self.current))
 
     def action_compose(self, kind: str) -> None:
         self.app.action_compose(kind, topic=self.topic)

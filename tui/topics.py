@@ -4,12 +4,11 @@ from __future__ import annotations
 import json
 
 from textual.binding import Binding
-from textual.widgets import DataTable, Static
 
-from .base import Page, Prompt, chrome, fill, highlighted
+from .base import Prompt, TablePage
 
 
-class TopicsScreen(Page):
+class TopicsScreen(TablePage):
     BINDINGS = [
         Binding("escape", "back", "Back", show=False),
         Binding("enter", "open", "Open", show=False),
@@ -23,36 +22,21 @@ class TopicsScreen(Page):
         Binding("i", "app.identity", "Identity"),
     ]
 
-    def compose(self):
-        header, footer = chrome()
-        yield header
-        yield Static("Topics you follow", classes="title")
-        yield DataTable(cursor_type="row", zebra_stripes=True)
-        yield Static("", id="empty", classes="hint")
-        yield footer
-
-    def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns("Topic", "Threads", "Unanswered", "Unread")
-        super().on_mount()
+    heading = "Topics you follow"
+    COLUMNS = ("Topic", "Threads", "Unanswered", "Unread")
 
     async def load(self) -> None:
         topics = await self.app.call("topics")
         if topics is None:
             return
         seen = read_marks(self.app.client.home)
-        fill(self.query_one(DataTable), ((t["topic"], (t["topic"], t["threads"], t["unanswered"],
-                                                        max(0, t["messages"] - seen.get(t["topic"], 0)) or ""))
-                                         for t in topics))
-        self.query_one("#empty", Static).update(
-            "" if topics else "You follow no topics yet: press f to follow one (vendor/product), or n to ask.")
+        self.show(((t["topic"], (t["topic"], t["threads"], t["unanswered"],
+                                 max(0, t["messages"] - seen.get(t["topic"], 0)) or "")) for t in topics),
+                  "You follow no topics yet: press f to follow one (vendor/product), or n to ask.")
 
     @property
     def topic(self) -> str | None:
-        """The highlighted topic."""
-        return highlighted(self.query_one(DataTable))
-
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        self.action_open()
+        return self.current
 
     def action_open(self) -> None:
         if self.topic:

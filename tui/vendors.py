@@ -5,7 +5,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from .base import Page, chrome, fill, highlighted
+from .base import Page, TablePage, chrome, fill
 
 BAR_WIDTH = 40
 EIGHTHS = " ▏▎▍▌▋▊▉"
@@ -67,39 +67,25 @@ def chart(per_topic: list[dict]) -> str:
     return "\n".join(lines)
 
 
-class VendorsScreen(Page):
+class VendorsScreen(TablePage):
     BINDINGS = [Binding("enter", "open", "Open", show=False)]
-
-    def compose(self):
-        header, footer = chrome()
-        yield header
-        yield Static("Vendors: how they answer in their topics", classes="title")
-        yield DataTable(cursor_type="row", zebra_stripes=True)
-        yield Static("", id="empty", classes="hint")
-        yield footer
-
-    def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns("Vendor", "Topics", *METRIC_COLUMNS)
-        super().on_mount()
+    heading = "Vendors: how they answer in their topics"
+    COLUMNS = ("Vendor", "Topics", *METRIC_COLUMNS)
 
     async def load(self) -> None:
         rows = await self.app.call("vendors")
         if rows is None:
             return
         now = self.app.now()
-        fill(self.query_one(DataTable), ((r["did"] or r["name"], (
+        self.show(((r["did"] or r["name"], (
             Text(r["name"]) if r["claimed"] else Text(f"{r['name']} (unclaimed)", style="dim italic"),
-            len(r["topics"]), *metric_cells(r, now))) for r in rows))
-        self.query_one("#empty", Static).update(
-            "" if rows else "No vendors yet: a vendor appears when someone asks for help in one of its topics, "
-                            "or when it publishes a manifest claiming topics. Follow topics and sync with peers.")
-
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        self.app.push_screen(VendorScreen(event.row_key.value))
+            len(r["topics"]), *metric_cells(r, now))) for r in rows),
+            "No vendors yet: a vendor appears when someone asks for help in one of its topics, "
+            "or when it publishes a manifest claiming topics. Follow topics and sync with peers.")
 
     def action_open(self) -> None:
-        if key := highlighted(self.query_one(DataTable)):
-            self.app.push_screen(VendorScreen(key))
+        if self.current:
+            self.app.push_screen(VendorScreen(self.current))
 
 
 class VendorScreen(Page):
@@ -120,7 +106,6 @@ class VendorScreen(Page):
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns("Topic", *METRIC_COLUMNS)
-        super().on_mount()
 
     async def load(self) -> None:
         v = await self.app.call("vendor", name=self.vendor)
