@@ -19,13 +19,14 @@ def encode(value) -> bytes:
 
 
 def decode(data: bytes, max_depth: int = 16):
-    """Decode `data`, refusing anything whose re-encoding is not byte-identical."""
+    """Decode `data`, refusing anything whose re-encoding is not byte-identical.
+
+    Only cbor2's decode errors mean "malformed"; anything else (wrong argument type, a cbor2 without the
+    options used here) is a programming error and is raised as it is."""
     try:
         value = cbor2.loads(data, max_depth=max_depth, allow_indefinite=False, allow_duplicate_keys=False,
-                            tag_hook=_no_tags, semantic_decoders=_NO_SEMANTIC_TAGS)
-    except Rejected:
-        raise
-    except Exception as e:  # cbor2 raises several types on hostile input; all mean the same here
+                            semantic_decoders=_EVERY_TAG)
+    except cbor2.CBORDecodeError as e:  # since cbor2 6.0 every decode failure is one (causes chained)
         raise Rejected("malformed", f"not CBOR: {e}") from None
     _check_model(value)
     if cbor2.dumps(value, canonical=True) != data:
@@ -33,27 +34,23 @@ def decode(data: bytes, max_depth: int = 16):
     return value
 
 
-def _no_tags(decoder, tag):
-    raise Rejected("malformed", f"CBOR tag {tag.tag} is not allowed")
+class _Tagged:
+    """What any tagged item decodes to; `_check_model` refuses it like every value outside the model."""
 
 
-class _AllTags(dict):
-    """Overrides cbor2's built-in tag decoders (bignums, dates...) so that every tag is refused alike."""
+class _EveryTag(dict):
+    """Overrides cbor2's built-in tag decoders (bignums, dates, shared values...) so that every tag is
+    decoded alike, to a `_Tagged` (cbor2 looks a tag up with `mapping[tag]`)."""
 
-    def __contains__(self, tag):
-        return True
-
-    def get(self, tag, default=None):
-        return self._refuse
-
-    __missing__ = get
-
-    @staticmethod
-    def _refuse(decoder):
-        raise Rejected("malformed", "CBOR tags are not allowed")
+    def __missing__(self, tag):
+        return _tagged
 
 
-_NO_SEMANTIC_TAGS = _AllTags()
+def _tagged(value, immutable):
+    return _Tagged()
+
+
+_EVERY_TAG = _EveryTag()
 
 
 def _check_model(value) -> None:
@@ -73,4 +70,6 @@ def _check_model(value) -> None:
                 raise Rejected("malformed", "map keys must be text")
             _check_model(v)
         return
+    if isinstance(value, _Tagged):
+        raise Rejected("malformed", "CBOR tags are not allowed")
     raise Rejected("malformed", f"{type(value).__name__} is not in the data model")

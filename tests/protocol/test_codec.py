@@ -98,3 +98,20 @@ def test_keys_sort_by_encoded_bytes(value):
     keys = list(codec.decode(data))
     encoded = [cbor2.dumps(k) for k in keys]
     assert encoded == sorted(encoded)
+
+
+@pytest.mark.parametrize("hex_", ["c24101", "d81c81d81d00", "d9010081617881d81900", "a1c1000100"])
+def test_every_tag_is_refused_alike(hex_):
+    """Bignums, shared values, string references, a tagged map key: cbor2's own tag decoders never run."""
+    with pytest.raises(Rejected) as e:
+        codec.decode(bytes.fromhex(hex_))
+    assert e.value.reason == "malformed"
+
+
+def test_a_programming_error_is_not_a_malformed_message():
+    """Only cbor2's decode errors mean "malformed": a caller's mistake surfaces as itself (with a cbor2 that
+    lacked a decoder option, every envelope used to be refused as malformed)."""
+    with pytest.raises(TypeError):
+        codec.decode("a1616101")
+    with pytest.raises(TypeError):
+        codec.decode(bytes.fromhex("a1616101"), max_depth="16")
