@@ -8,9 +8,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from antiport.node.client import Client, ClientError, api_of
-from antiport.node.home import Home, HomeError
-from antiport.node.processes import NodeProcess
+from antiport.node.client import Client, ClientError
+from antiport.node.home import Home
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -148,28 +147,11 @@ class AntiportApp(App):
 
 
 def run(home: Home | Path | str) -> int:
-    """Open the TUI on a home; start its node first if none runs (and stop it on quit)."""
-    home = home if isinstance(home, Home) else Home(Path(home))
-    try:
-        home.identity()
-    except HomeError as e:
-        print(f"antiport: {e}")
-        return 1
-    node = None
-    if api_of(home) is None:
-        print(f"antiport: starting the node for {home.path} ...", flush=True)
-        node = NodeProcess(home.path, discovery=True)
-        try:
-            node.wait_ready()
-        except (RuntimeError, TimeoutError) as e:
-            node.stop()
-            print(f"antiport: the node did not start: {e}")
-            return 1
-    client = Client(home)
+    """Open the TUI on a home: on its running node, or on its store when none runs (the `antiport tui`
+    command starts the node first)."""
+    client = Client(home if isinstance(home, Home) else Home(Path(home)))
     try:
         AntiportApp(client).run()
     finally:
         client.close()
-        if node is not None:
-            node.stop()
     return 0

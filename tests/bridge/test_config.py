@@ -85,7 +85,7 @@ def test_bridge_refuses_to_speak_with_another_identity(tmp_path):
 
 @pytest.mark.parametrize("argv", [["bridge"], ["run", "--bridge"]])
 def test_cli_refuses_a_bad_bridge_file_before_starting(tmp_path, argv, capsys):
-    from antiport.node.cli import main
+    from antiport.app.cli import main
 
     home = tmp_path / "home"
     assert main(["--home", str(home), "init"]) == 0

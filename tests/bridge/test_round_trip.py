@@ -14,14 +14,14 @@ import time
 from collections import Counter
 
 import pytest
-from antiport.node.processes import NodeProcess
+from antiport.app.processes import NodeProcess
 from bridge_helpers import SECRET, TOPIC, Receiver, Staff, rt_url
 
 pytestmark = [pytest.mark.slow, pytest.mark.rt]
 
 
 def cli(home, *argv) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "antiport.node.cli", "--home", str(home), *argv],
+    return subprocess.run([sys.executable, "-m", "antiport.app.cli", "--home", str(home), *argv],
                           capture_output=True, text=True, timeout=60)
 
 

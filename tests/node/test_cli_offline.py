@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from antiport.node.cli import main
+from antiport.app.cli import main
 
 
 def run(capsys, *argv) -> tuple[int, str, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from antiport.node.cli import main
+from antiport.app.cli import main
 from antiport.node.home import Home
 from test_api import with_api
 

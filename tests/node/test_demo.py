@@ -20,7 +20,7 @@ import pytest
 
 pytestmark = pytest.mark.slow
 
-DEMO = [sys.executable, "-m", "antiport.node.cli", "demo", "--headless"]
+DEMO = [sys.executable, "-m", "antiport.app.cli", "demo", "--headless"]
 
 
 def demo_processes(marker: str = "antiport-demo-") -> list[str]:

@@ -9,13 +9,13 @@ import time
 
 import pytest
 
-from antiport.node.processes import NodeProcess
+from antiport.app.processes import NodeProcess
 
 pytestmark = pytest.mark.slow
 
 
 def cli(home, *argv) -> str:
-    r = subprocess.run([sys.executable, "-m", "antiport.node.cli", "--home", str(home), *argv],
+    r = subprocess.run([sys.executable, "-m", "antiport.app.cli", "--home", str(home), *argv],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     return r.stdout

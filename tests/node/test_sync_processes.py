@@ -10,9 +10,9 @@ import sys
 import time
 
 import pytest
+from antiport.app.processes import NodeProcess
 from antiport.node.home import Home
 from antiport.node.ingest import Ingest
-from antiport.node.processes import NodeProcess
 from antiport.node.store import Store
 from test_sync_streams import T0, TOPIC, messages
 
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow
 
 
 def cli(home, *argv) -> str:
-    r = subprocess.run([sys.executable, "-m", "antiport.node.cli", "--home", str(home), *argv],
+    r = subprocess.run([sys.executable, "-m", "antiport.app.cli", "--home", str(home), *argv],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     return r.stdout

@@ -4,9 +4,9 @@ the same way peers' messages arrive."""
 from __future__ import annotations
 
 import pytest
+from antiport.app.processes import NodeProcess
 from antiport.node.client import Client
 from antiport.node.home import Home
-from antiport.node.processes import NodeProcess
 from antiport.tui.app import AntiportApp
 
 

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import pytest
+from antiport.app.processes import NodeProcess
 from antiport.node.client import Client
 from antiport.node.home import Home
-from antiport.node.processes import NodeProcess
 from antiport.tui.app import AntiportApp
 from antiport.tui.network import NetworkScreen
 from textual.widgets import DataTable, Label, ProgressBar

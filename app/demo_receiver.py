@@ -8,7 +8,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from .bridge.webhook import WebhookError, verify
+from antiport.node.bridge.webhook import WebhookError, verify
 
 
 class WebhookReceiver:

@@ -8,8 +8,8 @@ import sys
 import time
 from pathlib import Path
 
-from .client import Client, api_of
-from .home import Home
+from antiport.node.client import Client, api_of
+from antiport.node.home import Home
 
 
 class NodeProcess:
@@ -20,7 +20,7 @@ class NodeProcess:
         """`discovery` off (the default) runs the node with --no-discovery: no mDNS, no DHT, so the
         tests' and the demo's topologies are what their --bootstrap lines say."""
         self.home = Home(Path(home))
-        argv = [sys.executable, "-m", "antiport.node.cli", "--home", str(home), "run"]
+        argv = [sys.executable, "-m", "antiport.app.cli", "--home", str(home), "run"]
         if not discovery:
             argv.append("--no-discovery")
         for addr in listen or ["/ip4/127.0.0.1/tcp/0"]:

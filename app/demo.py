@@ -26,9 +26,10 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
-from .client import Client, ClientError
+from antiport.node.client import Client, ClientError
+from antiport.node.home import Home
+
 from .demo_receiver import WebhookReceiver
-from .home import Home
 from .processes import NodeProcess
 
 STAPLER, ACME, GLOBEX = "initech/stapler", ["acme/widget", "acme/gadget"], ["globex/router"]

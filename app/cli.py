@@ -8,9 +8,10 @@ import time
 from pathlib import Path
 
 from antiport.crypto import KeystoreError
+from antiport.node.client import Client, ClientError, api_of
+from antiport.node.home import Home, HomeError, resolve_home
 
-from .client import Client, ClientError
-from .home import Home, HomeError, resolve_home
+from .processes import NodeProcess
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -155,14 +156,29 @@ def cmd_init(home: Home, args) -> None:
 
 def cmd_tui(home: Home, args) -> int:
     from antiport.tui.app import run
-    return run(home)
+    home.identity()
+    node = None
+    if api_of(home) is None:  # start the home's node for as long as the TUI is open
+        print(f"antiport: starting the node for {home.path} ...", flush=True)
+        node = NodeProcess(home.path, discovery=True)
+        try:
+            node.wait_ready()
+        except (RuntimeError, TimeoutError) as e:
+            node.stop()
+            print(f"antiport: the node did not start: {str(e).splitlines()[0]}", file=sys.stderr)
+            return 1
+    try:
+        return run(home)
+    finally:
+        if node is not None:
+            node.stop()
 
 
 def cmd_run(home: Home, args) -> int:
-    from .runtime import run_forever
+    from antiport.node.runtime import run_forever
     services = []
     if args.bridge:
-        from .bridge.bridge import BridgeConfigError, load_bridge
+        from antiport.node.bridge.bridge import BridgeConfigError, load_bridge
         try:  # checked before the node starts: a bad file is one line, not a half-started node
             services.append(load_bridge(args.bridge, home.identity()))
         except BridgeConfigError as e:
