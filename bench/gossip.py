@@ -57,7 +57,7 @@ async def main(args) -> None:
             t0 = time.perf_counter()
             created = int(time.time() * 1000)
             for i in range(args.n):
-                raw = sign(author, "request", TOPIC, {"title": f"n{i}", "text": ""}, created=created + i).raw
+                raw = sign(author, "request", TOPIC, {"title": f"n{i}", "text": "x"}, created=created + i).raw
                 sent[message_id(raw)] = time.perf_counter()
                 await first.submit(raw)
                 if args.rate:

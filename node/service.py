@@ -100,7 +100,9 @@ def write(ctx: Ctx, kind: str, topic: str, body: dict, refs=()) -> dict:
 def _explain(e: Rejected) -> str:
     return {"not-asker": "only the person who asked can do that",
             "not-vendor": "only a key named in the vendor's manifest for this topic can set a status",
-            "not-author": "only the author can retract a message"}.get(e.reason, str(e))
+            "not-author": "only the author can retract a message",
+            "empty-text": f"nothing to send: the {e.detail}",
+            "self-vote": "you cannot vote on your own message"}.get(e.reason, str(e))
 
 
 def reply(ctx: Ctx, kind: str, ref: str, body: dict) -> dict:

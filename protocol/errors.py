@@ -12,11 +12,13 @@ REASONS = {
     "clock-skew": "the creation time is too far in the future or before 2020",
     "bad-topic": "the topic is not a normalised product slug (or empty for meta kinds)",
     "bad-body": "the body does not follow the rules of its kind",
+    "empty-text": "a title or text that must say something is empty or only white space",
     "bad-refs": "the references are not what the kind requires",
     "missing-ref": "a referenced message is not known yet",
     "topic-mismatch": "the message is not in the topic of the message it refers to",
     "not-asker": "only the author of the request may accept or resolve it",
     "not-author": "only the author of a message may retract it",
+    "self-vote": "nobody may vote on their own message",
     "not-vendor": "the key is not named in a vendor manifest for this topic",
 }
 

@@ -8,19 +8,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .errors import Rejected
+
 TEXT = 20_000
 STATES = ("acknowledged", "in-progress", "resolved", "wont-fix")
 THREAD_ROOTS = ("request", "complaint")
+# The code points with the Unicode White_Space property (PropList.txt); not str.isspace(), which also
+# counts U+001C..U+001F, so that every implementation draws the same line.
+WHITE_SPACE = frozenset("\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
+                        "\u200a\u2028\u2029\u202f\u205f\u3000")
 
 
 @dataclass(frozen=True)
 class F:
-    """A body field: its type, whether it is required, size bounds (chars, bytes or items), allowed values."""
+    """A body field: its type, whether it is required, size bounds (chars, bytes or items), allowed values,
+    and for text whether it must say something (not empty, not only white space)."""
     type: type
     required: bool = True
     min: int = 0
     max: int = TEXT
     choices: tuple = ()
+    said: bool = False
 
 
 @dataclass(frozen=True)
@@ -28,46 +36,53 @@ class Kind:
     topic: str                      # "product", "meta", or "target" (same as the referenced message)
     body: dict = field(default_factory=dict)
     target: tuple[str, ...] = ()    # kinds the single ref may point at; () = no refs; ("*",) = any kind
-    who: str = "anyone"             # "anyone", "asker", "target-author", "vendor"
+    who: str = "anyone"             # "anyone", "asker", "target-author", "not-target-author", "vendor"
 
 
 KINDS: dict[str, Kind] = {
-    "request": Kind("product", {"title": F(str, min=1, max=200), "text": F(str),
+    "request": Kind("product", {"title": F(str, max=200, said=True), "text": F(str, said=True),
                                 "private": F(bytes, required=False, max=4096), "to": F(bytes, required=False, min=32, max=32)}),
-    "complaint": Kind("product", {"title": F(str, min=1, max=200), "text": F(str),
+    "complaint": Kind("product", {"title": F(str, max=200, said=True), "text": F(str, said=True),
                                   "private": F(bytes, required=False, max=4096), "to": F(bytes, required=False, min=32, max=32)}),
-    "answer": Kind("product", {"text": F(str, min=1)}, target=THREAD_ROOTS),
+    "answer": Kind("product", {"text": F(str, said=True)}, target=THREAD_ROOTS),
     "accept": Kind("product", {}, target=("answer",), who="asker"),
-    "vote": Kind("product", {"value": F(str, choices=("up", "down"))}, target=("*",)),
+    "vote": Kind("product", {"value": F(str, choices=("up", "down"))}, target=("*",), who="not-target-author"),
     "status": Kind("product", {"state": F(str, choices=STATES), "note": F(str, required=False)},
                    target=THREAD_ROOTS, who="vendor"),
     "resolve": Kind("product", {}, target=THREAD_ROOTS, who="asker"),
     "retract": Kind("target", {"reason": F(str, required=False, max=500)}, target=("*",), who="target-author"),
-    "report": Kind("target", {"reason": F(str, min=1, max=500)}, target=("*",)),
-    "profile": Kind("meta", {"name": F(str, min=1, max=100), "about": F(str, required=False, max=2000)}),
-    "vendor": Kind("meta", {"org": F(str, min=1, max=200), "topics": F(list, min=1, max=100),
+    "report": Kind("target", {"reason": F(str, max=500, said=True)}, target=("*",)),
+    "profile": Kind("meta", {"name": F(str, max=100, said=True), "about": F(str, required=False, max=2000)}),
+    "vendor": Kind("meta", {"org": F(str, max=200, said=True), "topics": F(list, min=1, max=100),
                             "keys": F(list, required=False, max=32), "promise_hours": F(int, required=False, max=10_000)}),
     "trust": Kind("meta", {"subject": F(bytes, min=32, max=32), "value": F(str, choices=("trust", "distrust")),
                            "scope": F(str, required=False, max=129)}),
 }
 
 
-def check_body(kind: Kind, body: dict) -> str | None:
-    """None when `body` follows the kind's field rules, else a short explanation."""
+def check_body(kind: Kind, body: dict) -> None:
+    """Raise Rejected unless `body` follows the kind's field rules (bad-body; empty-text for a field that
+    must say something and does not)."""
     unknown = set(body) - set(kind.body)
     if unknown:
-        return f"unknown field {sorted(unknown)[0]!r}"
+        raise Rejected("bad-body", f"unknown field {sorted(unknown)[0]!r}")
     for name, f in kind.body.items():
         if name not in body:
             if f.required:
-                return f"missing field {name!r}"
+                raise Rejected("bad-body", f"missing field {name!r}")
             continue
         value = body[name]
         if not isinstance(value, f.type) or isinstance(value, bool):
-            return f"{name} must be {f.type.__name__}"
+            raise Rejected("bad-body", f"{name} must be {f.type.__name__}")
         size = value if isinstance(value, int) else len(value)
         if not f.min <= size <= f.max:
-            return f"{name} must be between {f.min} and {f.max}"
+            raise Rejected("bad-body", f"{name} must be between {f.min} and {f.max}")
         if f.choices and value not in f.choices:
-            return f"{name} must be one of {', '.join(f.choices)}"
-    return None
+            raise Rejected("bad-body", f"{name} must be one of {', '.join(f.choices)}")
+        if f.said and is_blank(value):
+            raise Rejected("empty-text", f"{name} is empty or only white space")
+
+
+def is_blank(text: str) -> bool:
+    """True when `text` has no code point outside WHITE_SPACE (the empty text included)."""
+    return all(c in WHITE_SPACE for c in text)

@@ -35,9 +35,8 @@ def check_stateless(msg: Message) -> None:
         raise Rejected("bad-topic", f"{msg.kind} belongs in {'a product topic' if kind.topic == 'product' else 'the meta topic'}")
     if len(msg.refs) != (1 if kind.target else 0):
         raise Rejected("bad-refs", f"{msg.kind} takes {1 if kind.target else 0} ref")
-    problem = check_body(kind, msg.body)
-    if problem is None and msg.kind == "vendor":
-        problem = _check_manifest(msg.body)
+    check_body(kind, msg.body)
+    problem = _check_manifest(msg.body) if msg.kind == "vendor" else None
     if problem is None and "private" in msg.body and "to" not in msg.body:
         problem = "a private part needs 'to', the key it is sealed to"
     if problem is None and msg.kind == "trust" and msg.body.get("scope") and not topics.is_slug(msg.body["scope"]):
@@ -71,5 +70,7 @@ def check_context(msg: Message, context: Context) -> None:
             raise Rejected("not-asker")
     elif kind.who == "target-author" and target.author != msg.author:
         raise Rejected("not-author")
+    elif kind.who == "not-target-author" and target.author == msg.author:
+        raise Rejected("self-vote")
     elif kind.who == "vendor" and msg.author not in context.vendor_keys(msg.topic):
         raise Rejected("not-vendor")

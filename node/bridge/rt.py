@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 import httpx
 import sqlite_utils
+from antiport.protocol import is_blank
 
 from .config import RTConfig
 
@@ -235,8 +236,8 @@ class RTConnector:
 
     async def _message_for(self, txn: dict) -> tuple[str, dict] | None:
         if txn["Type"] == "Correspond":
-            text = await self.rt.transaction_text(int(txn["id"]))
-            return ("answer", {"text": text[:TEXT_LIMIT]}) if text else None
+            text = (await self.rt.transaction_text(int(txn["id"])))[:TEXT_LIMIT]
+            return None if is_blank(text) else ("answer", {"text": text})
         if txn["Type"] == "Status" and txn.get("NewValue") in self.cfg.status_map:
             return "status", {"state": self.cfg.status_map[txn["NewValue"]], "note": f"RT status: {txn['NewValue']}"}
         return None

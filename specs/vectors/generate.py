@@ -95,6 +95,8 @@ def valid_messages() -> list[dict]:
         note="sizes count code points: this text is 20000 code points, 40000 bytes")
     add("clock-edge", "bob", "profile", "", {"name": "Bob from the future"}, created=NOW + 600_000,
         note="created exactly 10 minutes after the receiver's clock")
+    add("not-white-space", "bob", "request", OTHER, {"title": "\u200b", "text": "\u001f"},
+        note="U+200B and U+001F look blank but are not White_Space: the title and text say something")
     return out
 
 
@@ -206,7 +208,17 @@ def invalid_messages(valid: dict[str, dict]) -> list[dict]:
     bad("answer-two-refs", "bad-refs", envelope(payload_map(kind="answer", body={"text": "x"},
                                                             refs=[ids["request"], ids["complaint"]])))
     bad("missing-title", "bad-body", envelope(payload_map(body={"text": "x"})))
-    bad("empty-title", "bad-body", envelope(payload_map(body={"title": "", "text": "x"})))
+    bad("empty-title", "empty-text", envelope(payload_map(body={"title": "", "text": "x"})))
+    bad("white-space-title", "empty-text", envelope(payload_map(body={"title": " \t\u3000\u00a0", "text": "x"})),
+        note="only White_Space code points")
+    bad("white-space-text", "empty-text", envelope(payload_map(kind="complaint", body={"title": "t", "text": "\n\u2028"})))
+    bad("empty-answer", "empty-text", envelope(payload_map(kind="answer", body={"text": ""}, refs=[ids["request"]])),
+        note="a body rule: checked before the context, so nothing needs to be held")
+    bad("empty-report-reason", "empty-text", envelope(payload_map(kind="report", body={"reason": " "},
+                                                                  refs=[ids["request"]])))
+    bad("white-space-profile-name", "empty-text", envelope(payload_map(kind="profile", topic="", body={"name": "\u3000"})))
+    bad("long-white-space-title", "bad-body", envelope(payload_map(body={"title": " " * 201, "text": "x"})),
+        note="the size rule comes before the said rule")
     bad("text-too-long", "bad-body", envelope(payload_map(body={"title": "t", "text": "é" * 20_001})))
     bad("title-too-long", "bad-body", envelope(payload_map(body={"title": "x" * 201, "text": "x"})))
     bad("unknown-body-field", "bad-body", envelope(payload_map(body={"title": "t", "text": "x", "colour": "red"})))
@@ -256,6 +268,11 @@ def invalid_messages(valid: dict[str, dict]) -> list[dict]:
     bad("status-without-manifest", "not-vendor", envelope(payload_map(
         who="dave", kind="status", refs=[ids["request"]], body={"state": "resolved"}), signer="dave"),
         context=["request"], note="dave is a vendor key only while carol's manifest is held")
+    bad("vote-own-answer", "self-vote", envelope(payload_map(who="mallory", kind="vote", body={"value": "up"},
+                                                             refs=[ids["answer-spam"]]), signer="mallory"),
+        context=["complaint", "answer-spam"], note="nobody votes on a message they wrote")
+    bad("vote-own-request", "self-vote", envelope(payload_map(kind="vote", body={"value": "down"},
+                                                              refs=[ids["request"]])), context=["request"])
     return out
 
 

@@ -123,7 +123,7 @@ async def test_a_node_relays_the_topics_its_peers_use(tmp_path):
             await node.follow(W)
         await wait_subscribed(a, b, W)  # B joined W because its peers are in it
         await wait_subscribed(c, b, W)
-        request = await a.submit(sign(ASKER, "request", W, {"title": "relayed", "text": ""}, created=now()).raw)
+        request = await a.submit(sign(ASKER, "request", W, {"title": "relayed", "text": "x"}, created=now()).raw)
         await wait_stored(c, request.id)
         assert b.store.followed() == [] and b.store.has(request.id)
         nursery.cancel_scope.cancel()

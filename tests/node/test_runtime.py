@@ -36,12 +36,12 @@ async def test_submit_follow_feed_and_counters(tmp_path):
         addr = a.listen_addrs()[0]
         assert addr.startswith("/ip4/127.0.0.1/tcp/") and addr.endswith(f"/p2p/{a.peer_id}")
         with pytest.raises(Rejected, match="bad-signature"):
-            raw = sign(ASKER, "request", W, {"title": "t", "text": ""}, created=now()).raw
+            raw = sign(ASKER, "request", W, {"title": "t", "text": "x"}, created=now()).raw
             await a.submit(raw[:-3] + bytes(3))
         await a.follow(W)
         assert a.store.followed() == [W] and topic_name(W) in a.net.pubsub.topic_ids
         with a.message_feed() as feed:
-            msg = await a.submit(sign(ASKER, "request", W, {"title": "t", "text": ""}, created=now()).raw)
+            msg = await a.submit(sign(ASKER, "request", W, {"title": "t", "text": "x"}, created=now()).raw)
             with trio.fail_after(TIMEOUT):
                 assert (await feed.receive()) == msg
         assert a.store.outbox() == [msg]  # no peer: waiting to be published

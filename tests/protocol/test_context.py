@@ -32,7 +32,7 @@ def contexts(tmp_path, msgs):
 
 
 _n = itertools.count()
-REQUEST = sign(ALICE, "request", W, {"title": "t", "text": ""}, created=T0)
+REQUEST = sign(ALICE, "request", W, {"title": "t", "text": "x"}, created=T0)
 
 
 def vendors(ctx, topic=W):

@@ -132,23 +132,26 @@ def verify_envelope(raw: bytes, now: int) -> dict:
 
 T = 20_000
 ROOTS = ("request", "complaint")
-ASK = {"title": (str, True, 1, 200, ()), "text": (str, True, 0, T, ()), "private": (bytes, False, 0, 4096, ()),
+SAID = "said"  # in a field's values: it must hold a code point that is not white space
+WHITE_SPACE = {*map(chr, range(0x09, 0x0E)), " ", "\x85", "\xa0", "\u1680", *map(chr, range(0x2000, 0x200B)),
+               "\u2028", "\u2029", "\u202f", "\u205f", "\u3000"}
+ASK = {"title": (str, True, 0, 200, SAID), "text": (str, True, 0, T, SAID), "private": (bytes, False, 0, 4096, ()),
        "to": (bytes, False, 32, 32, ())}
-# kind: (topic, allowed targets or None for no ref, who, {field: (type, required, min, max, values)})
+# kind: (topic, allowed targets or None for no ref, who, {field: (type, required, min, max, values or SAID)})
 KINDS = {
     "request": ("product", None, "anyone", ASK),
     "complaint": ("product", None, "anyone", ASK),
-    "answer": ("product", ROOTS, "anyone", {"text": (str, True, 1, T, ())}),
+    "answer": ("product", ROOTS, "anyone", {"text": (str, True, 0, T, SAID)}),
     "accept": ("product", ("answer",), "asker", {}),
-    "vote": ("product", "any", "anyone", {"value": (str, True, 0, T, ("up", "down"))}),
+    "vote": ("product", "any", "not-author", {"value": (str, True, 0, T, ("up", "down"))}),
     "status": ("product", ROOTS, "vendor", {"state": (str, True, 0, T, ("acknowledged", "in-progress", "resolved",
                                                                         "wont-fix")),
                                             "note": (str, False, 0, T, ())}),
     "resolve": ("product", ROOTS, "asker", {}),
     "retract": ("target", "any", "author", {"reason": (str, False, 0, 500, ())}),
-    "report": ("target", "any", "anyone", {"reason": (str, True, 1, 500, ())}),
-    "profile": ("meta", None, "anyone", {"name": (str, True, 1, 100, ()), "about": (str, False, 0, 2000, ())}),
-    "vendor": ("meta", None, "anyone", {"org": (str, True, 1, 200, ()), "topics": (list, True, 1, 100, ()),
+    "report": ("target", "any", "anyone", {"reason": (str, True, 0, 500, SAID)}),
+    "profile": ("meta", None, "anyone", {"name": (str, True, 0, 100, SAID), "about": (str, False, 0, 2000, ())}),
+    "vendor": ("meta", None, "anyone", {"org": (str, True, 0, 200, SAID), "topics": (list, True, 1, 100, ()),
                                         "keys": (list, False, 0, 32, ()), "promise_hours": (int, False, 0, 10_000, ())}),
     "trust": ("meta", None, "anyone", {"subject": (bytes, True, 32, 32, ()),
                                        "value": (str, True, 0, T, ("trust", "distrust")),
@@ -173,7 +176,12 @@ def check_kind(p: dict) -> None:
                 raise Refused("bad-body")
             continue
         v = body[name]
-        if type(v) is not typ or not lo <= (v if typ is int else len(v)) <= hi or (values and v not in values):
+        if type(v) is not typ or not lo <= (v if typ is int else len(v)) <= hi:
+            raise Refused("bad-body")
+        if values == SAID:
+            if set(v) <= WHITE_SPACE:
+                raise Refused("empty-text")
+        elif values and v not in values:
             raise Refused("bad-body")
     if p["kind"] == "vendor" and not (all(isinstance(t, str) and is_slug(t) for t in body["topics"])
                                       and all(isinstance(k, bytes) and len(k) == 32 for k in body.get("keys", []))):
@@ -214,6 +222,8 @@ def check_context(p: dict, held: dict[str, dict]) -> None:
         raise Refused("not-author")
     if who == "vendor" and p["author"] not in vendor_keys(held, p["topic"]):
         raise Refused("not-vendor")
+    if who == "not-author" and target["author"] == p["author"]:
+        raise Refused("self-vote")
 
 
 def verify(raw: bytes, now: int, held: dict[str, dict]) -> tuple[str, dict]:
