@@ -6,7 +6,7 @@ import pytest
 import trio
 
 from antiport.node import api
-from antiport.node.cli import main
+from antiport.app.cli import main
 from antiport.node.home import Home
 from antiport.node.ingest import Ingest
 from antiport.node.service import Ctx
