@@ -13,8 +13,9 @@ from antiport.crypto import Identity
 from antiport.node import libp2p_fixes
 from antiport.node.ingest import Ingest
 from antiport.node.store import Store
-from antiport.node.sync import MAX_MESSAGE, PROTOCOL_ID, Syncer
+from antiport.node.sync import PROTOCOL_ID, Syncer
 from antiport.protocol import codec, load, sign
+from antiport.protocol.sync_session import MAX_MESSAGE, NEED_DATA, Reader, encode_message
 from libp2p import new_host
 from libp2p.crypto.ed25519 import create_new_key_pair
 from libp2p.crypto.x25519 import create_new_key_pair as create_noise_key_pair
@@ -156,6 +157,21 @@ async def test_following_a_topic_syncs_it(tmp_path):
         await wait_until(lambda: b.store.count() == 40)
 
 
+class Wire:
+    """A hand-driven peer's side of a sync stream: whole messages out and in."""
+
+    def __init__(self, stream):
+        self.stream, self.reader = stream, Reader()
+
+    async def write(self, value: dict) -> None:
+        await self.stream.write(encode_message(value))
+
+    async def read(self) -> dict | None:
+        while (message := self.reader.next()) is NEED_DATA:
+            self.reader.feed(await self.stream.read(65536))
+        return message
+
+
 async def hostile_session(a: Peer, seed: bytes, payload: bytes, read_reply: bool = False):
     async with running_host(seed) as evil:
         await evil.connect(info_from_p2p_addr(a.addr))
@@ -173,7 +189,7 @@ async def hostile_session(a: Peer, seed: bytes, payload: bytes, read_reply: bool
 @pytest.mark.trio
 async def test_hostile_peers_are_cut_off_and_counted(tmp_path):
     hello = encode_varint_prefixed(codec.encode({"topics": ["", TOPIC]}))
-    turn = encode_varint_prefixed(codec.encode({"topic": TOPIC, "frame": b"\x00garbage", "msgs": []}))
+    turn = encode_varint_prefixed(codec.encode({"topic": "", "frame": b"\x00garbage", "msgs": []}))
     cases = {
         b"\x01" * 32: b"\xff\xff\xff\xff\x0f",                               # length over the limit
         b"\x02" * 32: encode_varint_prefixed(b"\xff\xfe not cbor"),          # malformed
@@ -188,6 +204,9 @@ async def test_hostile_peers_are_cut_off_and_counted(tmp_path):
                 await wait_until(lambda evil=evil: a.syncer.failed[evil] >= 1)
             else:
                 await wait_until(lambda evil=evil: a.syncer.misbehaved[evil] == 1)
+            if seed == b"\x03" * 32:  # the frame started the meta topic: its row says why it ended
+                (row,) = [r for r in a.syncer.status()["progress"] if r["peer"] == evil]
+                assert row["topic"] == "" and row["state"].startswith("peer misbehaved: frame is not")
         assert a.store.count() == 100
         # the node still serves a well-behaved peer
         await connect(c, a)
@@ -228,12 +247,11 @@ async def test_sync_as_a_runtime_service(tmp_path):
 async def test_peer_that_never_agrees_is_cut_off_at_the_round_limit(tmp_path):
     import os
 
-    from antiport.node.sync import _Wire
     from antiport.protocol.sync import FINGERPRINT, MAX_ROUNDS
     async with peer(tmp_path, "a") as a, running_host(b"\x06" * 32) as evil:
         fill(a, messages(100, "a"))
         await evil.connect(info_from_p2p_addr(a.addr))
-        wire = _Wire(await evil.new_stream(a.host.get_id(), [PROTOCOL_ID]), TIMEOUT)
+        wire = Wire(await evil.new_stream(a.host.get_id(), [PROTOCOL_ID]))
         await wire.write({"topics": ["", TOPIC]})
         assert (await wire.read()) == {"topics": ["", TOPIC]}
         turns = 0

@@ -1,0 +1,352 @@
+"""One /antiport/sync/1 session, sans-IO (specs/05-sync.md §5): topic negotiation, turns, envelope batches,
+which ids to accept and which to send, the end of the session, its limits and progress counters.
+
+In the shape of h11: the driver feeds the bytes it reads to `receive_data()` (b"" when the peer closed)
+and asks `next_event()` what to do, until `Done`:
+
+- `NEED_DATA`: read from the stream and call `receive_data()`.
+- `Send(data)`: write these bytes (one whole message, varint length included).
+- `TopicStarted(topic)`: the reconciliation of a topic starts (for timestamps and counters).
+- `Received(topic, id, raw)`: an envelope the peer sent that this side asked for; validate and store it,
+  then call `stored(event)` or `refused(event, reason)`.
+- `Done()`: the session is complete; close the stream.
+
+The driver supplies the data: `items(topic)` gives the (created, id) pairs this side holds in a topic,
+read when the topic starts; `envelope(id)` the raw envelope of an id it holds (None if gone since).
+A peer that breaks the protocol raises RemoteProtocolError; using the session wrongly, LocalProtocolError.
+"""
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from . import codec
+from .envelope import load, message_id
+from .errors import Rejected
+from .sync import (
+    MAX_FRAME,
+    Have,
+    LocalProtocolError,
+    Need,
+    Reconciler,
+    RemoteProtocolError,
+)
+from .topics import is_slug
+
+MAX_MESSAGE = 1 << 20        # bytes per stream message
+BATCH_BYTES = 512 * 1024     # envelope bytes per turn
+MAX_TOPICS = 256             # topics offered in a hello
+MAX_TURNS = 5_000            # per session; the reconcilers' round limits bound frames, this bounds idling
+_VARINT_MAX = -(-MAX_MESSAGE.bit_length() // 7)  # bytes of the longest length prefix allowed
+
+
+class _NeedData:
+    def __repr__(self) -> str:
+        return "NEED_DATA"
+
+
+NEED_DATA = _NeedData()  # next_event(): nothing to do until more bytes arrive
+
+
+@dataclass(frozen=True)
+class Send:
+    data: bytes
+
+
+@dataclass(frozen=True)
+class TopicStarted:
+    topic: str
+
+
+@dataclass(frozen=True)
+class Received:
+    topic: str
+    id: bytes
+    raw: bytes
+
+
+@dataclass(frozen=True)
+class Done:
+    pass
+
+
+@dataclass
+class TopicProgress:
+    """One topic of this session: ids known to be missing here, fetched, rejected, sent; frames received."""
+    state: str = "reconciling"   # then "fetching", "done" ("incomplete" when the session ended with some pending)
+    known: int = 0
+    fetched: int = 0
+    rejected: int = 0
+    sent: int = 0
+    rounds: int = 0
+
+    @property
+    def pending(self) -> int:
+        return self.known - self.fetched - self.rejected
+
+
+Event = Send | TopicStarted | Received | Done
+
+
+def encode_message(value: dict) -> bytes:
+    """A stream message: the minimal unsigned LEB128 length, then the deterministic CBOR map."""
+    data = codec.encode(value)
+    n, prefix = len(data), bytearray()
+    while True:
+        byte, n = n & 0x7F, n >> 7
+        prefix.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(prefix) + data
+
+
+class Reader:
+    """Splits the bytes of a stream into messages (dicts); checks length prefixes as they arrive."""
+
+    def __init__(self) -> None:
+        self.buf = bytearray()
+        self.eof = False
+
+    def feed(self, data: bytes) -> None:
+        if self.eof:
+            raise LocalProtocolError("data after the end of the stream")
+        if not data:
+            self.eof = True
+        self.buf += data
+
+    def next(self) -> dict | None | _NeedData:
+        """The next message, None when the peer closed between messages, or NEED_DATA."""
+        length, head = _varint(self.buf)
+        if length is not None and len(self.buf) >= head + length:
+            data = bytes(self.buf[head:head + length])
+            del self.buf[:head + length]
+            try:
+                value = codec.decode(data, max_depth=8)
+            except Rejected as e:
+                raise RemoteProtocolError(f"a message is not deterministic CBOR ({e})") from None
+            if not isinstance(value, dict):
+                raise RemoteProtocolError("a message is a CBOR map")
+            return value
+        if not self.eof:
+            return NEED_DATA
+        if self.buf:
+            raise RemoteProtocolError("stream ended inside a message")
+        return None
+
+
+def _varint(buf: bytearray) -> tuple[int | None, int]:
+    """(length, header size) of the message at the start of buf; length None while incomplete."""
+    value = 0
+    for k, byte in enumerate(buf[:_VARINT_MAX]):
+        value |= (byte & 0x7F) << (7 * k)
+        if not byte & 0x80:
+            if (byte == 0 and k) or value > MAX_MESSAGE:
+                raise RemoteProtocolError(f"message length {value} over {MAX_MESSAGE} or not minimal")
+            return value, k + 1
+    if len(buf) >= _VARINT_MAX:
+        raise RemoteProtocolError(f"message length over {MAX_MESSAGE}")
+    return None, 0
+
+
+class Session:
+    """Both roles of one session. `followed` are the topics this side follows (the meta topic is added);
+    `items` and `envelope` read this side's messages (see the module docstring)."""
+
+    def __init__(self, initiator: bool, followed: Iterable[str],
+                 items: Callable[[str], Iterable[tuple[int, bytes]]], envelope: Callable[[bytes], bytes | None],
+                 *, frame_limit: int = MAX_FRAME, batch_bytes: int = BATCH_BYTES, max_turns: int = MAX_TURNS):
+        self.initiator = initiator
+        self.offered = sorted(set(followed) | {""})[:MAX_TOPICS]  # the rest wait for a version that pages
+        self.topics: list[str] = []            # agreed, reconciled in this order
+        self.progress: dict[str, TopicProgress] = {}  # the topics started so far
+        self._items, self._envelope = items, envelope
+        self._frame_limit, self._batch_bytes, self._max_turns = frame_limit, batch_bytes, max_turns
+        self._reader = Reader()
+        self._events: deque[Event] = deque()
+        self._state = "hello"                  # then "turns", "done", "broken"
+        self._my_turn, self._peer_idle, self._turns = initiator, True, 0
+        self._index = -1                       # the topic being reconciled
+        self._rec: Reconciler | None = None
+        self._reply: bytes | None = None       # our next frame
+        self._needed: dict[bytes, str] = {}    # id -> topic, ids the peer will send us
+        self._to_send: deque[tuple[str, bytes]] = deque()
+        self._parked: dict[str, list[Received]] = {}  # missing ref -> envelopes waiting for it
+        if initiator:
+            self._send({"topics": self.offered})
+
+    # -- the driver's side ------------------------------------------------------------------------------
+
+    def receive_data(self, data: bytes) -> None:
+        """Bytes read from the stream; b"" when the peer closed its side."""
+        self._reader.feed(data)
+
+    def next_event(self) -> Event | _NeedData:
+        if self._state == "broken":
+            raise LocalProtocolError("the session already failed")
+        try:
+            while not self._events:
+                if self._state == "done":
+                    raise LocalProtocolError("the session is over")
+                if not self._step():
+                    return NEED_DATA
+            return self._events.popleft()
+        except RemoteProtocolError:
+            self._state = "broken"
+            raise
+
+    def stored(self, event: Received) -> None:
+        """The envelope of `event` was stored: count it, and retry the ones that were waiting for it."""
+        self.progress[event.topic].fetched += 1
+        self._events.extendleft(reversed(self._parked.pop(event.id.hex(), [])))
+        self._settle(event.topic)
+
+    def refused(self, event: Received, reason: str) -> None:
+        """The envelope of `event` was refused with a reason of protocol.errors; one that refers to a message
+        still to come in this session is retried when that message is stored."""
+        if reason == "missing-ref":
+            self._parked.setdefault(load(event.raw).refs[0], []).append(event)
+        else:
+            self.progress[event.topic].rejected += 1
+            self._settle(event.topic)
+
+    # -- the state machine ------------------------------------------------------------------------------
+
+    def _step(self) -> bool:
+        """Advance by one message sent or received; False when waiting for bytes."""
+        if self._state == "turns":
+            if self._turns >= self._max_turns:
+                raise RemoteProtocolError(f"more than {self._max_turns} turns")
+            if self._my_turn:
+                self._turns += 1
+                self._our_turn()
+                return True
+        message = self._reader.next()
+        if message is NEED_DATA:
+            return False
+        if self._state == "hello":
+            self._hello(message)
+        elif message is None:
+            self._finish()
+        else:
+            self._turns += 1
+            self._their_turn(message)
+        return True
+
+    def _hello(self, message: dict | None) -> None:
+        theirs = _hello_topics(message)
+        if self.initiator:
+            if not set(theirs) <= set(self.offered):
+                raise RemoteProtocolError("the answer names topics we did not offer")
+            self.topics = theirs
+        else:
+            self.topics = sorted(set(theirs) & set(self.offered))
+            self._send({"topics": self.topics})
+        self._state = "turns"
+
+    def _our_turn(self) -> None:
+        topic, frame = None, self._reply
+        self._reply = None
+        if frame is None and (self._rec is None or self._rec.done) and self._index + 1 < len(self.topics):
+            frame = self._start_topic().initiate()
+        if frame is not None:
+            topic = self.topics[self._index]
+            self.progress[topic].rounds = self._rec.rounds
+        msgs, size = [], 0
+        while self._to_send and size < self._batch_bytes:
+            t, mid = self._to_send.popleft()
+            raw = self._envelope(mid)
+            if raw is not None:
+                msgs.append(raw)
+                size += len(raw)
+                self.progress[t].sent += 1
+        if frame is None and not msgs and self._peer_idle:
+            self._finish()
+            return
+        self._send({"topic": topic, "frame": frame, "msgs": msgs})
+        self._my_turn = False
+
+    def _their_turn(self, turn: dict) -> None:
+        if set(turn) != {"topic", "frame", "msgs"} or not isinstance(turn["msgs"], list):
+            raise RemoteProtocolError('a turn is {"topic", "frame", "msgs"}')
+        if turn["frame"] is not None:
+            self._take_frame(turn["topic"], turn["frame"])
+        for raw in turn["msgs"]:
+            self._take_envelope(raw)
+        self._peer_idle = turn["frame"] is None and not turn["msgs"]
+        self._my_turn = True
+
+    def _start_topic(self) -> Reconciler:
+        self._index += 1
+        topic = self.topics[self._index]
+        self.progress[topic] = TopicProgress()
+        self._events.append(TopicStarted(topic))
+        self._rec = Reconciler(self._items(topic), self._frame_limit)
+        return self._rec
+
+    def _take_frame(self, topic, frame) -> None:
+        if not isinstance(frame, bytes):
+            raise RemoteProtocolError("a frame is a byte string")
+        idle = self._rec is None or self._rec.done
+        if not idle and topic == self.topics[self._index]:
+            rec = self._rec
+        elif idle and self._index + 1 < len(self.topics) and topic == self.topics[self._index + 1]:
+            rec = self._start_topic()
+        else:
+            raise RemoteProtocolError(f"unexpected frame for topic {topic!r}")
+        events, self._reply = rec.receive(frame)
+        progress = self.progress[topic]
+        progress.rounds = rec.rounds
+        for event in events:
+            if isinstance(event, Need):
+                self._needed.update((i, topic) for i in event.ids)
+                progress.known += len(event.ids)
+            elif isinstance(event, Have):
+                self._to_send.extend((topic, i) for _, i in event.items)
+        if rec.done:
+            progress.state = "fetching" if progress.pending else "done"
+
+    def _take_envelope(self, raw) -> None:
+        if not isinstance(raw, bytes):
+            raise RemoteProtocolError("envelopes are byte strings")
+        mid = bytes.fromhex(message_id(raw))
+        topic = self._needed.pop(mid, None)
+        if topic is None:
+            raise RemoteProtocolError("sent a message we did not ask for")
+        if _topic_of(raw) not in (topic, None):
+            raise RemoteProtocolError("sent a message from another topic")
+        self._events.append(Received(topic, mid, raw))
+
+    def _settle(self, topic: str) -> None:
+        progress = self.progress[topic]
+        if progress.state == "fetching" and not progress.pending:
+            progress.state = "done"
+
+    def _finish(self) -> None:
+        for waiting in self._parked.values():
+            for event in waiting:
+                self.progress[event.topic].rejected += 1
+        self._parked.clear()
+        for progress in self.progress.values():
+            progress.state = "incomplete" if progress.pending else "done"
+        self._state = "done"
+        self._events.append(Done())
+
+    def _send(self, value: dict) -> None:
+        self._events.append(Send(encode_message(value)))
+
+
+def _hello_topics(hello) -> list[str]:
+    if not (isinstance(hello, dict) and set(hello) == {"topics"} and isinstance(hello["topics"], list)
+            and len(hello["topics"]) <= MAX_TOPICS
+            and all(isinstance(t, str) and (t == "" or is_slug(t)) for t in hello["topics"])
+            and hello["topics"] == sorted(set(hello["topics"]))):
+        raise RemoteProtocolError(f'hello is {{"topics": [at most {MAX_TOPICS} sorted unique slugs]}}')
+    return hello["topics"]
+
+
+def _topic_of(raw: bytes) -> str | None:
+    """The topic an envelope claims, or None when it cannot be read (validation will then refuse it)."""
+    try:
+        return load(raw).topic
+    except Exception:  # noqa: BLE001 -- any decoding error means the same here
+        return None
