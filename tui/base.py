@@ -1,6 +1,8 @@
 """What every screen shares: loading from the node off the UI thread, reloading on new messages."""
 from __future__ import annotations
 
+from rich.cells import cell_len
+from rich.text import Text
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
@@ -123,9 +125,23 @@ def fill(table: DataTable, rows) -> None:
     for key, cells in rows:
         table.add_row(*cells, key=key)
     table.shown_rows = rows
+    fit_columns(table, rows)
     keys = [key for key, _ in rows]
     if current in keys:
         table.move_cursor(row=keys.index(current))
+
+
+def fit_columns(table: DataTable, rows) -> None:
+    """Size each column to its widest cell now. Textual measures new rows only when the table next
+    goes idle, and a screen drawn before that keeps cells cut to the header's width ('Route requ')
+    in its render cache; measured here, the first drawing is already right (and columns shrink
+    again when wide rows go)."""
+    for i, column in enumerate(table.ordered_columns):
+        column.content_width = max([column.label.cell_len, *(cell_width(cells[i]) for _, cells in rows)])
+
+
+def cell_width(cell) -> int:
+    return cell.cell_len if isinstance(cell, Text) else cell_len(str(cell))
 
 
 def chrome():
