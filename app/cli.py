@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -21,7 +22,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     home = Home(resolve_home(args.home))
+    os.umask(0o077)  # whatever antiport writes is for its user only (an export too: chmod it to share it)
     try:
+        home.make_private()
         return args.handler(home, args) or 0
     except (ClientError, HomeError, KeystoreError) as e:
         print(f"antiport: {e}", file=sys.stderr)
@@ -176,16 +179,20 @@ def cmd_tui(home: Home, args) -> int:
 
 def cmd_run(home: Home, args) -> int:
     from antiport.node.runtime import run_forever
-    services = []
-    if args.bridge:
-        from antiport.node.bridge.bridge import BridgeConfigError, load_bridge
-        try:  # checked before the node starts: a bad file is one line, not a half-started node
-            services.append(load_bridge(args.bridge, home.identity()))
-        except BridgeConfigError as e:
-            print(f"antiport: {e}", file=sys.stderr)
-            return 1
-    run_forever(home, listen=args.listen, bootstrap=args.bootstrap, api_port=args.api_port,
-                services=services, discovery=args.discovery)
+    from antiport.node.p2p import load_host_key
+    with home.lock():  # first: a second node for this home stops here, before it touches anything
+        if home.host_key_file.exists():  # a damaged key is one line before the store is opened
+            load_host_key(home.host_key_file)
+        services = []
+        if args.bridge:
+            from antiport.node.bridge.bridge import BridgeConfigError, load_bridge
+            try:  # checked before the node starts: a bad file is one line, not a half-started node
+                services.append(load_bridge(args.bridge, home.identity()))
+            except BridgeConfigError as e:
+                print(f"antiport: {e}", file=sys.stderr)
+                return 1
+        run_forever(home, listen=args.listen, bootstrap=args.bootstrap, api_port=args.api_port,
+                    services=services, discovery=args.discovery)
     return 0
 
 

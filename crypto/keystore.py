@@ -50,23 +50,41 @@ def is_sealed(path: Path) -> bool:
 
 def _read(path: Path) -> dict:
     try:
-        return json.loads(Path(path).read_text())
+        doc = json.loads(Path(path).read_text())
     except FileNotFoundError:
         raise KeystoreError(f"no identity at {path}: run 'antiport init' first") from None
-    except (OSError, ValueError) as e:
-        raise KeystoreError(f"cannot read identity file {path}: {e}") from None
+    except OSError as e:
+        raise KeystoreError(f"cannot read the identity file {path} ({e.strerror})") from None
+    except ValueError as e:  # not JSON, or not UTF-8
+        raise _damaged(path, f"not JSON: {e}") from None
+    if not isinstance(doc, dict) or not ("seed" in doc or "box" in doc):
+        raise _damaged(path, "no key in it")
+    if doc.get("v") != 1:
+        raise KeystoreError(f"the identity file {path} has version {doc.get('v')!r}: a newer antiport wrote it")
+    return doc
+
+
+def _damaged(path: Path, what) -> KeystoreError:
+    return KeystoreError(f"the identity file {path} is damaged ({what}): put back your backup of it (a new "
+                         "identity would be someone else to the network)")
 
 
 def load_identity(path: Path, passphrase: str | None = None) -> Identity:
     doc = _read(path)
     try:
         if "seed" in doc:
-            return Identity(bytes.fromhex(doc["seed"]))
-        if not passphrase:
+            identity = Identity(bytes.fromhex(doc["seed"]))
+        elif not passphrase:
             raise KeystoreError("the identity is protected by a passphrase (set ANTIPORT_PASSPHRASE)")
-        key = _derive(passphrase, bytes.fromhex(doc["salt"]), doc["ops"], doc["mem"])
-        return Identity(nacl.secret.SecretBox(key).decrypt(bytes.fromhex(doc["box"])))
-    except nacl.exceptions.CryptoError:
-        raise KeystoreError("wrong passphrase for the identity") from None
-    except (KeyError, ValueError, TypeError) as e:
-        raise KeystoreError(f"identity file {path} is damaged: {e}") from None
+        else:
+            key = _derive(passphrase, bytes.fromhex(doc["salt"]), doc["ops"], doc["mem"])
+            try:
+                seed = nacl.secret.SecretBox(key).decrypt(bytes.fromhex(doc["box"]))
+            except nacl.exceptions.CryptoError:
+                raise KeystoreError("wrong passphrase for the identity") from None
+            identity = Identity(seed)
+    except (KeyError, ValueError, TypeError) as e:  # nacl's errors for a bad key size are ValueErrors too
+        raise _damaged(path, e) from None
+    if identity.did != doc.get("did"):
+        raise _damaged(path, "its did is not the did of its key")
+    return identity

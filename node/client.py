@@ -3,7 +3,6 @@ no node runs (writes then wait in the outbox until the node next runs)."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import httpx
@@ -16,18 +15,11 @@ class ClientError(Exception):
     """What went wrong, in one line for a person."""
 
 
-def _alive(pid) -> bool:
-    try:
-        os.kill(int(pid), 0)
-    except (OSError, ValueError, TypeError):
-        return False
-    return True
-
-
 def api_of(home: Home) -> dict | None:
-    """The running node's API address and token, or None when no node runs for this home."""
+    """The running node's API address and token, or None when no node runs for this home: the home's lock
+    tells (an api.json may be left by a node that was killed, its pid since reused by another process)."""
     api = home.read_api()
-    return api if api and _alive(api.get("pid")) else None
+    return api if api and api.get("pid") == home.node_pid() else None
 
 
 class Client:

@@ -1,9 +1,11 @@
 """A node's home directory: identity, libp2p host key, config, store, and the running API's address."""
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +16,9 @@ from antiport.crypto import Identity, load_identity, save_identity
 DEFAULT_LISTEN = ["/ip4/127.0.0.1/tcp/0"]
 # mdns: find peers on the local network; dht: find peers of our topics through Kademlia provider records.
 DEFAULT_CONFIG = {"name": "", "listen": DEFAULT_LISTEN, "bootstrap": [], "mdns": True, "dht": True}
+
+
+_JSON_TYPES = {str: "a string", list: "a list", bool: "true or false"}
 
 
 class HomeError(Exception):
@@ -33,25 +38,14 @@ def resolve_home(option: str | None) -> Path:
 class Home:
     path: Path
 
-    @property
-    def identity_file(self) -> Path:
-        return self.path / "identity.json"
-
-    @property
-    def host_key_file(self) -> Path:
-        return self.path / "host.key"
-
-    @property
-    def config_file(self) -> Path:
-        return self.path / "config.json"
-
-    @property
-    def db_file(self) -> Path:
-        return self.path / "store.db"
-
-    @property
-    def api_file(self) -> Path:
-        return self.path / "api.json"
+    def __post_init__(self) -> None:
+        self.path = Path(self.path)
+        self.identity_file = self.path / "identity.json"
+        self.host_key_file = self.path / "host.key"
+        self.config_file = self.path / "config.json"
+        self.db_file = self.path / "store.db"
+        self.api_file = self.path / "api.json"
+        self.lock_file = self.path / "node.lock"  # flock'ed by the running node (`lock`)
 
     def exists(self) -> bool:
         return self.identity_file.exists()
@@ -63,21 +57,76 @@ class Home:
         identity = Identity.generate()
         save_identity(identity, self.identity_file, passphrase)
         self.write_config({**DEFAULT_CONFIG, "name": name or ""})
+        self.make_private()
         return identity
 
-    def identity(self) -> Identity:
+    def make_private(self) -> None:
+        """The home 0700 and every file in it 0600, whatever they were (a home made by an older antiport, or
+        copied with a loose umask). Only an initialised home: --home may name a directory that is not one."""
+        if not self.exists():
+            return
+        self.path.chmod(0o700)
+        for f in self.path.iterdir():
+            if f.is_file() and not f.is_symlink():
+                f.chmod(0o600)
+
+    @contextmanager
+    def lock(self):
+        """Held by the running node for its lifetime: one node per home. A second one gets a HomeError naming
+        the first one's pid. The lock is the kernel's (flock): it goes with the process, however that ends."""
+        self.require()
+        fd = os.open(self.lock_file, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise HomeError(f"a node already runs for {self.path} (pid {_pid_in(fd) or '?'}): "
+                                "use it, or stop it first") from None
+            os.ftruncate(fd, 0)
+            os.write(fd, str(os.getpid()).encode())
+            yield
+        finally:
+            os.close(fd)
+
+    def node_pid(self) -> int | None:
+        """The pid of the node running for this home, None when none runs (whatever api.json says: a node
+        that was killed leaves it behind, and its pid may since belong to another process)."""
+        try:
+            fd = os.open(self.lock_file, os.O_RDONLY)
+        except FileNotFoundError:
+            return None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return _pid_in(fd) or -1
+        else:
+            return None
+        finally:
+            os.close(fd)
+
+    def require(self) -> None:
         if not self.exists():
             raise HomeError(f"no identity in {self.path}: run 'antiport init' first (or pass --home)")
+
+    def identity(self) -> Identity:
+        self.require()
         return load_identity(self.identity_file, os.environ.get("ANTIPORT_PASSPHRASE"))
 
     def config(self) -> dict:
         """config.json over the defaults (a key missing from the file takes its default)."""
         try:
-            return {**DEFAULT_CONFIG, **json.loads(self.config_file.read_text())}
+            config = json.loads(self.config_file.read_text())
         except FileNotFoundError:
             return dict(DEFAULT_CONFIG)
         except ValueError as e:
-            raise HomeError(f"{self.config_file} is not valid JSON: {e}") from None
+            raise HomeError(f"{self.config_file} is not valid JSON ({e}): fix it, or move it aside for the defaults") from None
+        if not isinstance(config, dict):
+            raise HomeError(f"{self.config_file} must hold a JSON object: fix it, or move it aside for the defaults")
+        for key, default in DEFAULT_CONFIG.items():
+            if key in config and type(config[key]) is not type(default):
+                raise HomeError(f"{self.config_file}: {key!r} must be {_JSON_TYPES[type(default)]}: fix it, or"
+                                " remove the key for its default")
+        return {**DEFAULT_CONFIG, **config}
 
     def write_config(self, config: dict) -> None:
         _write_private(self.config_file, json.dumps(config, indent=2) + "\n")
@@ -95,6 +144,11 @@ class Home:
         api = self.read_api()
         if api and api.get("pid") == os.getpid():
             self.api_file.unlink(missing_ok=True)
+
+
+def _pid_in(fd: int) -> int | None:
+    text = os.pread(fd, 32, 0).decode(errors="replace")
+    return int(text) if text.isdigit() else None
 
 
 def _write_private(path: Path, text: str) -> None:

@@ -23,18 +23,33 @@ from libp2p.stream_muxer.yamux.yamux import Yamux
 from libp2p.tools.anyio_service import background_trio_service
 
 from . import libp2p_fixes
+from .home import HomeError
 
 
 def host_key(path: Path) -> KeyPair:
     """The node's libp2p Ed25519 key (its peer id), created on first use; separate from the author identity."""
     path = Path(path)
     if path.exists():
-        return load_identity(path)
+        return load_host_key(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     key = create_new_key_pair()
     save_identity(key, path)
     os.chmod(path, 0o600)
     return key
+
+
+def load_host_key(path: Path) -> KeyPair:
+    """The host key in `path`; HomeError (one line, what to do) when it cannot be read. A damaged key is never
+    replaced here: the peer id would change under the user's feet."""
+    try:
+        return load_identity(path)
+    except FileNotFoundError:
+        raise HomeError(f"no host key at {path}: 'antiport run' makes one") from None
+    except OSError as e:
+        raise HomeError(f"cannot read the host key {path} ({e.strerror})") from None
+    except ValueError:  # libp2p's word for every undecodable key file
+        raise HomeError(f"the host key {path} is damaged: move it aside and 'antiport run' makes a new one "
+                        "(the node gets a new peer id; your identity and messages stay)") from None
 
 
 def content_id(msg) -> bytes:

@@ -50,11 +50,17 @@ def test_missing_and_damaged_files(tmp_path):
     with pytest.raises(KeystoreError, match="antiport init"):
         load_identity(tmp_path / "none.json")
     bad = tmp_path / "bad.json"
-    bad.write_text("not json")
-    with pytest.raises(KeystoreError, match="cannot read"):
-        load_identity(bad)
-    bad.write_text(json.dumps({"v": 1, "seed": "zz"}))
-    with pytest.raises(KeystoreError, match="damaged"):
+    good = tmp_path / "good.json"
+    save_identity(ME, good)
+    doc = json.loads(good.read_text())
+    for text in ("not json", "[]", "5", json.dumps({"v": 1, "seed": "zz"}), json.dumps({**doc, "seed": doc["seed"][:62]}),
+                 json.dumps({"v": 1, "did": doc["did"]}), json.dumps({**doc, "did": Identity.generate().did}),
+                 good.read_text()[:40]):
+        bad.write_text(text)
+        with pytest.raises(KeystoreError, match=f"^the identity file {bad} is damaged .*: put back your backup"):
+            load_identity(bad)
+    bad.write_text(json.dumps({**doc, "v": 2}))
+    with pytest.raises(KeystoreError, match="version 2: a newer antiport"):
         load_identity(bad)
 
 
