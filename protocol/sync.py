@@ -18,6 +18,9 @@ import hashlib
 from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
+
+import cbor2
 
 from . import codec
 from .errors import Rejected
@@ -33,6 +36,8 @@ FINGERPRINT_SIZE = 16
 FP_DOMAIN = b"antiport/sync/1\x00"
 SKIP, FINGERPRINT, IDLIST, IDDIFF = 0, 1, 2, 3
 INFINITY = (2**64 - 1, b"")  # the upper bound of the last range; never an item's created
+Item = tuple[int, bytes]     # (created, id); a bound is (created, id prefix)
+Range = tuple[Item, int, Any]  # (upper bound, mode, payload) of a decoded frame
 
 
 class SyncError(Exception):
@@ -120,7 +125,8 @@ class Reconciler:
         if not ranges:
             self.done = True
             return [], None
-        new_need, new_have = [], []
+        new_need: list[bytes] = []
+        new_have: list[Item] = []
         out = _Out(self.frame_limit)
         lo = 0
         for upper, mode, payload in ranges:
@@ -143,7 +149,8 @@ class Reconciler:
 
     # -- answering one range ----------------------------------------------------------------------------
 
-    def _answer(self, out, lo, hi, upper, mode, payload, new_need, new_have) -> int | None:
+    def _answer(self, out: _Out, lo: int, hi: int, upper: Item, mode: int, payload: Any, new_need: list[bytes],
+                new_have: list[Item]) -> int | None:
         """Add the answer to one range; returns an item index when only items before it were answered."""
         if mode == SKIP:
             out.add(upper, SKIP, None)
@@ -165,27 +172,28 @@ class Reconciler:
             if hi - lo > IDLIST_MAX:  # too many to list back: narrow the range down first
                 self._split(out, lo, hi, upper)
                 return None
-            mine = [i for _, i in self.items[lo:hi]]
+            my_ids = [i for _, i in self.items[lo:hi]]
             theirs = set(payload)
             lacking = [i for i in payload if i not in self.ids]
             self._learn(lacking, [item for item in self.items[lo:hi] if item[1] not in theirs], new_need, new_have)
-            they_lack = [i for i in mine if i not in theirs]
+            they_lack = [i for i in my_ids if i not in theirs]
             if not lacking and not they_lack:
                 out.add(upper, SKIP, None)
             else:
                 out.add(upper, IDDIFF, [they_lack, _bitmap([i not in self.ids for i in payload])])
         else:  # IDDIFF: the answer to our IDLIST of items[lo:hi]
             i_lack, bitmap = payload
-            mine = self.items[lo:hi]
-            if len(bitmap) != (len(mine) + 7) // 8 or _bits(bitmap, len(mine)) is None:
+            listed = self.items[lo:hi]
+            flags = _bits(bitmap, len(listed))
+            if len(bitmap) != (len(listed) + 7) // 8 or flags is None:
                 raise RemoteProtocolError("IDDIFF bitmap does not match the listed range")
             if any(i in self.ids for i in i_lack):
                 raise RemoteProtocolError("IDDIFF says we lack an id we hold")
-            flags = _bits(bitmap, len(mine))
-            self._learn(i_lack, [item for item, f in zip(mine, flags) if f], new_need, new_have)
+            self._learn(i_lack, [item for item, f in zip(listed, flags) if f], new_need, new_have)
             out.add(upper, SKIP, None)
+        return None
 
-    def _answer_differing(self, out, lo, hi, upper, split_first) -> None:
+    def _answer_differing(self, out: _Out, lo: int, hi: int, upper: Item, split_first: bool) -> None:
         """Our items[lo:hi] differ from the other's (or, starting, may): list them if few, else split."""
         if hi - lo <= IDLIST_MAX:
             out.add(upper, IDLIST, [i for _, i in self.items[lo:hi]])
@@ -194,14 +202,15 @@ class Reconciler:
         else:
             out.add(upper, FINGERPRINT, self._fp(lo, hi))
 
-    def _split(self, out, lo, hi, upper) -> None:
+    def _split(self, out: _Out, lo: int, hi: int, upper: Item) -> None:
         n = hi - lo
         edges = [lo + n * k // BUCKETS for k in range(1, BUCKETS)]
         for a, b in zip([lo] + edges, edges + [hi]):
             bound = upper if b == hi else separator(self.items[b - 1], self.items[b])
             out.add(bound, FINGERPRINT, self._fp(a, b))
 
-    def _learn(self, lacking, they_lack, new_need, new_have) -> None:
+    def _learn(self, lacking: list[bytes], they_lack: list[Item], new_need: list[bytes],
+               new_have: list[Item]) -> None:
         for i in lacking:
             if i not in self.need:
                 self.need.add(i)
@@ -226,23 +235,23 @@ class _Out:
     """Ranges of the frame being built, with consecutive SKIPs merged and a running size."""
 
     def __init__(self, limit: int):
-        self.ranges: list[list] = []
+        self.ranges: list[list[Any]] = []
         self.sizes: list[int] = []
         self.size = 0
         self.limit = limit
 
-    def add(self, upper, mode, payload) -> None:
+    def add(self, upper: Item, mode: int, payload: Any) -> None:
         if mode == SKIP and self.ranges and self.ranges[-1][1] == SKIP:
             self.ranges[-1][0] = upper
             return
         self.ranges.append([upper, mode, payload])
-        self.sizes.append(len(codec.cbor2.dumps(payload)) + len(upper[1]) + 16)
+        self.sizes.append(len(cbor2.dumps(payload)) + len(upper[1]) + 16)
         self.size += self.sizes[-1]
 
-    def mark(self) -> tuple:
+    def mark(self) -> tuple[int, Item | None]:
         return len(self.ranges), (self.ranges[-1][0] if self.ranges else None)
 
-    def rollback(self, mark) -> None:
+    def rollback(self, mark: tuple[int, Item | None]) -> None:
         n, last_upper = mark
         self.size -= sum(self.sizes[n:])
         del self.ranges[n:], self.sizes[n:]
@@ -269,7 +278,7 @@ class _Out:
 EMPTY_FRAME = codec.encode({"v": VERSION, "r": []})
 
 
-def decode_frame(frame: bytes) -> list[tuple[tuple[int, bytes], int, object]]:
+def decode_frame(frame: bytes) -> list[Range]:
     """Parse and check a frame: [(upper bound, mode, payload)], bounds increasing, the last one infinity."""
     if len(frame) > MAX_FRAME:
         raise RemoteProtocolError(f"frame of {len(frame)} bytes > {MAX_FRAME}")
@@ -308,8 +317,8 @@ def decode_frame(frame: bytes) -> list[tuple[tuple[int, bytes], int, object]]:
     return out
 
 
-def _check_payload(mode, payload):
-    def ids(x):
+def _check_payload(mode: int, payload: Any) -> Any:
+    def ids(x: Any) -> bool:
         return isinstance(x, list) and all(isinstance(i, bytes) and len(i) == 32 for i in x)
     if mode == SKIP and payload is None:
         return payload

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from . import codec
 from .envelope import load, message_id
@@ -89,7 +90,7 @@ class TopicProgress:
 Event = Send | TopicStarted | Received | Done
 
 
-def encode_message(value: dict) -> bytes:
+def encode_message(value: dict[str, Any]) -> bytes:
     """A stream message: the minimal unsigned LEB128 length, then the deterministic CBOR map."""
     data = codec.encode(value)
     n, prefix = len(data), bytearray()
@@ -114,7 +115,7 @@ class Reader:
             self.eof = True
         self.buf += data
 
-    def next(self) -> dict | None | _NeedData:
+    def next(self) -> dict[str, Any] | None | _NeedData:
         """The next message, None when the peer closed between messages, or NEED_DATA."""
         length, head = _varint(self.buf)
         if length is not None and len(self.buf) >= head + length:
@@ -221,7 +222,7 @@ class Session:
                 self._our_turn()
                 return True
         message = self._reader.next()
-        if message is NEED_DATA:
+        if isinstance(message, _NeedData):
             return False
         if self._state == "hello":
             self._hello(message)
@@ -232,7 +233,7 @@ class Session:
             self._their_turn(message)
         return True
 
-    def _hello(self, message: dict | None) -> None:
+    def _hello(self, message: dict[str, Any] | None) -> None:
         theirs = _hello_topics(message)
         if self.initiator:
             if not set(theirs) <= set(self.offered):
@@ -244,13 +245,14 @@ class Session:
         self._state = "turns"
 
     def _our_turn(self) -> None:
-        topic, frame = None, self._reply
+        topic, frame, rec = None, self._reply, self._rec
         self._reply = None
-        if frame is None and (self._rec is None or self._rec.done) and self._index + 1 < len(self.topics):
-            frame = self._start_topic().initiate()
-        if frame is not None:
+        if frame is None and (rec is None or rec.done) and self._index + 1 < len(self.topics):
+            rec = self._start_topic()
+            frame = rec.initiate()
+        if frame is not None and rec is not None:  # a frame always comes from the current topic's reconciler
             topic = self.topics[self._index]
-            self.progress[topic].rounds = self._rec.rounds
+            self.progress[topic].rounds = rec.rounds
         msgs, size = [], 0
         while self._to_send and size < self._batch_bytes:
             t, mid = self._to_send.popleft()
@@ -265,7 +267,7 @@ class Session:
         self._send({"topic": topic, "frame": frame, "msgs": msgs})
         self._my_turn = False
 
-    def _their_turn(self, turn: dict) -> None:
+    def _their_turn(self, turn: dict[str, Any]) -> None:
         if set(turn) != {"topic", "frame", "msgs"} or not isinstance(turn["msgs"], list):
             raise RemoteProtocolError('a turn is {"topic", "frame", "msgs"}')
         if turn["frame"] is not None:
@@ -283,16 +285,17 @@ class Session:
         self._rec = Reconciler(self._items(topic), self._frame_limit)
         return self._rec
 
-    def _take_frame(self, topic, frame) -> None:
+    def _take_frame(self, claimed: object, frame: object) -> None:
         if not isinstance(frame, bytes):
             raise RemoteProtocolError("a frame is a byte string")
-        idle = self._rec is None or self._rec.done
-        if not idle and topic == self.topics[self._index]:
-            rec = self._rec
-        elif idle and self._index + 1 < len(self.topics) and topic == self.topics[self._index + 1]:
+        rec, following = self._rec, self.topics[self._index + 1:self._index + 2]
+        if rec is not None and not rec.done and claimed == self.topics[self._index]:
+            topic = self.topics[self._index]
+        elif (rec is None or rec.done) and [claimed] == following:
             rec = self._start_topic()
+            topic = self.topics[self._index]
         else:
-            raise RemoteProtocolError(f"unexpected frame for topic {topic!r}")
+            raise RemoteProtocolError(f"unexpected frame for topic {claimed!r}")
         events, self._reply = rec.receive(frame)
         progress = self.progress[topic]
         progress.rounds = rec.rounds
@@ -305,7 +308,7 @@ class Session:
         if rec.done:
             progress.state = "fetching" if progress.pending else "done"
 
-    def _take_envelope(self, raw) -> None:
+    def _take_envelope(self, raw: object) -> None:
         if not isinstance(raw, bytes):
             raise RemoteProtocolError("envelopes are byte strings")
         mid = bytes.fromhex(message_id(raw))
@@ -331,17 +334,18 @@ class Session:
         self._state = "done"
         self._events.append(Done())
 
-    def _send(self, value: dict) -> None:
+    def _send(self, value: dict[str, Any]) -> None:
         self._events.append(Send(encode_message(value)))
 
 
-def _hello_topics(hello) -> list[str]:
+def _hello_topics(hello: object) -> list[str]:
     if not (isinstance(hello, dict) and set(hello) == {"topics"} and isinstance(hello["topics"], list)
             and len(hello["topics"]) <= MAX_TOPICS
             and all(isinstance(t, str) and (t == "" or is_slug(t)) for t in hello["topics"])
             and hello["topics"] == sorted(set(hello["topics"]))):
         raise RemoteProtocolError(f'hello is {{"topics": [at most {MAX_TOPICS} sorted unique slugs]}}')
-    return hello["topics"]
+    topics: list[str] = hello["topics"]
+    return topics
 
 
 def _topic_of(raw: bytes) -> str | None:

@@ -20,7 +20,14 @@ from pathlib import Path
 from antiport.crypto import Identity
 from antiport.protocol import load, sign
 from antiport.protocol.sync import MAX_FRAME, MIN_FRAME, Reconciler, RemoteProtocolError
-from antiport.protocol.sync_session import NEED_DATA, Done, Received, Send, Session, encode_message
+from antiport.protocol.sync_session import (
+    NEED_DATA,
+    Done,
+    Received,
+    Send,
+    Session,
+    encode_message,
+)
 
 HERE = Path(__file__).resolve().parent
 T0 = 1_767_225_600_000

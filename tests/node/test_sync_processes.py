@@ -21,7 +21,7 @@ pytestmark = pytest.mark.slow
 
 def cli(home, *argv) -> str:
     r = subprocess.run([sys.executable, "-m", "antiport.app.cli", "--home", str(home), *argv],
-                       capture_output=True, text=True, timeout=60)
+                       check=False, capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     return r.stdout
 

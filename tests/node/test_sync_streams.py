@@ -15,7 +15,12 @@ from antiport.node.ingest import Ingest
 from antiport.node.store import Store
 from antiport.node.sync import PROTOCOL_ID, Syncer
 from antiport.protocol import codec, load, sign
-from antiport.protocol.sync_session import MAX_MESSAGE, NEED_DATA, Reader, encode_message
+from antiport.protocol.sync_session import (
+    MAX_MESSAGE,
+    NEED_DATA,
+    Reader,
+    encode_message,
+)
 from libp2p import new_host
 from libp2p.crypto.ed25519 import create_new_key_pair
 from libp2p.crypto.x25519 import create_new_key_pair as create_noise_key_pair
