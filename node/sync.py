@@ -15,7 +15,6 @@ import trio.lowlevel
 from antiport.protocol import Rejected
 from antiport.protocol.sync import RemoteProtocolError, SyncError
 from antiport.protocol.sync_session import (
-    NEED_DATA,
     Done,
     Received,
     Send,
@@ -23,6 +22,7 @@ from antiport.protocol.sync_session import (
     TopicProgress,
     TopicStarted,
 )
+from antiport.protocol.sync_wire import NEED_DATA
 from libp2p.abc import INotifee
 from libp2p.custom_types import TProtocol
 from libp2p.network.stream.exceptions import StreamError

@@ -22,9 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from . import codec
 from .envelope import load, message_id
-from .errors import Rejected
 from .sync import (
     MAX_FRAME,
     Have,
@@ -33,21 +31,12 @@ from .sync import (
     Reconciler,
     RemoteProtocolError,
 )
+from .sync_wire import NEED_DATA, NeedData, Reader, encode_message
 from .topics import is_slug
 
-MAX_MESSAGE = 1 << 20        # bytes per stream message
 BATCH_BYTES = 512 * 1024     # envelope bytes per turn
 MAX_TOPICS = 256             # topics offered in a hello
 MAX_TURNS = 5_000            # per session; the reconcilers' round limits bound frames, this bounds idling
-_VARINT_MAX = -(-MAX_MESSAGE.bit_length() // 7)  # bytes of the longest length prefix allowed
-
-
-class _NeedData:
-    def __repr__(self) -> str:
-        return "NEED_DATA"
-
-
-NEED_DATA = _NeedData()  # next_event(): nothing to do until more bytes arrive
 
 
 @dataclass(frozen=True)
@@ -90,65 +79,6 @@ class TopicProgress:
 Event = Send | TopicStarted | Received | Done
 
 
-def encode_message(value: dict[str, Any]) -> bytes:
-    """A stream message: the minimal unsigned LEB128 length, then the deterministic CBOR map."""
-    data = codec.encode(value)
-    n, prefix = len(data), bytearray()
-    while True:
-        byte, n = n & 0x7F, n >> 7
-        prefix.append(byte | (0x80 if n else 0))
-        if not n:
-            return bytes(prefix) + data
-
-
-class Reader:
-    """Splits the bytes of a stream into messages (dicts); checks length prefixes as they arrive."""
-
-    def __init__(self) -> None:
-        self.buf = bytearray()
-        self.eof = False
-
-    def feed(self, data: bytes) -> None:
-        if self.eof:
-            raise LocalProtocolError("data after the end of the stream")
-        if not data:
-            self.eof = True
-        self.buf += data
-
-    def next(self) -> dict[str, Any] | None | _NeedData:
-        """The next message, None when the peer closed between messages, or NEED_DATA."""
-        length, head = _varint(self.buf)
-        if length is not None and len(self.buf) >= head + length:
-            data = bytes(self.buf[head:head + length])
-            del self.buf[:head + length]
-            try:
-                value = codec.decode(data, max_depth=8)
-            except Rejected as e:
-                raise RemoteProtocolError(f"a message is not deterministic CBOR ({e})") from None
-            if not isinstance(value, dict):
-                raise RemoteProtocolError("a message is a CBOR map")
-            return value
-        if not self.eof:
-            return NEED_DATA
-        if self.buf:
-            raise RemoteProtocolError("stream ended inside a message")
-        return None
-
-
-def _varint(buf: bytearray) -> tuple[int | None, int]:
-    """(length, header size) of the message at the start of buf; length None while incomplete."""
-    value = 0
-    for k, byte in enumerate(buf[:_VARINT_MAX]):
-        value |= (byte & 0x7F) << (7 * k)
-        if not byte & 0x80:
-            if (byte == 0 and k) or value > MAX_MESSAGE:
-                raise RemoteProtocolError(f"message length {value} over {MAX_MESSAGE} or not minimal")
-            return value, k + 1
-    if len(buf) >= _VARINT_MAX:
-        raise RemoteProtocolError(f"message length over {MAX_MESSAGE}")
-    return None, 0
-
-
 class Session:
     """Both roles of one session. `followed` are the topics this side follows (the meta topic is added);
     `items` and `envelope` read this side's messages (see the module docstring)."""
@@ -181,7 +111,7 @@ class Session:
         """Bytes read from the stream; b"" when the peer closed its side."""
         self._reader.feed(data)
 
-    def next_event(self) -> Event | _NeedData:
+    def next_event(self) -> Event | NeedData:
         if self._state == "broken":
             raise LocalProtocolError("the session already failed")
         try:
@@ -222,7 +152,7 @@ class Session:
                 self._our_turn()
                 return True
         message = self._reader.next()
-        if isinstance(message, _NeedData):
+        if isinstance(message, NeedData):
             return False
         if self._state == "hello":
             self._hello(message)

@@ -21,13 +21,12 @@ from antiport.crypto import Identity
 from antiport.protocol import load, sign
 from antiport.protocol.sync import MAX_FRAME, MIN_FRAME, Reconciler, RemoteProtocolError
 from antiport.protocol.sync_session import (
-    NEED_DATA,
     Done,
     Received,
     Send,
     Session,
-    encode_message,
 )
+from antiport.protocol.sync_wire import NEED_DATA, encode_message
 
 HERE = Path(__file__).resolve().parent
 T0 = 1_767_225_600_000

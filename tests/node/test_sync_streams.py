@@ -15,7 +15,7 @@ from antiport.node.ingest import Ingest
 from antiport.node.store import Store
 from antiport.node.sync import PROTOCOL_ID, Syncer
 from antiport.protocol import codec, load, sign
-from antiport.protocol.sync_session import (
+from antiport.protocol.sync_wire import (
     MAX_MESSAGE,
     NEED_DATA,
     Reader,

@@ -10,16 +10,13 @@ from antiport.crypto import Identity
 from antiport.protocol import load, sign
 from antiport.protocol.sync import LocalProtocolError, RemoteProtocolError
 from antiport.protocol.sync_session import (
-    MAX_MESSAGE,
-    NEED_DATA,
     Done,
-    Reader,
     Received,
     Send,
     Session,
     TopicStarted,
-    encode_message,
 )
+from antiport.protocol.sync_wire import MAX_MESSAGE, NEED_DATA, Reader, encode_message
 from spec_vectors import vectors
 
 SESSIONS = vectors("sync-sessions.json")["sessions"]
