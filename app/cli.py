@@ -119,6 +119,13 @@ def build_parser() -> argparse.ArgumentParser:
     cmd("vendors", cmd_vendors, "how vendors respond in the topics they claim", True)
     cmd("vendor", cmd_vendor, "one vendor's response metrics, per topic", True).add_argument(
         "name", help="organisation name, unclaimed vendor slug or did")
+    c = cmd("doctor", cmd_doctor, "check the home's identity, host key, config and store (integrity_check);"
+            " rebuild a damaged store")
+    how = c.add_mutually_exclusive_group()
+    how.add_argument("--rebuild", metavar="EXPORT", type=Path,
+                     help="move the damaged store aside and make a new one from this export file")
+    how.add_argument("--rebuild-from-network", action="store_true",
+                     help="move the damaged store aside and make a new one that the next 'antiport run' fills by sync")
     return p
 
 
@@ -386,6 +393,19 @@ def cmd_vendor(home: Home, args) -> None:
     lines = [f"{r['name']}  {r['did'] or '(unclaimed: no manifest)'}", promise, "", VENDOR_HEADER, vendor_line(r), ""]
     lines += [vendor_line({**p, "name": p["topic"], "claimed": True}) for p in r["per_topic"]]
     emit(args, r, "\n".join(lines))
+
+
+
+def cmd_doctor(home: Home, args) -> int:
+    from antiport.node import doctor
+    if args.rebuild or args.rebuild_from_network:
+        for line in doctor.rebuild(home, args.rebuild):
+            print(line)
+        return 0
+    findings = doctor.check(home)
+    for f in findings:
+        print(f.line())
+    return 0 if all(f.ok for f in findings) else 1
 
 
 if __name__ == "__main__":

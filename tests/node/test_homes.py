@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -102,3 +103,78 @@ def test_one_node_per_home_and_a_stale_api_file_is_ignored(home):
     assert [t["title"] for t in json.loads(r.stdout)] == ["Squeaks"]
     r = antiport(home, "id", "--json")
     assert r.returncode == 0 and json.loads(r.stdout)["running"] is False
+
+
+def damage_a_page(db: Path) -> bytes:
+    """Overwrite one page in the middle of the database file, as a failing disk would; returns the damage."""
+    size = db.stat().st_size
+    assert size >= 16 * 4096, "a store of several pages"
+    with open(db, "r+b") as f:
+        f.seek(size // 2 // 4096 * 4096)
+        f.write(os.urandom(4096))
+    return db.read_bytes()
+
+
+@pytest.fixture
+def full_home(home, tmp_path) -> tuple[Path, Path, list[str]]:
+    """A home with 30 threads in a followed topic, its export, and the titles."""
+    titles = [f"thread {i}" for i in range(30)]
+    for t in titles[1:]:
+        assert antiport(home, "ask", "acme/widget", "--title", t, "--text", "x" * 500).returncode == 0
+    assert antiport(home, "follow", "acme/gadget").returncode == 0
+    export = tmp_path / "h.apx"
+    assert antiport(home, "export", "--out", str(export)).returncode == 0
+    return home, export, ["Squeaks", *titles[1:]]
+
+
+def listed(home: Path) -> list[str]:
+    r = antiport(home, "list", "--json")
+    assert r.returncode == 0, r.stderr
+    return sorted(t["title"] for t in json.loads(r.stdout))
+
+
+def test_doctor_reports_a_damaged_store_and_rebuilds_it_from_an_export(full_home):
+    home, export, titles = full_home
+    r = antiport(home, "doctor")
+    assert r.returncode == 0 and [line.split()[:2] for line in r.stdout.splitlines()] == [
+        ["identity", "ok"], ["host", "key"], ["config", "ok"], ["store", "ok"], ["node", "ok"]]
+    damaged = damage_a_page(home / "store.db")
+    r = antiport(home, "doctor")
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    store_line = next(line for line in r.stdout.splitlines() if line.startswith("store"))
+    assert "PROBLEM" in store_line and "is damaged" in store_line and "--rebuild" in store_line
+    assert sum("PROBLEM" in line for line in r.stdout.splitlines()) == 1
+
+    r = antiport(home, "doctor", "--rebuild", str(export))
+    assert r.returncode == 0, r.stderr
+    assert "imported 30 messages" in r.stdout and "acme/gadget, acme/widget" in r.stdout
+    aside = [f for f in home.iterdir() if f.name.startswith("store.db.damaged-") and not f.name.endswith(("-wal", "-shm"))]
+    assert len(aside) == 1 and aside[0].read_bytes() == damaged  # kept, untouched
+    assert antiport(home, "doctor").returncode == 0
+    assert listed(home) == sorted(titles)
+    r = antiport(home, "topics", "--json")
+    assert [t["topic"] for t in json.loads(r.stdout)] == ["acme/gadget", "acme/widget"]
+    one_line_error(antiport(home, "doctor", "--rebuild", str(export)), "passes integrity_check", "nothing to rebuild")
+
+
+def test_doctor_rebuilds_from_the_network(full_home, tmp_path):
+    home, export, titles = full_home
+    peer = tmp_path / "peer"
+    assert antiport(peer, "init").returncode == 0
+    assert antiport(peer, "follow", "acme/widget").returncode == 0
+    assert antiport(peer, "import", str(export)).returncode == 0
+    damage_a_page(home / "store.db")
+    r = antiport(home, "doctor", "--rebuild-from-network")
+    assert r.returncode == 0 and "following acme/gadget, acme/widget" in r.stdout, r
+    assert listed(home) == []
+    with NodeProcess(peer) as p:
+        addr = p.wait_ready()["addrs"][0]
+        with NodeProcess(home, bootstrap=[addr]) as node:
+            node.wait_ready()
+            one_line_error(antiport(home, "doctor", "--rebuild-from-network"), "a node already runs")
+            client = node.client()
+            deadline = time.monotonic() + 60
+            while len(client.call("list")) < len(titles) and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert sorted(t["title"] for t in client.call("list")) == sorted(titles)
+            client.close()
