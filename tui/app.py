@@ -16,6 +16,13 @@ from textual.binding import Binding
 from textual.message import Message
 
 from .base import who
+from .compose import ComposeScreen
+from .help import HelpScreen
+from .identity import IdentityScreen
+from .network import NetworkScreen
+from .search import SearchScreen
+from .topics import FollowScreen, TopicsScreen
+from .vendors import VendorsScreen
 
 LIVE_BATCH_SECONDS = 0.5  # new messages are applied to the screen at most this often
 
@@ -51,7 +58,6 @@ class AntiportApp(App):
         self._calls = ThreadPoolExecutor(1, thread_name_prefix="antiport-call")
 
     def on_mount(self) -> None:
-        from .topics import TopicsScreen
         self.push_screen(TopicsScreen())
         self.show_identity()
         if self.client.running:
@@ -118,31 +124,24 @@ class AntiportApp(App):
     # -- screens reachable from everywhere -------------------------------------------------------------
 
     def action_help(self) -> None:
-        from .help import HelpScreen
         self.push_screen(HelpScreen())
 
     def action_search(self) -> None:
-        from .search import SearchScreen
         self.push_screen(SearchScreen())
 
     def action_vendors(self) -> None:
-        from .vendors import VendorsScreen
         self.push_screen(VendorsScreen())
 
     def action_network(self) -> None:
-        from .network import NetworkScreen
         self.push_screen(NetworkScreen())
 
     def action_identity(self) -> None:
-        from .identity import IdentityScreen
         self.push_screen(IdentityScreen())
 
     def action_follow(self) -> None:
-        from .topics import FollowScreen
         self.push_screen(FollowScreen())
 
     def action_compose(self, kind: str, topic: str | None = None, target: str | None = None) -> None:
-        from .compose import ComposeScreen
         self.push_screen(ComposeScreen(kind, topic=topic, target=target))
 
 

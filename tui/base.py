@@ -144,6 +144,16 @@ def cell_width(cell) -> int:
     return cell.cell_len if isinstance(cell, Text) else cell_len(str(cell))
 
 
+def badges(thread: dict) -> Text:
+    """accepted / resolved / the vendor's status, as coloured words."""
+    words = [("accepted", "green")] if thread.get("accepted") else []
+    if thread.get("resolved"):
+        words.append(("resolved", "bold green"))
+    if thread.get("status"):
+        words.append((thread["status"], "yellow"))
+    return Text(" ").join(Text(w, style=s) for w, s in words)
+
+
 def chrome():
     """Header and footer of every full screen."""
     return Header(), Footer()

@@ -7,6 +7,7 @@ from textual.screen import Screen
 from textual.widgets import Input, Label, Static, TextArea
 
 from .base import chrome
+from .thread import ThreadScreen
 
 HEADINGS = {"request": "Ask for help", "complaint": "Complain about a product", "answer": "Answer"}
 PRIVATE = ("Private part for the vendor (optional): sealed to the vendor's key, so only the vendor's "
@@ -82,6 +83,5 @@ class ComposeScreen(Screen):
         done = await self.app.call("ask", topic=topic, title=title, text=text, kind=self.kind,
                                    private_text=self.value("#private") or None)
         if done is not None:
-            from .thread import ThreadScreen
             self.notify("Complaint posted" if self.kind == "complaint" else "Request posted")
             self.app.switch_screen(ThreadScreen(done["id"]))

@@ -6,6 +6,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Input
 
 from .base import TablePage, age
+from .thread import ThreadScreen
 
 
 def snippet(row: dict, width: int = 70) -> str:
@@ -52,5 +53,4 @@ class SearchScreen(TablePage):
 
     def action_open(self) -> None:
         if self.current:
-            from .thread import ThreadScreen
             self.app.push_screen(ThreadScreen(self.current))

@@ -6,8 +6,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
 
-from .base import Page, age, chrome, fill, highlighted, who
-from .threads import badges
+from .base import Page, age, badges, chrome, fill, highlighted, who
 
 SEALED = "🔒 private part for the vendor, sealed: only the vendor's bridge can read it"
 

@@ -4,18 +4,10 @@ from __future__ import annotations
 from rich.text import Text
 from textual.binding import Binding
 
-from .base import TablePage, age
-from .topics import mark_read
-
-
-def badges(thread: dict) -> Text:
-    """accepted / resolved / the vendor's status, as coloured words."""
-    words = [("accepted", "green")] if thread.get("accepted") else []
-    if thread.get("resolved"):
-        words.append(("resolved", "bold green"))
-    if thread.get("status"):
-        words.append((thread["status"], "yellow"))
-    return Text(" ").join(Text(w, style=s) for w, s in words)
+from .base import TablePage, age, badges
+from .experts import ExpertsScreen
+from .marks import mark_read
+from .thread import ThreadScreen
 
 
 class ThreadsScreen(TablePage):
@@ -52,12 +44,10 @@ class ThreadsScreen(TablePage):
 
     def action_open(self) -> None:
         if self.current:
-            from .thread import ThreadScreen
             self.app.push_screen(ThreadScreen(self.current))
 
     def action_compose(self, kind: str) -> None:
         self.app.action_compose(kind, topic=self.topic)
 
     def action_experts(self) -> None:
-        from .experts import ExpertsScreen
         self.app.push_screen(ExpertsScreen(self.topic))

@@ -1,11 +1,12 @@
 """The first screen: the topics you follow, with unread and unanswered counts."""
 from __future__ import annotations
 
-import json
-
 from textual.binding import Binding
 
 from .base import Prompt, TablePage
+from .experts import ExpertsScreen
+from .marks import read_marks
+from .threads import ThreadsScreen
 
 
 class TopicsScreen(TablePage):
@@ -40,7 +41,6 @@ class TopicsScreen(TablePage):
 
     def action_open(self) -> None:
         if self.topic:
-            from .threads import ThreadsScreen
             self.app.push_screen(ThreadsScreen(self.topic))
 
     def action_follow(self) -> None:
@@ -56,7 +56,6 @@ class TopicsScreen(TablePage):
 
     def action_experts(self) -> None:
         if self.topic:
-            from .experts import ExpertsScreen
             self.app.push_screen(ExpertsScreen(self.topic))
 
 
@@ -69,22 +68,3 @@ class FollowScreen(Prompt):
         if done is not None:
             self.notify(f"Following {done['topic']}")
         return done is not None
-
-
-# -- unread marks: how many messages of each topic you had seen; kept beside the node's files --------
-
-def marks_file(home):
-    return home.path / "tui-read.json"
-
-
-def read_marks(home) -> dict:
-    try:
-        return json.loads(marks_file(home).read_text())
-    except (OSError, ValueError):
-        return {}
-
-
-def mark_read(home, topic: str, messages: int) -> None:
-    marks = read_marks(home)
-    marks[topic] = messages
-    marks_file(home).write_text(json.dumps(marks))

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 from antiport.tui.experts import ExpertsScreen
+from antiport.tui.marks import read_marks
 from antiport.tui.thread import ThreadScreen
 from antiport.tui.threads import ThreadsScreen
-from antiport.tui.topics import read_marks
 from textual.widgets import DataTable
 from tui_helpers import notes, settle
 
