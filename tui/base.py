@@ -145,12 +145,18 @@ def cell_width(cell) -> int:
 
 
 def badges(thread: dict) -> Text:
-    """accepted / resolved / the vendor's status, as coloured words."""
+    """A thread's state as coloured words, each said once: an answer accepted, the asker's 'resolved',
+    and the vendor's status ('vendor: in-progress'); both saying resolved is one 'resolved (asker
+    and vendor)'."""
     words = [("accepted", "green")] if thread.get("accepted") else []
-    if thread.get("resolved"):
-        words.append(("resolved", "bold green"))
-    if thread.get("status"):
-        words.append((thread["status"], "yellow"))
+    status, resolved = thread.get("status"), thread.get("resolved")
+    if resolved and status == "resolved":
+        words.append(("resolved (asker and vendor)", "bold green"))
+    else:
+        if resolved:
+            words.append(("resolved", "bold green"))
+        if status:
+            words.append((f"vendor: {status}", "yellow"))
     return Text(" ").join(Text(w, style=s) for w, s in words)
 
 

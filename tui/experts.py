@@ -20,6 +20,7 @@ class ExpertsScreen(TablePage):
         super().__init__()
         self.topic = topic
         self.heading = f"Experts in {topic}"
+        self.why_of: str | None = None  # whose "why" the panel shows; reloaded with the table
 
     def below(self):
         why = Static("", id="why", classes="panel")
@@ -35,6 +36,7 @@ class ExpertsScreen(TablePage):
                                r["accepted"], f"+{r['upvotes']} -{r['downvotes']}")) for r in rows),
                   "No experts here yet: experts appear when answers in this topic get accepted or voted up. "
                   "Press escape, open the topic and accept the answers that helped you.")
+        await self.show_why()
 
     @property
     def did(self) -> str | None:
@@ -42,10 +44,15 @@ class ExpertsScreen(TablePage):
 
     async def action_open(self) -> None:
         """Why the highlighted person ranks where they do."""
-        if not self.did:
+        if self.did:
+            self.why_of = self.did
+            await self.show_why()
+
+    async def show_why(self) -> None:
+        if not self.why_of:
             return
         me = await self.app.call("id")
-        view = me and await self.app.call("why", did=self.did, topic=self.topic)
+        view = me and await self.app.call("why", did=self.why_of, topic=self.topic)
         if not view:
             return
         panel = self.query_one("#why", Static)

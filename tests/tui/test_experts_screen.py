@@ -29,11 +29,18 @@ async def test_experts_why_and_trust(app, node, world):
         await settle(pilot)
         why = str(screen.query_one("#why").render())
         assert "accept" in why and "from you" in why
+        before = score_in(why)
         await pilot.press("t")
         await settle(pilot)
         assert any("You trust expert" in n for n in notes(pilot.app))
+        why = str(screen.query_one("#why").render())
+        assert "trust" in why and score_in(why) != before  # the panel shows the new score, not the old
     facts = node.call("why", did=did, topic="acme/widget")["topics"][0]["facts"]
     assert {f["kind"] for f in facts} == {"accept", "trust"}
+
+
+def score_in(why: str) -> float:
+    return float(why.split("(score ")[1].split()[0])
 
 
 async def test_no_experts_yet(app):
