@@ -19,12 +19,16 @@ def casey(tmp_path):
 
 
 def shows(*keys):
-    """run_before for snap_compare: press keys, each followed by the screen's node calls finishing."""
+    """run_before for snap_compare: press keys, each followed by the screen settling; then stop the
+    cursors blinking (a blinking cursor shows or not depending on when the picture is taken)."""
     async def run(pilot):
         await settle(pilot)
         for key in keys:
             await pilot.press(key)
             await settle(pilot)
+        for field in pilot.app.screen.query("Input, TextArea"):
+            field.cursor_blink = False
+        await settle(pilot)
     return run
 
 

@@ -1,21 +1,32 @@
 """Pilot helpers shared by the TUI tests."""
 from __future__ import annotations
 
+import asyncio
+
 from textual.worker import WorkerState
 
-BUSY = (WorkerState.PENDING, WorkerState.RUNNING)
+SETTLE_SECONDS = 60
 
 
-async def settle(pilot, rounds: int = 400) -> None:
-    """Wait until the screens' node calls are done and the screen has redrawn (the live-update
-    listener runs for the app's whole life and is not waited for)."""
-    for _ in range(rounds):
-        await pilot.pause()
-        if not any(w.state in BUSY for w in pilot.app.workers if w.group != "live"):
-            await pilot.pause()
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("the screen's node calls did not finish")
+async def settle(pilot, timeout: float = SETTLE_SECONDS) -> None:
+    """Wait until the screen on top is mounted, the node calls it started have finished, and what
+    they returned is on the screen. The live-update listener runs for the app's whole life and is
+    not waited for. A state, not a time: a busy machine only makes this take longer."""
+    app, busy = pilot.app, []
+    try:
+        async with asyncio.timeout(timeout):
+            while True:
+                await pilot.pause()  # the screen and its widgets have handled what is queued for them
+                busy = [w for w in app.workers if w.group != "live" and w.state in (WorkerState.PENDING,
+                                                                                    WorkerState.RUNNING)]
+                if busy:
+                    running = [w.wait() for w in busy if w.state == WorkerState.RUNNING]
+                    await asyncio.gather(*running, return_exceptions=True)  # failures show on the screen
+                elif app.screen.is_mounted:
+                    break
+            await pilot.wait_for_scheduled_animations()
+    except TimeoutError:
+        raise AssertionError(f"the screen did not settle within {timeout}s; busy: {busy}") from None
 
 
 def notes(app) -> list[str]:
