@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import sys
@@ -29,10 +30,24 @@ def main(argv: list[str] | None = None) -> int:
     except (ClientError, HomeError, KeystoreError) as e:
         print(f"antiport: {e}", file=sys.stderr)
         return 1
+    except (OSError, BaseExceptionGroup) as e:  # trio wraps what its tasks raise in groups
+        full = disk_full(e)
+        if full is None:
+            raise
+        print(f"antiport: the disk holding {full.filename or home.path} is full: free some space and try again"
+              " (nothing stored was lost)", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         return 0
+
+
+def disk_full(e: BaseException) -> OSError | None:
+    """The "no space left" error in `e` or in the groups it wraps, else None."""
+    if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT):
+        return e
+    return next(filter(None, map(disk_full, getattr(e, "exceptions", ()))), None)
 
 
 def build_parser() -> argparse.ArgumentParser:

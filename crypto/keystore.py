@@ -38,10 +38,18 @@ def save_identity(identity: Identity, path: Path, passphrase: str | None = None,
         doc["seed"] = identity.seed.hex()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        json.dump(doc, f)
-    os.chmod(path, 0o600)
+    tmp = path.with_name(path.name + ".tmp")  # whole or not at all: a full disk must not leave half a key
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            json.dump(doc, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def is_sealed(path: Path) -> bool:

@@ -178,3 +178,42 @@ def test_doctor_rebuilds_from_the_network(full_home, tmp_path):
                 time.sleep(0.2)
             assert sorted(t["title"] for t in client.call("list")) == sorted(titles)
             client.close()
+
+
+FULL_DISK = """
+set -u
+mount -t tmpfs -o size=400k tmpfs "$MNT"
+step() {{ name=$1; shift; "$@" >"$OUT/$name.out" 2>"$OUT/$name.err"; echo $? >"$OUT/$name.rc"; }}
+step init {antiport} --home "$MNT/h" init
+step ask {antiport} --home "$MNT/h" ask acme/widget --title "Before" --text "the disk filled"
+dd if=/dev/zero of="$MNT/filler" bs=4k 2>/dev/null
+step init-full {antiport} --home "$MNT/other" init
+step run-full {antiport} --home "$MNT/h" run --no-discovery
+ls -A "$MNT/other" >"$OUT/other.ls" 2>/dev/null
+rm "$MNT/filler"
+step list-after {antiport} --home "$MNT/h" list --json
+step init-after {antiport} --home "$MNT/other" init
+"""
+
+
+def test_a_full_disk_is_one_line_and_nothing_is_lost(tmp_path):
+    """On a small tmpfs of its own (a user and mount namespace: no root needed, nothing leaks out)."""
+    mnt, out = tmp_path / "mnt", tmp_path / "out"
+    mnt.mkdir()
+    out.mkdir()
+    probe = subprocess.run(["unshare", "--user", "--map-root-user", "--mount", "true"], capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip(f"no user namespaces here: {probe.stderr.decode().strip()}")
+    subprocess.run(["unshare", "--user", "--map-root-user", "--mount", "bash", "-c", FULL_DISK.format(antiport=ANTIPORT)],
+                   env={**os.environ, "MNT": str(mnt), "OUT": str(out)}, check=True, timeout=120)
+
+    def step(name: str) -> subprocess.CompletedProcess:
+        return subprocess.CompletedProcess(name, int((out / f"{name}.rc").read_text()),
+                                           (out / f"{name}.out").read_text(), (out / f"{name}.err").read_text())
+    assert step("init").returncode == step("ask").returncode == 0
+    for name in ("init-full", "run-full"):
+        one_line_error(step(name), "is full: free some space and try again")
+    listed = step("list-after")
+    assert listed.returncode == 0 and [t["title"] for t in json.loads(listed.stdout)] == ["Before"]
+    assert (out / "other.ls").read_text() == ""  # no half-written identity: init works once there is space
+    assert step("init-after").returncode == 0
