@@ -7,6 +7,7 @@ shows the vendor's signed answer -> resolved in RT -> the customer sees the stat
 from __future__ import annotations
 
 import secrets
+from functools import partial
 from collections import Counter
 
 import pytest
@@ -18,28 +19,18 @@ from antiport.node.runtime import Node
 from antiport.node.service import Ctx, ask, show
 from antiport.node.store import Store
 from bridge_helpers import SECRET, TOPIC, Receiver, Staff, rt_url
+from helpers import trio_wait_for
 
 pytestmark = [pytest.mark.rt, pytest.mark.trio]
 TIMEOUT = 90
+# checks may call RT: in a thread, so the nodes in this trio loop keep running
+eventually = partial(trio_wait_for, timeout=TIMEOUT, thread=True)
 
 
 async def start(nursery, tmp_path, name: str, **kwargs) -> Node:
     node = Node(Store(tmp_path / f"{name}.db"), tmp_path / f"{name}.key", listen=["/ip4/127.0.0.1/tcp/0"], **kwargs)
     await nursery.start(node.run)
     return node
-
-
-async def eventually(check, what: str):
-    """Wait for `check()` (run in a thread: it may call RT) to return something true."""
-    try:
-        with trio.fail_after(TIMEOUT):
-            while True:
-                result = await trio.to_thread.run_sync(check)
-                if result:
-                    return result
-                await trio.sleep(0.2)
-    except trio.TooSlowError:
-        raise AssertionError(f"{what}: not within {TIMEOUT}s") from None
 
 
 async def test_ask_ticket_reply_resolve_across_nodes(tmp_path):

@@ -10,12 +10,12 @@ import json
 import secrets
 import subprocess
 import sys
-import time
 from collections import Counter
 
 import pytest
 from antiport.app.processes import NodeProcess
 from bridge_helpers import SECRET, TOPIC, Receiver, Staff, rt_url
+from helpers import wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.rt]
 
@@ -29,17 +29,6 @@ def ok(home, *argv) -> str:
     r = cli(home, *argv)
     assert r.returncode == 0, r.stderr
     return r.stdout
-
-
-def eventually(check, timeout: float = 60, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} not met within {timeout}s")
-        time.sleep(0.3)
 
 
 def test_customer_relay_bridge_and_rt(tmp_path):
@@ -83,9 +72,9 @@ queues = {{ "{TOPIC}" = "{queue}" }}
                     r = cli(homes["customer"], "ask", TOPIC, "--title", "Widget jams", "--text", "since 2.1",
                             "--private-text", "order 4471", "--json")
                     return json.loads(r.stdout)["id"] if r.returncode == 0 else None
-                request = eventually(ask, what="the vendor manifest reaching the customer")
+                request = wait_for(ask, what="the vendor manifest reaching the customer")
 
-                tickets = eventually(lambda: staff.tickets_for(request), what="the ticket appearing in RT")
+                tickets = wait_for(lambda: staff.tickets_for(request), what="the ticket appearing in RT")
                 ticket = int(tickets[0]["id"])
                 assert staff.get(f"/ticket/{ticket}")["Subject"] == "Widget jams"
                 [created] = staff.texts(ticket, "Create")
@@ -96,14 +85,14 @@ queues = {{ "{TOPIC}" = "{queue}" }}
                 def answered():
                     view = json.loads(ok(homes["customer"], "show", request, "--json"))
                     return [a for a in view["answers"] if a["author"] == vendor_did] and view
-                view = eventually(answered, what="the vendor's answer reaching the customer")
+                view = wait_for(answered, what="the vendor's answer reaching the customer")
                 assert view["answers"][0]["body"]["text"] == "Fixed in 2.1.1, please update."
 
                 staff.set_status(ticket, "resolved")
-                eventually(lambda: json.loads(ok(homes["customer"], "show", request, "--json"))["status"] == "resolved",
+                wait_for(lambda: json.loads(ok(homes["customer"], "show", request, "--json"))["status"] == "resolved",
                            what="the resolved status reaching the customer")
 
-                eventually(lambda: Counter(e["kind"] for e in receiver.received)["status"] >= 2,
+                wait_for(lambda: Counter(e["kind"] for e in receiver.received)["status"] >= 2,
                            what="the webhook receiving the statuses")
                 ids = [e["id"] for e in receiver.received]
                 assert len(ids) == len(set(ids)) and request in ids and receiver.refused == []

@@ -10,6 +10,7 @@ from antiport.node.bridge.bridge import Bridge
 from antiport.node.bridge.webhook import WebhookError, sign_headers, verify
 from antiport.node.home import now_ms
 from bridge_helpers import SECRET, config
+from helpers import trio_wait_for
 
 
 def test_signature_round_trip_and_refusals():
@@ -39,12 +40,6 @@ def test_forged_webhook_is_refused_by_a_real_receiver(receiver):
     assert receiver.received == [] and len(receiver.refused) == 1
 
 
-async def wait_until(predicate, timeout=30):
-    with trio.fail_after(timeout):
-        while not predicate():
-            await trio.sleep(0.02)
-
-
 @pytest.mark.trio
 async def test_receiver_down_then_up_gets_every_event_exactly_once(world, receiver):
     cfg = config(webhook=[{"name": "crm", "url": receiver.url, "secret": SECRET}])
@@ -56,7 +51,7 @@ async def test_receiver_down_then_up_gets_every_event_exactly_once(world, receiv
             nursery.start_soon(bridge.scan_loop)
             nursery.start_soon(bridge.delivery_loop, "webhook:crm")
             bridge.stored.notify()
-            await wait_until(lambda: len(receiver.received) == 3)
+            await trio_wait_for(lambda: len(receiver.received) == 3)
 
             receiver.stop()  # the CRM goes down
             answer = world.post(world.vendor, "answer", {"text": "try oiling it"}, [first[0]])
@@ -67,12 +62,12 @@ async def test_receiver_down_then_up_gets_every_event_exactly_once(world, receiv
                      world.ask("widget 4 jams", "also jams"),
                      world.post(world.customer, "retract", {}, [first[2]])]
             bridge.stored.notify()
-            await wait_until(lambda: bridge.outbox.report()["webhook:crm"]["last_error"] is not None)
+            await trio_wait_for(lambda: bridge.outbox.report()["webhook:crm"]["last_error"] is not None)
             pending = bridge.outbox.report()["webhook:crm"]
             assert pending["pending"] == len(later) and "ConnectError" in pending["last_error"]
 
             receiver.start()  # back up on the same port
-            await wait_until(lambda: bridge.outbox.report()["webhook:crm"]["pending"] == 0)
+            await trio_wait_for(lambda: bridge.outbox.report()["webhook:crm"]["pending"] == 0)
             nursery.cancel_scope.cancel()
 
         ids = [e["id"] for e in receiver.received]

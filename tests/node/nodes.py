@@ -6,6 +6,7 @@ import trio
 from antiport.node.runtime import Node
 from antiport.node.store import Store
 from antiport.protocol import topic_name
+from helpers import trio_wait_for
 from libp2p.peer.peerinfo import info_from_p2p_addr
 
 TIMEOUT = 30
@@ -29,12 +30,4 @@ async def wait_subscribed(a: Node, b: Node, slug: str) -> None:
 
 
 async def wait_stored(node: Node, message_id: str) -> None:
-    with trio.fail_after(TIMEOUT):
-        while not node.store.has(message_id):
-            await trio.sleep(0.02)
-
-
-async def wait_until(check, what: str = "condition") -> None:
-    with trio.fail_after(TIMEOUT):
-        while not check():
-            await trio.sleep(0.02)
+    await trio_wait_for(lambda: node.store.has(message_id), f"message {message_id[:12]} stored")

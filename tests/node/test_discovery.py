@@ -5,7 +5,8 @@ import pytest
 import trio
 from antiport.node.runtime import Node
 from antiport.node.store import Store
-from nodes import connect, start_node, wait_until
+from helpers import trio_wait_for
+from nodes import connect, start_node
 
 W = "acme/widget"
 
@@ -23,12 +24,12 @@ async def test_a_restarted_node_redials_the_peers_it_knew(tmp_path):
                 await a.run(task_status=task_status)
         await nursery.start(run_first)
         await connect(a, b)
-        await wait_until(lambda: [p for p, _ in store.known_peers()] == [b.peer_id])
+        await trio_wait_for(lambda: [p for p, _ in store.known_peers()] == [b.peer_id])
         first_run.cancel()
-        await wait_until(lambda: b.peers() == [])
+        await trio_wait_for(lambda: b.peers() == [])
         again = Node(store, tmp_path / "a.key")  # no bootstrap: only what the store remembers
         await nursery.start(again.run)
-        await wait_until(lambda: [p["peer_id"] for p in b.peers()] == [again.peer_id])
+        await trio_wait_for(lambda: [p["peer_id"] for p in b.peers()] == [again.peer_id])
         assert again.peer_id == a.peer_id
         nursery.cancel_scope.cancel()
 
@@ -38,7 +39,7 @@ async def test_a_restarted_node_redials_the_peers_it_knew(tmp_path):
 async def test_mdns_finds_peers_on_the_local_network(tmp_path):
     async with trio.open_nursery() as nursery:
         a, b = [await start_node(nursery, tmp_path / n, n, mdns=True) for n in "ab"]
-        await wait_until(lambda: b.peer_id in [p["peer_id"] for p in a.peers()])
+        await trio_wait_for(lambda: b.peer_id in [p["peer_id"] for p in a.peers()])
         nursery.cancel_scope.cancel()
 
 
@@ -51,5 +52,5 @@ async def test_dht_provider_records_connect_peers_of_a_topic(tmp_path):
         await connect(c, b)
         for node in (a, c):
             await node.follow(W)
-        await wait_until(lambda: c.peer_id in [p["peer_id"] for p in a.peers()])
+        await trio_wait_for(lambda: c.peer_id in [p["peer_id"] for p in a.peers()])
         nursery.cancel_scope.cancel()

@@ -8,7 +8,8 @@ import pytest
 import trio
 from antiport.crypto import Identity
 from antiport.protocol import DOMAIN, codec, sign, topic_name
-from nodes import connect, start_node, wait_stored, wait_subscribed, wait_until
+from helpers import trio_wait_for
+from nodes import connect, start_node, wait_stored, wait_subscribed
 
 W = "acme/widget"
 ASKER, HELPER, STRANGER = (Identity(bytes([i]) * 32) for i in (11, 12, 13))
@@ -79,7 +80,7 @@ async def test_hostile_input_is_dropped_and_counted_on_the_first_hop(tmp_path):
         for raw in bad.values():  # raw pubsub publish: our submit would refuse them
             await a.net.pubsub.publish(topic_name(W), raw)
         rejected = lambda: next(p["rejected"] for p in b.peers() if p["peer_id"] == a.peer_id)
-        await wait_until(lambda: sum(rejected().values()) == len(bad))
+        await trio_wait_for(lambda: sum(rejected().values()) == len(bad))
         # Then a valid message over the same path: once C has it, anything forwarded before it arrived too.
         last = await a.submit(sign(ASKER, "resolve", W, {}, [request.id], created=now()).raw)
         await wait_stored(c, last.id)
@@ -109,7 +110,7 @@ async def test_outbox_written_offline_is_published_after_start(tmp_path):
         await b.follow(W)
         await connect(b, a)
         await wait_stored(b, offline.id)
-        await wait_until(lambda: a.store.outbox() == [])
+        await trio_wait_for(lambda: a.store.outbox() == [])
         nursery.cancel_scope.cancel()
 
 

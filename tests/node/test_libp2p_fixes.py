@@ -19,7 +19,8 @@ from libp2p.peer.peerinfo import PeerInfo
 from libp2p.pubsub import rpc_queue
 from libp2p.pubsub.gossipsub import PROTOCOL_ID_V11, GossipSub
 from libp2p.pubsub.pb import rpc_pb2
-from nodes import connect, start_node, wait_subscribed, wait_until
+from helpers import trio_wait_for
+from nodes import connect, start_node, wait_subscribed
 
 W = "acme/widget"
 BURST = 200
@@ -75,7 +76,7 @@ async def test_a_burst_of_200_submits_all_arrive(tmp_path):
         t0 = int(time.time() * 1000)
         sent = [await a.submit(sign(asker, "request", W, {"title": f"n{i}", "text": "x"}, created=t0 + i).raw)
                 for i in range(BURST)]
-        await wait_until(lambda: b.store.count(W) == BURST)
+        await trio_wait_for(lambda: b.store.count(W) == BURST)
         assert sorted(b.store.raw_all(W)) == sorted(m.raw for m in sent)
         b_id = b.net.host.get_id()
         assert a.net.gossipsub.peer_protocol[b_id] == PROTOCOL_ID_V11
@@ -102,7 +103,7 @@ async def test_answers_sent_right_after_their_request_are_not_refused(tmp_path):
             request = await a.submit(sign(asker, "request", W, {"title": f"r{round_}", "text": "x"}, created=t0).raw)
             for i in range(3):
                 await a.submit(sign(helper, "answer", W, {"text": f"a{i}"}, [request.id], created=t0 + 1 + i).raw)
-        await wait_until(lambda: b.store.count(W) + b.counters()["missing_ref"] == 20)
+        await trio_wait_for(lambda: b.store.count(W) + b.counters()["missing_ref"] == 20)
         assert b.counters()["missing_ref"] == 0 and b.counters()["rejected"] == 0
         assert b.store.count(W) == 20
         nursery.cancel_scope.cancel()
@@ -144,7 +145,7 @@ async def test_a_cancelled_node_closes_its_connections(tmp_path):
                 await a.run(task_status=task_status)
         await nursery.start(run)
         await connect(a, b)
-        await wait_until(lambda: len(b.net.host.get_connected_peers()) == 1)
+        await trio_wait_for(lambda: len(b.net.host.get_connected_peers()) == 1)
         a_scope.cancel()
-        await wait_until(lambda: b.net.host.get_connected_peers() == [])
+        await trio_wait_for(lambda: b.net.host.get_connected_peers() == [])
         nursery.cancel_scope.cancel()

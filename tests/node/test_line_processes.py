@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 
 import pytest
 
 from antiport.app.processes import NodeProcess
+from helpers import wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -19,21 +19,6 @@ def cli(home, *argv) -> str:
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     return r.stdout
-
-
-def eventually(check, timeout: float = 30):
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            result = check()
-            if result:
-                return result
-        except AssertionError:
-            if time.monotonic() > deadline:
-                raise
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s")
-        time.sleep(0.2)
 
 
 def test_ask_answer_accept_across_a_line(tmp_path):
@@ -47,9 +32,9 @@ def test_ask_answer_accept_across_a_line(tmp_path):
             cli(homes["c"], "follow", "acme/widget")
             request = json.loads(cli(homes["a"], "ask", "acme/widget", "--title", "It squeaks",
                                      "--text", "since the update", "--json"))["id"]
-            eventually(lambda: json.loads(cli(homes["c"], "list", "acme/widget", "--json")))
+            wait_for(lambda: json.loads(cli(homes["c"], "list", "acme/widget", "--json")))
             answer = cli(homes["c"], "answer", request, "--text", "oil the hinge").strip()
-            eventually(lambda: json.loads(cli(homes["a"], "show", request, "--json"))["answers"])
+            wait_for(lambda: json.loads(cli(homes["a"], "show", request, "--json"))["answers"])
             cli(homes["a"], "accept", answer)
 
             def same_thread():
@@ -60,7 +45,7 @@ def test_ask_answer_accept_across_a_line(tmp_path):
                 assert all(v["answers"] and v["answers"][0]["accepted"] for v in views)
                 assert views[0] == views[1] == views[2]
                 return True
-            eventually(same_thread)
+            wait_for(same_thread)
             peers = json.loads(cli(homes["b"], "peers", "--json"))
             assert len(peers) == 2 and all(sum(p["rejected"].values()) == 0 for p in peers)
             assert "did:key:" in cli(homes["a"], "id")

@@ -11,7 +11,8 @@ from antiport.crypto import Identity
 from antiport.node.runtime import Node
 from antiport.node.store import Store
 from antiport.protocol import Rejected, sign, topic_name
-from nodes import TIMEOUT, start_node, wait_subscribed, wait_until
+from helpers import trio_wait_for
+from nodes import TIMEOUT, start_node, wait_subscribed
 
 W = "acme/widget"
 ASKER = Identity(bytes([31]) * 32)
@@ -49,10 +50,10 @@ async def test_submit_follow_feed_and_counters(tmp_path):
         assert a.store.followed() == [] and topic_name(W) not in a.net.pubsub.topic_ids
         a.store.follow("acme/gadget", now())  # as the API and the CLI do: the store, then a wake-up
         a.wake_outbox()
-        await wait_until(lambda: topic_name("acme/gadget") in a.net.pubsub.topic_ids)
+        await trio_wait_for(lambda: topic_name("acme/gadget") in a.net.pubsub.topic_ids)
         a.store.unfollow("acme/gadget")
         a.wake_outbox()
-        await wait_until(lambda: topic_name("acme/gadget") not in a.net.pubsub.topic_ids)
+        await trio_wait_for(lambda: topic_name("acme/gadget") not in a.net.pubsub.topic_ids)
         assert a.counters() == {"peers": 0, "stored": 1, "accepted": 0, "rejected": 0, "missing_ref": 0,
                                 "rejected_by_reason": {}, "outbox": 1}
         nursery.cancel_scope.cancel()
@@ -70,6 +71,6 @@ async def test_bootstrap_peers(tmp_path):
         (peer,) = b.peers()
         assert peer["peer_id"] == a.peer_id and peer["addrs"] and topic_name(W) in peer["topics"]
         assert peer["accepted"] == 0 and peer["rejected"] == {}
-        await wait_until(lambda: [p for p, _ in a.store.known_peers()] == [b.peer_id])  # remembered for next time
+        await trio_wait_for(lambda: [p for p, _ in a.store.known_peers()] == [b.peer_id])  # remembered for next time
         assert b.listen_addrs()[0] in a.store.known_peers()[0][1]
         nursery.cancel_scope.cancel()

@@ -7,16 +7,17 @@ import json
 import sqlite3
 import subprocess
 import sys
-import time
 
 import pytest
 from antiport.app.processes import NodeProcess
 from antiport.node.home import Home
 from antiport.node.ingest import Ingest
 from antiport.node.store import Store
+from helpers import wait_for
 from test_sync_streams import T0, TOPIC, messages
 
 pytestmark = pytest.mark.slow
+SYNCED = 120  # seconds for a thousand messages between processes on a busy machine
 
 
 def cli(home, *argv) -> str:
@@ -32,13 +33,6 @@ def count(home) -> int:
         return db.execute("SELECT count(*) FROM messages WHERE topic=?", [TOPIC]).fetchone()[0]
     finally:
         db.close()
-
-
-def wait_for(check, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.1)
 
 
 def setup(tmp_path, n: int):
@@ -60,7 +54,7 @@ def test_late_node_catches_up_and_reports_progress(tmp_path):
         addr = a.wait_ready()["addrs"][0]
         with NodeProcess(homes["b"], bootstrap=[addr]) as b:
             b.wait_ready()
-            wait_for(lambda: count(homes["b"]) == 1000)
+            wait_for(lambda: count(homes["b"]) == 1000, timeout=SYNCED)
             status = json.loads(cli(homes["b"], "sync", "status", "--json"))
             assert status["running"]
             assert sum(r["fetched_total"] for r in status["progress"] if r["topic"] == TOPIC) == 1000
@@ -84,7 +78,7 @@ def test_sigkill_mid_catch_up_then_resume(tmp_path):
         assert 0 < held <= n  # usually far below n: the kill lands mid catch-up
         with NodeProcess(homes["b"], bootstrap=[addr]) as b:
             b.wait_ready()
-            wait_for(lambda: count(homes["b"]) == n)
+            wait_for(lambda: count(homes["b"]) == n, timeout=SYNCED)
 
 
 def test_the_others_go_on_when_the_bootstrap_node_stops(tmp_path):

@@ -21,6 +21,7 @@ from antiport.protocol.sync_wire import (
     Reader,
     encode_message,
 )
+from helpers import trio_wait_for
 from libp2p import new_host
 from libp2p.crypto.ed25519 import create_new_key_pair
 from libp2p.crypto.x25519 import create_new_key_pair as create_noise_key_pair
@@ -109,12 +110,6 @@ async def connect(a: Peer, b: Peer) -> None:
     await a.host.connect(info_from_p2p_addr(b.addr))
 
 
-async def wait_until(check) -> None:
-    with trio.fail_after(TIMEOUT):
-        while not check():
-            await trio.sleep(0.05)
-
-
 @pytest.mark.trio
 async def test_fresh_node_catches_up_on_connect(tmp_path):
     raws = messages(1000, "old")
@@ -122,10 +117,10 @@ async def test_fresh_node_catches_up_on_connect(tmp_path):
         fill(a, raws)
         assert b.store.count() == 0
         await connect(b, a)  # no user action: the connection starts the sync
-        await wait_until(lambda: b.store.count() == 1000)
+        await trio_wait_for(lambda: b.store.count() == 1000)
         assert b.ids() == a.ids()
         assert b.ingest.accepted[a.host.get_id().to_base58()] == 1000  # came in through Ingest, from a
-        await wait_until(lambda: any(r["state"] == "done" for r in b.syncer.status()["progress"]))
+        await trio_wait_for(lambda: any(r["state"] == "done" for r in b.syncer.status()["progress"]))
         (row,) = [r for r in b.syncer.status()["progress"] + a.syncer.status()["progress"]
                   if r["topic"] == TOPIC and r["known"]]
         assert (row["known"], row["fetched"], row["pending"]) == (1000, 1000, 0)
@@ -146,7 +141,7 @@ async def test_partition_heal(tmp_path):
                           created=T0 + 5000).raw, T0 + 10**9, "local")
         assert a.ids() != b.ids()
         await connect(a, b)
-        await wait_until(lambda: a.store.count() == b.store.count() == 200 + 150 + 90 + 2)
+        await trio_wait_for(lambda: a.store.count() == b.store.count() == 200 + 150 + 90 + 2)
         assert a.ids() == b.ids()
 
 
@@ -155,11 +150,11 @@ async def test_following_a_topic_syncs_it(tmp_path):
     async with peer(tmp_path, "a") as a, peer(tmp_path, "b", follow=()) as b:
         fill(a, messages(40, "t"))
         await connect(a, b)
-        await wait_until(lambda: b.syncer.sessions + a.syncer.sessions >= 1 and not b.syncer._active
+        await trio_wait_for(lambda: b.syncer.sessions + a.syncer.sessions >= 1 and not b.syncer._active
                          and not a.syncer._active)
         assert b.store.count() == 0  # b did not follow the topic yet
         b.store.follow(TOPIC, T0)  # as the follow command does; no other call
-        await wait_until(lambda: b.store.count() == 40)
+        await trio_wait_for(lambda: b.store.count() == 40)
 
 
 class Wire:
@@ -206,16 +201,16 @@ async def test_hostile_peers_are_cut_off_and_counted(tmp_path):
         for seed, payload in cases.items():
             evil = await hostile_session(a, seed, payload)
             if seed == b"\x04" * 32:  # cut by the read timeout: counted as a failed session
-                await wait_until(lambda evil=evil: a.syncer.failed[evil] >= 1)
+                await trio_wait_for(lambda evil=evil: a.syncer.failed[evil] >= 1)
             else:
-                await wait_until(lambda evil=evil: a.syncer.misbehaved[evil] == 1)
+                await trio_wait_for(lambda evil=evil: a.syncer.misbehaved[evil] == 1)
             if seed == b"\x03" * 32:  # the frame started the meta topic: its row says why it ended
                 (row,) = [r for r in a.syncer.status()["progress"] if r["peer"] == evil]
                 assert row["topic"] == "" and row["state"].startswith("peer misbehaved: frame is not")
         assert a.store.count() == 100
         # the node still serves a well-behaved peer
         await connect(c, a)
-        await wait_until(lambda: c.store.count() == 100)
+        await trio_wait_for(lambda: c.store.count() == 100)
         assert not a.syncer.misbehaved[c.host.get_id().to_base58()]
 
 
@@ -226,7 +221,7 @@ async def test_peer_pushing_unasked_messages_is_cut_off(tmp_path):
     turn = encode_varint_prefixed(codec.encode({"topic": None, "frame": None, "msgs": [raw]}))
     async with peer(tmp_path, "a") as a:
         evil = await hostile_session(a, b"\x05" * 32, hello + turn)
-        await wait_until(lambda: a.syncer.misbehaved[evil] == 1)
+        await trio_wait_for(lambda: a.syncer.misbehaved[evil] == 1)
         assert a.store.count() == 0
 
 
@@ -243,7 +238,7 @@ async def test_sync_as_a_runtime_service(tmp_path):
         b.store.follow(TOPIC, T0)
         a.store.follow(TOPIC, T0)
         await connect_nodes(b, a)
-        await wait_until(lambda: b.store.count() == 60)
+        await trio_wait_for(lambda: b.store.count() == 60)
         assert isinstance(b.sync, Syncer) and b.sync.status()["sessions"] >= 1
         nursery.cancel_scope.cancel()
 
@@ -271,5 +266,5 @@ async def test_peer_that_never_agrees_is_cut_off_at_the_round_limit(tmp_path):
             except Exception:  # noqa: BLE001, S110 -- the reset ends the loop
                 pass
         evil_id = evil.get_id().to_base58()
-        await wait_until(lambda: a.syncer.misbehaved[evil_id] == 1)
+        await trio_wait_for(lambda: a.syncer.misbehaved[evil_id] == 1)
         assert turns <= MAX_ROUNDS
