@@ -2,8 +2,12 @@
 
 A session is one stream; `Session` decides every message and what to accept, this module reads and writes
 the stream with timeouts, ingests what arrives exactly like gossip, limits concurrent sessions and keeps
-the progress that `antiport sync status` shows. Sync runs when a peer connects, when the node follows a
-topic (seen in the store within FOLLOW_CHECK, or at once with `Syncer.trigger()`), and every `interval`.
+the progress that `antiport sync status` shows. A node offers every topic it carries: the ones it follows
+and the ones it relays (joined in gossip for its peers), the latter while they hold at most RELAYED_MAX
+messages. Sync runs when a peer connects, when the node starts carrying a topic (seen within TOPIC_CHECK,
+or at once with `Syncer.trigger()`), every `interval`, and, after a session that stored messages, with
+every other connected peer: what one neighbour brought is passed on at once, hop by hop, instead of
+waiting for each hop's periodic sync.
 """
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ import trio.lowlevel
 from antiport.protocol import Rejected
 from antiport.protocol.sync import RemoteProtocolError, SyncError
 from antiport.protocol.sync_session import (
+    MAX_TOPICS,
     Done,
     Received,
     Send,
@@ -37,7 +42,8 @@ READ_TIMEOUT = 30.0          # seconds for one whole message to arrive (or be wr
 MAX_INBOUND = 8              # concurrent sessions a node serves
 MAX_OUTBOUND = 4             # concurrent sessions a node starts
 INTERVAL = 60.0              # seconds between periodic syncs
-FOLLOW_CHECK = 2.0           # seconds between looks at the followed topics
+TOPIC_CHECK = 0.5            # seconds between looks at the carried topics
+RELAYED_MAX = 10_000         # a relayed topic holding more messages is carried live only, no longer synced
 YIELD_EVERY = 50             # ingests between checkpoints, so gossip and the API keep running
 
 
@@ -67,19 +73,23 @@ class Progress:
 
 
 class Syncer:
-    """The sync service of one node. `run()` serves the protocol and syncs on connect, on `trigger()` and
-    periodically; `sync_with(peer)` runs one session as initiator; `status()` is for `antiport sync status`."""
+    """The sync service of one node. `run()` serves the protocol and syncs on connect, on `trigger()`, when
+    the carried topics grow, after a session that stored messages, and periodically; `sync_with(peer)` runs
+    one session as initiator; `status()` is for `antiport sync status`. `carried()` gives the topics the
+    node is in (the gossip topics it joined); without it, the followed ones."""
 
-    def __init__(self, store: Store, ingest: Ingest, host, *, interval: float = INTERVAL,
+    def __init__(self, store: Store, ingest: Ingest, host, *, carried=None, interval: float = INTERVAL,
                  read_timeout: float = READ_TIMEOUT, clock=now_ms):
         self.store, self.ingest, self.host = store, ingest, host
+        self.carried = carried or store.followed
         self.interval, self.read_timeout, self.clock = interval, read_timeout, clock
         self.progress: dict[tuple[str, str], Progress] = {}
         self.misbehaved: Counter[str] = Counter()   # sessions cut for protocol violations, per peer
         self.failed: Counter[str] = Counter()       # sessions lost to resets, timeouts, closed connections
         self.sessions = 0
         self._active: set[tuple[str, bool]] = set()  # (peer, initiator)
-        self._wake_send, self._wake_recv = trio.open_memory_channel[str | None](64)
+        self._again: set[str] = set()                # peers to sync with again when their session ends
+        self._wake_send, self._wake_recv = trio.open_memory_channel[tuple[str | None, str | None]](64)
         self._outbound = trio.CapacityLimiter(MAX_OUTBOUND)
 
     # -- service ---------------------------------------------------------------------------------------
@@ -92,10 +102,11 @@ class Syncer:
             async with trio.open_nursery() as nursery:
                 nursery.start_soon(self._periodic)
                 task_status.started(self)
-                async for peer in self._wake_recv:
+                async for peer, skip in self._wake_recv:
                     peers = [peer] if peer else [p.to_base58() for p in self.host.get_connected_peers()]
                     for p in peers:
-                        nursery.start_soon(self.sync_with, p)
+                        if p != skip:
+                            nursery.start_soon(self.sync_with, p)
         finally:
             self.host.get_network().remove_notifee(notifee)
 
@@ -103,48 +114,73 @@ class Syncer:
         """Sync with every connected peer soon (after following a topic)."""
         self._wake(None)
 
-    def _wake(self, peer: str | None) -> None:
+    def _wake(self, peer: str | None, skip: str | None = None) -> None:
+        """Sync with `peer`, or with every connected peer but `skip`."""
         try:
-            self._wake_send.send_nowait(peer)
+            self._wake_send.send_nowait((peer, skip))
         except trio.WouldBlock:
-            pass  # a sync is already queued; it will cover this
+            pass  # syncs are already queued; they will cover this
+
+    def offered(self) -> list[str]:
+        """The topics this node offers in a session: the meta topic and the followed ones, then the relayed
+        ones (carried, not followed) that hold at most RELAYED_MAX messages, at most MAX_TOPICS in all."""
+        followed = sorted({"", *self.store.followed()})
+        relayed = sorted(set(self.carried()) - set(followed))
+        return [*followed, *(t for t in relayed if self.store.count(t) <= RELAYED_MAX)][:MAX_TOPICS]
 
     async def _periodic(self) -> None:
-        """Every `interval`, and soon after a topic is followed (by any path that writes the store)."""
-        followed, last = set(self.store.followed()), trio.current_time()
+        """Every `interval`, and soon after the node starts carrying a topic (followed by any path that writes
+        the store, or joined in gossip to relay it)."""
+        carried, last = self._carried(), trio.current_time()
         while True:
-            await trio.sleep(min(FOLLOW_CHECK, self.interval))
-            now_followed = set(self.store.followed())
-            if now_followed - followed or trio.current_time() - last >= self.interval:
+            await trio.sleep(min(TOPIC_CHECK, self.interval))
+            now_carried = self._carried()
+            if now_carried - carried or trio.current_time() - last >= self.interval:
                 last = trio.current_time()
                 self._wake(None)
-            followed = now_followed
+            carried = now_carried
+
+    def _carried(self) -> set[str]:
+        return set(self.carried()) | set(self.store.followed())
 
     async def sync_with(self, peer: str) -> bool:
-        """One session as initiator; True when it completed (False at once if one is running with `peer`)."""
+        """Sessions as initiator until none was asked for while one ran; True when the last one completed.
+        With one already running with `peer`, False at once: that one runs again when it ends."""
         if (peer, True) in self._active:
+            self._again.add(peer)
             return False
         self._active.add((peer, True))
-        async with self._outbound:
-            try:
-                stream = await self.host.new_stream(ID.from_base58(peer), [PROTOCOL_ID])
-            except Exception:  # noqa: BLE001 -- not connected, protocol unsupported: not the peer's fault
-                self.failed[peer] += 1
-                self._active.discard((peer, True))
-                return False
-            return await self._session(stream, peer, initiator=True)
+        completed = False
+        try:
+            async with self._outbound:
+                while True:
+                    self._again.discard(peer)
+                    try:
+                        stream = await self.host.new_stream(ID.from_base58(peer), [PROTOCOL_ID])
+                    except Exception:  # noqa: BLE001 -- not connected, protocol unsupported: not the peer's fault
+                        self.failed[peer] += 1
+                        return False
+                    completed = await self._session(stream, peer, initiator=True)
+                    if peer not in self._again:
+                        return completed
+        finally:
+            self._active.discard((peer, True))
+            self._again.discard(peer)
 
     async def _serve(self, stream) -> None:
         peer = stream.muxed_conn.peer_id.to_base58()
         if (peer, False) in self._active or sum(not init for _, init in self._active) >= MAX_INBOUND:
             await _reset(stream)
             return
-        await self._session(stream, peer, initiator=False)
+        self._active.add((peer, False))
+        try:
+            await self._session(stream, peer, initiator=False)
+        finally:
+            self._active.discard((peer, False))
 
     async def _session(self, stream, peer: str, initiator: bool) -> bool:
-        self._active.add((peer, initiator))
         self.sessions += 1
-        session = Session(initiator, self.store.followed(), self._items, self._envelope)
+        session = Session(initiator, self.offered(), self._items, self._envelope)
         try:
             await self._drive(session, stream, peer)
             return True
@@ -161,7 +197,8 @@ class Syncer:
             self._finish(session, peer, f"error: {type(e).__name__}: {e}")
             await _reset(stream)
         finally:
-            self._active.discard((peer, initiator))
+            if any(p.fetched for p in session.progress.values()):
+                self._wake(None, skip=peer)  # pass on what this peer brought
         return False
 
     async def _drive(self, session: Session, stream, peer: str) -> None:
@@ -267,5 +304,5 @@ def status(node) -> dict:
 
 async def service(node, task_status=trio.TASK_STATUS_IGNORED) -> None:
     """The runtime's service hook: runs a Syncer for the node and exposes it as `node.sync`."""
-    node.sync = Syncer(node.store, node.ingest, node.net.host)
+    node.sync = Syncer(node.store, node.ingest, node.net.host, carried=lambda: node.gossip.joined)
     await node.sync.run(task_status=task_status)

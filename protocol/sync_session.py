@@ -80,14 +80,14 @@ Event = Send | TopicStarted | Received | Done
 
 
 class Session:
-    """Both roles of one session. `followed` are the topics this side follows (the meta topic is added);
-    `items` and `envelope` read this side's messages (see the module docstring)."""
+    """Both roles of one session. `topics` are the ones this side offers (which ones is the driver's policy;
+    the meta topic is added); `items` and `envelope` read this side's messages (see the module docstring)."""
 
-    def __init__(self, initiator: bool, followed: Iterable[str],
+    def __init__(self, initiator: bool, topics: Iterable[str],
                  items: Callable[[str], Iterable[tuple[int, bytes]]], envelope: Callable[[bytes], bytes | None],
                  *, frame_limit: int = MAX_FRAME, batch_bytes: int = BATCH_BYTES, max_turns: int = MAX_TURNS):
         self.initiator = initiator
-        self.offered = sorted(set(followed) | {""})[:MAX_TOPICS]  # the rest wait for a version that pages
+        self.offered = sorted(set(topics) | {""})[:MAX_TOPICS]  # the rest wait for a version that pages
         self.topics: list[str] = []            # agreed, reconciled in this order
         self.progress: dict[str, TopicProgress] = {}  # the topics started so far
         self._items, self._envelope = items, envelope

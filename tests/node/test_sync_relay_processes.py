@@ -1,0 +1,108 @@
+"""A partition healed through a relay that carries the topic but does not follow it, on `antiport run`
+processes: two lines of three nodes that follow the topic, a3–a2–a1 and b1–b2–b3, joined only by r
+(r dials a1 and b1). r stops, each side publishes, r starts again: every node ends with every message.
+Sync offers the relayed topic too, and what a session brings is passed on at once to the other
+neighbours (specs/05-sync.md §8), so the heal does not wait for each hop's periodic sync.
+`bench/heal.py` times the same scenario."""
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Self
+
+import pytest
+from antiport.app.processes import NodeProcess
+from antiport.node.client import Client
+from antiport.node.home import Home
+
+pytestmark = pytest.mark.slow
+
+TOPIC = "acme/widget"
+SIDES = {"a": ["a1", "a2", "a3"], "b": ["b1", "b2", "b3"]}
+
+
+def cli(home, *argv) -> str:
+    r = subprocess.run([sys.executable, "-m", "antiport.app.cli", "--home", str(home), *argv],
+                       check=False, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
+def wait_for(check, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.1)
+
+
+class Partition:
+    """The seven nodes; `heal()` starts the relay again. Use as a context manager (stops every node)."""
+
+    def __init__(self, root: Path):
+        self.homes = {name: root / name for name in [*SIDES["a"], *SIDES["b"], "r"]}
+        self.nodes: dict[str, NodeProcess] = {}
+        for name, home in self.homes.items():
+            cli(home, "init", "--name", name)
+            if name != "r":
+                cli(home, "follow", TOPIC)
+
+    def __enter__(self) -> Self:
+        for names in SIDES.values():
+            for before, name in zip([None, *names], names):
+                self._start(name, [self.addr(before)] if before else [])
+        self.start_relay()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for node in self.nodes.values():
+            node.stop()
+
+    def _start(self, name: str, bootstrap: list[str]) -> dict:
+        self.nodes[name] = NodeProcess(self.homes[name], bootstrap=bootstrap)
+        return self.nodes[name].wait_ready()
+
+    def addr(self, name: str) -> str:
+        return self.nodes[name].wait_ready()["addrs"][0]
+
+    def start_relay(self) -> None:
+        self._start("r", [self.addr("a1"), self.addr("b1")])
+
+    def stop_relay(self) -> None:
+        self.nodes["r"].stop()
+
+    def publish(self, side: str, n: int, tag: str) -> list[str]:
+        """`n` requests written round-robin on the nodes of one side; their ids."""
+        names = SIDES[side]
+        return [Client(self.homes[names[i % len(names)]]).call(
+            "ask", topic=TOPIC, title=f"{tag} {side} {i}", text="written during the split")["id"] for i in range(n)]
+
+    def count(self, name: str) -> int:
+        db = sqlite3.connect(Home(self.homes[name]).db_file, timeout=30)
+        try:
+            return db.execute("SELECT count(*) FROM messages WHERE topic=?", [TOPIC]).fetchone()[0]
+        finally:
+            db.close()
+
+    def holds(self, names, n: int) -> bool:
+        return all(self.count(name) == n for name in names)
+
+
+def test_a_relay_that_does_not_follow_heals_a_partition(tmp_path):
+    with Partition(tmp_path) as net:
+        net.publish("a", 1, "before")
+        wait_for(lambda: net.holds(net.homes, 1))       # live gossip crosses the relay
+        net.stop_relay()
+        net.publish("a", 25, "split")
+        net.publish("b", 25, "split")
+        wait_for(lambda: net.holds(SIDES["a"], 26) and net.holds(SIDES["b"], 26))
+        assert net.count("a1") == 26 and net.count("b1") == 26  # the sides are apart
+        net.start_relay()
+        wait_for(lambda: net.holds(net.homes, 51))
+        status = json.loads(cli(net.homes["r"], "sync", "status", "--json"))
+        relayed = [row for row in status["progress"] if row["topic"] == TOPIC]
+        assert sum(row["fetched_total"] for row in relayed) == 50  # the relay fetched both sides' 25
+        assert "acme/widget" not in cli(net.homes["r"], "topics")  # and still follows nothing
