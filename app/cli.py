@@ -6,14 +6,15 @@ import errno
 import json
 import os
 import sys
-import time
 from pathlib import Path
 
 from antiport.crypto import KeystoreError
 from antiport.node.client import Client, ClientError, api_of
 from antiport.node.home import Home, HomeError, resolve_home
+from antiport.node.ops import OPS
 
 from .processes import NodeProcess
+from .text import TEXT
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -76,64 +77,13 @@ def build_parser() -> argparse.ArgumentParser:
         c.add_argument("--no-discovery", dest="discovery", action="store_false",
                        help="no mDNS and no DHT, whatever the config says: only --bootstrap and remembered peers")
     cmd("tui", cmd_tui, "open the terminal UI (starts the node for this home if none runs)")
-    cmd("id", cmd_id, "show the did, and the peer id and addresses while the node runs", True)
-    cmd("follow", cmd_op("follow"), "follow a product topic").add_argument("topic", help="vendor/product")
-    cmd("unfollow", cmd_op("unfollow"), "stop following a product topic").add_argument("topic", help="vendor/product")
-    cmd("topics", cmd_topics, "list followed topics", True)
-    for name, kind in (("ask", "request"), ("complain", "complaint")):
-        c = cmd(name, cmd_ask, f"post a {kind} in a product topic", True)
-        c.set_defaults(kind=kind)
-        c.add_argument("topic", help="vendor/product")
-        c.add_argument("--title", required=True)
-        c.add_argument("--text", required=True)
-        c.add_argument("--private-text", help="a part only the topic's vendor can read (sealed to its key)")
-    c = cmd("answer", cmd_op("answer"), "answer a request or complaint", True)
-    c.add_argument("id")
-    c.add_argument("--text", required=True)
-    for name, help in (("accept", "accept an answer to your request"), ("resolve", "confirm your request is solved")):
-        cmd(name, cmd_op(name), help, True).add_argument("id")
-    c = cmd("vote", cmd_op("vote"), "vote a message up or down", True)
-    c.add_argument("id")
-    c.add_argument("value", choices=["up", "down"])
-    c = cmd("retract", cmd_op("retract"), "withdraw a message you wrote", True)
-    c.add_argument("id")
-    c.add_argument("--reason")
-    c = cmd("report", cmd_op("report"), "flag a message as spam or abuse", True)
-    c.add_argument("id")
-    c.add_argument("--reason", required=True)
-    c = cmd("status", cmd_op("status"), "as a vendor, set a request's state", True)
-    c.add_argument("id")
-    c.add_argument("state", choices=["acknowledged", "in-progress", "resolved", "wont-fix"])
-    c.add_argument("--note")
-    c = cmd("trust", cmd_op("trust"), "state that you trust (or distrust) an identity", True)
-    c.add_argument("did")
-    c.add_argument("--distrust", dest="value", action="store_const", const="distrust", default="trust")
-    c.add_argument("--scope", metavar="TOPIC", help="only in this topic")
-    c = cmd("profile", cmd_op("profile"), "publish your display name", True)
-    c.add_argument("name")
-    cmd("list", cmd_list, "list threads, newest first", True).add_argument("topic", nargs="?")
-    cmd("show", cmd_show, "show a thread", True).add_argument("id")
-    cmd("search", cmd_search, "full-text search", True).add_argument("query")
+    add_op_commands(sub)
     cmd("export", cmd_export, "write every stored message's signed bytes").add_argument(
         "--out", help="file to write (default: standard output)")
     cmd("import", cmd_import, "validate and store messages from an export file", True).add_argument("file")
-    cmd("peers", cmd_peers, "connected peers and what they sent", True)
-    c = cmd("sync", None, "sync with peers: 'antiport sync status'")
-    c = c.add_subparsers(metavar="ACTION", required=True).add_parser(
-        "status", help="sync progress per topic and peer", description="sync progress per topic and peer")
-    c.set_defaults(handler=cmd_sync_status)
-    c.add_argument("--json", action="store_true", help="print JSON")
     cmd("demo", cmd_demo, "start a local network of six nodes, play a support story in it, then open the TUI "
         "on the customer's node").add_argument(
         "--headless", action="store_true", help="only play the story and print what happened (for scripts)")
-    cmd("experts", cmd_experts, "who answers best in a topic, from your trust roots", True).add_argument(
-        "topic", help="vendor/product")
-    c = cmd("why", cmd_why, "the facts behind an identity's reputation", True)
-    c.add_argument("did")
-    c.add_argument("--topic", help="only this topic")
-    cmd("vendors", cmd_vendors, "how vendors respond in the topics they claim", True)
-    cmd("vendor", cmd_vendor, "one vendor's response metrics, per topic", True).add_argument(
-        "name", help="organisation name, unclaimed vendor slug or did")
     c = cmd("doctor", cmd_doctor, "check the home's identity, host key, config and store (integrity_check);"
             " rebuild a damaged store")
     how = c.add_mutually_exclusive_group()
@@ -144,18 +94,51 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+# -- the operations: commands, arguments and help from the op registry (node/ops.py) --------------
+
+def add_op_commands(sub) -> None:
+    groups: dict[str, argparse._SubParsersAction] = {}
+    for entry in OPS.values():
+        for command in entry.commands:
+            group, _, name = command.name.rpartition(" ")
+            if group and group not in groups:
+                parent = sub.add_parser(group, help=f"{group}: see 'antiport {group} -h'")
+                groups[group] = parent.add_subparsers(metavar="ACTION", required=True)
+            help = command.help or entry.summary[:1].lower() + entry.summary[1:]
+            c = (groups[group] if group else sub).add_parser(name, help=help, description=command.help or entry.doc)
+            c.set_defaults(handler=op_handler(entry.name, command.preset))
+            for p in entry.params:
+                if p.name not in command.preset:
+                    add_param(c, p)
+            c.add_argument("--json", action="store_true", help="print JSON")
+
+
+def add_param(c: argparse.ArgumentParser, p) -> None:
+    help = p.arg.help + (f" (default: {p.default})" if p.default not in (None, "") else "")
+    choices = p.arg.choices or None
+    if p.arg.switch:
+        c.add_argument(f"--{p.arg.switch}", dest=p.name, action="store_const", const=p.arg.switch,
+                       help=f"{p.arg.switch} instead of {p.default}")
+    elif p.arg.positional:
+        c.add_argument(p.name, metavar=p.name.upper(), nargs=None if p.required else "?", choices=choices,
+                       help=help)
+    else:
+        c.add_argument(f"--{p.name.replace('_', '-')}", dest=p.name, metavar=p.name.split("_")[-1].upper(),
+                       required=p.required, choices=choices, help=help)
+
+
+def op_handler(op: str, preset: dict):
+    def handler(home: Home, args) -> None:
+        params = {**{p.name: getattr(args, p.name) for p in OPS[op].params if p.name not in preset}, **preset}
+        emit(args, call(home, op, **params), TEXT[op])
+    return handler
+
+
 # -- output ----------------------------------------------------------------------------------------
 
-def emit(args, data, text: str) -> None:
-    print(json.dumps(data, indent=2) if getattr(args, "json", False) else text)
-
-
-def age(ms: int) -> str:
-    s = max(0, time.time() - ms / 1000)
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if s >= size:
-            return f"{int(s // size)}{unit}"
-    return f"{int(s)}s"
+def emit(args, data, text) -> None:
+    """The result as JSON with --json, else as `text(data, params)` says."""
+    print(json.dumps(data, indent=2) if getattr(args, "json", False) else text(data, vars(args)))
 
 
 def client(home: Home) -> Client:
@@ -227,73 +210,6 @@ def cmd_demo(home: Home, args) -> int:
         return 1
 
 
-def cmd_id(home: Home, args) -> None:
-    info = call(home, "id")
-    lines = [info["did"]]
-    if info.get("running"):
-        lines += [f"peer id: {info['peer_id']}", *(f"listening: {a}" for a in info["addrs"])]
-    else:
-        lines.append("(node not running)")
-    emit(args, info, "\n".join(lines))
-
-
-def cmd_op(op: str):
-    fields = {"follow": ["topic"], "unfollow": ["topic"], "answer": ["id", "text"], "accept": ["id"],
-              "resolve": ["id"], "vote": ["id", "value"], "retract": ["id", "reason"], "report": ["id", "reason"],
-              "status": ["id", "state", "note"], "trust": ["did", "value", "scope"], "profile": ["name"]}[op]
-
-    def handler(home: Home, args) -> None:
-        result = call(home, op, **{f: getattr(args, f) for f in fields})
-        text = result.get("id") or f"{'following' if result.get('following') else 'not following'} {result['topic']}"
-        emit(args, result, text)
-    return handler
-
-
-def cmd_ask(home: Home, args) -> None:
-    result = call(home, "ask", topic=args.topic, title=args.title, text=args.text, kind=args.kind,
-                  private_text=args.private_text)
-    emit(args, result, result["id"])
-
-
-def cmd_topics(home: Home, args) -> None:
-    rows = call(home, "topics")
-    emit(args, rows, "\n".join(f"{r['topic']:40} {r['threads']:5} threads {r['unanswered']:5} unanswered"
-                               for r in rows) or "(no topics followed: antiport follow vendor/product)")
-
-
-def thread_line(t: dict) -> str:
-    flags = "".join([("✓" if t["accepted"] else " "), ("R" if t["resolved"] else " ")])
-    status = f" [{t['status']}]" if t.get("status") else ""
-    return f"{t['id'][:12]}  {t['kind']:9} {flags} {t['answers']:2} ans  {age(t['created']):>4}  {t['topic']}  {t['title']}{status}"
-
-
-def cmd_list(home: Home, args) -> None:
-    rows = call(home, "list", topic=args.topic)
-    emit(args, rows, "\n".join(map(thread_line, rows)) or "(no threads)")
-
-
-def cmd_show(home: Home, args) -> None:
-    t = call(home, "show", id=args.id)
-    lines = [f"{t['kind']} {t['id']}", f"topic: {t['topic']}   by {who(t['author'], t['name'])}   {age(t['created'])} ago",
-             f"status: {t['status'] or '-'}   resolved: {'yes' if t['resolved'] else 'no'}", "",
-             t["body"].get("title", ""), t["body"].get("text", "")]
-    if "private" in t["body"]:
-        lines.append(f"(+ a private part sealed to {t['body']['to']})")
-    for a in t["answers"]:
-        mark = "ACCEPTED " if a["accepted"] else ""
-        votes = a["votes"]
-        head = (f"-- {mark}answer {a['id'][:12]} by {who(a['author'], a['name'])} (+{votes.get('up', 0)}/-{votes.get('down', 0)},"
-                f" score {a.get('score', 0):.4f})")
-        lines += ["", head, a["body"]["text"]]
-    emit(args, t, "\n".join(lines))
-
-
-def cmd_search(home: Home, args) -> None:
-    rows = call(home, "search", query=args.query)
-    emit(args, rows, "\n".join(f"{r['id'][:12]}  {r['kind']:9} {r['topic']}  {r['title'] or (r['text'] or '')[:60]}"
-                               for r in rows) or "(nothing found)")
-
-
 def cmd_export(home: Home, args) -> None:
     c = client(home)
     try:
@@ -326,89 +242,12 @@ def cmd_import(home: Home, args) -> None:
         result = c.import_(data)
     finally:
         c.close()
+    emit(args, result, imported)
+
+
+def imported(result: dict, params: dict) -> str:
     rejected = ", ".join(f"{n} {reason}" for reason, n in result["rejected"].items()) or "none"
-    emit(args, result, f"{result['accepted']} new, {result['duplicates']} already held, rejected: {rejected}")
-
-
-def cmd_peers(home: Home, args) -> None:
-    rows = call(home, "peers")
-    lines = []
-    for p in rows:
-        rejected = ", ".join(f"{r}={n}" for r, n in p["rejected"].items()) or "none"
-        lines.append(f"{p['peer_id']}  topics: {', '.join(p['topics']) or '-'}  accepted: {p['accepted']}  rejected: {rejected}")
-    emit(args, rows, "\n".join(lines) or "(no peers connected)")
-
-
-def cmd_sync_status(home: Home, args) -> None:
-    data = call(home, "sync_status")
-    lines = [f"{r['topic'] or '(meta)'}  {r['peer']}  {r['state']}  known {r['known']}  fetched {r['fetched']}"
-             f"  pending {r['pending']}  sent {r['sent']}  (total fetched {r['fetched_total']}, sent {r['sent_total']})"
-             for r in data["progress"]]
-    if data.get("misbehaved"):
-        lines.append("cut off for protocol violations: " + ", ".join(f"{p}={n}" for p, n in data["misbehaved"].items()))
-    emit(args, data, "\n".join(lines) or "(no sync yet)")
-
-
-# -- reputation and vendors ------------------------------------------------------------------------
-
-def who(did: str, name: str) -> str:
-    return f"{name} ({did[:20]}…)" if name else did
-
-
-def cmd_experts(home: Home, args) -> None:
-    rows = call(home, "experts", topic=args.topic)
-    lines = [f"{'rank':>4}  {'score':>8}  {'acc':>3}  {'up':>3}  {'down':>4}  {'ans':>3}  who"]
-    lines += [f"{r['rank']:>4}  {r['score']:8.4f}  {r['accepted']:>3}  {r['upvotes']:>3}  {r['downvotes']:>4}"
-              f"  {r['answers']:>3}  {who(r['did'], r['name'])}" for r in rows]
-    emit(args, rows, "\n".join(lines) if rows else f"(nobody has answered in {args.topic} yet)")
-
-
-def cmd_why(home: Home, args) -> None:
-    data = call(home, "why", did=args.did, topic=args.topic)
-    lines = [who(data["did"], data["name"])]
-    for t in data["topics"]:
-        lines += ["", f"{t['topic']}: score {t['score']:.4f}, rank {t['rank'] or '-'}"]
-        lines += [f"  {f['weight']:+.4f}  {f['kind']:8}  {f['id'][:12]}  from {who(f['from'], f['from_name'])}  {f['note']}"
-                  for f in t["facts"]] or ["  (no facts)"]
-    emit(args, data, "\n".join(lines) if data["topics"] else f"{lines[0]}: no facts or answers in any topic")
-
-
-def share(x) -> str:
-    return "-" if x is None else f"{x:.0%}"
-
-
-def secs(x) -> str:
-    if x is None:
-        return "-"
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if x >= size:
-            return f"{x / size:.1f}{unit}"
-    return f"{x:.0f}s"
-
-
-def vendor_line(r: dict) -> str:
-    old = r["oldest_unanswered"]
-    oldest = f"{old['id'][:12]} {secs(old['age_s'])} {old['title'][:30]}" if old else "-"
-    name = r["name"] + ("" if r["claimed"] else " (unclaimed)")
-    return (f"{name[:28]:28}  {r['seen']:>5}  {share(r['acknowledged_share']):>5}  {secs(r['median_response_s']):>7}"
-            f"  {secs(r['p90_response_s']):>7}  {share(r['resolved_share']):>5}  {oldest}")
-
-
-VENDOR_HEADER = f"{'vendor':28}  {'seen':>5}  {'ack':>5}  {'median':>7}  {'p90':>7}  {'res':>5}  oldest unanswered"
-
-
-def cmd_vendors(home: Home, args) -> None:
-    rows = call(home, "vendors")
-    emit(args, rows, "\n".join([VENDOR_HEADER, *map(vendor_line, rows)]) if rows else "(no vendors or requests yet)")
-
-
-def cmd_vendor(home: Home, args) -> None:
-    r = call(home, "vendor", name=args.name)
-    promise = f"first response promised within {r['promise']} h" if r["promise"] is not None else "no promise"
-    lines = [f"{r['name']}  {r['did'] or '(unclaimed: no manifest)'}", promise, "", VENDOR_HEADER, vendor_line(r), ""]
-    lines += [vendor_line({**p, "name": p["topic"], "claimed": True}) for p in r["per_topic"]]
-    emit(args, r, "\n".join(lines))
-
+    return f"{result['accepted']} new, {result['duplicates']} already held, rejected: {rejected}"
 
 
 def cmd_doctor(home: Home, args) -> int:

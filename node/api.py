@@ -6,7 +6,6 @@ Reads are GET /v1/<op>?param=..., writes are POST /v1/<op> with a JSON object.
 """
 from __future__ import annotations
 
-import inspect
 import json
 import secrets
 
@@ -41,8 +40,7 @@ def make_app(ctx: Ctx, token: str) -> Starlette:
             params = await request.json() if entry.write else dict(request.query_params)
             if not isinstance(params, dict):
                 raise OpError("the request body must be a JSON object")
-            _check_params(name, entry.fn, params)
-            result = entry.fn(ctx, **params)
+            result = entry(ctx, params)
         except OpError as e:
             return JSONResponse({"error": str(e)}, e.status)
         except ValueError:
@@ -98,29 +96,20 @@ async def _iterate(chunks):
         yield chunk
 
 
-def _check_params(name: str, fn, params: dict) -> None:
-    sig = inspect.signature(fn)
-    accepted = list(sig.parameters)[1:]
-    unknown = set(params) - set(accepted)
-    if unknown:
-        raise OpError(f"{name} does not take {', '.join(sorted(unknown))}")
-    missing = [p for p in accepted if sig.parameters[p].default is inspect.Parameter.empty and p not in params]
-    if missing:
-        raise OpError(f"{name} needs {', '.join(missing)}")
-
-
 def openapi_document() -> dict:
     paths = {}
     for name, entry in OPS.items():
-        params = list(inspect.signature(entry.fn).parameters)[1:]
-        schema = {"type": "object", "properties": {p: {"type": "string"} for p in params}}
+        params = {p.name: (p, param_schema(p)) for p in entry.params}
         method = "post" if entry.write else "get"
-        spec = {"summary": entry.doc, "responses": {"200": {"description": "the result as JSON"},
-                                                    "4XX": {"description": '{"error": "..."}'}}}
+        spec = {"summary": entry.summary, "description": entry.doc,
+                "responses": {"200": {"description": "the result as JSON"}, "4XX": {"description": '{"error": "..."}'}}}
         if entry.write:
+            schema = {"type": "object", "properties": {n: s for n, (_, s) in params.items()},
+                      "required": [n for n, (p, _) in params.items() if p.required]}
             spec["requestBody"] = {"content": {"application/json": {"schema": schema}}}
         else:
-            spec["parameters"] = [{"name": p, "in": "query", "schema": {"type": "string"}} for p in params]
+            spec["parameters"] = [{"name": n, "in": "query", "required": p.required, "schema": s}
+                                  for n, (p, s) in params.items()]
         paths[f"/v1/{name}"] = {method: spec}
     paths["/v1/export"] = {"get": {"summary": "every envelope as a CBOR sequence",
                                    "responses": {"200": {"description": "application/cbor-seq"}}}}
@@ -131,6 +120,15 @@ def openapi_document() -> dict:
     return {"openapi": "3.1.0", "info": {"title": "Antiport node API", "version": "1"},
             "components": {"securitySchemes": {"token": {"type": "http", "scheme": "bearer"}}},
             "security": [{"token": []}], "paths": paths}
+
+
+def param_schema(p) -> dict:
+    schema = {"type": "string", "description": p.arg.help} if p.arg.help else {"type": "string"}
+    if p.arg.choices:
+        schema["enum"] = list(p.arg.choices)
+    if p.default not in (None, ""):
+        schema["default"] = p.default
+    return schema
 
 
 async def serve(ctx: Ctx, home, port: int = 0, *, task_status=trio.TASK_STATUS_IGNORED) -> None:

@@ -51,7 +51,7 @@ class Client:
         if self.http is None:
             entry = OPS[op]
             try:
-                return entry.fn(self.ctx(), **params)
+                return entry(self.ctx(), params)
             except OpError as e:
                 raise ClientError(str(e)) from None
         write = OPS[op].write

@@ -9,28 +9,22 @@ from __future__ import annotations
 import io
 from collections import Counter
 from dataclasses import dataclass
-from typing import Callable
+from typing import Annotated
 
 import cbor2
 
 from antiport.crypto import BadKey, Identity, did_from_key, key_from_did, seal
-from antiport.protocol import BadTopic, Message, Rejected, normalise, sign
+from antiport.protocol import KINDS, STATES, BadTopic, Message, Rejected, normalise, sign
+from antiport.protocol.kinds import THREAD_ROOTS
 
 from .home import now_ms
 from .ingest import Ingest
 from .ledger import ledger_for
 from .ledger import names as ledger_names
+from .ops import OPS, Arg, Command, OpError, op  # noqa: F401 -- OPS and OpError are service's API too
 from .store import Store
 from .vendors import vendor as vendor_row
 from .vendors import vendors as vendor_rows
-
-
-class OpError(Exception):
-    """A request that cannot be done, with a message for a person; `status` is the HTTP status."""
-
-    def __init__(self, message: str, status: int = 400):
-        super().__init__(message)
-        self.status = status
 
 
 @dataclass
@@ -42,21 +36,10 @@ class Ctx:
     node: object | None = None  # the running Node, when there is one
 
 
-@dataclass
-class Op:
-    fn: Callable
-    write: bool = False
-    doc: str = ""
-
-
-OPS: dict[str, Op] = {}
-
-
-def op(write: bool = False):
-    def register(fn):
-        OPS[fn.__name__.rstrip("_")] = Op(fn, write, (fn.__doc__ or "").strip())
-        return fn
-    return register
+# Parameters as the commands and the API describe them (node/ops.py)
+Id = Annotated[str, Arg("a message id, or a unique prefix of 6+ hex digits", positional=True)]
+Topic = Annotated[str, Arg("a product topic: vendor/product", positional=True)]
+Did = Annotated[str, Arg("an identity: did:key:z6Mk...", positional=True)]
 
 
 # -- helpers ---------------------------------------------------------------------------------------
@@ -124,7 +107,7 @@ def id_(ctx: Ctx) -> dict:
 
 
 @op(write=True)
-def follow(ctx: Ctx, topic: str) -> dict:
+def follow(ctx: Ctx, topic: Topic) -> dict:
     """Follow a product topic (vendor/product)."""
     slug = topic_slug(topic)
     ctx.store.follow(slug, now_ms())
@@ -132,7 +115,7 @@ def follow(ctx: Ctx, topic: str) -> dict:
 
 
 @op(write=True)
-def unfollow(ctx: Ctx, topic: str) -> dict:
+def unfollow(ctx: Ctx, topic: Topic) -> dict:
     """Stop following a product topic."""
     slug = topic_slug(topic)
     if not ctx.store.unfollow(slug):
@@ -152,11 +135,14 @@ def topics(ctx: Ctx) -> list:
 
 # -- writing ---------------------------------------------------------------------------------------
 
-@op(write=True)
-def ask(ctx: Ctx, topic: str, title: str, text: str, kind: str = "request", private_text: str | None = None) -> dict:
+@op(write=True, commands=(Command("ask", "post a request in a product topic", {"kind": "request"}),
+                           Command("complain", "post a complaint in a product topic", {"kind": "complaint"})))
+def ask(ctx: Ctx, topic: Topic, title: Annotated[str, Arg("the question or complaint in one line")],
+        text: Annotated[str, Arg("the whole story")],
+        kind: Annotated[str, Arg("request or complaint", choices=THREAD_ROOTS)] = "request",
+        private_text: Annotated[str | None, Arg("a part only the topic's vendor can read (sealed to its key)")] = None,
+        ) -> dict:
     """Ask for help (kind=request) or complain (kind=complaint) in a product topic; follows it."""
-    if kind not in ("request", "complaint"):
-        raise OpError("kind is request or complaint")
     slug = topic_slug(topic)
     body = {"title": title.strip(), "text": text}
     if private_text:
@@ -169,51 +155,52 @@ def ask(ctx: Ctx, topic: str, title: str, text: str, kind: str = "request", priv
 
 
 @op(write=True)
-def answer(ctx: Ctx, id: str, text: str) -> dict:
+def answer(ctx: Ctx, id: Id, text: Annotated[str, Arg("the answer")]) -> dict:
     """Answer a request or complaint."""
     return reply(ctx, "answer", id, {"text": text})
 
 
 @op(write=True)
-def accept(ctx: Ctx, id: str) -> dict:
+def accept(ctx: Ctx, id: Id) -> dict:
     """Accept an answer to your own request."""
     return reply(ctx, "accept", id, {})
 
 
 @op(write=True)
-def vote(ctx: Ctx, id: str, value: str) -> dict:
+def vote(ctx: Ctx, id: Id, value: Annotated[str, Arg(choices=KINDS["vote"].body["value"].choices, positional=True)]) -> dict:
     """Vote a message up or down."""
-    if value not in ("up", "down"):
-        raise OpError("a vote is 'up' or 'down'")
     return reply(ctx, "vote", id, {"value": value})
 
 
 @op(write=True)
-def resolve(ctx: Ctx, id: str) -> dict:
+def resolve(ctx: Ctx, id: Id) -> dict:
     """Confirm that your own request is solved."""
     return reply(ctx, "resolve", id, {})
 
 
 @op(write=True)
-def retract(ctx: Ctx, id: str, reason: str = "") -> dict:
+def retract(ctx: Ctx, id: Id, reason: Annotated[str, Arg("why, if you want to say")] = "") -> dict:
     """Withdraw a message you wrote."""
     return reply(ctx, "retract", id, {"reason": reason} if reason else {})
 
 
 @op(write=True)
-def report(ctx: Ctx, id: str, reason: str) -> dict:
+def report(ctx: Ctx, id: Id, reason: Annotated[str, Arg("what is wrong with it (spam, abuse, ...)")]) -> dict:
     """Flag a message as spam or abuse."""
     return reply(ctx, "report", id, {"reason": reason})
 
 
 @op(write=True)
-def status(ctx: Ctx, id: str, state: str, note: str = "") -> dict:
+def status(ctx: Ctx, id: Id, state: Annotated[str, Arg(choices=STATES, positional=True)],
+           note: Annotated[str, Arg("a note shown with the state")] = "") -> dict:
     """Set a request's state, as a vendor: acknowledged, in-progress, resolved, wont-fix."""
     return reply(ctx, "status", id, {"state": state, **({"note": note} if note else {})})
 
 
 @op(write=True)
-def trust(ctx: Ctx, did: str, value: str = "trust", scope: str = "") -> dict:
+def trust(ctx: Ctx, did: Did,
+          value: Annotated[str, Arg(choices=KINDS["trust"].body["value"].choices, switch="distrust")] = "trust",
+          scope: Annotated[str, Arg("only in this topic (vendor/product)")] = "") -> dict:
     """Say that you trust (or distrust) an identity, globally or in one topic."""
     try:
         subject = key_from_did(did)
@@ -226,7 +213,8 @@ def trust(ctx: Ctx, did: str, value: str = "trust", scope: str = "") -> dict:
 
 
 @op(write=True)
-def profile(ctx: Ctx, name: str, about: str = "") -> dict:
+def profile(ctx: Ctx, name: Annotated[str, Arg("your display name", positional=True)],
+            about: Annotated[str, Arg("a line about you")] = "") -> dict:
     """Publish your display name."""
     return write(ctx, "profile", "", {"name": name, **({"about": about} if about else {})})
 
@@ -234,13 +222,13 @@ def profile(ctx: Ctx, name: str, about: str = "") -> dict:
 # -- reading ---------------------------------------------------------------------------------------
 
 @op()
-def list_(ctx: Ctx, topic: str | None = None) -> list:
+def list_(ctx: Ctx, topic: Annotated[str | None, Arg("only this topic (vendor/product)", positional=True)] = None) -> list:
     """Threads (requests and complaints), newest first, in one topic or all."""
     return named(ctx, ctx.store.threads(topic_slug(topic) if topic else None))
 
 
 @op()
-def show(ctx: Ctx, id: str) -> dict:
+def show(ctx: Ctx, id: Id) -> dict:
     """One thread: the request, its answers (accepted first), votes and statuses."""
     msg = message(ctx, id)
     if msg.kind not in ("request", "complaint"):
@@ -294,7 +282,7 @@ def rank_answers(ctx: Ctx, answers: list[dict]) -> list[dict]:
 
 
 @op()
-def search(ctx: Ctx, query: str) -> list:
+def search(ctx: Ctx, query: Annotated[str, Arg("words to find", positional=True)]) -> list:
     """Full-text search over titles and texts."""
     return named(ctx, ctx.store.search(query))
 
@@ -341,7 +329,7 @@ def split_sequence(data: bytes) -> list[bytes]:
 # -- reputation and vendors (specs/06-reputation.md) -----------------------------------------------
 
 @op()
-def experts(ctx: Ctx, topic: str) -> list:
+def experts(ctx: Ctx, topic: Topic) -> list:
     """Who answers best in a topic, as seen from your trust roots, best first."""
     rows = ledger_for(ctx.store).experts(ctx.identity.did, topic_slug(topic))
     known = ledger_names(ctx.store, [r["did"] for r in rows])
@@ -349,7 +337,7 @@ def experts(ctx: Ctx, topic: str) -> list:
 
 
 @op()
-def why(ctx: Ctx, did: str, topic: str | None = None) -> dict:
+def why(ctx: Ctx, did: Did, topic: Annotated[str | None, Arg("only this topic")] = None) -> dict:
     """The facts behind an identity's score, per topic (all topics it has facts or answers in by default)."""
     try:
         key_from_did(did)
@@ -377,7 +365,7 @@ def vendors(ctx: Ctx) -> list:
 
 
 @op()
-def vendor(ctx: Ctx, name: str) -> dict:
+def vendor(ctx: Ctx, name: Annotated[str, Arg("organisation name, unclaimed vendor slug or did", positional=True)]) -> dict:
     """One vendor (organisation name, unclaimed slug or did) with metrics per topic."""
     row = vendor_row(ctx.store, name.strip(), now_ms())
     if row is None:
@@ -393,7 +381,7 @@ def running(ctx: Ctx):
     return ctx.node
 
 
-@op()
+@op(commands=(Command("sync status", "sync progress per topic and peer"),))
 def sync_status(ctx: Ctx) -> dict:
     """Sync progress per topic and peer: ids known missing here, fetched, pending, sent (specs/05-sync.md)."""
     from .sync import status

@@ -76,4 +76,10 @@ async def test_openapi_lists_every_operation(home):
     async def test(http):
         doc = (await http.get("/v1/openapi.json")).json()
         assert doc["openapi"].startswith("3.") and "post" in doc["paths"]["/v1/ask"] and "get" in doc["paths"]["/v1/list"]
+        vote = doc["paths"]["/v1/vote"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+        assert vote["properties"]["value"]["enum"] == ["up", "down"] and vote["required"] == ["id", "value"]
+        topic = doc["paths"]["/v1/list"]["get"]["parameters"][0]
+        assert topic["name"] == "topic" and not topic["required"] and "vendor/product" in topic["schema"]["description"]
+        r = await http.post("/v1/status", json={"id": "abcdef", "state": "done"})
+        assert r.status_code == 400 and r.json()["error"].startswith("state is one of acknowledged, in-progress")
     await with_api(home, test)

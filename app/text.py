@@ -1,0 +1,149 @@
+"""The human-readable text of each operation's result, for the `antiport` command (--json prints the
+result itself). One formatter per op of node/ops.py, by op name: `text(op, result, params) -> str`."""
+from __future__ import annotations
+
+import time
+
+
+def written(result: dict, params: dict) -> str:
+    """A write: the new message's id."""
+    return result["id"]
+
+
+def following(result: dict, params: dict) -> str:
+    return f"{'following' if result['following'] else 'not following'} {result['topic']}"
+
+
+def identity(info: dict, params: dict) -> str:
+    lines = [info["did"]]
+    if info.get("running"):
+        lines += [f"peer id: {info['peer_id']}", *(f"listening: {a}" for a in info["addrs"])]
+    else:
+        lines.append("(node not running)")
+    return "\n".join(lines)
+
+
+def topics(rows: list, params: dict) -> str:
+    return ("\n".join(f"{r['topic']:40} {r['threads']:5} threads {r['unanswered']:5} unanswered" for r in rows)
+            or "(no topics followed: antiport follow vendor/product)")
+
+
+def age(ms: int) -> str:
+    s = max(0, time.time() - ms / 1000)
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if s >= size:
+            return f"{int(s // size)}{unit}"
+    return f"{int(s)}s"
+
+
+def who(did: str, name: str) -> str:
+    return f"{name} ({did[:20]}…)" if name else did
+
+
+def thread_line(t: dict) -> str:
+    flags = "".join([("✓" if t["accepted"] else " "), ("R" if t["resolved"] else " ")])
+    status = f" [{t['status']}]" if t.get("status") else ""
+    return f"{t['id'][:12]}  {t['kind']:9} {flags} {t['answers']:2} ans  {age(t['created']):>4}  {t['topic']}  {t['title']}{status}"
+
+
+def threads(rows: list, params: dict) -> str:
+    return "\n".join(map(thread_line, rows)) or "(no threads)"
+
+
+def thread(t: dict, params: dict) -> str:
+    lines = [f"{t['kind']} {t['id']}", f"topic: {t['topic']}   by {who(t['author'], t['name'])}   {age(t['created'])} ago",
+             f"status: {t['status'] or '-'}   resolved: {'yes' if t['resolved'] else 'no'}", "",
+             t["body"].get("title", ""), t["body"].get("text", "")]
+    if "private" in t["body"]:
+        lines.append(f"(+ a private part sealed to {t['body']['to']})")
+    for a in t["answers"]:
+        mark = "ACCEPTED " if a["accepted"] else ""
+        votes = a["votes"]
+        head = (f"-- {mark}answer {a['id'][:12]} by {who(a['author'], a['name'])} (+{votes.get('up', 0)}/-{votes.get('down', 0)},"
+                f" score {a.get('score', 0):.4f})")
+        lines += ["", head, a["body"]["text"]]
+    return "\n".join(lines)
+
+
+def found(rows: list, params: dict) -> str:
+    return ("\n".join(f"{r['id'][:12]}  {r['kind']:9} {r['topic']}  {r['title'] or (r['text'] or '')[:60]}" for r in rows)
+            or "(nothing found)")
+
+
+def peers(rows: list, params: dict) -> str:
+    lines = []
+    for p in rows:
+        rejected = ", ".join(f"{r}={n}" for r, n in p["rejected"].items()) or "none"
+        lines.append(f"{p['peer_id']}  topics: {', '.join(p['topics']) or '-'}  accepted: {p['accepted']}  rejected: {rejected}")
+    return "\n".join(lines) or "(no peers connected)"
+
+
+def sync_status(data: dict, params: dict) -> str:
+    lines = [f"{r['topic'] or '(meta)'}  {r['peer']}  {r['state']}  known {r['known']}  fetched {r['fetched']}"
+             f"  pending {r['pending']}  sent {r['sent']}  (total fetched {r['fetched_total']}, sent {r['sent_total']})"
+             for r in data["progress"]]
+    if data.get("misbehaved"):
+        lines.append("cut off for protocol violations: " + ", ".join(f"{p}={n}" for p, n in data["misbehaved"].items()))
+    return "\n".join(lines) or "(no sync yet)"
+
+
+# -- reputation and vendors ------------------------------------------------------------------------
+
+def experts(rows: list, params: dict) -> str:
+    lines = [f"{'rank':>4}  {'score':>8}  {'acc':>3}  {'up':>3}  {'down':>4}  {'ans':>3}  who"]
+    lines += [f"{r['rank']:>4}  {r['score']:8.4f}  {r['accepted']:>3}  {r['upvotes']:>3}  {r['downvotes']:>4}"
+              f"  {r['answers']:>3}  {who(r['did'], r['name'])}" for r in rows]
+    return "\n".join(lines) if rows else f"(nobody has answered in {params['topic']} yet)"
+
+
+def why(data: dict, params: dict) -> str:
+    lines = [who(data["did"], data["name"])]
+    for t in data["topics"]:
+        lines += ["", f"{t['topic']}: score {t['score']:.4f}, rank {t['rank'] or '-'}"]
+        lines += [f"  {f['weight']:+.4f}  {f['kind']:8}  {f['id'][:12]}  from {who(f['from'], f['from_name'])}  {f['note']}"
+                  for f in t["facts"]] or ["  (no facts)"]
+    return "\n".join(lines) if data["topics"] else f"{lines[0]}: no facts or answers in any topic"
+
+
+def share(x) -> str:
+    return "-" if x is None else f"{x:.0%}"
+
+
+def secs(x) -> str:
+    if x is None:
+        return "-"
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if x >= size:
+            return f"{x / size:.1f}{unit}"
+    return f"{x:.0f}s"
+
+
+def vendor_line(r: dict) -> str:
+    old = r["oldest_unanswered"]
+    oldest = f"{old['id'][:12]} {secs(old['age_s'])} {old['title'][:30]}" if old else "-"
+    name = r["name"] + ("" if r["claimed"] else " (unclaimed)")
+    return (f"{name[:28]:28}  {r['seen']:>5}  {share(r['acknowledged_share']):>5}  {secs(r['median_response_s']):>7}"
+            f"  {secs(r['p90_response_s']):>7}  {share(r['resolved_share']):>5}  {oldest}")
+
+
+VENDOR_HEADER = f"{'vendor':28}  {'seen':>5}  {'ack':>5}  {'median':>7}  {'p90':>7}  {'res':>5}  oldest unanswered"
+
+
+def vendors(rows: list, params: dict) -> str:
+    return "\n".join([VENDOR_HEADER, *map(vendor_line, rows)]) if rows else "(no vendors or requests yet)"
+
+
+def vendor(r: dict, params: dict) -> str:
+    promise = f"first response promised within {r['promise']} h" if r["promise"] is not None else "no promise"
+    lines = [f"{r['name']}  {r['did'] or '(unclaimed: no manifest)'}", promise, "", VENDOR_HEADER, vendor_line(r), ""]
+    lines += [vendor_line({**p, "name": p["topic"], "claimed": True}) for p in r["per_topic"]]
+    return "\n".join(lines)
+
+
+TEXT = {
+    "id": identity, "follow": following, "unfollow": following, "topics": topics,
+    **dict.fromkeys(["ask", "answer", "accept", "vote", "resolve", "retract", "report", "status", "trust", "profile"],
+                    written),
+    "list": threads, "show": thread, "search": found, "experts": experts, "why": why, "vendors": vendors,
+    "vendor": vendor, "sync_status": sync_status, "peers": peers,
+}
