@@ -183,8 +183,8 @@ def cmd_tui(home: Home, args) -> int:
 
 
 def cmd_run(home: Home, args) -> int:
-    from antiport.node.runtime import run_forever
     from antiport.node.p2p import load_host_key
+    from antiport.node.runtime import run_forever
     with home.lock():  # first: a second node for this home stops here, before it touches anything
         if home.host_key_file.exists():  # a damaged key is one line before the store is opened
             load_host_key(home.host_key_file)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import nacl.exceptions
 import nacl.pwhash
@@ -29,7 +30,7 @@ def _derive(passphrase: str, salt: bytes, ops: int, mem: int) -> bytes:
 def save_identity(identity: Identity, path: Path, passphrase: str | None = None,
                   ops: int = nacl.pwhash.argon2id.OPSLIMIT_INTERACTIVE,
                   mem: int = nacl.pwhash.argon2id.MEMLIMIT_INTERACTIVE) -> None:
-    doc: dict = {"v": 1, "did": identity.did}
+    doc: dict[str, Any] = {"v": 1, "did": identity.did}
     if passphrase:
         salt = nacl.utils.random(nacl.pwhash.argon2id.SALTBYTES)
         box = nacl.secret.SecretBox(_derive(passphrase, salt, ops, mem))
@@ -56,7 +57,7 @@ def is_sealed(path: Path) -> bool:
     return "box" in _read(path)
 
 
-def _read(path: Path) -> dict:
+def _read(path: Path) -> dict[str, Any]:
     try:
         doc = json.loads(Path(path).read_text())
     except FileNotFoundError:
@@ -72,7 +73,7 @@ def _read(path: Path) -> dict:
     return doc
 
 
-def _damaged(path: Path, what) -> KeystoreError:
+def _damaged(path: Path, what: object) -> KeystoreError:
     return KeystoreError(f"the identity file {path} is damaged ({what}): put back your backup of it (a new "
                          "identity would be someone else to the network)")
 

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
-
 from antiport.crypto import Identity, load_identity, save_identity
 
 DEFAULT_LISTEN = ["/ip4/127.0.0.1/tcp/0"]

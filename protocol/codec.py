@@ -5,6 +5,8 @@ integers in the 64-bit range. No floats, no tags, no indefinite lengths.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import cbor2
 
 from .errors import Rejected
@@ -12,13 +14,13 @@ from .errors import Rejected
 _INT_MIN, _INT_MAX = -(2**64), 2**64 - 1
 
 
-def encode(value) -> bytes:
+def encode(value: object) -> bytes:
     """The deterministic encoding of `value` (map keys sorted by their encoded bytes)."""
     _check_model(value)
     return cbor2.dumps(value, canonical=True)
 
 
-def decode(data: bytes, max_depth: int = 16):
+def decode(data: bytes, max_depth: int = 16) -> Any:
     """Decode `data`, refusing anything whose re-encoding is not byte-identical.
 
     Only cbor2's decode errors mean "malformed"; anything else (wrong argument type, a cbor2 without the
@@ -38,22 +40,22 @@ class _Tagged:
     """What any tagged item decodes to; `_check_model` refuses it like every value outside the model."""
 
 
-class _EveryTag(dict):
+class _EveryTag(dict[int, Any]):
     """Overrides cbor2's built-in tag decoders (bignums, dates, shared values...) so that every tag is
     decoded alike, to a `_Tagged` (cbor2 looks a tag up with `mapping[tag]`)."""
 
-    def __missing__(self, tag):
+    def __missing__(self, tag: int) -> Any:
         return _tagged
 
 
-def _tagged(value, immutable):
+def _tagged(value: object, immutable: bool) -> _Tagged:
     return _Tagged()
 
 
 _EVERY_TAG = _EveryTag()
 
 
-def _check_model(value) -> None:
+def _check_model(value: object) -> None:
     if isinstance(value, bool) or value is None or isinstance(value, (str, bytes)):
         return
     if isinstance(value, int):

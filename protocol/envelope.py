@@ -7,8 +7,11 @@ signature = Ed25519(author, DOMAIN + payload). id = BLAKE2b-256(envelope bytes).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
+import cbor2
 from antiport.crypto import Identity, did_from_key, verify
 
 from . import codec
@@ -35,7 +38,7 @@ class Message:
     topic: str
     created: int
     refs: tuple[str, ...]
-    body: dict = field(hash=False)
+    body: dict[str, Any] = field(hash=False)
     v: int = VERSION
 
     @property
@@ -47,7 +50,8 @@ class Message:
         return self.refs[0] if self.refs else None
 
 
-def sign(identity: Identity, kind: str, topic: str, body: dict, refs=(), *, created: int) -> Message:
+def sign(identity: Identity, kind: str, topic: str, body: dict[str, Any], refs: Iterable[str] = (), *,
+         created: int) -> Message:
     """Build and sign a message. `created` is milliseconds since the epoch (protocol/ reads no clock)."""
     payload = codec.encode({"v": VERSION, "kind": kind, "author": identity.public_key, "topic": topic,
                             "created": created, "refs": [bytes.fromhex(r) for r in refs], "body": body})
@@ -57,8 +61,8 @@ def sign(identity: Identity, kind: str, topic: str, body: dict, refs=(), *, crea
 
 def load(raw: bytes) -> Message:
     """Rebuild a Message from envelope bytes this node already validated (no signature check)."""
-    payload, _ = codec.cbor2.loads(raw)
-    p = codec.cbor2.loads(payload)
+    payload, _ = cbor2.loads(raw)
+    p = cbor2.loads(payload)
     return Message(id=message_id(raw), raw=raw, kind=p["kind"], author=p["author"], topic=p["topic"],
                    created=p["created"], refs=tuple(r.hex() for r in p["refs"]), body=p["body"])
 

@@ -7,6 +7,7 @@ Kinds not listed here are stored and relayed unchanged so the protocol can grow.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from .errors import Rejected
 
@@ -23,18 +24,18 @@ WHITE_SPACE = frozenset("\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004
 class F:
     """A body field: its type, whether it is required, size bounds (chars, bytes or items), allowed values,
     and for text whether it must say something (not empty, not only white space)."""
-    type: type
+    type: type[Any]
     required: bool = True
     min: int = 0
     max: int = TEXT
-    choices: tuple = ()
+    choices: tuple[str, ...] = ()
     said: bool = False
 
 
 @dataclass(frozen=True)
 class Kind:
     topic: str                      # "product", "meta", or "target" (same as the referenced message)
-    body: dict = field(default_factory=dict)
+    body: dict[str, F] = field(default_factory=dict)
     target: tuple[str, ...] = ()    # kinds the single ref may point at; () = no refs; ("*",) = any kind
     who: str = "anyone"             # "anyone", "asker", "target-author", "not-target-author", "vendor"
 
@@ -60,12 +61,12 @@ KINDS: dict[str, Kind] = {
 }
 
 
-def check_body(kind: Kind, body: dict) -> None:
+def check_body(kind: Kind, body: dict[str, Any]) -> None:
     """Raise Rejected unless `body` follows the kind's field rules (bad-body; empty-text for a field that
     must say something and does not)."""
     unknown = set(body) - set(kind.body)
     if unknown:
-        raise Rejected("bad-body", f"unknown field {sorted(unknown)[0]!r}")
+        raise Rejected("bad-body", f"unknown field {min(unknown)!r}")
     for name, f in kind.body.items():
         if name not in body:
             if f.required:

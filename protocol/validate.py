@@ -5,7 +5,7 @@
 """
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from . import topics
 from .envelope import Message, parse
@@ -45,7 +45,7 @@ def check_stateless(msg: Message) -> None:
         raise Rejected("bad-body", problem)
 
 
-def _check_manifest(body: dict) -> str | None:
+def _check_manifest(body: dict[str, Any]) -> str | None:
     if not all(isinstance(t, str) and topics.is_slug(t) for t in body["topics"]):
         return "topics must be product slugs"
     if not all(isinstance(k, bytes) and len(k) == 32 for k in body.get("keys", [])):

@@ -4,9 +4,8 @@ from __future__ import annotations
 import httpx
 import pytest
 import trio
-
-from antiport.node import api
 from antiport.app.cli import main
+from antiport.node import api
 from antiport.node.home import Home
 from antiport.node.ingest import Ingest
 from antiport.node.service import Ctx
