@@ -38,7 +38,8 @@ class NodeProcess:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"node exited with {self.proc.returncode}; log: {self.log_path}\n{self.log()[-2000:]}")
+                raise RuntimeError(f"node exited with {self.proc.returncode}; log: {self.log_path}\n"
+                                   f"{self.log()[-2000:]}")
             api = api_of(self.home)
             if api and api.get("pid") == self.proc.pid:
                 try:
@@ -77,7 +78,7 @@ class NodeProcess:
         except ProcessLookupError:
             pass
 
-    def __enter__(self) -> "NodeProcess":
+    def __enter__(self) -> NodeProcess:
         return self
 
     def __exit__(self, *exc) -> None:

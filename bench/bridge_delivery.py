@@ -46,7 +46,7 @@ async def bench_webhooks(n: int) -> tuple[float, float]:
                 assert len(receiver.received) == n
                 bodies = [httpx.Request("POST", "http://x", json=e).content for e in receiver.received]
                 t = time.perf_counter()
-                for event, body in zip(list(receiver.received), bodies):
+                for event, body in zip(list(receiver.received), bodies, strict=True):
                     headers = sign_headers(SECRET, event["id"], int(time.time()), body)
                     (await client.post(receiver.url, content=body, headers=headers)).raise_for_status()
                 bare_s = time.perf_counter() - t

@@ -66,7 +66,10 @@ async def main(args) -> None:
                 await done.wait()
             wall = time.perf_counter() - t0
             latencies.sort()
-            pct = lambda p: latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000
+
+            def pct(p):
+                return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000
+
             print(f"{args.nodes} nodes, {args.n} msgs at {args.rate or 'max'}/s: delivered "
                   f"{last.store.count(TOPIC)}/{args.n}, p50 {pct(0.5):.1f} ms, p95 {pct(0.95):.1f} ms, "
                   f"wall {wall:.2f} s ({len(latencies) / wall:.0f} msg/s)")

@@ -56,7 +56,7 @@ def scipy_rank(viewer: str, fs: list[Fact]):
     restart[[index[s] for s in seeds]] = 1.0 / len(seeds)
     t1 = time.perf_counter()
     score, rounds = restart.copy(), 0
-    for rounds in range(1, MAX_ITER + 1):
+    for rounds in range(1, MAX_ITER + 1):  # noqa: B007 -- returned: how many rounds it took
         dangling = score.sum() - (score * carried).sum()
         nxt = (1 - DAMPING) * restart + DAMPING * (m @ score) + DAMPING * dangling * restart
         delta = np.abs(nxt - score).sum()

@@ -56,7 +56,7 @@ async def catch_up(raws: list[bytes], tmp: Path) -> tuple[float, int]:
         s.follow(TOPIC, T0)
     hosts = [host(1), host(2)]
     syncers = [Syncer(s, Ingest(s), h, interval=3600, clock=lambda: T0 + len(raws) + 1)
-               for s, h in zip(stores, hosts)]
+               for s, h in zip(stores, hosts, strict=True)]
     listen = [multiaddr.Multiaddr("/ip4/127.0.0.1/tcp/0")]
     async with hosts[0].run(listen_addrs=listen), hosts[1].run(listen_addrs=listen):
         async with trio.open_nursery() as nursery:

@@ -22,14 +22,13 @@ import threading
 import time
 from pathlib import Path
 
-from textual.widgets import DataTable
-
 from antiport.app.processes import NodeProcess
 from antiport.node.client import Client
 from antiport.node.home import Home
 from antiport.node.service import split_sequence
 from antiport.tui.app import AntiportApp
 from antiport.tui.threads import ThreadsScreen
+from textual.widgets import DataTable
 
 TOPIC = "bench/tui"
 

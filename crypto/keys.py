@@ -71,7 +71,7 @@ class Identity:
         self.did: str = did_from_key(self.public_key)
 
     @classmethod
-    def generate(cls) -> "Identity":
+    def generate(cls) -> Identity:
         return cls(bytes(nacl.signing.SigningKey.generate()))
 
     @property

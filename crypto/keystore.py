@@ -24,7 +24,8 @@ class KeystoreError(Exception):
 
 
 def _derive(passphrase: str, salt: bytes, ops: int, mem: int) -> bytes:
-    return nacl.pwhash.argon2id.kdf(nacl.secret.SecretBox.KEY_SIZE, passphrase.encode(), salt, opslimit=ops, memlimit=mem)
+    return nacl.pwhash.argon2id.kdf(nacl.secret.SecretBox.KEY_SIZE, passphrase.encode(), salt,
+                                    opslimit=ops, memlimit=mem)
 
 
 def save_identity(identity: Identity, path: Path, passphrase: str | None = None,

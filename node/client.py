@@ -98,7 +98,8 @@ class Client:
         try:
             return self.http.request(method, path, **kw)
         except httpx.HTTPError as e:
-            raise ClientError(f"the node for {self.home.path} is not answering ({e}); is 'antiport run' still up?") from None
+            raise ClientError(f"the node for {self.home.path} is not answering ({e}); "
+                              "is 'antiport run' still up?") from None
 
     @staticmethod
     def _check(r: httpx.Response) -> httpx.Response:

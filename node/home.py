@@ -118,7 +118,8 @@ class Home:
         except FileNotFoundError:
             return dict(DEFAULT_CONFIG)
         except ValueError as e:
-            raise HomeError(f"{self.config_file} is not valid JSON ({e}): fix it, or move it aside for the defaults") from None
+            raise HomeError(f"{self.config_file} is not valid JSON ({e}): "
+                            "fix it, or move it aside for the defaults") from None
         if not isinstance(config, dict):
             raise HomeError(f"{self.config_file} must hold a JSON object: fix it, or move it aside for the defaults")
         for key, default in DEFAULT_CONFIG.items():

@@ -32,7 +32,8 @@ def facts(store: Store, topic: str) -> list[Fact]:
     """Every fact that counts in `topic`: self-facts dropped, one vote per (voter, target), newest wins."""
     out, votes = [], {}
     rows = store.db.execute(
-        "SELECT m.id, m.kind, m.author, t.author, m.raw, m.created, t.id FROM messages m JOIN messages t ON m.target = t.id"
+        "SELECT m.id, m.kind, m.author, t.author, m.raw, m.created, t.id"
+        " FROM messages m JOIN messages t ON m.target = t.id"
         " WHERE m.topic = ? AND m.kind IN ('accept', 'vote', 'report') ORDER BY m.created, m.id", [topic])
     for mid, kind, source, subject, raw, _, target in rows:
         if source == subject:
@@ -138,7 +139,8 @@ class Ledger:
         """Authors of answers or facts in `topic`, best first (ties: more accepted, then did)."""
         fs, score = self.scores(viewer, topic)
         answers = dict(self.store.db.execute(
-            "SELECT author, count(*) FROM messages WHERE kind='answer' AND topic=? GROUP BY author", [topic]).fetchall())
+            "SELECT author, count(*) FROM messages WHERE kind='answer' AND topic=? GROUP BY author",
+            [topic]).fetchall())
         count = defaultdict(lambda: defaultdict(int))
         for f in fs:
             count[f.subject][f.kind] += 1

@@ -11,7 +11,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import sqlite_utils
-
 from antiport.crypto import did_from_key
 from antiport.protocol import Message, load
 
@@ -71,7 +70,8 @@ class Store:
         with self.transaction():
             for msg in msgs:
                 cur = self.db.execute(
-                    "INSERT OR IGNORE INTO messages (id, raw, kind, author, topic, created, target, title, text, received)"
+                    "INSERT OR IGNORE INTO messages"
+                    " (id, raw, kind, author, topic, created, target, title, text, received)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [msg.id, msg.raw, msg.kind, msg.author_did, msg.topic, msg.created, msg.target,
                      _str(msg.body.get("title")), _str(msg.body.get("text")), received])
@@ -85,7 +85,8 @@ class Store:
         """Keep the newest manifest per vendor key: its keys may speak for it in its topics."""
         vendor = msg.author_did
         newest = self.db.execute(
-            "SELECT id FROM messages WHERE kind='vendor' AND author=? ORDER BY created DESC, id LIMIT 1", [vendor]).fetchone()
+            "SELECT id FROM messages WHERE kind='vendor' AND author=? ORDER BY created DESC, id LIMIT 1",
+            [vendor]).fetchone()
         if newest[0] != msg.id:
             return
         self.db.execute("DELETE FROM vendor_keys WHERE vendor=?", [vendor])
@@ -119,12 +120,13 @@ class Store:
         return rows[0][0] if len(rows) == 1 else None
 
     def rows(self, where: str = "1", params=(), order: str = "created, id", limit: int | None = None) -> list[dict]:
-        sql = f"SELECT id, kind, author, topic, created, target, title, text FROM messages WHERE {where} ORDER BY {order}"
+        sql = (f"SELECT id, kind, author, topic, created, target, title, text FROM messages"
+               f" WHERE {where} ORDER BY {order}")
         if limit:
             sql += f" LIMIT {int(limit)}"
         cur = self.db.execute(sql, list(params))
         cols = [c[0] for c in cur.description]
-        return [dict(zip(cols, r)) for r in cur]
+        return [dict(zip(cols, r, strict=True)) for r in cur]
 
     def raw_all(self, topic: str | None = None):
         """Envelopes in creation order (refs before what refers to them), for export and sync."""
@@ -145,7 +147,8 @@ class Store:
     def thread_counts(self, topic: str) -> tuple[int, int]:
         """(threads, threads without an answer) in a topic."""
         return self.db.execute(
-            "SELECT count(*), coalesce(sum(NOT EXISTS (SELECT 1 FROM messages a WHERE a.target=m.id AND a.kind='answer')), 0)"
+            "SELECT count(*),"
+            " coalesce(sum(NOT EXISTS (SELECT 1 FROM messages a WHERE a.target=m.id AND a.kind='answer')), 0)"
             " FROM messages m WHERE m.topic=? AND m.kind IN ('request','complaint')", [topic]).fetchone()
 
     # -- threads and search -------------------------------------------------------------------------
@@ -158,14 +161,16 @@ class Store:
               (SELECT count(*) FROM messages a WHERE a.target=m.id AND a.kind='answer') AS answers,
               EXISTS(SELECT 1 FROM messages c JOIN messages a ON c.target=a.id
                      WHERE a.target=m.id AND c.kind='accept' AND c.author=m.author) AS accepted,
-              EXISTS(SELECT 1 FROM messages r WHERE r.target=m.id AND r.kind='resolve' AND r.author=m.author) AS resolved,
-              (SELECT s.id FROM messages s WHERE s.target=m.id AND s.kind='status' ORDER BY s.created DESC LIMIT 1) AS status_id
+              EXISTS(SELECT 1 FROM messages r
+                     WHERE r.target=m.id AND r.kind='resolve' AND r.author=m.author) AS resolved,
+              (SELECT s.id FROM messages s
+               WHERE s.target=m.id AND s.kind='status' ORDER BY s.created DESC LIMIT 1) AS status_id
             FROM messages m WHERE {where} ORDER BY m.created DESC LIMIT ?"""
         cur = self.db.execute(sql, ([topic] if topic else []) + [limit])
         cols = [c[0] for c in cur.description]
         out = []
         for r in cur:
-            row = dict(zip(cols, r))
+            row = dict(zip(cols, r, strict=True))
             status_id = row.pop("status_id")
             row["status"] = self.get(status_id).body["state"] if status_id else None
             row["accepted"], row["resolved"] = bool(row["accepted"]), bool(row["resolved"])

@@ -42,9 +42,11 @@ class Kind:
 
 KINDS: dict[str, Kind] = {
     "request": Kind("product", {"title": F(str, max=200, said=True), "text": F(str, said=True),
-                                "private": F(bytes, required=False, max=4096), "to": F(bytes, required=False, min=32, max=32)}),
+                                "private": F(bytes, required=False, max=4096),
+                                "to": F(bytes, required=False, min=32, max=32)}),
     "complaint": Kind("product", {"title": F(str, max=200, said=True), "text": F(str, said=True),
-                                  "private": F(bytes, required=False, max=4096), "to": F(bytes, required=False, min=32, max=32)}),
+                                  "private": F(bytes, required=False, max=4096),
+                                  "to": F(bytes, required=False, min=32, max=32)}),
     "answer": Kind("product", {"text": F(str, said=True)}, target=THREAD_ROOTS),
     "accept": Kind("product", {}, target=("answer",), who="asker"),
     "vote": Kind("product", {"value": F(str, choices=("up", "down"))}, target=("*",), who="not-target-author"),
@@ -55,7 +57,8 @@ KINDS: dict[str, Kind] = {
     "report": Kind("target", {"reason": F(str, max=500, said=True)}, target=("*",)),
     "profile": Kind("meta", {"name": F(str, max=100, said=True), "about": F(str, required=False, max=2000)}),
     "vendor": Kind("meta", {"org": F(str, max=200, said=True), "topics": F(list, min=1, max=100),
-                            "keys": F(list, required=False, max=32), "promise_hours": F(int, required=False, max=10_000)}),
+                            "keys": F(list, required=False, max=32),
+                            "promise_hours": F(int, required=False, max=10_000)}),
     "trust": Kind("meta", {"subject": F(bytes, min=32, max=32), "value": F(str, choices=("trust", "distrust")),
                            "scope": F(str, required=False, max=129)}),
 }

@@ -32,7 +32,8 @@ def check_stateless(msg: Message) -> None:
     if kind is None:
         return  # unknown kinds: envelope rules only
     if (kind.topic == "product") != bool(msg.topic) and kind.topic != "target":
-        raise Rejected("bad-topic", f"{msg.kind} belongs in {'a product topic' if kind.topic == 'product' else 'the meta topic'}")
+        where = "a product topic" if kind.topic == "product" else "the meta topic"
+        raise Rejected("bad-topic", f"{msg.kind} belongs in {where}")
     if len(msg.refs) != (1 if kind.target else 0):
         raise Rejected("bad-refs", f"{msg.kind} takes {1 if kind.target else 0} ref")
     check_body(kind, msg.body)

@@ -77,7 +77,8 @@ def why_text(view: dict, me: str) -> Text:
         text.append(f" (score {t['score']:.3f} in {t['topic']})\n")
         for f in sorted(t["facts"], key=lambda f: -abs(f["weight"])):
             note = f"  {f['note']}" if f["note"] else ""
-            text.append(f"  {f['kind']:<9} from {'you' if f['from'] == me else who(f['from'], f['from_name'])}  {f['weight']:+.3f}{note}\n")
+            source = "you" if f["from"] == me else who(f["from"], f["from_name"])
+            text.append(f"  {f['kind']:<9} from {source}  {f['weight']:+.3f}{note}\n")
         if not t["facts"]:
             text.append("  No accepts, votes or trust about this person yet: their answers have not been rated.\n")
     text.rstrip()

@@ -165,7 +165,7 @@ class _Reader:
             raise BridgeConfigError(f"{self._name(key)} must be a {name}, got {value!r}")
         return value
 
-    def section(self, key: str, required: bool = False) -> "_Reader | None":
+    def section(self, key: str, required: bool = False) -> _Reader | None:
         table = self.get(key, dict, required)
         return None if table is None else _Reader(table, self._name(key))
 

@@ -13,9 +13,9 @@ transaction's own time, so re-doing one after a crash yields the very same messa
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from datetime import datetime
 from html.parser import HTMLParser
-from typing import Callable
 from urllib.parse import quote
 
 import httpx

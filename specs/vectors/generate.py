@@ -186,7 +186,8 @@ def invalid_messages(valid: dict[str, dict]) -> list[dict]:
 
     # signature
     bad("signed-by-other", "bad-signature", envelope(payload_map(), signer="mallory"))
-    bad("flipped-signature-bit", "bad-signature", envelope(good_payload, signature=bytes([good_sig[0] ^ 1]) + good_sig[1:]))
+    bad("flipped-signature-bit", "bad-signature",
+        envelope(good_payload, signature=bytes([good_sig[0] ^ 1]) + good_sig[1:]))
     bad("no-domain-prefix", "bad-signature", envelope(good_payload, signature=ID["alice"].sign(good_payload)),
         note="signed without the domain-separation prefix")
     bad("short-signature", "bad-signature", envelope(good_payload, signature=good_sig[:63]))
@@ -211,12 +212,14 @@ def invalid_messages(valid: dict[str, dict]) -> list[dict]:
     bad("empty-title", "empty-text", envelope(payload_map(body={"title": "", "text": "x"})))
     bad("white-space-title", "empty-text", envelope(payload_map(body={"title": " \t\u3000\u00a0", "text": "x"})),
         note="only White_Space code points")
-    bad("white-space-text", "empty-text", envelope(payload_map(kind="complaint", body={"title": "t", "text": "\n\u2028"})))
+    bad("white-space-text", "empty-text",
+        envelope(payload_map(kind="complaint", body={"title": "t", "text": "\n\u2028"})))
     bad("empty-answer", "empty-text", envelope(payload_map(kind="answer", body={"text": ""}, refs=[ids["request"]])),
         note="a body rule: checked before the context, so nothing needs to be held")
     bad("empty-report-reason", "empty-text", envelope(payload_map(kind="report", body={"reason": " "},
                                                                   refs=[ids["request"]])))
-    bad("white-space-profile-name", "empty-text", envelope(payload_map(kind="profile", topic="", body={"name": "\u3000"})))
+    bad("white-space-profile-name", "empty-text",
+        envelope(payload_map(kind="profile", topic="", body={"name": "\u3000"})))
     bad("long-white-space-title", "bad-body", envelope(payload_map(body={"title": " " * 201, "text": "x"})),
         note="the size rule comes before the said rule")
     bad("text-too-long", "bad-body", envelope(payload_map(body={"title": "t", "text": "é" * 20_001})))
@@ -301,7 +304,8 @@ TOPIC_INPUTS = ["acme/widget", "Acme Corp/Widget Pro", "  /ACME/Widget/  ", "Ａ
                 "Café/Crème Brûlée", "/antiport/1/product/acme/widget", "acme--corp/--x--", "acme", "acme/widget/pro",
                 "!!!/widget", "a/" + "b" * 65, "ﬁsh/ﬂy"]
 SLUG_INPUTS = ["acme/widget", "acme-corp/widget-pro", "Acme/widget", "acme/widget-", "acme/-widget", "acme/wid--get",
-               "acme", "", "acme/widget/pro", "a/" + "b" * 64, "a/" + "b" * 65, "acme/wid_get", "café/x", "acme/widget\n"]
+               "acme", "", "acme/widget/pro", "a/" + "b" * 64, "a/" + "b" * 65, "acme/wid_get", "café/x",
+               "acme/widget\n"]
 
 
 def topic_vectors() -> dict:

@@ -90,7 +90,8 @@ def test_cli_refuses_a_bad_bridge_file_before_starting(tmp_path, argv, capsys):
     home = tmp_path / "home"
     assert main(["--home", str(home), "init"]) == 0
     path = tmp_path / "bridge.toml"
-    path.write_text('[vendor]\norg = "Acme"\ntopics = ["a/b"]\ndid = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"\n')
+    path.write_text('[vendor]\norg = "Acme"\ntopics = ["a/b"]\n'
+                    'did = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"\n')
     capsys.readouterr()
     assert main(["--home", str(home), *argv, str(path)]) == 1
     assert "but this home's identity is" in capsys.readouterr().err

@@ -7,8 +7,8 @@ shows the vendor's signed answer -> resolved in RT -> the customer sees the stat
 from __future__ import annotations
 
 import secrets
-from functools import partial
 from collections import Counter
+from functools import partial
 
 import pytest
 import trio

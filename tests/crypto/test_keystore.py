@@ -53,7 +53,8 @@ def test_missing_and_damaged_files(tmp_path):
     good = tmp_path / "good.json"
     save_identity(ME, good)
     doc = json.loads(good.read_text())
-    for text in ("not json", "[]", "5", json.dumps({"v": 1, "seed": "zz"}), json.dumps({**doc, "seed": doc["seed"][:62]}),
+    for text in ("not json", "[]", "5", json.dumps({"v": 1, "seed": "zz"}),
+                 json.dumps({**doc, "seed": doc["seed"][:62]}),
                  json.dumps({"v": 1, "did": doc["did"]}), json.dumps({**doc, "did": Identity.generate().did}),
                  good.read_text()[:40]):
         bad.write_text(text)

@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from antiport.app.cli import main
 
 
@@ -31,7 +30,8 @@ def test_init_prints_did_and_refuses_twice(tmp_path, capsys):
 
 def test_ask_answer_accept_across_homes_by_export_import(homes, capsys, tmp_path):
     alice, bob = map(str, homes)
-    code, out, _ = run(capsys, "--home", alice, "ask", "Acme/Widget", "--title", "It squeaks", "--text", "since Monday", "--json")
+    code, out, _ = run(capsys, "--home", alice, "ask", "Acme/Widget", "--title", "It squeaks", "--text", "since Monday",
+                       "--json")
     request = json.loads(out)["id"]
     assert code == 0
     export = tmp_path / "a.cbor"

@@ -93,7 +93,8 @@ def read_until(fd: int, marker: bytes | None, seen: bytearray, timeout: float = 
             if not data:
                 if marker is None:
                     return
-                raise AssertionError(f"the program ended without showing {marker!r}:\n{seen[-3000:].decode(errors='replace')}")
+                raise AssertionError(f"the program ended without showing {marker!r}:\n"
+                                     f"{seen[-3000:].decode(errors='replace')}")
             seen += data
 
 

@@ -79,7 +79,10 @@ async def test_hostile_input_is_dropped_and_counted_on_the_first_hop(tmp_path):
         bad = hostile(request, answer)
         for raw in bad.values():  # raw pubsub publish: our submit would refuse them
             await a.net.pubsub.publish(topic_name(W), raw)
-        rejected = lambda: next(p["rejected"] for p in b.peers() if p["peer_id"] == a.peer_id)
+
+        def rejected():
+            return next(p["rejected"] for p in b.peers() if p["peer_id"] == a.peer_id)
+
         await trio_wait_for(lambda: sum(rejected().values()) == len(bad))
         # Then a valid message over the same path: once C has it, anything forwarded before it arrived too.
         last = await a.submit(sign(ASKER, "resolve", W, {}, [request.id], created=now()).raw)

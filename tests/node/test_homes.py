@@ -62,7 +62,8 @@ def test_a_damaged_host_key_is_one_line_and_nothing_is_written(home, damage):
 
 @pytest.mark.parametrize("config, words", [
     ("{", ["config.json is not valid JSON"]), ("[]", ["must hold a JSON object"]),
-    ('{"listen": "/ip4/127.0.0.1/tcp/0"}', ["'listen' must be a list"]), ('{"mdns": "yes"}', ["'mdns' must be true or false"]),
+    ('{"listen": "/ip4/127.0.0.1/tcp/0"}', ["'listen' must be a list"]),
+    ('{"mdns": "yes"}', ["'mdns' must be true or false"]),
 ])
 def test_a_bad_config_is_one_line(home, config, words):
     (home / "config.json").write_text(config)
@@ -88,7 +89,8 @@ def test_one_node_per_home_and_a_stale_api_file_is_ignored(home):
     with NodeProcess(home) as first:
         info = first.wait_ready()
         api = (home / "api.json").read_bytes()
-        one_line_error(antiport(home, "run", "--no-discovery"), f"a node already runs for {home} (pid {first.proc.pid})")
+        one_line_error(antiport(home, "run", "--no-discovery"),
+                       f"a node already runs for {home} (pid {first.proc.pid})")
         assert (home / "api.json").read_bytes() == api
         r = antiport(home, "id", "--json")  # the first node still answers, through its api.json
         assert r.returncode == 0 and json.loads(r.stdout)["peer_id"] == info["peer_id"]
@@ -148,7 +150,8 @@ def test_doctor_reports_a_damaged_store_and_rebuilds_it_from_an_export(full_home
     r = antiport(home, "doctor", "--rebuild", str(export))
     assert r.returncode == 0, r.stderr
     assert "imported 30 messages" in r.stdout and "acme/gadget, acme/widget" in r.stdout
-    aside = [f for f in home.iterdir() if f.name.startswith("store.db.damaged-") and not f.name.endswith(("-wal", "-shm"))]
+    aside = [f for f in home.iterdir()
+             if f.name.startswith("store.db.damaged-") and not f.name.endswith(("-wal", "-shm"))]
     assert len(aside) == 1 and aside[0].read_bytes() == damaged  # kept, untouched
     assert antiport(home, "doctor").returncode == 0
     assert listed(home) == sorted(titles)
@@ -204,7 +207,8 @@ def test_a_full_disk_is_one_line_and_nothing_is_lost(tmp_path):
     probe = subprocess.run(["unshare", "--user", "--map-root-user", "--mount", "true"], capture_output=True, check=False)
     if probe.returncode != 0:
         pytest.skip(f"no user namespaces here: {probe.stderr.decode().strip()}")
-    subprocess.run(["unshare", "--user", "--map-root-user", "--mount", "bash", "-c", FULL_DISK.format(antiport=ANTIPORT)],
+    subprocess.run(["unshare", "--user", "--map-root-user", "--mount", "bash", "-c",
+                    FULL_DISK.format(antiport=ANTIPORT)],
                    env={**os.environ, "MNT": str(mnt), "OUT": str(out)}, check=True, timeout=120)
 
     def step(name: str) -> subprocess.CompletedProcess:

@@ -13,13 +13,13 @@ from antiport.node import libp2p_fixes, p2p
 from antiport.node.runtime import Node
 from antiport.node.store import Store
 from antiport.protocol import sign, topic_name
+from helpers import trio_wait_for
 from libp2p.network.exceptions import SwarmException
 from libp2p.peer.id import ID
 from libp2p.peer.peerinfo import PeerInfo
 from libp2p.pubsub import rpc_queue
 from libp2p.pubsub.gossipsub import PROTOCOL_ID_V11, GossipSub
 from libp2p.pubsub.pb import rpc_pb2
-from helpers import trio_wait_for
 from nodes import connect, start_node, wait_subscribed
 
 W = "acme/widget"

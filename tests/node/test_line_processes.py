@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 import pytest
-
 from antiport.app.processes import NodeProcess
 from helpers import wait_for
 

@@ -44,7 +44,7 @@ def test_session_moves_exactly_the_difference(s):
     assert (steps[0]["from"], values[0]) == ("initiator", {"topics": offered})
     assert (steps[1]["from"], values[1]) == ("responder", {"topics": common})
 
-    turns = list(zip(steps[2:], values[2:]))
+    turns = list(zip(steps[2:], values[2:], strict=True))
     assert [x["from"] for x, _ in turns] == [ROLES[k % 2] for k in range(len(turns))]
     assert all(set(v) == {"topic", "frame", "msgs"} and (v["topic"] is None) == (v["frame"] is None)
                for _, v in turns)

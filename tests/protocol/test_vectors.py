@@ -81,6 +81,6 @@ def test_export_file_imports_in_order(tmp_path):
     items = split_sequence((VECTORS / "export.apx").read_bytes())
     assert [i.hex() for i in items] == [v["envelope"] for v in VALID]
     ingest = Ingest(Store(tmp_path / "store.db"))
-    for raw, v in zip(items, VALID):
+    for raw, v in zip(items, VALID, strict=True):
         assert ingest(raw, v["now"], "import")[1]
     assert ingest.store.count() == len(VALID)
