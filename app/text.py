@@ -100,7 +100,8 @@ def why(data: dict, params: dict) -> str:
     lines = [who(data["did"], data["name"])]
     for t in data["topics"]:
         lines += ["", f"{t['topic']}: score {t['score']:.4f}, rank {t['rank'] or '-'}"]
-        lines += [f"  {f['weight']:+.4f}  {f['kind']:8}  {f['id'][:12]}  from {who(f['from'], f['from_name'])}  {f['note']}"
+        lines += [f"  {f['weight']:+.4f}  {f['kind']:8}  {f['id'][:12]}"
+                  f"  from {who(f['from'], f['from_name'])}  {f['note']}"
                   for f in t["facts"]] or ["  (no facts)"]
     return "\n".join(lines) if data["topics"] else f"{lines[0]}: no facts or answers in any topic"
 

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Annotated
 
 import cbor2
-
 from antiport.crypto import BadKey, Identity, did_from_key, key_from_did, seal
 from antiport.protocol import KINDS, STATES, BadTopic, Message, Rejected, normalise, sign
 from antiport.protocol.kinds import THREAD_ROOTS
@@ -167,7 +166,8 @@ def accept(ctx: Ctx, id: Id) -> dict:
 
 
 @op(write=True)
-def vote(ctx: Ctx, id: Id, value: Annotated[str, Arg(choices=KINDS["vote"].body["value"].choices, positional=True)]) -> dict:
+def vote(ctx: Ctx, id: Id,
+         value: Annotated[str, Arg(choices=KINDS["vote"].body["value"].choices, positional=True)]) -> dict:
     """Vote a message up or down."""
     return reply(ctx, "vote", id, {"value": value})
 
@@ -222,7 +222,8 @@ def profile(ctx: Ctx, name: Annotated[str, Arg("your display name", positional=T
 # -- reading ---------------------------------------------------------------------------------------
 
 @op()
-def list_(ctx: Ctx, topic: Annotated[str | None, Arg("only this topic (vendor/product)", positional=True)] = None) -> list:
+def list_(ctx: Ctx,
+          topic: Annotated[str | None, Arg("only this topic (vendor/product)", positional=True)] = None) -> list:
     """Threads (requests and complaints), newest first, in one topic or all."""
     return named(ctx, ctx.store.threads(topic_slug(topic) if topic else None))
 
@@ -365,7 +366,8 @@ def vendors(ctx: Ctx) -> list:
 
 
 @op()
-def vendor(ctx: Ctx, name: Annotated[str, Arg("organisation name, unclaimed vendor slug or did", positional=True)]) -> dict:
+def vendor(ctx: Ctx,
+           name: Annotated[str, Arg("organisation name, unclaimed vendor slug or did", positional=True)]) -> dict:
     """One vendor (organisation name, unclaimed slug or did) with metrics per topic."""
     row = vendor_row(ctx.store, name.strip(), now_ms())
     if row is None:

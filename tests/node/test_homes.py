@@ -17,8 +17,8 @@ ANTIPORT = str(Path(sys.executable).with_name("antiport"))
 
 
 def antiport(home: Path, *argv: str) -> subprocess.CompletedProcess:
-    return subprocess.run([ANTIPORT, "--home", str(home), *argv], capture_output=True, text=True, timeout=120, check=False,
-                          stdin=subprocess.DEVNULL)
+    return subprocess.run([ANTIPORT, "--home", str(home), *argv], capture_output=True, text=True, timeout=120,
+                          check=False, stdin=subprocess.DEVNULL)
 
 
 def one_line_error(r: subprocess.CompletedProcess, *words: str) -> None:
@@ -204,7 +204,8 @@ def test_a_full_disk_is_one_line_and_nothing_is_lost(tmp_path):
     mnt, out = tmp_path / "mnt", tmp_path / "out"
     mnt.mkdir()
     out.mkdir()
-    probe = subprocess.run(["unshare", "--user", "--map-root-user", "--mount", "true"], capture_output=True, check=False)
+    probe = subprocess.run(["unshare", "--user", "--map-root-user", "--mount", "true"],
+                           capture_output=True, check=False)
     if probe.returncode != 0:
         pytest.skip(f"no user namespaces here: {probe.stderr.decode().strip()}")
     subprocess.run(["unshare", "--user", "--map-root-user", "--mount", "bash", "-c",

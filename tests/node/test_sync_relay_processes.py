@@ -52,7 +52,7 @@ class Partition:
 
     def __enter__(self) -> Self:
         for names in SIDES.values():
-            for before, name in zip([None, *names], names):
+            for before, name in zip([None, *names], names, strict=False):
                 self._start(name, [self.addr(before)] if before else [])
         self.start_relay()
         return self
