@@ -6,12 +6,12 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from antiport.app.processes import NodeProcess
 from antiport.node.home import Home
+from helpers import wait_for
 
 ANTIPORT = str(Path(sys.executable).with_name("antiport"))
 
@@ -176,10 +176,7 @@ def test_doctor_rebuilds_from_the_network(full_home, tmp_path):
             node.wait_ready()
             one_line_error(antiport(home, "doctor", "--rebuild-from-network"), "a node already runs")
             client = node.client()
-            deadline = time.monotonic() + 60
-            while len(client.call("list")) < len(titles) and time.monotonic() < deadline:
-                time.sleep(0.2)
-            assert sorted(t["title"] for t in client.call("list")) == sorted(titles)
+            wait_for(lambda: sorted(t["title"] for t in client.call("list")) == sorted(titles), "the threads synced back")
             client.close()
 
 
