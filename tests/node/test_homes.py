@@ -58,6 +58,10 @@ def test_a_damaged_host_key_is_one_line_and_nothing_is_written(home, damage):
     before = snapshot(home)
     one_line_error(antiport(home, "run", "--no-discovery"), "host key", "is damaged", "move it aside")
     assert snapshot(home) == before
+    r = antiport(home, "doctor")
+    assert r.returncode == 1 and [line.split()[:3] for line in r.stdout.splitlines() if "PROBLEM" in line] == [
+        ["host", "key", "PROBLEM"]]
+    assert snapshot(home) == before
 
 
 @pytest.mark.parametrize("config, words", [
@@ -141,8 +145,9 @@ def test_doctor_reports_a_damaged_store_and_rebuilds_it_from_an_export(full_home
     assert r.returncode == 0 and [line.split()[:2] for line in r.stdout.splitlines()] == [
         ["identity", "ok"], ["host", "key"], ["config", "ok"], ["store", "ok"], ["node", "ok"]]
     damaged = damage_a_page(home / "store.db")
+    before = snapshot(home)
     r = antiport(home, "doctor")
-    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert r.returncode == 1 and "Traceback" not in r.stderr and snapshot(home) == before
     store_line = next(line for line in r.stdout.splitlines() if line.startswith("store"))
     assert "PROBLEM" in store_line and "is damaged" in store_line and "--rebuild" in store_line
     assert sum("PROBLEM" in line for line in r.stdout.splitlines()) == 1
@@ -219,3 +224,4 @@ def test_a_full_disk_is_one_line_and_nothing_is_lost(tmp_path):
     assert listed.returncode == 0 and [t["title"] for t in json.loads(listed.stdout)] == ["Before"]
     assert (out / "other.ls").read_text() == ""  # no half-written identity: init works once there is space
     assert step("init-after").returncode == 0
+
