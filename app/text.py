@@ -79,12 +79,21 @@ def peers(rows: list, params: dict) -> str:
 
 
 def sync_status(data: dict, params: dict) -> str:
-    lines = [f"{r['topic'] or '(meta)'}  {r['peer']}  {r['state']}  known {r['known']}  fetched {r['fetched']}"
-             f"  pending {r['pending']}  sent {r['sent']}  (total fetched {r['fetched_total']}, sent {r['sent_total']})"
-             for r in data["progress"]]
+    """The topics offered (relayed ones marked); per topic and peer, what each side had that the other lacked."""
+    offered = [(t["topic"] or "(meta)") + (" (relayed)" if t["relayed"] else "") for t in data.get("offered", [])]
+    lines = ["offering: " + ", ".join(offered)] if offered else []
+    lines += [f"{r['topic'] or '(meta)'}  {r['peer']}  {r['state']}: it had {r['known']} we lacked"
+              f" (fetched {r['fetched']}, refused {r['rejected']}, pending {r['pending']}),"
+              f" we had {r['lacking']} it lacked (sent {r['sent']}); since start fetched {r['fetched_total']},"
+              f" sent {r['sent_total']}" for r in data["progress"]]
+    missing = [f"{r['topic'] or '(meta)'}: {r['pending']} from {r['peer']}" for r in data["progress"] if r["pending"]]
+    if data["progress"]:
+        lines.append("missing here: " + ("; ".join(missing) if missing else "nothing any peer offered"))
+    else:
+        lines.append("(no sync yet)")
     if data.get("misbehaved"):
         lines.append("cut off for protocol violations: " + ", ".join(f"{p}={n}" for p, n in data["misbehaved"].items()))
-    return "\n".join(lines) or "(no sync yet)"
+    return "\n".join(lines)
 
 
 # -- reputation and vendors ------------------------------------------------------------------------

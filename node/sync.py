@@ -78,10 +78,10 @@ class Syncer:
     one session as initiator; `status()` is for `antiport sync status`. `carried()` gives the topics the
     node is in (the gossip topics it joined); without it, the followed ones."""
 
-    def __init__(self, store: Store, ingest: Ingest, host, *, carried=None, interval: float = INTERVAL,
-                 read_timeout: float = READ_TIMEOUT, clock=now_ms):
+    def __init__(self, store: Store, ingest: Ingest, host, *, carried=None, relayed_max: int = RELAYED_MAX,
+                 interval: float = INTERVAL, read_timeout: float = READ_TIMEOUT, clock=now_ms):
         self.store, self.ingest, self.host = store, ingest, host
-        self.carried = carried or store.followed
+        self.carried, self.relayed_max = carried or store.followed, relayed_max
         self.interval, self.read_timeout, self.clock = interval, read_timeout, clock
         self.progress: dict[tuple[str, str], Progress] = {}
         self.misbehaved: Counter[str] = Counter()   # sessions cut for protocol violations, per peer
@@ -123,10 +123,10 @@ class Syncer:
 
     def offered(self) -> list[str]:
         """The topics this node offers in a session: the meta topic and the followed ones, then the relayed
-        ones (carried, not followed) that hold at most RELAYED_MAX messages, at most MAX_TOPICS in all."""
+        ones (carried, not followed) that hold at most `relayed_max` messages, at most MAX_TOPICS in all."""
         followed = sorted({"", *self.store.followed()})
         relayed = sorted(set(self.carried()) - set(followed))
-        return [*followed, *(t for t in relayed if self.store.count(t) <= RELAYED_MAX)][:MAX_TOPICS]
+        return [*followed, *(t for t in relayed if self.store.count(t) <= self.relayed_max)][:MAX_TOPICS]
 
     async def _periodic(self) -> None:
         """Every `interval`, and soon after the node starts carrying a topic (followed by any path that writes
@@ -256,10 +256,13 @@ class Syncer:
         return msg.raw if msg else None
 
     def status(self) -> dict:
-        """Per topic and peer: what the latest session learnt is missing here, fetched, pending, sent."""
+        """The topics offered now (relayed ones marked) and, per topic and peer, what the latest session learnt:
+        the peer has `known` we lacked (fetched, rejected, pending), it lacked `lacking` we have (sent)."""
+        followed = {"", *self.store.followed()}
+        offered = [{"topic": t, "relayed": t not in followed} for t in self.offered()]
         rows = [{"topic": t, "peer": p, **pr.row()} for (t, p), pr in sorted(self.progress.items())]
-        return {"running": True, "sessions": self.sessions, "active": len(self._active), "progress": rows,
-                "misbehaved": dict(self.misbehaved), "failed": dict(self.failed)}
+        return {"running": True, "sessions": self.sessions, "active": len(self._active), "offered": offered,
+                "progress": rows, "misbehaved": dict(self.misbehaved), "failed": dict(self.failed)}
 
 
 async def _read(stream) -> bytes:

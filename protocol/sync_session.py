@@ -63,9 +63,11 @@ class Done:
 
 @dataclass
 class TopicProgress:
-    """One topic of this session: ids known to be missing here, fetched, rejected, sent; frames received."""
+    """One topic of this session: ids known to be missing here (the peer has them), fetched, rejected; ids the
+    peer lacks (we have them), sent; frames received."""
     state: str = "reconciling"   # then "fetching", "done" ("incomplete" when the session ended with some pending)
     known: int = 0
+    lacking: int = 0
     fetched: int = 0
     rejected: int = 0
     sent: int = 0
@@ -235,6 +237,7 @@ class Session:
                 progress.known += len(event.ids)
             elif isinstance(event, Have):
                 self._to_send.extend((topic, i) for _, i in event.items)
+                progress.lacking += len(event.items)
         if rec.done:
             progress.state = "fetching" if progress.pending else "done"
 

@@ -103,6 +103,8 @@ def test_a_relay_that_does_not_follow_heals_a_partition(tmp_path):
         net.start_relay()
         wait_for(lambda: net.holds(net.homes, 51))
         status = json.loads(cli(net.homes["r"], "sync", "status", "--json"))
-        relayed = [row for row in status["progress"] if row["topic"] == TOPIC]
-        assert sum(row["fetched_total"] for row in relayed) == 50  # the relay fetched both sides' 25
+        synced = {row["peer"] for row in status["progress"] if row["topic"] == TOPIC}
+        assert {net.nodes[n].wait_ready()["peer_id"] for n in ("a1", "b1")} <= synced  # offered, though relayed
+        text = cli(net.homes["r"], "sync", "status")
+        assert "offering: (meta), acme/widget (relayed)" in text and "missing here: nothing" in text
         assert "acme/widget" not in cli(net.homes["r"], "topics")  # and still follows nothing

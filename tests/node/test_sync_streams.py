@@ -71,12 +71,14 @@ async def running_host(seed: bytes):
 
 
 @asynccontextmanager
-async def peer(tmp_path, name: str, follow=(TOPIC,)):
+async def peer(tmp_path, name: str, follow=(TOPIC,), relay=()):
+    """A node following `follow` and relaying `relay` (carried, as gossip would join them, not followed)."""
     store = Store(tmp_path / f"{name}.db")
     for slug in follow:
         store.follow(slug, T0)
     async with running_host(hashlib.sha256(name.encode()).digest()) as host:
-        syncer = Syncer(store, Ingest(store), host, interval=3600, read_timeout=3)
+        syncer = Syncer(store, Ingest(store), host, carried=lambda: {"", *store.followed(), *relay},
+                        interval=3600, read_timeout=3)
         async with trio.open_nursery() as nursery:
             await nursery.start(syncer.run)
             yield Peer(host, store, syncer.ingest, syncer)
@@ -155,6 +157,41 @@ async def test_following_a_topic_syncs_it(tmp_path):
         assert b.store.count() == 0  # b did not follow the topic yet
         b.store.follow(TOPIC, T0)  # as the follow command does; no other call
         await trio_wait_for(lambda: b.store.count() == 40)
+
+
+@pytest.mark.trio
+async def test_a_relay_syncs_what_it_carries_and_passes_on_what_it_fetched(tmp_path):
+    """a – r – c, r follows nothing but carries the topic: a's messages reach c through r's sessions
+    alone (the periodic sync is an hour away), and r's status says what each peer had that it lacked."""
+    async with peer(tmp_path, "a") as a, peer(tmp_path, "r", follow=(), relay=(TOPIC,)) as r, \
+            peer(tmp_path, "c") as c:
+        await connect(r, c)
+        await trio_wait_for(lambda: r.syncer.sessions and c.syncer.sessions and not r.syncer._active
+                            and not c.syncer._active)  # their first session is over: nothing to move
+        fill(a, messages(60, "far"))
+        await connect(r, a)
+        await trio_wait_for(lambda: c.store.count() == 60)
+        assert r.store.count() == 60 and r.store.followed() == []
+        status = r.syncer.status()
+        assert {"topic": TOPIC, "relayed": True} in status["offered"]
+        rows = {row["peer"]: row for row in status["progress"] if row["topic"] == TOPIC}
+        from_a, to_c = rows[a.host.get_id().to_base58()], rows[c.host.get_id().to_base58()]
+        assert (from_a["known"], from_a["fetched_total"], from_a["pending"]) == (60, 60, 0)
+        assert to_c["sent_total"] == 60 and to_c["fetched_total"] == 0
+
+
+def test_relayed_topics_over_the_limit_are_not_offered(tmp_path):
+    store = Store(tmp_path / "r.db")
+    syncer = Syncer(store, Ingest(store), None, carried=lambda: {"", TOPIC, "acme/other"}, relayed_max=10)
+    fill_store = Ingest(store)
+    for raw in messages(10, "small"):
+        fill_store(raw, T0 + 10**9, "local")
+    assert syncer.offered() == ["", "acme/other", TOPIC]
+    fill_store(messages(1, "more", start=100)[0], T0 + 10**9, "local")
+    assert syncer.offered() == ["", "acme/other"]  # carried live, no longer synced
+    store.follow(TOPIC, T0)
+    assert syncer.offered() == ["", TOPIC, "acme/other"]  # followed topics are synced whole, and first
+    store.close()
 
 
 class Wire:
