@@ -181,7 +181,8 @@ def test_doctor_rebuilds_from_the_network(full_home, tmp_path):
             node.wait_ready()
             one_line_error(antiport(home, "doctor", "--rebuild-from-network"), "a node already runs")
             client = node.client()
-            wait_for(lambda: sorted(t["title"] for t in client.call("list")) == sorted(titles), "the threads synced back")
+            wait_for(lambda: sorted(t["title"] for t in client.call("list")) == sorted(titles),
+                     "the threads synced back")
             client.close()
 
 
