@@ -43,7 +43,8 @@ def who(did: str, name: str) -> str:
 def thread_line(t: dict) -> str:
     flags = "".join([("✓" if t["accepted"] else " "), ("R" if t["resolved"] else " ")])
     status = f" [{t['status']}]" if t.get("status") else ""
-    return f"{t['id'][:12]}  {t['kind']:9} {flags} {t['answers']:2} ans  {age(t['created']):>4}  {t['topic']}  {t['title']}{status}"
+    return (f"{t['id'][:12]}  {t['kind']:9} {flags} {t['answers']:2} ans  {age(t['created']):>4}  "
+            f"{t['topic']}  {t['title']}{status}")
 
 
 def threads(rows: list, params: dict) -> str:
@@ -51,7 +52,8 @@ def threads(rows: list, params: dict) -> str:
 
 
 def thread(t: dict, params: dict) -> str:
-    lines = [f"{t['kind']} {t['id']}", f"topic: {t['topic']}   by {who(t['author'], t['name'])}   {age(t['created'])} ago",
+    lines = [f"{t['kind']} {t['id']}",
+             f"topic: {t['topic']}   by {who(t['author'], t['name'])}   {age(t['created'])} ago",
              f"status: {t['status'] or '-'}   resolved: {'yes' if t['resolved'] else 'no'}", "",
              t["body"].get("title", ""), t["body"].get("text", "")]
     if "private" in t["body"]:
@@ -59,14 +61,16 @@ def thread(t: dict, params: dict) -> str:
     for a in t["answers"]:
         mark = "ACCEPTED " if a["accepted"] else ""
         votes = a["votes"]
-        head = (f"-- {mark}answer {a['id'][:12]} by {who(a['author'], a['name'])} (+{votes.get('up', 0)}/-{votes.get('down', 0)},"
+        head = (f"-- {mark}answer {a['id'][:12]} by {who(a['author'], a['name'])}"
+                f" (+{votes.get('up', 0)}/-{votes.get('down', 0)},"
                 f" score {a.get('score', 0):.4f})")
         lines += ["", head, a["body"]["text"]]
     return "\n".join(lines)
 
 
 def found(rows: list, params: dict) -> str:
-    return ("\n".join(f"{r['id'][:12]}  {r['kind']:9} {r['topic']}  {r['title'] or (r['text'] or '')[:60]}" for r in rows)
+    return ("\n".join(f"{r['id'][:12]}  {r['kind']:9} {r['topic']}  {r['title'] or (r['text'] or '')[:60]}"
+                      for r in rows)
             or "(nothing found)")
 
 
@@ -74,7 +78,8 @@ def peers(rows: list, params: dict) -> str:
     lines = []
     for p in rows:
         rejected = ", ".join(f"{r}={n}" for r, n in p["rejected"].items()) or "none"
-        lines.append(f"{p['peer_id']}  topics: {', '.join(p['topics']) or '-'}  accepted: {p['accepted']}  rejected: {rejected}")
+        lines.append(f"{p['peer_id']}  topics: {', '.join(p['topics']) or '-'}  accepted: {p['accepted']}"
+                     f"  rejected: {rejected}")
     return "\n".join(lines) or "(no peers connected)"
 
 

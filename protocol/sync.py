@@ -189,7 +189,7 @@ class Reconciler:
                 raise RemoteProtocolError("IDDIFF bitmap does not match the listed range")
             if any(i in self.ids for i in i_lack):
                 raise RemoteProtocolError("IDDIFF says we lack an id we hold")
-            self._learn(i_lack, [item for item, f in zip(listed, flags) if f], new_need, new_have)
+            self._learn(i_lack, [item for item, f in zip(listed, flags, strict=True) if f], new_need, new_have)
             out.add(upper, SKIP, None)
         return None
 
@@ -205,7 +205,7 @@ class Reconciler:
     def _split(self, out: _Out, lo: int, hi: int, upper: Item) -> None:
         n = hi - lo
         edges = [lo + n * k // BUCKETS for k in range(1, BUCKETS)]
-        for a, b in zip([lo] + edges, edges + [hi]):
+        for a, b in zip([lo] + edges, edges + [hi], strict=True):
             bound = upper if b == hi else separator(self.items[b - 1], self.items[b])
             out.add(bound, FINGERPRINT, self._fp(a, b))
 

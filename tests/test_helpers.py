@@ -6,6 +6,8 @@ import itertools
 import pytest
 from helpers import trio_wait_for, wait_for
 
+pytestmark = pytest.mark.fast
+
 
 def test_wait_for_returns_the_first_true_result():
     calls = itertools.count()

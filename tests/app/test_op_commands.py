@@ -12,6 +12,8 @@ from antiport.node.home import Home
 from antiport.node.ops import OPS
 from antiport.protocol import STATES
 
+pytestmark = pytest.mark.fast
+
 
 def subcommand(argv: list[str]):
     """The argparse parser of a command line's (sub)command."""

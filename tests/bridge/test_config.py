@@ -6,6 +6,8 @@ import pytest
 from antiport.crypto import Identity
 from antiport.node.bridge.config import BridgeConfigError, load_config, parse_config
 
+pytestmark = pytest.mark.fast
+
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "bridge.example.toml"
 
 

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import pytest
 from antiport.crypto import Identity, seal
 from antiport.node.bridge.events import event_of
+
+pytestmark = pytest.mark.fast
 
 
 def test_sealed_part_is_opened_only_by_the_vendor(world):

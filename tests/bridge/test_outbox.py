@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import pytest
 from antiport.node.bridge.outbox import Outbox
 from antiport.node.store import Store
+
+pytestmark = pytest.mark.fast
 
 
 def test_journal_is_idempotent_durable_and_backfills_new_connectors(tmp_path):

@@ -7,6 +7,8 @@ from antiport.crypto.keys import b58decode, b58encode
 from hypothesis import given
 from hypothesis import strategies as st
 
+pytestmark = pytest.mark.fast
+
 seeds = st.binary(min_size=32, max_size=32)
 
 

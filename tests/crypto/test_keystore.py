@@ -9,6 +9,8 @@ import pytest
 from antiport.crypto import Identity, KeystoreError, load_identity, save_identity
 from antiport.crypto.keystore import is_sealed
 
+pytestmark = pytest.mark.fast
+
 FAST = {"ops": nacl.pwhash.argon2id.OPSLIMIT_MIN, "mem": nacl.pwhash.argon2id.MEMLIMIT_MIN}
 ME = Identity(b"\x05" * 32)
 

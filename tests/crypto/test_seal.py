@@ -6,6 +6,8 @@ from antiport.crypto import Identity, SealError, seal, unseal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+pytestmark = pytest.mark.fast
+
 VENDOR, OTHER = Identity(b"\x01" * 32), Identity(b"\x02" * 32)
 
 

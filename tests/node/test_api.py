@@ -10,6 +10,8 @@ from antiport.node.ingest import Ingest
 from antiport.node.service import Ctx
 from antiport.node.store import Store
 
+pytestmark = pytest.mark.fast
+
 
 @pytest.fixture
 def home(tmp_path):

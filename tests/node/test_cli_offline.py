@@ -6,6 +6,8 @@ import json
 import pytest
 from antiport.app.cli import main
 
+pytestmark = pytest.mark.fast
+
 
 def run(capsys, *argv) -> tuple[int, str, str]:
     code = main(list(argv))

@@ -23,8 +23,9 @@ pytestmark = pytest.mark.slow
 DEMO = [sys.executable, "-m", "antiport.app.cli", "demo", "--headless"]
 
 
-def demo_processes(marker: str = "antiport-demo-") -> list[str]:
-    """Command lines of running processes that mention `marker` (the demo's temporary homes by default)."""
+def demo_processes(marker: str) -> list[str]:
+    """Command lines of running processes that mention `marker` (a demo's temporary homes: only this test's
+    own, as another demo may be running on the machine)."""
     found = []
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
@@ -55,7 +56,7 @@ def test_demo_plays_the_story_and_stops_everything():
                  "Acme: 1 request(s), 100% answered, 100% resolved",
                  "stopped 6 node processes"):
         assert line in r.stdout
-    assert demo_processes() == []
+    assert demo_processes(str(demo_root(r.stdout))) == []
     assert not demo_root(r.stdout).exists()
 
 
@@ -74,7 +75,7 @@ def test_ctrl_c_mid_story_stops_everything():
         proc.kill()
     assert proc.returncode == 130, story
     assert "stopped 6 node processes" in story and "Traceback" not in story
-    assert demo_processes() == []
+    assert demo_processes(str(demo_root(story))) == []
     assert not demo_root(story).exists()
 
 
@@ -139,8 +140,9 @@ def test_demo_opens_the_tui_in_a_real_terminal_and_quitting_stops_everything():
         quit_tui(proc, fd, seen)
     assert proc.returncode == 0, seen[-3000:].decode(errors="replace")
     assert b"stopped 6 node processes" in seen and b"Traceback" not in seen
-    assert demo_processes() == []
-    assert not demo_root(seen.decode(errors="replace")).exists()
+    root = demo_root(seen.decode(errors="replace"))
+    assert demo_processes(str(root)) == []
+    assert not root.exists()
 
 
 def test_antiport_tui_starts_the_node_it_needs_and_stops_it_on_quit(tmp_path):

@@ -8,6 +8,8 @@ from antiport.node.ingest import Ingest
 from antiport.node.store import Store
 from antiport.protocol import Rejected, sign
 
+pytestmark = pytest.mark.fast
+
 T0 = 1_793_527_200_000
 
 

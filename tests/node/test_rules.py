@@ -11,6 +11,8 @@ from antiport.node.ingest import Ingest
 from antiport.node.service import Ctx
 from antiport.node.store import Store
 
+pytestmark = pytest.mark.fast
+
 BLANK_WRITES = [
     (["ask", "acme/widget", "--title", "", "--text", "x"], "nothing to send: the title is empty or only white space"),
     (["ask", "acme/widget", "--title", " \t\u3000", "--text", "x"], "the title is empty or only white space"),

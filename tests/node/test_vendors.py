@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import pytest
 from antiport.crypto import Identity
 from antiport.node.store import Store
 from antiport.node.vendors import vendor, vendors
 from antiport.protocol import sign
+
+pytestmark = pytest.mark.fast
 
 T0 = 1_700_000_000_000
 S = 1000  # ms

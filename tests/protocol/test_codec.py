@@ -7,6 +7,8 @@ from antiport.protocol import Rejected, codec
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+pytestmark = pytest.mark.fast
+
 scalars = (st.integers(min_value=-(2**64), max_value=2**64 - 1) | st.text(max_size=30) | st.binary(max_size=30)
            | st.booleans() | st.none())
 values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=5)

@@ -9,6 +9,8 @@ from antiport.node.store import Store
 from antiport.protocol import Rejected, sign, validate
 from spec_vectors import Held
 
+pytestmark = pytest.mark.fast
+
 CAROL, DAVE, ERIN, ALICE = (Identity(bytes([i]) * 32) for i in range(1, 5))
 T0 = 1_767_225_600_000
 NOW = T0 + 3_600_000

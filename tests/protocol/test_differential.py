@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import cbor2
+import pytest
 from antiport.protocol import Rejected, validate
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from spec_vectors import Held
 from test_independent_verifier import PAYLOADS, VALID, Refused, held, verify
+
+pytestmark = pytest.mark.fast
 
 
 def reasons(raw: bytes, v: dict) -> tuple[str | None, str | None]:

@@ -11,6 +11,8 @@ from antiport.protocol.envelope import MAX_SKEW_MS, MIN_CREATED
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+pytestmark = pytest.mark.fast
+
 ALICE = Identity(bytes(range(32)))
 NOW = 1_767_225_600_000
 

@@ -10,6 +10,8 @@ import pytest
 from spec_vectors import vectors
 from test_independent_verifier import check_kind, decode, is_slug, verify_envelope
 
+pytestmark = pytest.mark.fast
+
 NOW = 1_767_225_600_000 + 30 * 24 * 3600 * 1000  # after every vector's created time
 ROLES = ("initiator", "responder")
 SESSIONS = [s for s in vectors("sync-sessions.json")["sessions"] if all(r in s for r in ROLES)]

@@ -14,6 +14,8 @@ import nacl.signing
 import pytest
 from spec_vectors import VECTORS, vectors
 
+pytestmark = pytest.mark.fast
+
 DOMAIN = b"antiport/msg/v1\x00"
 B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")

@@ -25,6 +25,8 @@ from antiport.protocol.sync import (
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+pytestmark = pytest.mark.fast
+
 
 def reconcile(a: Reconciler, b: Reconciler) -> dict:
     """Run an exchange in memory; returns the events each side saw and the bytes both ways."""

@@ -19,6 +19,8 @@ from antiport.protocol.sync_session import (
 from antiport.protocol.sync_wire import MAX_MESSAGE, NEED_DATA, Reader, encode_message
 from spec_vectors import vectors
 
+pytestmark = pytest.mark.fast
+
 SESSIONS = vectors("sync-sessions.json")["sessions"]
 ROLES = [(s, role) for s in SESSIONS for role in ("initiator", "responder") if role in s]
 T0 = 1_767_225_600_000

@@ -8,6 +8,8 @@ import pytest
 from antiport.protocol.sync import Reconciler
 from spec_vectors import VECTORS, vectors
 
+pytestmark = pytest.mark.fast
+
 EXCHANGES = vectors("sync.json")["exchanges"]
 
 

@@ -8,6 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from spec_vectors import vectors
 
+pytestmark = pytest.mark.fast
+
 TOPICS = vectors("topics.json")
 
 

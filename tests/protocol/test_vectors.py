@@ -12,6 +12,8 @@ from antiport.node.store import Store
 from antiport.protocol import Rejected, load, sign, validate
 from spec_vectors import VECTORS, Held, vectors
 
+pytestmark = pytest.mark.fast
+
 VALID = vectors("valid.json")["messages"]
 INVALID = vectors("invalid.json")["messages"]
 BY_ID = {v["id"]: bytes.fromhex(v["envelope"]) for v in VALID}

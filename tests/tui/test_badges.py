@@ -4,6 +4,8 @@ from __future__ import annotations
 import pytest
 from antiport.tui.base import badges
 
+pytestmark = pytest.mark.fast
+
 
 @pytest.mark.parametrize("thread, shown", [
     ({"accepted": True, "resolved": True}, "accepted resolved"),
