@@ -21,7 +21,7 @@ MAY_IMPORT = {
     "tui": {"node", "crypto"},
     "app": {"protocol", "crypto", "node", "tui"},
 }
-TUI_MAY_USE_OF_NODE = {"antiport.node.client", "antiport.node.home"}
+TUI_MAY_USE_OF_NODE = {"antiport.node.client", "antiport.node.home", "antiport.node.ops"}
 # Third-party and standard modules a package must not import (the first word of the module name).
 MUST_NOT = {
     "protocol": {"trio", "libp2p", "sqlite3", "sqlite_utils", "textual", "httpx", "socket", "time", "asyncio"},

@@ -10,18 +10,20 @@ from pathlib import Path
 
 from antiport.node.client import Client, ClientError
 from antiport.node.home import Home
+from antiport.node.ops import OPS
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
 
-from .base import who
+from .base import Page, who
 from .compose import ComposeScreen
 from .help import HelpScreen
 from .identity import IdentityScreen
 from .network import NetworkScreen
 from .search import SearchScreen
-from .topics import FollowScreen, TopicsScreen
+from .opform import OpForm
+from .topics import TopicsScreen
 from .vendors import VendorsScreen
 
 LIVE_BATCH_SECONDS = 0.5  # new messages are applied to the screen at most this often
@@ -53,6 +55,7 @@ class AntiportApp(App):
         self.client = client
         self.now = now
         self._pending: list[dict] = []
+        self.vendor_topics: set[str] = set()  # topics whose vendor manifest names your key: you may set statuses
         # One thread for every node call: calls stay in order, and an offline client's SQLite
         # connection is only ever used by the thread that opened it.
         self._calls = ThreadPoolExecutor(1, thread_name_prefix="antiport-call")
@@ -72,6 +75,8 @@ class AntiportApp(App):
         me = await self.call("id")
         if me:
             self.sub_title = who(me["did"], me["name"]) + ("" if me["running"] else " · node not running")
+            vendors = await self.call("vendors") or []
+            self.vendor_topics = {t for v in vendors if v["did"] == me["did"] for t in v["topics"]}
 
     async def call(self, op: str, **params):
         """Run a node operation off the UI thread. A failure is shown as a notification and gives None."""
@@ -109,10 +114,13 @@ class AntiportApp(App):
 
     def get_system_commands(self, screen):
         yield from super().get_system_commands(screen)
+        for entry in OPS.values():  # every operation you may perform, from the op registry
+            if not entry.write or (entry.name == "status" and not self.vendor_topics):
+                continue
+            for command in entry.commands:
+                yield SystemCommand(command.name.capitalize(), command.help or entry.summary,
+                                    lambda op=entry.name, preset=command.preset: self.perform(op, preset))
         for title, help, action in (
-            ("Ask for help", "post a request in a product topic", "compose('request')"),
-            ("Complain", "post a complaint about a product", "compose('complaint')"),
-            ("Follow a topic", "follow a product topic (vendor/product)", "follow"),
             ("Search", "full-text search over everything stored", "search"),
             ("Vendors", "which vendors answer, and how fast", "vendors"),
             ("Network", "peers, sync progress, rejected messages", "network"),
@@ -139,7 +147,18 @@ class AntiportApp(App):
         self.push_screen(IdentityScreen())
 
     def action_follow(self) -> None:
-        self.push_screen(FollowScreen())
+        self.push_screen(OpForm("follow"))
+
+    def perform(self, op: str, preset: dict) -> None:
+        """An operation from the palette: posts and answers in their writing screen, the others in a
+        form, filled in with what the current screen is about (the thread, the person)."""
+        about = self.screen.about() if isinstance(self.screen, Page) else {}
+        if op == "ask":
+            self.action_compose(preset["kind"], topic=getattr(self.screen, "topic", None))
+        elif op == "answer" and "id" in about:
+            self.action_compose("answer", target=about["id"])
+        else:
+            self.push_screen(OpForm(op, values=about, fixed=preset))
 
     def action_compose(self, kind: str, topic: str | None = None, target: str | None = None) -> None:
         self.push_screen(ComposeScreen(kind, topic=topic, target=target))

@@ -25,6 +25,11 @@ class Page(Screen):
     async def load(self) -> None:
         raise NotImplementedError
 
+    def about(self) -> dict:
+        """What the screen is about, as op parameters (`id` of the thread, `did` of the person): the
+        palette's forms start filled in with it."""
+        return {}
+
     def reload(self) -> None:
         self.run_worker(self.load, exclusive=True, group="load")
 

@@ -42,6 +42,9 @@ class ExpertsScreen(TablePage):
     def did(self) -> str | None:
         return self.current
 
+    def about(self) -> dict:
+        return {"did": self.did} if self.did else {}
+
     async def action_open(self) -> None:
         """Why the highlighted person ranks where they do."""
         if self.did:

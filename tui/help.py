@@ -14,13 +14,15 @@ KEYS = (
     ("y", "accept the highlighted answer (only the asker can)"),
     ("+ / -", "vote the highlighted answer up / down"),
     ("r", "mark your request resolved"),
+    ("x / !", "retract your answer or request / report the highlighted answer (or the request)"),
+    ("s", "set the thread's status, when you are the topic's vendor"),
     ("f / u", "follow / unfollow a topic"),
     ("e", "experts of a topic; enter: why one ranks there; t: trust them"),
     ("/", "search everything your node holds"),
     ("v", "vendors: who answers, and how fast"),
     ("w", "network: peers, sync progress, rejected messages (r: refresh now)"),
     ("i", "your identity; p: change your display name; b: back up your key"),
-    ("ctrl+p", "command palette"),
+    ("ctrl+p", "command palette: every screen, and every operation as a form"),
     ("ctrl+q", "quit"),
 )
 

@@ -51,6 +51,9 @@ class SearchScreen(TablePage):
         self.reload()
         self.query_one(DataTable).focus()
 
+    def about(self) -> dict:
+        return {"id": self.current} if self.current else {}
+
     def action_open(self) -> None:
         if self.current:
             self.app.push_screen(ThreadScreen(self.current))

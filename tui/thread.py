@@ -7,6 +7,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
 
 from .base import Page, age, badges, chrome, fill, highlighted, who
+from .opform import OpForm
 
 SEALED = "🔒 private part for the vendor, sealed: only the vendor's bridge can read it"
 
@@ -25,6 +26,9 @@ class ThreadScreen(Page):
         Binding("plus", "vote('up')", "Vote +"),
         Binding("minus", "vote('down')", "Vote -"),
         Binding("r", "resolve", "Resolve"),
+        Binding("x", "retract", "Retract"),
+        Binding("exclamation_mark", "report", "Report"),
+        Binding("s", "status", "Status"),  # shown to the topic's vendor only
     ]
 
     def __init__(self, id: str) -> None:
@@ -62,6 +66,7 @@ class ThreadScreen(Page):
                 self.query_one("#title", Static).update("This thread could not be loaded: escape to go back.")
             return
         self.view, self.thread_id, now = view, view["id"], self.app.now()
+        self.refresh_bindings()  # Status, for the topic's vendor
         body = view["body"]
         self.query_one("#title", Static).update(Text(body.get("title", "")))
         meta = Text.assemble(f"{view['kind']} in {view['topic']} by ",
@@ -118,3 +123,33 @@ class ThreadScreen(Page):
 
     async def action_resolve(self) -> None:
         await self.act("resolve", self.thread_id, "Marked resolved")
+
+    def about(self) -> dict:
+        return {"id": self.thread_id}
+
+    def check_action(self, action: str, parameters) -> bool:
+        if action == "status":
+            return bool(self.view) and self.view["topic"] in self.app.vendor_topics
+        return True
+
+    def form(self, op: str, target: dict, title: str) -> None:
+        self.app.push_screen(OpForm(op, fixed={"id": target["id"]}, title=title),
+                             lambda done: done is not None and self.reload())
+
+    def action_report(self) -> None:
+        """Report the highlighted answer, or the request when no answer is highlighted."""
+        if self.view:
+            target = self.answer or self.view
+            self.form("report", target, f"Report this {target['kind']} by {self.person(target)} as spam or abuse")
+
+    def action_retract(self) -> None:
+        """Withdraw the highlighted answer if it is yours, else the request if it is yours."""
+        mine = [m for m in (self.answer, self.view) if m and m["author"] == self.me]
+        if not mine:
+            self.notify("Only your own messages can be retracted: highlight an answer of yours.", severity="warning")
+            return
+        self.form("retract", mine[0], f"Retract your {mine[0]['kind']}")
+
+    def action_status(self) -> None:
+        if self.view:
+            self.form("status", self.view, f"Set the status of this {self.view['kind']}, as its vendor")

@@ -42,6 +42,9 @@ class ThreadsScreen(TablePage):
             if t["topic"] == self.topic:
                 mark_read(self.app.client.home, self.topic, t["messages"])
 
+    def about(self) -> dict:
+        return {"id": self.current} if self.current else {}
+
     def action_open(self) -> None:
         if self.current:
             self.app.push_screen(ThreadScreen(self.current))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from textual.binding import Binding
 
-from .base import Prompt, TablePage
+from .base import TablePage
 from .experts import ExpertsScreen
 from .marks import read_marks
 from .threads import ThreadsScreen
@@ -13,7 +13,7 @@ class TopicsScreen(TablePage):
     BINDINGS = [
         Binding("escape", "back", "Back", show=False),
         Binding("enter", "open", "Open", show=False),
-        Binding("f", "follow", "Follow"),
+        Binding("f", "app.follow", "Follow"),
         Binding("u", "unfollow", "Unfollow"),
         Binding("n", "compose('request')", "Ask"),
         Binding("c", "compose('complaint')", "Complain"),
@@ -43,9 +43,6 @@ class TopicsScreen(TablePage):
         if self.topic:
             self.app.push_screen(ThreadsScreen(self.topic))
 
-    def action_follow(self) -> None:
-        self.app.push_screen(FollowScreen())
-
     async def action_unfollow(self) -> None:
         if self.topic and await self.app.call("unfollow", topic=self.topic) is not None:
             self.notify(f"No longer following {self.topic}")
@@ -57,14 +54,3 @@ class TopicsScreen(TablePage):
     def action_experts(self) -> None:
         if self.topic:
             self.app.push_screen(ExpertsScreen(self.topic))
-
-
-class FollowScreen(Prompt):
-    def __init__(self) -> None:
-        super().__init__("Follow which product topic?", placeholder="vendor/product, e.g. acme/widget")
-
-    async def accept(self, value: str) -> bool:
-        done = await self.app.call("follow", topic=value)
-        if done is not None:
-            self.notify(f"Following {done['topic']}")
-        return done is not None

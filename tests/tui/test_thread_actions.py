@@ -1,0 +1,114 @@
+"""Every operation a person may perform is reachable in the TUI: report, retract and (for the topic's
+vendor) status on the thread screen, and all of them in the command palette, as forms from the op
+registry."""
+from __future__ import annotations
+
+import time
+
+import pytest
+from antiport.node.ops import OPS
+from antiport.protocol import sign
+from antiport.tui.opform import OpForm
+from antiport.tui.thread import ThreadScreen
+from textual.widgets import Input
+from tui_helpers import notes, settle
+
+pytestmark = pytest.mark.asyncio
+
+
+def thread_with_an_answer(node, world) -> tuple[str, str]:
+    seller = world.person("seller")
+    asked = node.call("ask", topic="acme/widget", title="It rattles", text="Since the drop")["id"]
+    world.sync()
+    answered = seller.call("answer", id=asked, text="Buy a new one at my shop")["id"]
+    world.sync()
+    return asked, answered
+
+
+def be_the_vendor(node, topic: str) -> None:
+    manifest = sign(node.home.identity(), "vendor", "", {"org": "Acme", "topics": [topic]},
+                    created=int(time.time() * 1000))
+    node.import_(manifest.raw)
+
+
+def palette(app) -> list[str]:
+    return [c.title for c in app.get_system_commands(app.screen)]
+
+
+async def open_thread(pilot, asked: str) -> ThreadScreen:
+    pilot.app.push_screen(ThreadScreen(asked))
+    await settle(pilot)
+    return pilot.app.screen
+
+
+async def test_report_an_answer_and_retract_your_request(app, node, world):
+    asked, answered = thread_with_an_answer(node, world)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        screen = await open_thread(pilot, asked)
+        assert not screen.check_action("status", ())  # not the vendor: no Status key
+        await pilot.press("exclamation_mark")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, OpForm) and "answer by seller" in pilot.app.screen.heading
+        await pilot.press(*"selling, not helping", "enter")
+        await settle(pilot)
+        assert pilot.app.screen is screen
+        await pilot.press("x")  # the highlighted answer is not yours: your request is what you retract
+        await settle(pilot)
+        assert "Retract your request" in pilot.app.screen.heading
+        await pilot.press("ctrl+s")  # the reason is optional
+        await settle(pilot)
+        assert any("done" in n for n in notes(pilot.app))
+    view = node.call("show", id=asked)
+    report = next(e for e in view["events"] if e["kind"] == "report")
+    assert report["refs"] == [answered] and report["body"]["reason"] == "selling, not helping"
+    assert view["retracted"]
+
+
+async def test_the_vendor_sets_a_status_from_the_thread(app, node, world):
+    asked, _ = thread_with_an_answer(node, world)
+    be_the_vendor(node, "acme/widget")
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        screen = await open_thread(pilot, asked)
+        assert screen.check_action("status", ())
+        await pilot.press("s")
+        await settle(pilot)
+        form = pilot.app.screen
+        assert isinstance(form, OpForm) and form.op.name == "status"
+        await pilot.press("ctrl+s")  # no state chosen yet
+        assert any("Fill in the state" in n for n in notes(pilot.app))
+        form.query_one("#p-state").value = "in-progress"
+        form.query_one("#p-note", Input).value = "parts ordered"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "vendor: in-progress" in str(screen.query_one("#meta").render())
+    assert node.call("show", id=asked)["status"] == "in-progress"
+
+
+async def test_the_palette_offers_every_operation_you_may_perform(app, node):
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        titles = palette(pilot.app)
+        assert {"Report", "Retract", "Vote", "Accept", "Resolve", "Trust", "Profile", "Follow", "Unfollow",
+                "Ask", "Complain", "Answer"} <= set(titles)
+        assert "Status" not in titles  # only a vendor's key may set a status
+        be_the_vendor(node, "acme/widget")
+        pilot.app.show_identity()
+        await settle(pilot)
+        writes = {c.name.capitalize() for op in OPS.values() if op.write for c in op.commands}
+        assert writes <= set(palette(pilot.app))
+
+
+async def test_a_palette_form_is_filled_in_from_the_screen(app, node, world):
+    asked, _ = thread_with_an_answer(node, world)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await open_thread(pilot, asked)
+        pilot.app.perform("report", {})
+        await settle(pilot)
+        form = pilot.app.screen
+        assert isinstance(form, OpForm) and form.query_one("#p-id", Input).value == asked
+        await pilot.press(*"spam", "enter")
+        await settle(pilot)
+    assert [e["kind"] for e in node.call("show", id=asked)["events"]] == ["report"]
