@@ -21,8 +21,8 @@ from .compose import ComposeScreen
 from .help import HelpScreen
 from .identity import IdentityScreen
 from .network import NetworkScreen
-from .search import SearchScreen
 from .opform import OpForm
+from .search import SearchScreen
 from .topics import TopicsScreen
 from .vendors import VendorsScreen
 
