@@ -18,24 +18,22 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "node"))
-
 from antiport.node.sync import INTERVAL
-from test_sync_relay_processes import SIDES, Partition, wait_for
+
+TESTS = Path(__file__).resolve().parent.parent / "tests"
+sys.path[:0] = [str(TESTS), str(TESTS / "node")]
+
+from helpers import wait_for  # noqa: E402 -- from the tests' folders, put on the path above
+from test_sync_relay_processes import Partition  # noqa: E402
 
 
 def heal_once(root: Path, messages: int) -> tuple[float, float]:
     with Partition(root) as net:
-        net.publish("a", 1, "before")
-        wait_for(lambda: net.holds(net.homes, 1))
-        net.stop_relay()
-        net.publish("a", messages, "split")
-        net.publish("b", messages, "split")
-        wait_for(lambda: net.holds(SIDES["a"], messages + 1) and net.holds(SIDES["b"], messages + 1))
+        net.split(messages)
         start = time.monotonic()
         net.start_relay()
         ready = time.monotonic()
-        wait_for(lambda: net.holds(net.homes, 2 * messages + 1), timeout=600)
+        wait_for(lambda: net.holds(net.homes, 2 * messages + 1), "every node holds every message", 600)
         done = time.monotonic()
         return done - start, done - ready
 

@@ -7,36 +7,18 @@ neighbours (specs/05-sync.md §8), so the heal does not wait for each hop's peri
 from __future__ import annotations
 
 import json
-import sqlite3
-import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Self
 
 import pytest
 from antiport.app.processes import NodeProcess
 from antiport.node.client import Client
-from antiport.node.home import Home
+from helpers import wait_for
+from test_sync_processes import TOPIC, cli, count
 
 pytestmark = pytest.mark.slow
-
-TOPIC = "acme/widget"
 SIDES = {"a": ["a1", "a2", "a3"], "b": ["b1", "b2", "b3"]}
-
-
-def cli(home, *argv) -> str:
-    r = subprocess.run([sys.executable, "-m", "antiport.app.cli", "--home", str(home), *argv],
-                       check=False, capture_output=True, text=True, timeout=60)
-    assert r.returncode == 0, r.stderr
-    return r.stdout
-
-
-def wait_for(check, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.1)
+HEALED = 120  # seconds: a deadline for hangs, far above the few seconds it takes
 
 
 class Partition:
@@ -80,28 +62,25 @@ class Partition:
         return [Client(self.homes[names[i % len(names)]]).call(
             "ask", topic=TOPIC, title=f"{tag} {side} {i}", text="written during the split")["id"] for i in range(n)]
 
-    def count(self, name: str) -> int:
-        db = sqlite3.connect(Home(self.homes[name]).db_file, timeout=30)
-        try:
-            return db.execute("SELECT count(*) FROM messages WHERE topic=?", [TOPIC]).fetchone()[0]
-        finally:
-            db.close()
+    def split(self, n: int) -> None:
+        """One message crosses live; then the relay stops and each side writes `n` that stay on their side."""
+        self.publish("a", 1, "before")
+        wait_for(lambda: self.holds(self.homes, 1), "the first message crosses the relay live")
+        self.stop_relay()
+        self.publish("a", n, "split")
+        self.publish("b", n, "split")
+        wait_for(lambda: self.holds(SIDES["a"], n + 1) and self.holds(SIDES["b"], n + 1), "each side holds its own")
 
     def holds(self, names, n: int) -> bool:
-        return all(self.count(name) == n for name in names)
+        return all(count(self.homes[name]) == n for name in names)
 
 
 def test_a_relay_that_does_not_follow_heals_a_partition(tmp_path):
     with Partition(tmp_path) as net:
-        net.publish("a", 1, "before")
-        wait_for(lambda: net.holds(net.homes, 1))       # live gossip crosses the relay
-        net.stop_relay()
-        net.publish("a", 25, "split")
-        net.publish("b", 25, "split")
-        wait_for(lambda: net.holds(SIDES["a"], 26) and net.holds(SIDES["b"], 26))
-        assert net.count("a1") == 26 and net.count("b1") == 26  # the sides are apart
+        net.split(25)
+        assert count(net.homes["a1"]) == count(net.homes["b1"]) == 26  # the sides are apart
         net.start_relay()
-        wait_for(lambda: net.holds(net.homes, 51))
+        wait_for(lambda: net.holds(net.homes, 51), "every node holds all 51", HEALED)
         status = json.loads(cli(net.homes["r"], "sync", "status", "--json"))
         synced = {row["peer"] for row in status["progress"] if row["topic"] == TOPIC}
         assert {net.nodes[n].wait_ready()["peer_id"] for n in ("a1", "b1")} <= synced  # offered, though relayed
