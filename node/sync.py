@@ -150,7 +150,6 @@ class Syncer:
             self._again.add(peer)
             return False
         self._active.add((peer, True))
-        completed = False
         try:
             async with self._outbound:
                 while True:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import multiaddr
 import pytest
 import trio
+from antiport.app import text
 from antiport.crypto import Identity
 from antiport.node import libp2p_fixes
 from antiport.node.ingest import Ingest
@@ -178,6 +179,9 @@ async def test_a_relay_syncs_what_it_carries_and_passes_on_what_it_fetched(tmp_p
         from_a, to_c = rows[a.host.get_id().to_base58()], rows[c.host.get_id().to_base58()]
         assert (from_a["known"], from_a["fetched_total"], from_a["pending"]) == (60, 60, 0)
         assert to_c["sent_total"] == 60 and to_c["fetched_total"] == 0
+        shown = text.sync_status(status, {})  # as `antiport sync status` prints it
+        assert f"offering: (meta), {TOPIC} (relayed)" in shown and "missing here: nothing" in shown
+        assert "it had 60 we lacked" in shown and "we had 60 it lacked (sent 60)" in shown
 
 
 def test_relayed_topics_over_the_limit_are_not_offered(tmp_path):
