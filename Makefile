@@ -2,6 +2,9 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# pytest-xdist workers for `make test` (0: one process); tests/conftest.py keeps the heavy tests (node
+# processes, Request Tracker) on one of them, one after another
+JOBS ?= 2
 
 .PHONY: demo test test-fast lint setup bench clean
 
@@ -10,7 +13,7 @@ demo: $(VENV)/.installed
 
 # lint first (seconds), then the whole suite with its services
 test: lint
-	PYTHON=$(BIN)/python bash scripts/test.sh
+	PYTHON=$(BIN)/python bash scripts/test.sh -n $(JOBS) --dist loadgroup
 
 # protocol, crypto, store and ops: no node process, no network, no Request Tracker
 test-fast: $(VENV)/.installed

@@ -35,7 +35,7 @@ def test_tampered_ciphertext_is_refused(index, xor):
         unseal(VENDOR, bytes(box))
 
 
-@pytest.mark.parametrize("box", [b"", b"\0" * 47, BOX[:-1], BOX + b"\0"])
+@pytest.mark.parametrize("box", [b"", b"\0" * 47, BOX[:-1], BOX + b"\0"], ids=["empty", "short", "cut", "longer"])
 def test_short_or_extended_ciphertext_is_refused(box):
     with pytest.raises(SealError):
         unseal(VENDOR, box)

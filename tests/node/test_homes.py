@@ -52,7 +52,8 @@ def test_a_damaged_identity_is_one_line_and_nothing_is_written(home, command, da
     assert snapshot(home) == before
 
 
-@pytest.mark.parametrize("damage", [b"", b"\x08\x01\x12\x20" + bytes(10), os.urandom(36), b"host key\n"])
+@pytest.mark.parametrize("damage", [b"", b"\x08\x01\x12\x20" + bytes(10), os.urandom(36), b"host key\n"],
+                         ids=["empty", "cut", "random", "text"])  # the same names in every xdist worker
 def test_a_damaged_host_key_is_one_line_and_nothing_is_written(home, damage):
     (home / "host.key").write_bytes(damage)
     before = snapshot(home)
