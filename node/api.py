@@ -19,6 +19,7 @@ from starlette.routing import Route
 
 from . import service
 from .service import OPS, Ctx, OpError
+from .store import StoreError
 
 
 def make_app(ctx: Ctx, token: str) -> Starlette:
@@ -38,15 +39,18 @@ def make_app(ctx: Ctx, token: str) -> Starlette:
             return JSONResponse({"error": f"{name} takes {'POST' if entry.write else 'GET'}"}, 405)
         try:
             params = await request.json() if entry.write else dict(request.query_params)
+        except json.JSONDecodeError:
+            return JSONResponse({"error": "the request body is not valid JSON"}, 400)
+        try:
             if not isinstance(params, dict):
                 raise OpError("the request body must be a JSON object")
             result = entry(ctx, params)
         except OpError as e:
             return JSONResponse({"error": str(e)}, e.status)
-        except ValueError:
-            return JSONResponse({"error": "the request body is not valid JSON"}, 400)
+        except StoreError as e:
+            return JSONResponse({"error": str(e)}, 507)
         if entry.write and ctx.node is not None:
-            ctx.node.wake_outbox()
+            ctx.node.wake_outbox()  # follows changed: join or leave their gossip topics now
         return JSONResponse(result)
 
     async def export(request: Request):

@@ -1,35 +1,83 @@
-"""One path into the store for every source (gossip, sync, import, local writes): validate, then store."""
+"""The one path into the store for every source, and the "stored" events everything else reacts to.
+
+Messages from elsewhere (gossip, sync, import) are validated and stored; messages this node creates
+(`create`, `write`: the service ops, the bridge, `init --name`) are signed, validated, stored and queued
+for the network in one SQLite transaction, so a crash leaves each wholly there or wholly absent.
+Every newly stored message is then announced to the subscribers (the node's live feed and gossip
+wake-up, the bridge's journal scan); nobody calls them from the write sites.
+"""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
-from antiport.protocol import Message, Rejected, validate
+from antiport.crypto import Identity
+from antiport.protocol import Message, Rejected, sign, validate
 
+from .home import now_ms
 from .store import Store
 
 
+@dataclass(frozen=True)
+class Stored:
+    """A message newly stored; `queued` when it was created here and waits in the outbox."""
+    message: Message
+    source: str
+    queued: bool
+
+
 class Ingest:
-    """Validates and stores envelopes, and counts what it accepted and rejected, per source and reason."""
+    """Validates and stores envelopes, announces what is new, and counts what it accepted and rejected,
+    per source and reason."""
 
     def __init__(self, store: Store, on_new: Callable[[Message], None] | None = None):
-        """`on_new` is called with every newly stored message, whatever its path (gossip, sync, import,
-        local writes): the node's live feed hangs here."""
+        """`on_new(message)`, if given, subscribes to every newly stored message."""
         self.store = store
-        self.on_new = on_new
         self.accepted: Counter[str] = Counter()
         self.rejected: Counter[tuple[str, str]] = Counter()  # (source, reason)
+        self._subscribers: list[Callable[[Stored], None]] = []
+        if on_new:
+            self.subscribe(lambda event: on_new(event.message))
+
+    def subscribe(self, fn: Callable[[Stored], None]) -> Callable[[], None]:
+        """Call `fn(Stored)` after every newly stored message; returns the unsubscribe function."""
+        self._subscribers.append(fn)
+        return lambda: self._subscribers.remove(fn)
 
     def __call__(self, raw: bytes, now: int, source: str = "local") -> tuple[Message, bool]:
-        """Returns (message, is_new); raises Rejected. `source` is a peer id, 'local', 'import', ..."""
+        """A message from elsewhere: returns (message, is_new); raises Rejected.
+        `source` is a peer id, 'import', ..."""
+        return self._store(raw, now, source, queue=False)
+
+    def write(self, raw: bytes, now: int, source: str = "local") -> Message:
+        """A message created here (signed by any key this node holds): validated, stored and queued for the
+        network in one transaction. Raises Rejected; sqlite3 errors (a full disk) leave nothing behind."""
+        return self._store(raw, now, source, queue=True)[0]
+
+    def create(self, identity: Identity, kind: str, topic: str, body: dict, refs: Iterable[str] = (), *,
+               created: int | None = None, source: str = "local") -> Message:
+        """Sign a new message as `identity` and `write` it. Raises Rejected (an oversize body as well)."""
+        now = now_ms()
         try:
-            msg = validate(raw, now, self.store)
+            msg = sign(identity, kind, topic, body, list(refs), created=now if created is None else created)
         except Rejected as e:
             self.rejected[(source, e.reason)] += 1
             raise
-        new = self.store.add(msg, now)
+        return self.write(msg.raw, now, source)
+
+    def _store(self, raw: bytes, now: int, source: str, queue: bool) -> tuple[Message, bool]:
+        with self.store.transaction():  # validated against the state it is stored into
+            try:
+                msg = validate(raw, now, self.store)
+            except Rejected as e:
+                self.rejected[(source, e.reason)] += 1
+                raise
+            new = self.store.add(msg, now, queue=queue)
         if new:
             self.accepted[source] += 1
-            if self.on_new:
-                self.on_new(msg)
+            event = Stored(msg, source, queue)
+            for fn in list(self._subscribers):
+                fn(event)
         return msg, new
+

@@ -31,11 +31,7 @@ class Fact:
 def facts(store: Store, topic: str) -> list[Fact]:
     """Every fact that counts in `topic`: self-facts dropped, one vote per (voter, target), newest wins."""
     out, votes = [], {}
-    rows = store.db.execute(
-        "SELECT m.id, m.kind, m.author, t.author, m.raw, m.created, t.id"
-        " FROM messages m JOIN messages t ON m.target = t.id"
-        " WHERE m.topic = ? AND m.kind IN ('accept', 'vote', 'report') ORDER BY m.created, m.id", [topic])
-    for mid, kind, source, subject, raw, _, target in rows:
+    for mid, kind, source, subject, raw, target in store.fact_rows(topic):
         if source == subject:
             continue
         if kind == "accept":
@@ -48,8 +44,7 @@ def facts(store: Store, topic: str) -> list[Fact]:
                                            UPVOTE if up else DOWNVOTE, f"voted on {target[:12]}")
     out.extend(votes.values())
     trusts = {}
-    for mid, author, raw in store.db.execute(
-            "SELECT id, author, raw FROM messages WHERE kind = 'trust' ORDER BY created, id"):
+    for mid, author, raw in store.of_kind("trust"):
         body = load(raw).body
         scope = body.get("scope") or ""
         if scope not in ("", topic):
@@ -121,12 +116,8 @@ class Ledger:
         self.store = store
         self._cache: dict[tuple[str, str], tuple[int, list[Fact], dict[str, float]]] = {}
 
-    def _version(self) -> int:
-        # Messages are only ever added, so the newest rowid tells whether anything changed (count(*) would scan).
-        return self.store.db.execute("SELECT max(rowid) FROM messages").fetchone()[0] or 0
-
     def scores(self, viewer: str, topic: str) -> tuple[list[Fact], dict[str, float]]:
-        version = self._version()
+        version = self.store.newest_rowid()
         hit = self._cache.get((viewer, topic))
         if hit and hit[0] == version:
             return hit[1], hit[2]
@@ -138,9 +129,7 @@ class Ledger:
     def experts(self, viewer: str, topic: str) -> list[dict]:
         """Authors of answers or facts in `topic`, best first (ties: more accepted, then did)."""
         fs, score = self.scores(viewer, topic)
-        answers = dict(self.store.db.execute(
-            "SELECT author, count(*) FROM messages WHERE kind='answer' AND topic=? GROUP BY author",
-            [topic]).fetchall())
+        answers = self.store.answer_counts(topic)
         count = defaultdict(lambda: defaultdict(int))
         for f in fs:
             count[f.subject][f.kind] += 1
@@ -181,11 +170,6 @@ def names(store: Store, dids) -> dict[str, str]:
     """Display names from each identity's newest profile ('' when it has none)."""
     dids = list(set(dids))
     out = dict.fromkeys(dids, "")
-    for i in range(0, len(dids), 500):
-        chunk = dids[i:i + 500]
-        rows = store.db.execute(
-            f"SELECT author, raw FROM messages WHERE kind='profile' AND author IN ({','.join('?' * len(chunk))})"
-            " ORDER BY created, id", chunk)
-        for author, raw in rows:
-            out[author] = load(raw).body["name"]
+    for author, raw in store.profiles(dids):
+        out[author] = load(raw).body["name"]
     return out

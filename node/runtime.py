@@ -16,7 +16,7 @@ from libp2p.peer.peerinfo import info_from_p2p_addr
 from . import discovery, libp2p_fixes, p2p, sync
 from .gossip import Gossip
 from .home import DEFAULT_LISTEN, Home, now_ms
-from .ingest import Ingest
+from .ingest import Ingest, Stored
 from .store import Store
 
 OUTBOX_RETRY = 1.0     # seconds between outbox passes when nothing wakes it (waiting for peers)
@@ -43,7 +43,8 @@ class Node:
                  relay: bool = True, mdns: bool = False, dht: bool = False):
         self.store = store
         self.identity = identity  # the author identity, for services that sign (may be None)
-        self.ingest = Ingest(store, on_new=self._announce)
+        self.ingest = Ingest(store)
+        self.ingest.subscribe(self._stored)
         self.listen = list(listen or DEFAULT_LISTEN)
         self.bootstrap = list(bootstrap)
         self.services = list(services)
@@ -54,7 +55,6 @@ class Node:
         self.gossip = Gossip(self.net, self.ingest)
         self.peer_id = self.net.peer_id
         self._feeds: set[trio.MemorySendChannel] = set()
-        self._announced: set[str] = set()
         self._wake = trio.Event()
         self._running = False
 
@@ -65,11 +65,8 @@ class Node:
         return [str(a) for a in self.net.host.get_addrs()] if self._running else []
 
     async def submit(self, raw: bytes) -> Message:
-        """Validate and store a locally written envelope, then publish it; raises protocol.Rejected."""
-        msg, _ = self.ingest(raw, now_ms(), "local")  # a new one reaches the feed through ingest
-        self.store.outbox_add(msg.id, now_ms())
-        self.wake_outbox()
-        return msg
+        """Validate, store and publish an envelope signed here (Ingest.write); raises protocol.Rejected."""
+        return self.ingest.write(raw, now_ms())
 
     async def follow(self, slug: str) -> None:
         self.store.follow(slug, now_ms())
@@ -147,11 +144,13 @@ class Node:
                 self._running = False
                 nursery.cancel_scope.cancel()
 
-    def _announce(self, msg: Message) -> None:
-        self._announced.add(msg.id)
+    def _stored(self, event: Stored) -> None:
+        """Every newly stored message goes to the live feeds; one created here wakes the publisher."""
+        if event.queued:
+            self._wake.set()
         for feed in list(self._feeds):
             try:
-                feed.send_nowait(msg)
+                feed.send_nowait(event.message)
             except trio.WouldBlock:
                 pass
             except trio.ClosedResourceError:
@@ -162,12 +161,9 @@ class Node:
             self._wake = trio.Event()
             await self._sync_topics()
             for msg in self.store.outbox():
-                if msg.id not in self._announced:
-                    self._announce(msg)  # written by another path (service ops, offline)
                 if self.gossip.ready(msg.topic):
                     await self.gossip.publish(msg.topic, msg.raw)
                     self.store.outbox_done(msg.id)
-                    self._announced.discard(msg.id)
             with trio.move_on_after(OUTBOX_RETRY):
                 await self._wake.wait()
 

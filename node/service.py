@@ -13,7 +13,7 @@ from typing import Annotated
 
 import cbor2
 from antiport.crypto import BadKey, Identity, did_from_key, key_from_did, seal
-from antiport.protocol import KINDS, STATES, BadTopic, Message, Rejected, normalise, sign
+from antiport.protocol import KINDS, STATES, BadTopic, Message, Rejected, normalise
 from antiport.protocol.kinds import THREAD_ROOTS
 
 from .home import now_ms
@@ -21,7 +21,7 @@ from .ingest import Ingest
 from .ledger import ledger_for
 from .ledger import names as ledger_names
 from .ops import OPS, Arg, Command, OpError, op  # noqa: F401 -- OPS and OpError are service's API too
-from .store import Store
+from .store import Store, StoreError
 from .vendors import vendor as vendor_row
 from .vendors import vendors as vendor_rows
 
@@ -70,12 +70,13 @@ def to_json(msg: Message) -> dict:
 
 
 def write(ctx: Ctx, kind: str, topic: str, body: dict, refs=()) -> dict:
-    msg = sign(ctx.identity, kind, topic, body, refs, created=now_ms())
+    """Sign, validate, store and queue a message as this node's identity (the one write path, Ingest.create)."""
     try:
-        ctx.ingest(msg.raw, now_ms(), "local")
+        msg = ctx.ingest.create(ctx.identity, kind, topic, body, refs)
     except Rejected as e:
         raise OpError(_explain(e)) from None
-    ctx.store.outbox_add(msg.id, now_ms())
+    except StoreError as e:
+        raise OpError(str(e), 507) from None
     return {"id": msg.id}
 
 
@@ -84,7 +85,8 @@ def _explain(e: Rejected) -> str:
             "not-vendor": "only a key named in the vendor's manifest for this topic can set a status",
             "not-author": "only the author can retract a message",
             "empty-text": f"nothing to send: the {e.detail}",
-            "self-vote": "you cannot vote on your own message"}.get(e.reason, str(e))
+            "self-vote": "you cannot vote on your own message",
+            "oversize": f"the message is too large ({e.detail}): shorten it"}.get(e.reason, str(e))
 
 
 def reply(ctx: Ctx, kind: str, ref: str, body: dict) -> dict:
@@ -219,6 +221,15 @@ def profile(ctx: Ctx, name: Annotated[str, Arg("your display name", positional=T
     return write(ctx, "profile", "", {"name": name, **({"about": about} if about else {})})
 
 
+def publish_name(db_file, identity: Identity, name: str) -> None:
+    """A new home's name, as its first profile: queued in the home's store until its node runs."""
+    store = Store(db_file)
+    try:
+        profile(Ctx(store, Ingest(store), identity), name)
+    finally:
+        store.close()
+
+
 # -- reading ---------------------------------------------------------------------------------------
 
 @op()
@@ -348,9 +359,7 @@ def why(ctx: Ctx, did: Did, topic: Annotated[str | None, Arg("only this topic")]
     if topic:
         topics_ = [topic_slug(topic)]
     else:
-        topics_ = [t for (t,) in ctx.store.db.execute(
-            "SELECT DISTINCT m.topic FROM messages m LEFT JOIN messages t ON m.target = t.id"
-            " WHERE m.topic != '' AND (m.author = ? OR t.author = ?) ORDER BY m.topic", [did, did])]
+        topics_ = ctx.store.topics_of(did)
     found = [ledger.explain(ctx.identity.did, did, t) for t in topics_]
     known = ledger_names(ctx.store, [did, *(f["from"] for t in found for f in t["facts"])])
     for t in found:

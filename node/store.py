@@ -6,6 +6,7 @@ The raw envelope is the source of truth; every other column is derived from it a
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,55 +15,93 @@ import sqlite_utils
 from antiport.crypto import did_from_key
 from antiport.protocol import Message, load
 
-SCHEMA_VERSION = 1
+from . import schema
+from .store_bridge import BridgeTables
 
 
-class Store:
-    def __init__(self, path: Path | str):
-        conn = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
-        self.db = sqlite_utils.Database(conn)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self._create()
+class StoreError(Exception):
+    """The store cannot be used as asked (damaged, or the disk is full): one line saying what to do."""
 
-    def _create(self) -> None:
-        db = self.db
-        if "messages" in db.table_names():
-            return
-        with self.transaction():
-            db["messages"].create({"id": str, "raw": bytes, "kind": str, "author": str, "topic": str,
-                                   "created": int, "target": str, "title": str, "text": str, "received": int},
-                                  pk="id")
-            db["messages"].create_index(["topic", "created"])
-            db["messages"].create_index(["target"])
-            db["messages"].create_index(["author"])
-            db["messages"].enable_fts(["title", "text"], create_triggers=True, tokenize="porter unicode61")
-            db["follows"].create({"slug": str, "since": int}, pk="slug")
-            db["outbox"].create({"id": str, "added": int}, pk="id")
-            db["vendor_keys"].create({"key": bytes, "topic": str, "vendor": str, "manifest": str},
-                                     pk=("key", "topic"))
-            db["peers"].create({"peer_id": str, "addrs": str, "last_seen": int}, pk="peer_id")
-            db["meta"].insert({"key": "schema", "value": str(SCHEMA_VERSION)}, pk="key")
+
+class Store(BridgeTables):
+    """The store of one home. `readonly` opens a second connection for reads on another thread
+    (WAL lets it read beside the writer); it never writes, migrates or checks."""
+
+    def __init__(self, path: Path | str, readonly: bool = False):
+        self.path = Path(path)
+        try:
+            if readonly:
+                conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=30,
+                                       isolation_level=None, check_same_thread=False)
+                self.db = sqlite_utils.Database(conn)
+                return
+            _private(self.path)
+            conn = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
+            self.db = sqlite_utils.Database(conn)
+            self._check()
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self._migrate()
+        except sqlite3.DatabaseError as e:
+            raise StoreError(self._explain(e)) from None
+        for suffix in ("-wal", "-shm"):  # SQLite gives them the database's mode; older homes may have others
+            _private(self.path.with_name(self.path.name + suffix), create=False)
+
+    def _check(self) -> None:
+        """Refuse a damaged database before anything is written into it (doctor runs the full integrity_check)."""
+        problems = [r[0] for r in self.db.execute("PRAGMA quick_check(3)")]
+        if problems != ["ok"]:
+            self.db.conn.close()
+            first = " ".join(problems[0].split())  # SQLite's report may span lines
+            raise StoreError(f"{self.path} is damaged ({first[:120]}): nothing was written; run 'antiport doctor'")
+
+    def _migrate(self) -> None:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version > schema.VERSION:
+            raise StoreError(f"{self.path} was made by a newer antiport (schema {version} > {schema.VERSION}):"
+                             " upgrade antiport to open it")
+        for number, migration in enumerate(schema.MIGRATIONS[version:], version + 1):
+            with self.transaction():
+                migration(self.db)
+                self.db.execute(f"PRAGMA user_version={number}")
 
     def close(self) -> None:
         self.db.conn.close()
 
     @contextmanager
     def transaction(self):
-        """One explicit transaction: in autocommit mode (isolation_level=None) `with conn:` does not open one."""
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
+        """One explicit transaction: in autocommit mode (isolation_level=None) `with conn:` does not open one.
+        Inside another, it is part of that one."""
+        if self.db.conn.in_transaction:
             yield
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
+            return
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+                self.db.execute("COMMIT")
+            except BaseException:
+                if self.db.conn.in_transaction:  # SQLite may have rolled back already (a full disk)
+                    self.db.execute("ROLLBACK")
+                raise
+        except sqlite3.DatabaseError as e:
+            raise StoreError(self._explain(e)) from None
+
+    def _explain(self, e: sqlite3.DatabaseError) -> str:
+        if "full" in str(e):
+            return f"the disk holding {self.path} is full: nothing was written; free some space and try again"
+        return f"{self.path} is damaged or not a store ({e}): nothing was written; run 'antiport doctor'"
 
     # -- messages ---------------------------------------------------------------------------------
 
-    def add(self, msg: Message, received: int) -> bool:
-        """Store a validated message; False when it was already held."""
-        return self.add_many([msg], received) == 1
+    def add(self, msg: Message, received: int, queue: bool = False) -> bool:
+        """Store a validated message (with `queue`, and put it in the outbox, in the same transaction);
+        False when it was already held."""
+        with self.transaction():
+            new = self.add_many([msg], received) == 1
+            if queue:
+                self.db.execute("INSERT OR IGNORE INTO outbox VALUES (?, ?)", [msg.id, received])
+        return new
 
     def add_many(self, msgs: list[Message], received: int) -> int:
         """Store validated messages in one transaction; returns how many were new."""
@@ -84,10 +123,7 @@ class Store:
     def _index_manifest(self, msg: Message) -> None:
         """Keep the newest manifest per vendor key: its keys may speak for it in its topics."""
         vendor = msg.author_did
-        newest = self.db.execute(
-            "SELECT id FROM messages WHERE kind='vendor' AND author=? ORDER BY created DESC, id LIMIT 1",
-            [vendor]).fetchone()
-        if newest[0] != msg.id:
+        if self.newest_manifest(vendor).id != msg.id:
             return
         self.db.execute("DELETE FROM vendor_keys WHERE vendor=?", [vendor])
         keys = {msg.author, *msg.body.get("keys", [])}
@@ -119,7 +155,7 @@ class Store:
                                [prefix, prefix + "g"]).fetchall()
         return rows[0][0] if len(rows) == 1 else None
 
-    def rows(self, where: str = "1", params=(), order: str = "created, id", limit: int | None = None) -> list[dict]:
+    def _rows(self, where: str, params=(), order: str = "created, id", limit: int | None = None) -> list[dict]:
         sql = (f"SELECT id, kind, author, topic, created, target, title, text FROM messages"
                f" WHERE {where} ORDER BY {order}")
         if limit:
@@ -159,20 +195,20 @@ class Store:
         sql = f"""
             SELECT m.id, m.kind, m.author, m.topic, m.created, m.title,
               (SELECT count(*) FROM messages a WHERE a.target=m.id AND a.kind='answer') AS answers,
-              EXISTS(SELECT 1 FROM messages c JOIN messages a ON c.target=a.id
-                     WHERE a.target=m.id AND c.kind='accept' AND c.author=m.author) AS accepted,
+              EXISTS(SELECT 1 FROM messages a WHERE a.target=m.id AND a.kind='answer' AND EXISTS(
+                     SELECT 1 FROM messages c WHERE c.target=a.id AND c.kind='accept' AND c.author=m.author))
+                AS accepted,
               EXISTS(SELECT 1 FROM messages r
                      WHERE r.target=m.id AND r.kind='resolve' AND r.author=m.author) AS resolved,
-              (SELECT s.id FROM messages s
-               WHERE s.target=m.id AND s.kind='status' ORDER BY s.created DESC LIMIT 1) AS status_id
+              (SELECT s.raw FROM messages s
+               WHERE s.target=m.id AND s.kind='status' ORDER BY s.created DESC LIMIT 1) AS status
             FROM messages m WHERE {where} ORDER BY m.created DESC LIMIT ?"""
         cur = self.db.execute(sql, ([topic] if topic else []) + [limit])
         cols = [c[0] for c in cur.description]
         out = []
         for r in cur:
             row = dict(zip(cols, r, strict=True))
-            status_id = row.pop("status_id")
-            row["status"] = self.get(status_id).body["state"] if status_id else None
+            row["status"] = load(row["status"]).body["state"] if row["status"] else None
             row["accepted"], row["resolved"] = bool(row["accepted"]), bool(row["resolved"])
             out.append(row)
         return out
@@ -190,8 +226,74 @@ class Store:
         if not words:
             return []
         fts = " ".join(f'"{w}"' for w in words)
-        return self.rows("rowid IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)", [fts],
-                         order="created DESC", limit=limit)
+        return self._rows("rowid IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)", [fts],
+                          order="created DESC", limit=limit)
+
+    def roots(self, topic: str) -> list[dict]:
+        """The requests and complaints of a topic, oldest first."""
+        return self._rows("topic=? AND kind IN ('request', 'complaint')", [topic])
+
+    def replies_in(self, topic: str) -> list[tuple[str, str, str, int]]:
+        """(root id, kind, author, created) of every direct reply to a root of `topic`, in creation order."""
+        return [tuple(r) for r in self.db.execute(
+            "SELECT r.target, r.kind, r.author, r.created FROM messages m JOIN messages r ON r.target = m.id"
+            " WHERE m.topic=? AND m.kind IN ('request', 'complaint') ORDER BY r.created, r.id", [topic])]
+
+    def newest_manifest(self, vendor: str) -> Message | None:
+        row = self.db.execute("SELECT raw FROM messages WHERE kind='vendor' AND author=? ORDER BY created DESC, id"
+                              " LIMIT 1", [vendor]).fetchone()
+        return load(row[0]) if row else None
+
+    def stored_since(self, rowid: int) -> list[tuple[int, str, str, str]]:
+        """(rowid, id, kind, topic) of the messages stored after `rowid`, in the order they were stored."""
+        return [tuple(r) for r in self.db.execute(
+            "SELECT rowid, id, kind, topic FROM messages WHERE rowid>? ORDER BY rowid", [rowid])]
+
+    def newest_rowid(self) -> int:
+        """Messages are only ever added, so this tells whether anything changed (count(*) would scan)."""
+        return self.db.execute("SELECT max(rowid) FROM messages").fetchone()[0] or 0
+
+    # -- what reputation and vendor metrics are computed from ---------------------------------------------
+
+    def fact_rows(self, topic: str) -> list[tuple[str, str, str, str, bytes, str]]:
+        """(id, kind, author, target's author, raw, target id) of the accepts, votes and reports in a topic."""
+        return [tuple(r) for r in self.db.execute(
+            "SELECT m.id, m.kind, m.author, t.author, m.raw, t.id FROM messages m JOIN messages t ON m.target = t.id"
+            " WHERE m.topic = ? AND m.kind IN ('accept', 'vote', 'report') ORDER BY m.created, m.id", [topic])]
+
+    def of_kind(self, kind: str) -> list[tuple[str, str, bytes]]:
+        """(id, author, raw) of every message of one kind, in creation order."""
+        return [tuple(r) for r in self.db.execute(
+            "SELECT id, author, raw FROM messages WHERE kind = ? ORDER BY created, id", [kind])]
+
+    def answer_counts(self, topic: str) -> dict[str, int]:
+        return dict(self.db.execute(
+            "SELECT author, count(*) FROM messages WHERE kind='answer' AND topic=? GROUP BY author", [topic]).fetchall())
+
+    def profiles(self, dids: list[str]) -> list[tuple[str, bytes]]:
+        """(author, raw) of the profiles of `dids`, each author's oldest first."""
+        out = []
+        for i in range(0, len(dids), 500):
+            chunk = dids[i:i + 500]
+            out += self.db.execute(f"SELECT author, raw FROM messages WHERE kind='profile' AND author IN"
+                                   f" ({','.join('?' * len(chunk))}) ORDER BY created, id", chunk).fetchall()
+        return out  # each author is in one chunk: per author, oldest first
+
+    def topics_of(self, did: str) -> list[str]:
+        """Product topics where `did` wrote or was replied to."""
+        return [t for (t,) in self.db.execute(
+            "SELECT DISTINCT m.topic FROM messages m LEFT JOIN messages t ON m.target = t.id"
+            " WHERE m.topic != '' AND (m.author = ? OR t.author = ?) ORDER BY m.topic", [did, did])]
+
+    def vendor_claims(self) -> list[tuple[str, str, str]]:
+        """(vendor did, topic, manifest id) of every claim by a current manifest."""
+        return [tuple(r) for r in self.db.execute(
+            "SELECT DISTINCT vendor, topic, manifest FROM vendor_keys ORDER BY vendor, topic")]
+
+    def root_topics(self) -> list[str]:
+        """Topics with at least one request or complaint."""
+        return [t for (t,) in self.db.execute(
+            "SELECT DISTINCT topic FROM messages WHERE kind IN ('request', 'complaint')")]
 
     # -- follows, outbox, peers -----------------------------------------------------------------------
 
@@ -203,9 +305,6 @@ class Store:
 
     def followed(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT slug FROM follows ORDER BY slug")]
-
-    def outbox_add(self, message_id: str, now: int) -> None:
-        self.db.execute("INSERT OR IGNORE INTO outbox VALUES (?, ?)", [message_id, now])
 
     def outbox(self) -> list[Message]:
         rows = self.db.execute("SELECT m.raw FROM outbox o JOIN messages m ON m.id=o.id ORDER BY o.added, o.id")
@@ -224,3 +323,13 @@ class Store:
 
 def _str(value) -> str | None:
     return value if isinstance(value, str) else None
+
+
+def _private(path: Path, create: bool = True) -> None:
+    """The file readable by its owner only (0600), created so if `create`; an older home's file is fixed."""
+    try:
+        if create:
+            os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+        os.chmod(path, 0o600)
+    except FileNotFoundError:
+        pass

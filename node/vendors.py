@@ -31,13 +31,13 @@ def metrics(store: Store, topics: list[str], now: int) -> dict:
     seen, acknowledged, resolved, times, unanswered = 0, 0, 0, [], []
     for topic in topics:
         keys = {did_from_key(k) for k in store.vendor_keys(topic)}
-        roots = store.rows("topic=? AND kind IN ('request', 'complaint')", [topic])
-        for root in roots:
+        replies = defaultdict(list)
+        for root_id, *reply in store.replies_in(topic):
+            replies[root_id].append(reply)
+        for root in store.roots(topic):
             seen += 1
-            replies = store.db.execute(
-                "SELECT kind, author, created FROM messages WHERE target=? ORDER BY created, id", [root["id"]])
             first, done = None, False
-            for kind, author, created in replies:
+            for kind, author, created in replies[root["id"]]:
                 if kind in ("answer", "status") and first is None and author in keys:
                     first = created
                 done = done or (kind == "resolve" and author == root["author"])
@@ -61,16 +61,15 @@ def metrics(store: Store, topics: list[str], now: int) -> dict:
 def vendors(store: Store, now: int) -> list[dict]:
     """One row per vendor: claimed ones by their manifest, unclaimed topics under their slug's vendor part."""
     groups: dict[str, dict] = {}
-    claims = store.db.execute("SELECT DISTINCT vendor, topic, manifest FROM vendor_keys ORDER BY vendor, topic")
     claimed_topics = set()
-    for did, topic, manifest_id in claims:
+    for did, topic, manifest_id in store.vendor_claims():
         manifest = store.get(manifest_id)
         row = groups.setdefault(did, {"name": manifest.body["org"], "did": did, "claimed": True, "topics": [],
                                       "promise": manifest.body.get("promise_hours")})
         row["topics"].append(topic)
         claimed_topics.add(topic)
     open_topics = defaultdict(list)
-    for (topic,) in store.db.execute("SELECT DISTINCT topic FROM messages WHERE kind IN ('request', 'complaint')"):
+    for topic in store.root_topics():
         if topic not in claimed_topics:
             open_topics[topic.split("/")[0]].append(topic)
     for slug, topics in sorted(open_topics.items()):

@@ -13,7 +13,7 @@ import time
 import httpx
 import trio
 from antiport.crypto import Identity
-from antiport.protocol import Rejected, sign
+from antiport.protocol import Rejected
 
 from ..home import now_ms
 from ..ingest import Ingest
@@ -46,16 +46,16 @@ class Signal:
 
 class Bridge:
     def __init__(self, store: Store, ingest: Ingest, identity: Identity, cfg: BridgeConfig,
-                 client: httpx.AsyncClient, wake_outbox=lambda: None):
-        self.store, self.identity, self.cfg, self.wake_outbox = store, identity, cfg, wake_outbox
+                 client: httpx.AsyncClient):
+        self.store, self.identity, self.cfg = store, identity, cfg
         self.ctx = Ctx(store, ingest, identity)
-        self.outbox = Outbox(store.db, cfg.connector_names(), int(cfg.retry_base_seconds * 1000),
+        self.outbox = Outbox(store, cfg.connector_names(), int(cfg.retry_base_seconds * 1000),
                              int(cfg.retry_max_seconds * 1000))
         self.connectors: dict[str, WebhookConnector | RTConnector] = {}
         for w in cfg.webhooks:
             hook = WebhookConnector(w.name, w.url, w.secret, client)
             self.connectors[hook.name] = hook
-        self.rt = RTConnector(cfg.rt, store.db, client, identity.did) if cfg.rt else None
+        self.rt = RTConnector(cfg.rt, store, client, identity.did) if cfg.rt else None
         if self.rt:
             self.connectors[self.rt.name] = self.rt
         self.new_events = Signal()
@@ -63,8 +63,7 @@ class Bridge:
 
     def start(self) -> None:
         """Publish (or refresh) the manifest, follow the topics, journal what is already stored."""
-        if refresh_manifest(self.ctx, self.cfg, now_ms()):
-            self.wake_outbox()
+        refresh_manifest(self.ctx, self.cfg, now_ms())
         for slug in self.cfg.topics:
             self.store.follow(slug, now_ms())
         self.scan()
@@ -72,8 +71,7 @@ class Bridge:
     def scan(self) -> int:
         """Journal messages stored since the last scan in the vendor's topics; returns how many."""
         cursor = int(self.outbox.get_state("scan.rowid", "0"))
-        rows = self.store.db.execute("SELECT rowid, id, kind, topic FROM messages WHERE rowid>? ORDER BY rowid",
-                                     [cursor]).fetchall()
+        rows = self.store.stored_since(cursor)
         added = 0
         now = now_ms()
         for rowid, msg_id, kind, topic in rows:
@@ -107,16 +105,11 @@ class Bridge:
         return delivered, 0
 
     def publish(self, kind: str, topic: str, body: dict, refs: list, created: int) -> str:
-        """Sign as the vendor, store, and queue for the network. Same inputs, same message id."""
-        msg = sign(self.identity, kind, topic, body, refs, created=created)
+        """Sign as the vendor, store and queue for the network (Ingest.create). Same inputs, same message id."""
         try:
-            self.ctx.ingest(msg.raw, now_ms(), "bridge")
+            return self.ctx.ingest.create(self.identity, kind, topic, body, refs, created=created, source="bridge").id
         except Rejected as e:
             raise RuntimeError(f"the bridge's own {kind} was refused: {e}") from None
-        self.store.outbox_add(msg.id, now_ms())
-        self.wake_outbox()
-        self.stored.notify()
-        return msg.id
 
     def created_floor(self, thread: str) -> int:
         root = self.store.get(thread)
@@ -128,10 +121,15 @@ class Bridge:
     # -- the loops the service runs ------------------------------------------------------------------
 
     async def scan_loop(self) -> None:
-        while True:
-            self.scan()
-            with trio.move_on_after(SCAN_FALLBACK_S):
-                await self.stored.wait()
+        """Scan whenever a message is stored (the store's "stored" events), and every few seconds."""
+        unsubscribe = self.ctx.ingest.subscribe(lambda _: self.stored.notify())
+        try:
+            while True:
+                self.scan()
+                with trio.move_on_after(SCAN_FALLBACK_S):
+                    await self.stored.wait()
+        finally:
+            unsubscribe()
 
     async def delivery_loop(self, name: str) -> None:
         while True:
@@ -152,15 +150,7 @@ class Bridge:
     async def manifest_loop(self) -> None:
         while True:
             await trio.sleep(min(3600.0, self.cfg.refresh_hours * 3600))
-            if refresh_manifest(self.ctx, self.cfg, now_ms()):
-                self.wake_outbox()
-
-
-async def feed_to_signal(node, signal: Signal) -> None:
-    """Turn the node's feed of newly stored messages into wake-ups of the scan loop."""
-    with node.message_feed() as feed:
-        async for _ in feed:
-            signal.notify()
+            refresh_manifest(self.ctx, self.cfg, now_ms())
 
 
 def load_bridge(path, identity: Identity):
@@ -175,18 +165,17 @@ def load_bridge(path, identity: Identity):
 def bridge_service(cfg: BridgeConfig, identity: Identity):
     """The node service `fn(node, task_status)` that runs the bridge; task_status gets the Bridge.
 
-    Uses of the node: store, ingest, follow(slug), wake_outbox(), message_feed()."""
+    Uses of the node: store, ingest, follow(slug)."""
 
     async def run(node, task_status=trio.TASK_STATUS_IGNORED) -> None:
         from .pull import serve_pull  # the HTTP stack is loaded only when a bridge runs
 
         async with httpx.AsyncClient(timeout=15) as client:
-            bridge = Bridge(node.store, node.ingest, identity, cfg, client, node.wake_outbox)
+            bridge = Bridge(node.store, node.ingest, identity, cfg, client)
             bridge.start()
             for slug in cfg.topics:
                 await node.follow(slug)
             async with trio.open_nursery() as nursery:
-                nursery.start_soon(feed_to_signal, node, bridge.stored)
                 nursery.start_soon(bridge.scan_loop)
                 for name in bridge.connectors:
                     nursery.start_soon(bridge.delivery_loop, name)

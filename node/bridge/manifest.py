@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 from antiport.crypto import key_from_did
-from antiport.protocol import Message
-
 from ..service import Ctx, write
 from .config import BridgeConfig
 
@@ -17,15 +15,10 @@ def manifest_body(cfg: BridgeConfig) -> dict:
     return body
 
 
-def current_manifest(ctx: Ctx) -> Message | None:
-    rows = ctx.store.rows("kind='vendor' AND author=?", [ctx.identity.did], order="created DESC, id", limit=1)
-    return ctx.store.get(rows[0]["id"]) if rows else None
-
-
 def refresh_manifest(ctx: Ctx, cfg: BridgeConfig, now: int) -> str | None:
     """Publish a new manifest when there is none, it differs from the configuration, or it is older
     than `refresh_hours` (so that late joiners hear about the vendor). Returns the new id, if any."""
-    body, current = manifest_body(cfg), current_manifest(ctx)
+    body, current = manifest_body(cfg), ctx.store.newest_manifest(ctx.identity.did)
     if current is not None and current.body == body and now - current.created < cfg.refresh_hours * 3_600_000:
         return None
     return write(ctx, "vendor", "", body)["id"]

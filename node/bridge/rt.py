@@ -19,9 +19,9 @@ from html.parser import HTMLParser
 from urllib.parse import quote
 
 import httpx
-import sqlite_utils
 from antiport.protocol import is_blank
 
+from ..store import Store
 from .config import RTConfig
 
 CF_THREAD = "Antiport thread"
@@ -149,14 +149,10 @@ def rt_time_ms(text: str) -> int:
 class RTConnector:
     name = "rt"
 
-    def __init__(self, cfg: RTConfig, db: sqlite_utils.Database, client: httpx.AsyncClient, vendor_did: str):
-        self.cfg, self.db, self.vendor_did = cfg, db, vendor_did
+    def __init__(self, cfg: RTConfig, store: Store, client: httpx.AsyncClient, vendor_did: str):
+        self.cfg, self.store, self.vendor_did = cfg, store, vendor_did
         self.rt = RTClient(cfg.url, cfg.user, cfg.password, client)
         self._ready = False
-        with db.conn:
-            db.execute("CREATE TABLE IF NOT EXISTS bridge_rt_tickets (thread TEXT PRIMARY KEY, ticket INTEGER NOT NULL"
-                       " UNIQUE, topic TEXT NOT NULL, last_txn INTEGER NOT NULL DEFAULT 0, last_updated TEXT)")
-            db.execute("CREATE TABLE IF NOT EXISTS bridge_rt_txns (txn INTEGER PRIMARY KEY, message_id TEXT NOT NULL)")
 
     async def setup(self) -> None:
         """Create the custom fields and queues the bridge needs (once per run; idempotent)."""
@@ -169,12 +165,11 @@ class RTConnector:
         self._ready = True
 
     def ticket_of(self, thread: str) -> int | None:
-        row = self.db.execute("SELECT ticket FROM bridge_rt_tickets WHERE thread=?", [thread]).fetchone()
-        return row[0] if row else None
+        return self.store.rt_ticket_of(thread)
 
     def from_rt(self, message_id: str) -> bool:
         """True for messages this connector published from an RT transaction (not echoed back)."""
-        return self.db.execute("SELECT 1 FROM bridge_rt_txns WHERE message_id=?", [message_id]).fetchone() is not None
+        return self.store.rt_published(message_id)
 
     # -- network -> RT ------------------------------------------------------------------------------
 
@@ -198,8 +193,7 @@ class RTConnector:
             ticket = await self.rt.create_ticket(
                 self.cfg.queues[event["topic"]], event["body"]["title"], ticket_text(event),
                 {CF_THREAD: thread, CF_CUSTOMER: event["author"]})
-        self.db.execute("INSERT OR IGNORE INTO bridge_rt_tickets (thread, ticket, topic) VALUES (?, ?, ?)",
-                        [thread, ticket, event["topic"]])
+        self.store.rt_add_ticket(thread, ticket, event["topic"])
 
     # -- RT -> network ------------------------------------------------------------------------------
 
@@ -215,8 +209,7 @@ class RTConnector:
         # more transactions within that second, so it is read again until a later update exists.
         newest = max((updated for _, updated in listing), default=None)
         for ticket, updated in listing:
-            row = self.db.execute("SELECT thread, topic, last_txn, last_updated FROM bridge_rt_tickets WHERE ticket=?",
-                                  [ticket]).fetchone()
+            row = self.store.rt_ticket(ticket)
             if row is None or (row[3] == updated and updated != newest):
                 continue
             thread, topic, last_txn, _ = row
@@ -224,14 +217,13 @@ class RTConnector:
                 txn_id = int(txn["id"])
                 if txn_id <= last_txn:
                     continue
-                kind_body = await self._message_for(txn)
+                kind_body, msg_id = await self._message_for(txn), None
                 if kind_body:
                     created = max(rt_time_ms(txn["Created"]), created_floor(thread))
                     msg_id = publish(kind_body[0], topic, kind_body[1], [thread], created)
-                    self.db.execute("INSERT OR IGNORE INTO bridge_rt_txns VALUES (?, ?)", [txn_id, msg_id])
                     published += 1
-                self.db.execute("UPDATE bridge_rt_tickets SET last_txn=? WHERE ticket=?", [txn_id, ticket])
-            self.db.execute("UPDATE bridge_rt_tickets SET last_updated=? WHERE ticket=?", [updated, ticket])
+                self.store.rt_read(ticket, txn_id, msg_id)
+            self.store.rt_seen_update(ticket, updated)
         return published
 
     async def _message_for(self, txn: dict) -> tuple[str, dict] | None:

@@ -9,7 +9,7 @@ pytestmark = pytest.mark.fast
 
 def test_journal_is_idempotent_durable_and_backfills_new_connectors(tmp_path):
     store = Store(tmp_path / "store.db")
-    box = Outbox(store.db, ["webhook:a"], base_ms=1000, max_ms=8000)
+    box = Outbox(store, ["webhook:a"], base_ms=1000, max_ms=8000)
     assert box.add("m1", 100) == 1 and box.add("m2", 200) == 2
     assert box.add("m1", 300) is None  # the message id is the idempotency key
     assert [d.message_id for d in box.due("webhook:a", 1000)] == ["m1", "m2"]
@@ -21,7 +21,7 @@ def test_journal_is_idempotent_durable_and_backfills_new_connectors(tmp_path):
 
     # Reopened (a restart) with a second connector: state kept, the new one gets everything.
     store = Store(tmp_path / "store.db")
-    box = Outbox(store.db, ["webhook:a", "rt"], base_ms=1000, max_ms=8000)
+    box = Outbox(store, ["webhook:a", "rt"], base_ms=1000, max_ms=8000)
     assert box.due("webhook:a", 1499) == [] and [d.message_id for d in box.due("webhook:a", 1500)] == ["m2"]
     assert [d.message_id for d in box.due("rt", 10**12)] == ["m1", "m2"]
     report = box.report()

@@ -31,3 +31,17 @@ async def wait_subscribed(a: Node, b: Node, slug: str) -> None:
 
 async def wait_stored(node: Node, message_id: str) -> None:
     await trio_wait_for(lambda: node.store.has(message_id), f"message {message_id[:12]} stored")
+
+
+async def check_published_at_start(home, tmp_path, slug: str, message_id: str) -> None:
+    """The node of `home` (its store a.db) publishes a message waiting in its outbox once a peer in
+    `slug` connects, and empties the outbox."""
+    async with trio.open_nursery() as nursery:
+        a = await start_node(nursery, home, "a")
+        assert [m.id for m in a.store.outbox()] == [message_id]  # no peer yet: it waits
+        b = await start_node(nursery, tmp_path / "b", "b")
+        await b.follow(slug)
+        await connect(b, a)
+        await wait_stored(b, message_id)
+        await trio_wait_for(lambda: a.store.outbox() == [], "the outbox emptied")
+        nursery.cancel_scope.cancel()

@@ -46,7 +46,7 @@ async def test_ops_over_http(home):
         r = await http.get("/v1/export")
         assert r.headers["content-type"] == "application/cbor-seq" and len(r.content) > 100
         r = await http.post("/v1/import", content=r.content)
-        assert r.json() == {"accepted": 0, "duplicates": 1, "rejected": {}}
+        assert r.json() == {"accepted": 0, "duplicates": 2, "rejected": {}}  # the request, and init's profile
     await with_api(home, test)
 
 
@@ -69,6 +69,12 @@ async def test_errors_are_json_with_a_message(home):
         assert r.status_code == 404 and "no message with id" in r.json()["error"]
         r = await http.get("/v1/peers")
         assert r.status_code == 503
+        r = await http.post("/v1/ask", json={"topic": "acme/widget", "title": "t", "text": "x" * 70_000})
+        assert r.status_code == 400 and r.json()["error"].startswith("the message is too large")
+        r = await http.post("/v1/ask", json={"topic": "acme/widget", "title": "t" * 300, "text": "x"})
+        assert r.status_code == 400 and r.json()["error"].startswith("bad-body: title")
+        r = await http.post("/v1/vote", json={"id": "ffffff", "value": ["up"]})  # a type error, not bad JSON
+        assert r.status_code == 400 and "not valid JSON" not in r.json()["error"]
     await with_api(home, test)
 
 

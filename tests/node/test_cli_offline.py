@@ -39,7 +39,7 @@ def test_ask_answer_accept_across_homes_by_export_import(homes, capsys, tmp_path
     export = tmp_path / "a.cbor"
     assert run(capsys, "--home", alice, "export", "--out", str(export))[0] == 0
     code, out, _ = run(capsys, "--home", bob, "import", str(export), "--json")
-    assert json.loads(out) == {"accepted": 1, "duplicates": 0, "rejected": {}}
+    assert json.loads(out) == {"accepted": 2, "duplicates": 0, "rejected": {}}  # alice's profile and request
     code, out, _ = run(capsys, "--home", bob, "answer", request[:8], "--text", "oil the hinge")
     answer = out.strip()
     assert code == 0 and len(answer) == 64
@@ -48,7 +48,7 @@ def test_ask_answer_accept_across_homes_by_export_import(homes, capsys, tmp_path
     assert code == 1 and "only the person who asked" in err
     run(capsys, "--home", bob, "export", "--out", str(export))
     code, out, _ = run(capsys, "--home", alice, "import", str(export))
-    assert code == 0 and out.startswith("1 new, 1 already held")
+    assert code == 0 and out.startswith("2 new, 2 already held")  # bob's profile and answer
     assert run(capsys, "--home", alice, "accept", answer)[0] == 0
     code, out, _ = run(capsys, "--home", alice, "show", request, "--json")
     thread = json.loads(out)
@@ -66,7 +66,7 @@ def test_writes_wait_in_the_outbox(homes, capsys):
     alice = homes[0]
     run(capsys, "--home", str(alice), "complain", "acme/widget", "--title", "Broke", "--text", "after a day")
     store = Store(Home(alice).db_file)
-    assert [m.kind for m in store.outbox()] == ["complaint"]
+    assert [m.kind for m in store.outbox()] == ["profile", "complaint"]  # init --name published the name
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -78,6 +78,7 @@ def test_writes_wait_in_the_outbox(homes, capsys):
     (["peers"], "the node is not running"),
     (["trust", "did:key:nope"], "not a did:key"),
     (["ask", "acme/widget", "--title", "t", "--text", "x", "--private-text", "order 1"], "no vendor manifest claims"),
+    (["ask", "acme/widget", "--title", "t", "--text", "x" * 70_000], "too large"),
 ])
 def test_errors_are_one_line(homes, capsys, argv, message):
     code, out, err = run(capsys, "--home", str(homes[0]), *argv)
@@ -98,7 +99,7 @@ def test_import_rejects_garbage_and_counts_tampering(homes, capsys, tmp_path):
     data[data.index(b"world")] ^= 1  # tamper with the body
     bad.write_bytes(bytes(data))
     code, out, _ = run(capsys, "--home", bob, "import", str(bad), "--json")
-    assert json.loads(out) == {"accepted": 0, "duplicates": 0, "rejected": {"bad-signature": 1}}
+    assert json.loads(out) == {"accepted": 1, "duplicates": 0, "rejected": {"bad-signature": 1}}  # 1: the profile
     code, out, _ = run(capsys, "--home", bob, "list", "--json")
     assert json.loads(out) == []
 

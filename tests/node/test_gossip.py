@@ -9,7 +9,7 @@ import trio
 from antiport.crypto import Identity
 from antiport.protocol import DOMAIN, codec, sign, topic_name
 from helpers import trio_wait_for
-from nodes import connect, start_node, wait_stored, wait_subscribed
+from nodes import check_published_at_start, connect, start_node, wait_stored, wait_subscribed
 
 W = "acme/widget"
 ASKER, HELPER, STRANGER = (Identity(bytes([i]) * 32) for i in (11, 12, 13))
@@ -103,18 +103,9 @@ async def test_outbox_written_offline_is_published_after_start(tmp_path):
     store = Store(home / "a.db")
     store.follow(W, now())
     offline = sign(ASKER, "request", W, {"title": "written offline", "text": "on a train"}, created=now())
-    store.add(offline, now())
-    store.outbox_add(offline.id, now())
+    store.add(offline, now(), queue=True)
     store.close()
-    async with trio.open_nursery() as nursery:
-        a = await start_node(nursery, home, "a")
-        assert a.store.outbox() == [offline]  # no peer yet: it waits
-        b = await start_node(nursery, tmp_path / "b", "b")
-        await b.follow(W)
-        await connect(b, a)
-        await wait_stored(b, offline.id)
-        await trio_wait_for(lambda: a.store.outbox() == [])
-        nursery.cancel_scope.cancel()
+    await check_published_at_start(home, tmp_path, W, offline.id)
 
 
 @pytest.mark.trio

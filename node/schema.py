@@ -1,0 +1,50 @@
+"""The store's schema: an ordered list of migrations, the number applied kept in `PRAGMA user_version`.
+
+Opening a store runs the ones it lacks, each in its own transaction, so a home made by any earlier
+release opens. Append new migrations; never edit one that has shipped.
+"""
+from __future__ import annotations
+
+import sqlite_utils
+
+
+def _messages(db: sqlite_utils.Database) -> None:
+    """The tables of the first release (its homes have them already, and a `meta` table saying schema 1)."""
+    if "messages" in db.table_names():
+        return
+    db["messages"].create({"id": str, "raw": bytes, "kind": str, "author": str, "topic": str,
+                           "created": int, "target": str, "title": str, "text": str, "received": int}, pk="id")
+    db["messages"].create_index(["topic", "created"])
+    db["messages"].create_index(["target"])
+    db["messages"].create_index(["author"])
+    db["messages"].enable_fts(["title", "text"], create_triggers=True, tokenize="porter unicode61")
+    db["follows"].create({"slug": str, "since": int}, pk="slug")
+    db["outbox"].create({"id": str, "added": int}, pk="id")
+    db["vendor_keys"].create({"key": bytes, "topic": str, "vendor": str, "manifest": str}, pk=("key", "topic"))
+    db["peers"].create({"peer_id": str, "addrs": str, "last_seen": int}, pk="peer_id")
+
+
+def _bridge_tables_and_thread_index(db: sqlite_utils.Database) -> None:
+    """The bridge's tables (the first release made them when a bridge started), the version in
+    user_version instead of `meta`, replies found by
+    (target, kind, created) for thread lists, messages of one kind in creation order (trust facts)."""
+    for sql in (
+            "CREATE TABLE IF NOT EXISTS bridge_events (seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+            " message_id TEXT NOT NULL UNIQUE, added INTEGER NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS bridge_deliveries (connector TEXT NOT NULL, seq INTEGER NOT NULL,"
+            " attempts INTEGER NOT NULL DEFAULT 0, next_try INTEGER NOT NULL, last_error TEXT,"
+            " acked INTEGER, PRIMARY KEY (connector, seq))",
+            "CREATE INDEX IF NOT EXISTS bridge_deliveries_due ON bridge_deliveries (connector, acked, next_try)",
+            "CREATE TABLE IF NOT EXISTS bridge_state (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS bridge_rt_tickets (thread TEXT PRIMARY KEY, ticket INTEGER NOT NULL"
+            " UNIQUE, topic TEXT NOT NULL, last_txn INTEGER NOT NULL DEFAULT 0, last_updated TEXT)",
+            "CREATE TABLE IF NOT EXISTS bridge_rt_txns (txn INTEGER PRIMARY KEY, message_id TEXT NOT NULL)",
+            "DROP TABLE IF EXISTS meta",
+            "DROP INDEX IF EXISTS idx_messages_target",
+            "CREATE INDEX messages_replies ON messages (target, kind, created)",
+            "CREATE INDEX messages_kind_created ON messages (kind, created)"):
+        db.execute(sql)
+
+
+MIGRATIONS = [_messages, _bridge_tables_and_thread_index]
+VERSION = len(MIGRATIONS)
