@@ -31,14 +31,11 @@ class Ingest:
     """Validates and stores envelopes, announces what is new, and counts what it accepted and rejected,
     per source and reason."""
 
-    def __init__(self, store: Store, on_new: Callable[[Message], None] | None = None):
-        """`on_new(message)`, if given, subscribes to every newly stored message."""
+    def __init__(self, store: Store):
         self.store = store
         self.accepted: Counter[str] = Counter()
         self.rejected: Counter[tuple[str, str]] = Counter()  # (source, reason)
         self._subscribers: list[Callable[[Stored], None]] = []
-        if on_new:
-            self.subscribe(lambda event: on_new(event.message))
 
     def subscribe(self, fn: Callable[[Stored], None]) -> Callable[[], None]:
         """Call `fn(Stored)` after every newly stored message; returns the unsubscribe function."""

@@ -1,4 +1,4 @@
-"""Every newly stored message, whatever its path into the store, is handed to `on_new` once (the node's
+"""Every newly stored message, whatever its path into the store, is announced once as a Stored event (the node's
 live feed, and so the API's event stream and the TUI, hang on it)."""
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ pytestmark = pytest.mark.fast
 T0 = 1_793_527_200_000
 
 
-def test_on_new_sees_each_new_message_once_from_every_source(tmp_path):
+def test_each_new_message_is_announced_once_from_every_source(tmp_path):
     seen = []
-    ingest = Ingest(Store(tmp_path / "home.db"), on_new=seen.append)
+    ingest = Ingest(Store(tmp_path / "home.db"))
+    ingest.subscribe(lambda event: seen.append(event.message))
     alice = Identity.generate()
     ask = sign(alice, "request", "acme/widget", {"title": "t", "text": "x"}, created=T0)
     answer = sign(alice, "answer", "acme/widget", {"text": "y"}, [ask.id], created=T0 + 1)
