@@ -159,6 +159,8 @@ def call(home: Home, op: str, **params):
 
 def cmd_init(home: Home, args) -> None:
     identity = home.init(args.name)
+    if args.name:  # published through the one write path (queued until the node runs), so peers see it
+        call(home, "profile", name=args.name)
     print(identity.did)
 
 

@@ -57,9 +57,6 @@ class Home:
         save_identity(identity, self.identity_file, passphrase)
         self.write_config({**DEFAULT_CONFIG, "name": name or ""})
         self.make_private()
-        if name:
-            from .service import publish_name  # (service imports home) the one write path, so peers see the name
-            publish_name(self.db_file, identity, name)
         return identity
 
     def make_private(self) -> None:

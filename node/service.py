@@ -221,15 +221,6 @@ def profile(ctx: Ctx, name: Annotated[str, Arg("your display name", positional=T
     return write(ctx, "profile", "", {"name": name, **({"about": about} if about else {})})
 
 
-def publish_name(db_file, identity: Identity, name: str) -> None:
-    """A new home's name, as its first profile: queued in the home's store until its node runs."""
-    store = Store(db_file)
-    try:
-        profile(Ctx(store, Ingest(store), identity), name)
-    finally:
-        store.close()
-
-
 # -- reading ---------------------------------------------------------------------------------------
 
 @op()

@@ -267,8 +267,8 @@ class Store(BridgeTables):
             "SELECT id, author, raw FROM messages WHERE kind = ? ORDER BY created, id", [kind])]
 
     def answer_counts(self, topic: str) -> dict[str, int]:
-        return dict(self.db.execute(
-            "SELECT author, count(*) FROM messages WHERE kind='answer' AND topic=? GROUP BY author", [topic]).fetchall())
+        return dict(self.db.execute("SELECT author, count(*) FROM messages WHERE kind='answer' AND topic=?"
+                                    " GROUP BY author", [topic]).fetchall())
 
     def profiles(self, dids: list[str]) -> list[tuple[str, bytes]]:
         """(author, raw) of the profiles of `dids`, each author's oldest first."""

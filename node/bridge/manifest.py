@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from antiport.crypto import key_from_did
+
 from ..service import Ctx, write
 from .config import BridgeConfig
 

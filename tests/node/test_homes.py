@@ -155,7 +155,7 @@ def test_doctor_reports_a_damaged_store_and_rebuilds_it_from_an_export(full_home
 
     r = antiport(home, "doctor", "--rebuild", str(export))
     assert r.returncode == 0, r.stderr
-    assert "imported 30 messages" in r.stdout and "acme/gadget, acme/widget" in r.stdout
+    assert "imported 31 messages" in r.stdout and "acme/gadget, acme/widget" in r.stdout  # 30 and the profile
     aside = [f for f in home.iterdir()
              if f.name.startswith("store.db.damaged-") and not f.name.endswith(("-wal", "-shm"))]
     assert len(aside) == 1 and aside[0].read_bytes() == damaged  # kept, untouched
