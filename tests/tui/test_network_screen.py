@@ -7,23 +7,13 @@ from antiport.node.home import Home
 from antiport.tui.app import AntiportApp
 from antiport.tui.network import NetworkScreen
 from textual.widgets import DataTable, Label, ProgressBar
-from tui_helpers import notes, settle
+from tui_helpers import notes, settle, until
 
 pytestmark = pytest.mark.asyncio
 
 
 def text(screen, selector: str) -> str:
     return str(screen.query_one(selector).render())
-
-
-async def until(pilot, check, what: str) -> None:
-    """Let the screen refresh itself until `check()` holds (the node's network is asynchronous)."""
-    for _ in range(300):
-        await settle(pilot)
-        if check():
-            return
-        await pilot.pause(0.1)
-    raise AssertionError(f"the network screen never showed {what}: {pilot.app.client.call('sync_status')}")
 
 
 async def test_no_peers_yet(app):

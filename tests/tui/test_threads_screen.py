@@ -6,7 +6,7 @@ from antiport.tui.marks import read_marks
 from antiport.tui.thread import ThreadScreen
 from antiport.tui.threads import ThreadsScreen
 from textual.widgets import DataTable
-from tui_helpers import notes, settle
+from tui_helpers import notes, settle, until
 
 pytestmark = pytest.mark.asyncio
 
@@ -78,10 +78,8 @@ async def test_someone_elses_thread_updates_live_and_refuses_resolve(app, node, 
         expert.import_(b"".join(node.export()))
         expert.call("answer", id=request, text="Glue it back")
         node.import_(b"".join(expert.export()))
-        for _ in range(100):  # no key pressed: the node's event stream brings it
-            await pilot.pause(0.05)
-            if screen.query_one(DataTable).row_count:
-                break
+        # no key pressed: the node's event stream brings it
+        await until(pilot, lambda: screen.query_one(DataTable).row_count, "the answer on the open thread")
         assert column(screen, 1) == ["Glue it back"]
 
         await pilot.press("r")

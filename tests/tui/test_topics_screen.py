@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import pytest
+from textual.command import CommandList
 from textual.widgets import DataTable, Input
-from tui_helpers import notes, settle
+from tui_helpers import notes, settle, until
 
 pytestmark = pytest.mark.asyncio
 
@@ -34,7 +35,10 @@ async def test_the_command_palette_opens_screens(app):
     async with app.run_test() as pilot:
         await settle(pilot)
         await pilot.press("ctrl+p", *"Vendors")
-        await pilot.pause(0.5)  # the palette searches as you type
+        palette = pilot.app.screen.query_one(CommandList)
+        await until(pilot, lambda: palette.highlighted is not None
+                    and "Vendors" in str(palette.get_option_at_index(palette.highlighted).prompt),
+                    "Vendors found by the palette's search")
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(pilot.app.screen, VendorsScreen)

@@ -29,6 +29,18 @@ async def settle(pilot, timeout: float = SETTLE_SECONDS) -> None:
         raise AssertionError(f"the screen did not settle within {timeout}s; busy: {busy}") from None
 
 
+async def until(pilot, check, what: str, timeout: float = SETTLE_SECONDS) -> None:
+    """Settle and check, until `check()` holds: for what comes with no key pressed (the node's event
+    stream, its network, a search as you type)."""
+    try:
+        async with asyncio.timeout(timeout):
+            while not check():
+                await pilot.pause(0.1)
+                await settle(pilot)
+    except TimeoutError:
+        raise AssertionError(f"{what}: not within {timeout}s") from None
+
+
 def notes(app) -> list[str]:
     """The notifications shown so far."""
     return [n.message for n in app._notifications]
