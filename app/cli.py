@@ -12,6 +12,7 @@ from antiport.crypto import KeystoreError
 from antiport.node.client import Client, ClientError, api_of
 from antiport.node.home import Home, HomeError, resolve_home
 from antiport.node.ops import OPS
+from antiport.node.store import StoreError
 
 from .processes import NodeProcess
 from .text import TEXT
@@ -28,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         home.make_private()
         return args.handler(home, args) or 0
-    except (ClientError, HomeError, KeystoreError) as e:
+    except (ClientError, HomeError, KeystoreError, StoreError) as e:
         print(f"antiport: {e}", file=sys.stderr)
         return 1
     except (OSError, BaseExceptionGroup) as e:  # trio wraps what its tasks raise in groups

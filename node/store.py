@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
@@ -88,8 +89,12 @@ class Store(BridgeTables):
             raise StoreError(self._explain(e)) from None
 
     def _explain(self, e: sqlite3.DatabaseError) -> str:
-        if "full" in str(e):
+        name = getattr(e, "sqlite_errorname", "")
+        io = name.startswith("SQLITE_IOERR")  # e.g. no room for the WAL index (-shm) on a full disk
+        if name == "SQLITE_FULL" or "full" in str(e) or (io and shutil.disk_usage(self.path.parent).free < 2**20):
             return f"the disk holding {self.path} is full: nothing was written; free some space and try again"
+        if io:
+            return f"cannot read or write {self.path} ({e}): nothing was written; check the disk"
         return f"{self.path} is damaged or not a store ({e}): nothing was written; run 'antiport doctor'"
 
     # -- messages ---------------------------------------------------------------------------------

@@ -198,6 +198,7 @@ step init {antiport} --home "$MNT/h" init
 step ask {antiport} --home "$MNT/h" ask acme/widget --title "Before" --text "the disk filled"
 dd if=/dev/zero of="$MNT/filler" bs=4k 2>/dev/null
 step init-full {antiport} --home "$MNT/other" init
+step ask-full {antiport} --home "$MNT/h" ask acme/widget --title "During" --text "the disk is full"
 step run-full {antiport} --home "$MNT/h" run --no-discovery
 ls -A "$MNT/other" >"$OUT/other.ls" 2>/dev/null
 rm "$MNT/filler"
@@ -223,10 +224,20 @@ def test_a_full_disk_is_one_line_and_nothing_is_lost(tmp_path):
         return subprocess.CompletedProcess(name, int((out / f"{name}.rc").read_text()),
                                            (out / f"{name}.out").read_text(), (out / f"{name}.err").read_text())
     assert step("init").returncode == step("ask").returncode == 0
-    for name in ("init-full", "run-full"):
-        one_line_error(step(name), "is full: free some space and try again")
+    for name in ("init-full", "ask-full", "run-full"):
+        one_line_error(step(name), "is full", "free some space and try again")
     listed = step("list-after")
     assert listed.returncode == 0 and [t["title"] for t in json.loads(listed.stdout)] == ["Before"]
     assert (out / "other.ls").read_text() == ""  # no half-written identity: init works once there is space
     assert step("init-after").returncode == 0
 
+
+
+@pytest.mark.parametrize("command", [["list"], ["show", "000000"], ["follow", "acme/gadget"],
+                                     ["ask", "acme/widget", "--title", "t", "--text", "x"], ["run", "--no-discovery"]])
+def test_a_damaged_store_is_one_line_and_nothing_is_written(full_home, command):
+    home = full_home[0]
+    damage_a_page(home / "store.db")
+    before = snapshot(home)
+    one_line_error(antiport(home, *command), "store.db is damaged", "antiport doctor")
+    assert snapshot(home) == before
