@@ -8,7 +8,6 @@ peers by sync.
 from __future__ import annotations
 
 import os
-import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,9 @@ from antiport.crypto import KeystoreError
 from antiport.crypto.keystore import is_sealed
 
 from .home import Home, HomeError, now_ms
+from .ingest import Ingest
+from .service import Ctx, OpError, import_
+from .store import Store, integrity_problems, readable_follows
 
 
 @dataclass
@@ -80,38 +82,15 @@ def _node(home: Home) -> Finding:
     return Finding("node", True, f"running (pid {pid})" if pid else "not running")
 
 
-def integrity_problems(path: Path) -> list[str]:
-    """What SQLite's integrity_check finds wrong with the database file (read only; [] when it is sound)."""
-    try:
-        conn = _read_only(path)
-        try:
-            rows = [r[0] for r in conn.execute("PRAGMA integrity_check(20)")]
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError as e:
-        return [str(e)]
-    return [] if rows == ["ok"] else rows
-
-
-def _read_only(db: Path) -> sqlite3.Connection:
-    """A connection that writes nothing: without a -wal file everything is in the database file, and SQLite
-    is told it cannot change (else a reader of a WAL database makes the -wal and -shm files)."""
-    wal = db.with_name(db.name + "-wal").exists()
-    return sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro{'' if wal else '&immutable=1'}", uri=True)
-
-
 def rebuild(home: Home, export: Path | None) -> list[str]:
     """Replace the damaged store of `home` (no node may run) with a new one holding the old store's followed
     topics and, with `export`, the messages of that file. Returns what was done, one line each."""
-    from .ingest import Ingest
-    from .service import Ctx, OpError, import_
-    from .store import Store
     data = _read_export(export) if export else None
     identity = home.identity()
     with home.lock():
         if home.db_file.exists() and not integrity_problems(home.db_file):
             raise HomeError(f"{home.db_file} passes integrity_check: there is nothing to rebuild")
-        follows = _readable_follows(home.db_file)
+        follows = readable_follows(home.db_file)
         aside = _move_aside(home.db_file)
         store = Store(home.db_file)
         try:
@@ -137,18 +116,6 @@ def _read_export(path: Path) -> bytes:
         return Path(path).read_bytes()
     except OSError as e:
         raise HomeError(f"cannot read the export {path} ({e.strerror})") from None
-
-
-def _readable_follows(db: Path) -> list[str]:
-    """The followed topics, if that part of the damaged database can still be read."""
-    try:
-        conn = _read_only(db)
-        try:
-            return [r[0] for r in conn.execute("SELECT slug FROM follows ORDER BY slug")]
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError:
-        return []
 
 
 def _move_aside(db: Path) -> Path | None:

@@ -338,3 +338,37 @@ def _private(path: Path, create: bool = True) -> None:
         os.chmod(path, 0o600)
     except FileNotFoundError:
         pass
+
+
+# -- a database file the Store refuses to open (doctor) ------------------------------------------------
+
+def integrity_problems(path: Path) -> list[str]:
+    """What SQLite's integrity_check finds wrong with the database file (read only; [] when it is sound)."""
+    try:
+        conn = _read_only(path)
+        try:
+            rows = [r[0] for r in conn.execute("PRAGMA integrity_check(20)")]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as e:
+        return [str(e)]
+    return [] if rows == ["ok"] else rows
+
+
+def _read_only(db: Path) -> sqlite3.Connection:
+    """A connection that writes nothing: without a -wal file everything is in the database file, and SQLite
+    is told it cannot change (else a reader of a WAL database makes the -wal and -shm files)."""
+    wal = db.with_name(db.name + "-wal").exists()
+    return sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro{'' if wal else '&immutable=1'}", uri=True)
+
+
+def readable_follows(db: Path) -> list[str]:
+    """The followed topics, if that part of the damaged database can still be read."""
+    try:
+        conn = _read_only(db)
+        try:
+            return [r[0] for r in conn.execute("SELECT slug FROM follows ORDER BY slug")]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        return []
