@@ -13,6 +13,7 @@ REASONS = {
     "bad-topic": "the topic is not a normalised product slug (or empty for meta kinds)",
     "bad-body": "the body does not follow the rules of its kind",
     "empty-text": "a title or text that must say something is empty or only white space",
+    "bad-text": "a text field holds a control character, or a title or name a line break or bidi control",
     "bad-refs": "the references are not what the kind requires",
     "missing-ref": "a referenced message is not known yet",
     "topic-mismatch": "the message is not in the topic of the message it refers to",

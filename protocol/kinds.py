@@ -18,6 +18,12 @@ THREAD_ROOTS = ("request", "complaint")
 # counts U+001C..U+001F, so that every implementation draws the same line.
 WHITE_SPACE = frozenset("\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
                         "\u200a\u2028\u2029\u202f\u205f\u3000")
+# Network text is shown on other people's terminals (specs/02 section 2, characters): the control characters
+# (C0, DEL, C1) drive terminals, and the bidi embeddings, overrides and isolates reorder what is drawn.
+CONTROLS = frozenset(chr(c) for c in (*range(0x00, 0x20), *range(0x7F, 0xA0)))
+BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+NOT_IN_LINE = CONTROLS | BIDI | {"\u2028", "\u2029"}  # a title, a name: one line, drawn as it reads
+NOT_IN_TEXT = CONTROLS - {"\n", "\t"}                # a text: lines and tabs, nothing that drives a terminal
 
 
 @dataclass(frozen=True)
@@ -30,6 +36,7 @@ class F:
     max: int = TEXT
     choices: tuple[str, ...] = ()
     said: bool = False
+    line: bool = False  # text: one line (NOT_IN_LINE); other text fields refuse NOT_IN_TEXT
 
 
 @dataclass(frozen=True)
@@ -41,10 +48,10 @@ class Kind:
 
 
 KINDS: dict[str, Kind] = {
-    "request": Kind("product", {"title": F(str, max=200, said=True), "text": F(str, said=True),
+    "request": Kind("product", {"title": F(str, max=200, said=True, line=True), "text": F(str, said=True),
                                 "private": F(bytes, required=False, max=4096),
                                 "to": F(bytes, required=False, min=32, max=32)}),
-    "complaint": Kind("product", {"title": F(str, max=200, said=True), "text": F(str, said=True),
+    "complaint": Kind("product", {"title": F(str, max=200, said=True, line=True), "text": F(str, said=True),
                                   "private": F(bytes, required=False, max=4096),
                                   "to": F(bytes, required=False, min=32, max=32)}),
     "answer": Kind("product", {"text": F(str, said=True)}, target=THREAD_ROOTS),
@@ -53,20 +60,21 @@ KINDS: dict[str, Kind] = {
     "status": Kind("product", {"state": F(str, choices=STATES), "note": F(str, required=False)},
                    target=THREAD_ROOTS, who="vendor"),
     "resolve": Kind("product", {}, target=THREAD_ROOTS, who="asker"),
-    "retract": Kind("target", {"reason": F(str, required=False, max=500)}, target=("*",), who="target-author"),
-    "report": Kind("target", {"reason": F(str, max=500, said=True)}, target=("*",)),
-    "profile": Kind("meta", {"name": F(str, max=100, said=True), "about": F(str, required=False, max=2000)}),
-    "vendor": Kind("meta", {"org": F(str, max=200, said=True), "topics": F(list, min=1, max=100),
+    "retract": Kind("target", {"reason": F(str, required=False, max=500, line=True)}, target=("*",),
+                    who="target-author"),
+    "report": Kind("target", {"reason": F(str, max=500, said=True, line=True)}, target=("*",)),
+    "profile": Kind("meta", {"name": F(str, max=100, said=True, line=True), "about": F(str, required=False, max=2000)}),
+    "vendor": Kind("meta", {"org": F(str, max=200, said=True, line=True), "topics": F(list, min=1, max=100),
                             "keys": F(list, required=False, max=32),
                             "promise_hours": F(int, required=False, max=10_000)}),
     "trust": Kind("meta", {"subject": F(bytes, min=32, max=32), "value": F(str, choices=("trust", "distrust")),
-                           "scope": F(str, required=False, max=129)}),
+                           "scope": F(str, required=False, max=129, line=True)}),
 }
 
 
 def check_body(kind: Kind, body: dict[str, Any]) -> None:
     """Raise Rejected unless `body` follows the kind's field rules (bad-body; empty-text for a field that
-    must say something and does not)."""
+    must say something and does not; bad-text for a character the field may not hold)."""
     unknown = set(body) - set(kind.body)
     if unknown:
         raise Rejected("bad-body", f"unknown field {min(unknown)!r}")
@@ -85,8 +93,21 @@ def check_body(kind: Kind, body: dict[str, Any]) -> None:
             raise Rejected("bad-body", f"{name} must be one of {', '.join(f.choices)}")
         if f.said and is_blank(value):
             raise Rejected("empty-text", f"{name} is empty or only white space")
+        if f.type is str and (bad := forbidden(value, f.line)):
+            raise Rejected("bad-text", f"{name} holds U+{ord(bad):04X}")
 
 
 def is_blank(text: str) -> bool:
     """True when `text` has no code point outside WHITE_SPACE (the empty text included)."""
     return all(c in WHITE_SPACE for c in text)
+
+
+def forbidden(text: str, line: bool) -> str | None:
+    """The first character of `text` that a one-line (`line`) or a multi-line text field may not hold."""
+    banned = NOT_IN_LINE if line else NOT_IN_TEXT
+    return next((c for c in text if c in banned), None)
+
+
+def line_ends(text: str) -> str:
+    """`text` with CR LF and lone CR turned into LF, as a client does before it signs (02 section 2)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")

@@ -95,8 +95,13 @@ def valid_messages() -> list[dict]:
         note="sizes count code points: this text is 20000 code points, 40000 bytes")
     add("clock-edge", "bob", "profile", "", {"name": "Bob from the future"}, created=NOW + 600_000,
         note="created exactly 10 minutes after the receiver's clock")
-    add("not-white-space", "bob", "request", OTHER, {"title": "\u200b", "text": "\u001f"},
-        note="U+200B and U+001F look blank but are not White_Space: the title and text say something")
+    add("not-white-space", "bob", "request", OTHER, {"title": "\u200b", "text": "\u2800"},
+        note="U+200B and U+2800 look blank but are not White_Space: the title and text say something")
+    add("text-lines-tabs-bidi", "bob", "request", OTHER,
+        {"title": "\u05e9\u05dc\u05d5\u05dd \u200fwidget\u200e [/b] <b>",
+         "text": "Line one\n\tindented\n\u2067\u05e9\u05dc\u05d5\u05dd\u2069 \u202bRTL\u202c"},
+        note="a text may hold LF, tab and bidi controls; a title may hold the marks U+200E/U+200F and markup-"
+             "looking brackets (they are plain text)")
     return out
 
 
@@ -237,6 +242,46 @@ def invalid_messages(valid: dict[str, dict]) -> list[dict]:
                                                                 body={"org": "Acme", "topics": [TOPIC],
                                                                       "promise_hours": True}), signer="carol"),
         note="true is not an integer")
+    bad("title-escape", "bad-text", envelope(payload_map(body={"title": "Help \x1b[2J", "text": "x"})),
+        note="ESC (U+001B) in a title: a control")
+    bad("title-newline", "bad-text", envelope(payload_map(body={"title": "Help\nme", "text": "x"})),
+        note="a title is one line")
+    bad("title-tab", "bad-text", envelope(payload_map(body={"title": "Help\tme", "text": "x"})))
+    bad("title-del", "bad-text", envelope(payload_map(body={"title": "Help\x7f", "text": "x"})))
+    bad("title-c1-csi", "bad-text", envelope(payload_map(body={"title": "Help \x9b2J", "text": "x"})),
+        note="U+009B, the C1 form of CSI")
+    bad("title-line-separator", "bad-text", envelope(payload_map(body={"title": "Help\u2028me", "text": "x"})))
+    bad("title-bidi-override", "bad-text", envelope(payload_map(body={"title": "\u202egpj.exe", "text": "x"})),
+        note="U+202E RIGHT-TO-LEFT OVERRIDE in a title")
+    bad("title-bidi-isolate", "bad-text", envelope(payload_map(body={"title": "a\u2066b", "text": "x"})))
+    bad("title-only-controls", "bad-text", envelope(payload_map(body={"title": "\x1b", "text": "x"})),
+        note="ESC is not white space: the said rule passes, the character rule refuses")
+    bad("text-escape", "bad-text", envelope(payload_map(body={"title": "t", "text": "a\x1b]0;owned\x07b"})),
+        note="OSC 0 (set the terminal title) in a text")
+    bad("text-carriage-return", "bad-text", envelope(payload_map(body={"title": "t", "text": "line\r\nnext"})),
+        note="texts end lines with LF alone")
+    bad("text-nul", "bad-text", envelope(payload_map(kind="answer", body={"text": "a\x00b"}, refs=[ids["request"]])),
+        note="a body rule: checked before the context")
+    bad("text-c1-nel", "bad-text", envelope(payload_map(kind="complaint", body={"title": "t", "text": "a\x85b"})),
+        note="U+0085 is white space and a C1 control: the text says something, and is refused")
+    bad("note-escape", "bad-text", envelope(payload_map(who="dave", kind="status", refs=[ids["request"]],
+                                                        body={"state": "resolved", "note": "\x1b[31mred"}),
+                                            signer="dave"))
+    bad("profile-name-newline", "bad-text", envelope(payload_map(kind="profile", topic="", body={"name": "Bob\n"})))
+    bad("profile-name-bidi", "bad-text",
+        envelope(payload_map(kind="profile", topic="", body={"name": "\u202dBob\u202c"})))
+    bad("profile-about-escape", "bad-text",
+        envelope(payload_map(kind="profile", topic="", body={"name": "Bob", "about": "\x1bc"})))
+    bad("vendor-org-escape", "bad-text", envelope(payload_map(who="carol", kind="vendor", topic="",
+                                                              body={"org": "Acme\x1b[8m", "topics": [TOPIC]}),
+                                                  signer="carol"))
+    bad("report-reason-newline", "bad-text",
+        envelope(payload_map(kind="report", body={"reason": "spam\nmore"}, refs=[ids["request"]])))
+    bad("retract-reason-bidi", "bad-text",
+        envelope(payload_map(kind="retract", body={"reason": "old\u2067"}, refs=[ids["request"]])))
+    bad("long-escape-title", "bad-body",
+        envelope(payload_map(body={"title": "\x1b" * 201, "text": "x"})),
+        note="the size rule comes before the character rule")
     bad("trust-scope-not-slug", "bad-body", envelope(payload_map(kind="trust", topic="", body={
         "subject": ID["bob"].public_key, "value": "trust", "scope": "widgets"})))
 

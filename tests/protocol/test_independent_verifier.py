@@ -135,6 +135,11 @@ def verify_envelope(raw: bytes, now: int) -> dict:
 T = 20_000
 ROOTS = ("request", "complaint")
 SAID = "said"  # in a field's values: it must hold a code point that is not white space
+# 02 section 2, characters: Cc (C0, DEL, C1); bidi embeddings, overrides, isolates; what line and text fields refuse
+CC = {chr(c) for c in [*range(0x20), *range(0x7F, 0xA0)]}
+BIDI_CONTROLS = {*map(chr, range(0x202A, 0x202F)), *map(chr, range(0x2066, 0x206A))}
+LINE_FIELDS = {"title", "name", "org", "reason", "scope"}
+REFUSED = {True: CC | BIDI_CONTROLS | {"\u2028", "\u2029"}, False: CC - {"\n", "\t"}}
 WHITE_SPACE = {*map(chr, range(0x09, 0x0E)), " ", "\x85", "\xa0", "\u1680", *map(chr, range(0x2000, 0x200B)),
                "\u2028", "\u2029", "\u202f", "\u205f", "\u3000"}
 ASK = {"title": (str, True, 0, 200, SAID), "text": (str, True, 0, T, SAID), "private": (bytes, False, 0, 4096, ()),
@@ -186,6 +191,8 @@ def check_kind(p: dict) -> None:
                 raise Refused("empty-text")
         elif values and v not in values:
             raise Refused("bad-body")
+        if typ is str and set(v) & REFUSED[name in LINE_FIELDS]:
+            raise Refused("bad-text")
     if p["kind"] == "vendor" and not (all(isinstance(t, str) and is_slug(t) for t in body["topics"])
                                       and all(isinstance(k, bytes) and len(k) == 32 for k in body.get("keys", []))):
         raise Refused("bad-body")
