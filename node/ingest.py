@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from antiport.crypto import Identity
 from antiport.protocol import Message, Rejected, sign, validate
+from antiport.protocol.kinds import line_ends
 
 from .home import now_ms
 from .store import Store
@@ -56,6 +57,7 @@ class Ingest:
                created: int | None = None, source: str = "local") -> Message:
         """Sign a new message as `identity` and `write` it. Raises Rejected (an oversize body as well)."""
         now = now_ms()
+        body = {k: line_ends(v) if isinstance(v, str) else v for k, v in body.items()}  # pasted CR LF, RT's mail
         try:
             msg = sign(identity, kind, topic, body, list(refs), created=now if created is None else created)
         except Rejected as e:
