@@ -86,6 +86,7 @@ def _explain(e: Rejected) -> str:
             "not-author": "only the author can retract a message",
             "empty-text": f"nothing to send: the {e.detail}",
             "self-vote": "you cannot vote on your own message",
+            "bad-body": f"cannot send: the {e.detail}",
             "bad-text": f"cannot send: the {e.detail}, a control character: remove it",
             "oversize": f"the message is too large ({e.detail}): shorten it"}.get(e.reason, str(e))
 

@@ -88,13 +88,21 @@ def check_body(kind: Kind, body: dict[str, Any]) -> None:
             raise Rejected("bad-body", f"{name} must be {f.type.__name__}")
         size = value if isinstance(value, int) else len(value)
         if not f.min <= size <= f.max:
-            raise Rejected("bad-body", f"{name} must be between {f.min} and {f.max}")
+            raise Rejected("bad-body", _out_of_bounds(name, f, size))
         if f.choices and value not in f.choices:
             raise Rejected("bad-body", f"{name} must be one of {', '.join(f.choices)}")
         if f.said and is_blank(value):
             raise Rejected("empty-text", f"{name} is empty or only white space")
         if f.type is str and (bad := forbidden(value, f.line)):
             raise Rejected("bad-text", f"{name} holds U+{ord(bad):04X}")
+
+
+def _out_of_bounds(name: str, f: F, size: int) -> str:
+    if f.type is int:
+        return f"{name} is {size}: it must be between {f.min} and {f.max}"
+    unit = "characters" if f.type is str else "bytes" if f.type is bytes else "items"
+    bounds = f"exactly {f.max}" if f.min == f.max else f"at least {f.min}" if size < f.min else f"at most {f.max}"
+    return f"{name} has {size} {unit}: {bounds}"
 
 
 def is_blank(text: str) -> bool:
