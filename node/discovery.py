@@ -3,6 +3,8 @@ optionally, Kademlia provider records per followed topic (we provide the topics 
 other providers of them). mDNS is a switch on the host (p2p.build)."""
 from __future__ import annotations
 
+import time
+
 import multiaddr
 import trio
 from antiport.protocol import topic_name
@@ -45,7 +47,7 @@ async def redial_known(node) -> None:
     """Dial the peers remembered from earlier runs, all at once; failures are expected and ignored."""
     async with trio.open_nursery() as nursery:
         for peer_id, addrs in node.store.known_peers(REDIAL_AT_START):
-            if peer_id != node.peer_id and addrs:
+            if peer_id != node.peer_id and addrs and not node.guard.graylisted(peer_id, time.monotonic()):
                 nursery.start_soon(_dial, node, peer_id, addrs)
 
 

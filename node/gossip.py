@@ -1,30 +1,35 @@
-"""Gossip topics: one per followed product slug plus the meta topic; every message is validated and stored
-(through Ingest) in an async topic validator before libp2p delivers or forwards it."""
+"""Gossip topics: one per followed product slug plus the meta topic; every message passes the flood guard
+(budgets, known-invalid ids, parking) and is validated and stored in an async topic validator before libp2p
+delivers or forwards it."""
 from __future__ import annotations
 
+import time
+
 import trio
-from antiport.protocol import MAX_ENVELOPE, Rejected, load, topic_name
+from antiport.protocol import topic_name
 from libp2p.peer.id import ID
 
-from .home import now_ms
+from .flood import Guard
 from .ingest import Ingest
-from .libp2p_fixes import PACE_QUEUE_DEPTH, REF_WAIT
-from .p2p import P2P
+from .libp2p_fixes import PACE_QUEUE_DEPTH
+from .p2p import P2P, content_id
 
 PACE_STEP = 0.005  # seconds between looks at the peer queues while pacing
 PACE_LIMIT = 10.0  # publish anyway after waiting this long for a stuck peer (sync repairs what is lost)
-REF_POLL = 0.05
+PENALISED = ("rate-peer", "rate-author", "known-invalid", "parked-full")  # behaviour penalty as well
 
 
 class Gossip:
     """Joins and leaves topics, validates what arrives, publishes paced on the peers' outbound queues.
 
     Rejections are counted in `ingest.rejected` by (forwarding peer id, reason); besides the protocol's
-    reasons, "wrong-topic" (valid, but gossiped in another topic) and "error" (anything unexpected)."""
+    reasons and the guard's (node/flood.py), "wrong-topic" (valid, but gossiped in another topic) and "error"
+    (anything unexpected)."""
 
-    def __init__(self, net: P2P, ingest: Ingest):
+    def __init__(self, net: P2P, ingest: Ingest, guard: Guard):
         self.net = net
         self.ingest = ingest
+        self.guard = guard
         self.nursery: trio.Nursery | None = None  # set by the running node; drain tasks live there
         self.joined: set[str] = set()
 
@@ -47,38 +52,27 @@ class Gossip:
 
     def _validator(self, topic: str):
         my_id = self.net.host.get_id()
+        scorer = self.net.gossipsub.scorer
 
         async def validate(forwarder: ID, msg) -> bool:
+            """Never awaits: a message waiting for a reference is parked by the guard, not held here."""
             if forwarder == my_id:
                 return True  # our own publishes were validated and stored before they were published
             source = forwarder.to_base58()
             try:
-                await self._wait_for_refs(msg.data)
-                stored, _ = self.ingest(msg.data, now_ms(), source)
-            except Rejected:
-                return False  # counted by Ingest; a "missing-ref" may still arrive later by sync
+                stored, reason = self.guard.admit(msg.data, content_id(msg).hex(), source, time.monotonic())
             except Exception:  # noqa: BLE001 -- hostile input must never take the node down
                 self.ingest.rejected[(source, "error")] += 1
+                return False
+            if stored is None:
+                if reason in PENALISED and scorer is not None:
+                    scorer.penalize_behavior(forwarder, 1.0)  # on top of the invalid-message count (P4)
                 return False
             if topic_name(stored.topic) != topic:
                 self.ingest.rejected[(source, "wrong-topic")] += 1
                 return False
             return True  # also when already held: it is relayed on
         return validate
-
-    async def _wait_for_refs(self, raw: bytes) -> None:
-        """py-libp2p validates the messages of one RPC in concurrent tasks, so an answer can be checked before
-        the request it refers to, just received with it: give the refs a moment to be stored."""
-        if len(raw) > MAX_ENVELOPE:
-            return
-        try:
-            refs = load(raw).refs  # unchecked decoding, only to learn the refs; Ingest checks everything
-        except Exception:  # noqa: BLE001 -- not even decodable: Ingest will say why
-            return
-        store = self.ingest.store
-        with trio.move_on_after(REF_WAIT):
-            while not all(store.has(r) for r in refs):
-                await trio.sleep(REF_POLL)
 
     def ready(self, slug: str) -> bool:
         """True when a publish in this topic reaches at least one peer (mesh peers, or any subscribed peer

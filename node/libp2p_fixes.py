@@ -15,6 +15,7 @@ from libp2p.peer.id import ID
 from libp2p.peer.peerinfo import PeerInfo
 from libp2p.pubsub.gossipsub import PROTOCOL_ID, PROTOCOL_ID_V11, GossipSub
 from libp2p.pubsub.rpc_queue import RpcQueue
+from libp2p.pubsub.score import ScoreParams, TopicScoreParams
 
 # /meshsub/1.2.0 sends an IDONTWANT per message to every mesh peer, doubling RPCs; we offer 1.1 and 1.0 only.
 PROTOCOLS = [PROTOCOL_ID_V11, PROTOCOL_ID]
@@ -27,10 +28,6 @@ SUBSCRIPTION_CHANNEL_SIZE = 10_000
 
 # Keep this many delivery timestamps per topic (py-libp2p appends one per message forever).
 DELIVERY_HISTORY = 64
-
-# py-libp2p validates the messages of one RPC in concurrent tasks, in no order: a message waits this long
-# (seconds) for the messages it refers to before it is judged.
-REF_WAIT = 2.0
 
 # Publishers wait while any peer's outbound queue holds this many RPCs (pacing instead of silent drops).
 PACE_QUEUE_DEPTH = 8
@@ -58,7 +55,19 @@ def gossipsub_settings(loopback: bool) -> dict:
         "do_px": True,
         "max_pending_messages_per_peer": 10,  # default 100 RPCs held per unidentified peer
         "pending_messages_ttl": 5,
+        "score_params": score_params(),
     }
+
+
+def score_params() -> ScoreParams:
+    """Peer scoring is inert by default (weights 0, thresholds -inf). Our validator counts every message it
+    refuses as invalid (P4: py-libp2p has no IGNORE) and adds a behaviour penalty for budget drops (P5 in
+    py-libp2p's names, P7 in the gossipsub v1.1 spec); both decay by 1 % a heartbeat. The thresholds sit below
+    what the flood guard's strike budget allows, so the guard graylists and disconnects a flooder first and
+    these only stop one that reconnects under a fresh guard (py-libp2p forgets a peer's score on disconnect)."""
+    return ScoreParams(p4_invalid_messages=TopicScoreParams(weight=1.0, cap=10_000.0, decay=0.99),
+                       p5_behavior_penalty_weight=1.0, p5_behavior_penalty_decay=0.99,
+                       gossip_threshold=-250.0, publish_threshold=-500.0, graylist_threshold=-1000.0)
 
 
 # Pubsub keyword arguments (besides host, router, signing and message ids, set in p2p.py).

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import signal
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
 from contextlib import contextmanager
@@ -11,11 +12,12 @@ import multiaddr
 import trio
 from antiport.protocol import Message
 from antiport.protocol.topics import PREFIX, is_slug
+from libp2p.peer.id import ID
 from libp2p.peer.peerinfo import info_from_p2p_addr
 
-from . import discovery, libp2p_fixes, p2p, sync
+from . import discovery, flood, libp2p_fixes, p2p, sync
 from .gossip import Gossip
-from .home import DEFAULT_LISTEN, Home, now_ms
+from .home import DEFAULT_LISTEN, Home, HomeError, now_ms
 from .ingest import Ingest, Stored
 from .store import Store
 
@@ -23,6 +25,7 @@ OUTBOX_RETRY = 1.0     # seconds between outbox passes when nothing wakes it (wa
 DIAL_BACKOFF = (1, 2, 5, 10, 30)  # seconds between bootstrap redials
 DIAL_CHECK = 5.0       # seconds between checks that a bootstrap peer is still connected
 MAX_RELAYED = 200      # topics joined only because peers are in them
+GUARD_EVERY = 1.0      # seconds between flood-guard rounds (parked timeouts, graylisted peers)
 FEED_SIZE = 1000       # messages buffered per feed reader; a slower reader misses some (the store has them)
 
 Service = Callable[..., Awaitable[None]]  # fn(node, task_status=...)
@@ -40,7 +43,8 @@ class Node:
 
     def __init__(self, store: Store, host_key_path: Path, *, identity=None, listen: Iterable[str] | None = None,
                  bootstrap: Iterable[str] = (), services: Iterable[Service] = (), loopback: bool | None = None,
-                 relay: bool = True, mdns: bool = False, dht: bool = False):
+                 relay: bool = True, mdns: bool = False, dht: bool = False,
+                 flood_settings: flood.Settings | None = None):
         self.store = store
         self.identity = identity  # the author identity, for services that sign (may be None)
         self.ingest = Ingest(store)
@@ -52,7 +56,9 @@ class Node:
         self.dht = dht
         self.net = p2p.build(p2p.host_key(host_key_path),
                              loopback=p2p.is_loopback(self.listen) if loopback is None else loopback, mdns=mdns)
-        self.gossip = Gossip(self.net, self.ingest)
+        self.guard = flood.Guard(self.ingest, flood_settings,
+                                 standing=[identity.did] if identity is not None else [])
+        self.gossip = Gossip(self.net, self.ingest, self.guard)
         self.peer_id = self.net.peer_id
         self._feeds: set[trio.MemorySendChannel] = set()
         self._wake = trio.Event()
@@ -132,6 +138,7 @@ class Node:
                 for addr in self.bootstrap:
                     nursery.start_soon(self._keep_dialled, addr)
                 nursery.start_soon(self._outbox_loop)
+                nursery.start_soon(self._guard_loop)
                 nursery.start_soon(discovery.remember_peers, self)
                 nursery.start_soon(discovery.redial_known, self)
                 if self.dht:
@@ -167,6 +174,23 @@ class Node:
             with trio.move_on_after(OUTBOX_RETRY):
                 await self._wake.wait()
 
+    async def _guard_loop(self) -> None:
+        """Drop parked messages past their time; keep graylisted peers disconnected and ignored by pubsub (a
+        blacklisted peer's messages and streams are refused before any validation), until their time is up."""
+        pubsub, host = self.net.pubsub, self.net.host
+        while True:
+            graylisted = {ID.from_base58(p) for p in self.guard.tick(time.monotonic())}
+            for pid in pubsub.get_blacklisted_peers() - graylisted:
+                pubsub.remove_from_blacklist(pid)
+            for pid in graylisted:
+                pubsub.add_to_blacklist(pid)
+                if pid in host.get_connected_peers():
+                    try:
+                        await host.disconnect(pid)
+                    except Exception:  # noqa: BLE001, S110 -- already gone
+                        pass
+            await trio.sleep(GUARD_EVERY)
+
     async def _sync_topics(self) -> None:
         """Be in the meta topic, the followed topics (the store may change under us: API, CLI, bridge) and,
         relaying, the product topics peers are in."""
@@ -193,7 +217,8 @@ class Node:
             return
         failures = 0
         while True:
-            if info.peer_id not in self.net.host.get_connected_peers():
+            if info.peer_id not in self.net.host.get_connected_peers() and \
+                    not self.guard.graylisted(info.peer_id.to_base58(), time.monotonic()):
                 try:
                     await libp2p_fixes.redial(self.net.host, info)
                     failures = 0
@@ -222,11 +247,15 @@ def run_forever(home: Home, listen: list[str] | None = None, bootstrap: list[str
     config = home.config()
     identity = home.identity()
     libp2p_fixes.quiet_loggers()
+    try:
+        settings = flood.Settings.from_config(config.get("flood", {}))
+    except (ValueError, AttributeError) as e:
+        raise HomeError(f"{home.config_file}: {e}: fix it, or remove the key for its default") from None
     store = Store(home.db_file)
     node = Node(store, home.host_key_file, identity=identity, listen=listen or config.get("listen"),
                 bootstrap=[*(bootstrap or []), *config.get("bootstrap", [])],
                 mdns=discovery and config["mdns"], dht=discovery and config["dht"],
-                services=[api_service(home, api_port or 0), sync.service, *services])
+                services=[api_service(home, api_port or 0), sync.service, *services], flood_settings=settings)
 
     async def main() -> None:
         async with trio.open_nursery() as nursery:

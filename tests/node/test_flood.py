@@ -1,0 +1,158 @@
+"""The flood guard (node/flood.py) on a real store, and on real libp2p hosts on 127.0.0.1: a flooder is held
+to its budget, graylisted and disconnected while an honest node's messages all arrive; answers to unknown
+messages are parked, stored when the reference arrives (gossip or sync), dropped when it does not."""
+from __future__ import annotations
+
+import time
+
+import pytest
+import trio
+from antiport.crypto import Identity
+from antiport.node.flood import Guard, Settings
+from antiport.node.ingest import Ingest
+from antiport.node.store import Store
+from antiport.protocol import sign, topic_name
+from antiport.protocol.budget import Budget
+from helpers import trio_wait_for
+from nodes import connect, start_node, wait_stored, wait_subscribed
+
+W = "acme/widget"
+FLOODER, HONEST, ASKER, HELPER = (Identity(bytes([i]) * 32) for i in (31, 32, 33, 34))
+FLOOD = 400
+AUTHOR_BUDGET = 10
+
+
+def now() -> int:
+    return int(time.time() * 1000)
+
+
+def request(who: Identity, i: int, t: int | None = None):
+    return sign(who, "request", W, {"title": f"n{i}", "text": "x"}, created=(t or now()) + i)
+
+
+def guard(tmp_path, **settings) -> Guard:
+    return Guard(Ingest(Store(tmp_path / "g.db")), Settings(**settings))
+
+
+def test_budgets_per_author_and_per_peer_are_checked_before_storing(tmp_path):
+    g = guard(tmp_path, author=Budget(3, 60), peer=Budget(5, 60), strikes=Budget(100, 60))
+    t = now()
+    results = [g.admit(m.raw, m.id, "p1", 0.0)[1] for m in (request(FLOODER, i, t) for i in range(4))]
+    assert results == ["", "", "", "rate-author"]
+    other = [g.admit(m.raw, m.id, "p1", 0.0)[1] for m in (request(HONEST, i, t) for i in range(3))]
+    assert other == ["", "rate-peer", "rate-peer"]  # p1 spent its 5
+    assert g.admit(request(HONEST, 1, t).raw, request(HONEST, 1, t).id, "p2", 0.0)[1] == ""
+    assert g.ingest.store.count(W) == 5
+    assert g.ingest.rejected[("p1", "rate-author")] == 1 and g.ingest.rejected[("p1", "rate-peer")] == 2
+
+
+def test_authors_with_standing_get_the_larger_budget(tmp_path):
+    g = guard(tmp_path, author=Budget(1, 60), author_standing=Budget(5, 60))
+    t = now()
+    q = request(ASKER, 0, t)
+    answer = sign(HELPER, "answer", W, {"text": "a"}, [q.id], created=t + 1)
+    accept = sign(ASKER, "accept", W, {}, [answer.id], created=t + 2)
+    for m in (q, answer, accept):
+        g.ingest(m.raw, now(), "sync")  # sync is not budgeted
+    assert HELPER.did in g.standing(100.0) and ASKER.did not in g.standing(100.0)  # the asker accepted itself
+    more = [sign(HELPER, "answer", W, {"text": f"b{i}"}, [q.id], created=t + 3 + i) for i in range(5)]
+    assert [g.admit(m.raw, m.id, "p", 100.0)[1] for m in more] == [""] * 5
+    extra = [sign(ASKER, "answer", W, {"text": f"c{i}"}, [q.id], created=t + 9 + i) for i in range(2)]
+    assert [g.admit(m.raw, m.id, "p", 100.0)[1] for m in extra] == ["", "rate-author"]
+
+
+def test_invalid_ids_are_remembered_and_repeated_drops_graylist_the_peer(tmp_path):
+    g = guard(tmp_path, strikes=Budget(3, 60), graylist_seconds=10)
+    forged = request(FLOODER, 0).raw[:-1] + b"\0"
+    assert g.admit(forged, "f", "p", 0.0)[1] in ("bad-signature", "malformed")
+    assert g.admit(forged, "f", "p", 0.0)[1] == "known-invalid"
+    assert g.ingest.rejected[("p", "known-invalid")] == 1
+    assert not g.graylisted("p", 0.0)
+    g.admit(forged, "f", "p", 0.0)
+    g.admit(forged, "f", "p", 0.0)  # the fourth strike: no token left
+    assert g.graylisted("p", 1.0)
+    ok = request(HONEST, 0)
+    assert g.admit(ok.raw, ok.id, "p", 1.0) == (None, "graylisted")
+    assert g.tick(5.0) == ["p"]
+    assert g.tick(11.0) == [] and g.admit(ok.raw, ok.id, "p", 11.0)[1] == ""
+
+
+def test_parking_is_bounded_per_peer_and_in_total(tmp_path):
+    g = guard(tmp_path, park_per_peer=2, park_total=3)
+    missing = request(ASKER, 0)
+    answers = [sign(HELPER, "answer", W, {"text": f"a{i}"}, [missing.id], created=now()) for i in range(5)]
+    reasons = [g.admit(m.raw, m.id, peer, 0.0)[1] for m, peer in zip(answers, "ppqqr", strict=True)]
+    assert reasons == ["missing-ref", "missing-ref", "missing-ref", "parked-full", "parked-full"]
+    g.ingest(missing.raw, now(), "sync")
+    assert all(g.ingest.store.has(m.id) for m in answers[:3]) and not g.parked and not +g.parked_by_peer
+
+
+async def wait_disconnected(a, b) -> None:
+    await trio_wait_for(lambda: b.net.host.get_id() not in a.net.host.get_connected_peers(),
+                        "the flooder disconnected")
+
+
+@pytest.mark.trio
+async def test_a_flooder_is_held_to_its_budget_and_disconnected_while_honest_messages_arrive(tmp_path):
+    settings = Settings(author=Budget(AUTHOR_BUDGET, 3600), strikes=Budget(50, 3600))
+    async with trio.open_nursery() as nursery:
+        r = await start_node(nursery, tmp_path / "r", "r", flood_settings=settings)
+        f, h = [await start_node(nursery, tmp_path / n, n) for n in "fh"]
+        for node in (r, f, h):
+            await node.follow(W)
+        for node in (f, h):
+            await connect(node, r)
+            await wait_subscribed(node, r, W)
+        t = now()
+        flood = [request(FLOODER, i, t).raw for i in range(FLOOD)]
+        honest = []
+
+        async def flooding():
+            for raw in flood:  # raw publishes: the flooder's own node would hold them to no budget either
+                await f.net.pubsub.publish(topic_name(W), raw)
+                await trio.sleep(0)
+
+        nursery.start_soon(flooding)
+        for i in range(10):
+            honest.append(await h.submit(request(HONEST, i, t).raw))
+            await trio.sleep(0.05)
+        for m in honest:
+            await wait_stored(r, m.id)
+        await wait_disconnected(r, f)
+        assert f.peer_id in r.guard.graylist
+        held = [raw for raw in r.store.raw_all(W) if raw in set(flood)]
+        assert len(held) == AUTHOR_BUDGET
+        dropped = {reason: n for (src, reason), n in r.ingest.rejected.items() if src == f.peer_id}
+        assert dropped["rate-author"] >= 50
+        # It dials again: refused at once (pubsub blacklist) and hung up on by the guard.
+        await connect(f, r)
+        await wait_disconnected(r, f)
+        assert len([raw for raw in r.store.raw_all(W) if raw in set(flood)]) == AUTHOR_BUDGET
+        nursery.cancel_scope.cancel()
+
+
+@pytest.mark.trio
+async def test_answers_to_unknown_messages_are_parked_then_stored_or_dropped(tmp_path):
+    async with trio.open_nursery() as nursery:
+        b = await start_node(nursery, tmp_path / "b", "b", flood_settings=Settings(park_seconds=2.0))
+        a = await start_node(nursery, tmp_path / "a", "a")
+        for node in (a, b):
+            await node.follow(W)
+        await connect(a, b)
+        await wait_subscribed(a, b, W)
+        t = now()
+        by_gossip, by_sync, never = (request(ASKER, i, t) for i in range(3))
+        answers = [sign(HELPER, "answer", W, {"text": "x"}, [q.id], created=t + 10)
+                   for q in (by_gossip, by_sync, never)]
+        for m in answers:  # raw publishes: A's own node would refuse an answer to what it does not hold
+            await a.net.pubsub.publish(topic_name(W), m.raw)
+        await trio_wait_for(lambda: sum(len(v) for v in b.guard.parked.values()) == 3, "three answers parked")
+        assert not any(b.store.has(m.id) for m in answers)
+        await a.net.pubsub.publish(topic_name(W), by_gossip.raw)
+        await wait_stored(b, answers[0].id)
+        b.ingest(by_sync.raw, now(), "sync")  # what node/sync.py does with a message it fetched
+        assert b.store.has(answers[1].id)
+        await trio_wait_for(lambda: b.ingest.rejected[(a.peer_id, "parked-timeout")] == 1, "the third dropped")
+        assert not b.store.has(answers[2].id) and not b.guard.parked
+        assert a.net.host.get_id() in b.net.host.get_connected_peers()  # parking is no offence
+        nursery.cancel_scope.cancel()
