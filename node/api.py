@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import secrets
+import threading
+from dataclasses import replace
 
 import hypercorn.config
 import hypercorn.trio
@@ -18,11 +20,43 @@ from starlette.responses import JSONResponse, StreamingResponse
 from starlette.routing import Route
 
 from . import service
+from .ops import Op
 from .service import OPS, Ctx, OpError
-from .store import StoreError
+from .store import Store, StoreError
 
 
-def make_app(ctx: Ctx, token: str) -> Starlette:
+class Readers:
+    """Read ops run on worker threads, each thread with its own read-only connection to the store (WAL
+    lets them read beside the writer), so a heavy read (reputation, vendor metrics) never stalls the
+    node's event loop: gossip, sync and writes go on meanwhile. Writes stay on the loop (they are short)."""
+
+    def __init__(self, ctx: Ctx):
+        self.ctx = ctx
+        self.local = threading.local()
+        self.opened: list[Store] = []
+        self.lock = threading.Lock()
+
+    async def run(self, entry: Op, params: dict):
+        return await trio.to_thread.run_sync(self._run, entry, params)
+
+    def _run(self, entry: Op, params: dict):
+        ctx = getattr(self.local, "ctx", None)
+        if ctx is None:
+            store = Store(self.ctx.store.path, readonly=True)
+            with self.lock:
+                self.opened.append(store)
+            ctx = self.local.ctx = replace(self.ctx, store=store, ingest=None)
+        with ctx.store.snapshot():
+            return entry(ctx, params)
+
+    def close(self) -> None:
+        with self.lock:
+            for store in self.opened:
+                store.close()
+            self.opened.clear()
+
+
+def make_app(ctx: Ctx, token: str, readers: Readers) -> Starlette:
     def guard(request: Request):
         if not secrets.compare_digest(request.headers.get("authorization", ""), f"Bearer {token}"):
             return JSONResponse({"error": "missing or wrong API token (see the home's api.json)"}, 401)
@@ -44,11 +78,11 @@ def make_app(ctx: Ctx, token: str) -> Starlette:
         try:
             if not isinstance(params, dict):
                 raise OpError("the request body must be a JSON object")
-            result = entry(ctx, params)
+            result = entry(ctx, params) if entry.write or entry.live else await readers.run(entry, params)
         except OpError as e:
             return JSONResponse({"error": str(e)}, e.status)
         except StoreError as e:
-            return JSONResponse({"error": str(e)}, 507)
+            return JSONResponse({"error": str(e)}, 503)
         if entry.write and ctx.node is not None:
             ctx.node.wake_outbox()  # follows changed: join or leave their gossip topics now
         return JSONResponse(result)
@@ -142,11 +176,13 @@ async def serve(ctx: Ctx, home, port: int = 0, *, task_status=trio.TASK_STATUS_I
     config.bind = [f"127.0.0.1:{port}"]
     config.accesslog = None
     config.errorlog = None
+    readers = Readers(ctx)
     try:
         async with trio.open_nursery() as nursery:
             binds = await nursery.start(lambda task_status: hypercorn.trio.serve(
-                make_app(ctx, token), config, task_status=task_status))
+                make_app(ctx, token, readers), config, task_status=task_status))
             home.write_api(binds[0], token)
             task_status.started(binds[0])
     finally:
         home.clear_api()
+        readers.close()

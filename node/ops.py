@@ -57,6 +57,7 @@ class Op:
     fn: Callable
     write: bool = False
     commands: tuple[Command, ...] = ()
+    live: bool = False  # reads the running node's memory (peers, sync): runs on its event loop, not a reader thread
 
     @property
     def doc(self) -> str:
@@ -101,11 +102,11 @@ class Op:
 OPS: dict[str, Op] = {}
 
 
-def op(write: bool = False, commands: tuple[Command, ...] = ()):
+def op(write: bool = False, commands: tuple[Command, ...] = (), live: bool = False):
     """Register an operation under its function's name (a trailing _ dropped: `list_` is `list`).
     Without `commands` it is one command of the same name (`_` as `-`)."""
     def register(fn):
         name = fn.__name__.rstrip("_")
-        OPS[name] = Op(name, fn, write, commands or (Command(name.replace("_", "-")),))
+        OPS[name] = Op(name, fn, write, commands or (Command(name.replace("_", "-")),), live)
         return fn
     return register

@@ -98,7 +98,7 @@ def reply(ctx: Ctx, kind: str, ref: str, body: dict) -> dict:
 
 # -- identity and topics ---------------------------------------------------------------------------
 
-@op()
+@op(live=True)
 def id_(ctx: Ctx) -> dict:
     """This node's identity (named by its newest profile, else the home's name); peer id and listen
     addresses while it runs."""
@@ -385,14 +385,14 @@ def running(ctx: Ctx):
     return ctx.node
 
 
-@op(commands=(Command("sync status", "sync progress per topic and peer"),))
+@op(commands=(Command("sync status", "sync progress per topic and peer"),), live=True)
 def sync_status(ctx: Ctx) -> dict:
     """Sync progress per topic and peer: ids known missing here, fetched, pending, sent (specs/05-sync.md)."""
     from .sync import status
     return status(running(ctx))
 
 
-@op()
+@op(live=True)
 def peers(ctx: Ctx) -> list:
     """Connected peers, their topics, and what each sent us: accepted, and rejected by reason."""
     return running(ctx).peers()

@@ -88,6 +88,15 @@ class Store(BridgeTables):
         except sqlite3.DatabaseError as e:
             raise StoreError(self._explain(e)) from None
 
+    @contextmanager
+    def snapshot(self):
+        """One read transaction: every read inside sees the same state of the store."""
+        self.db.execute("BEGIN DEFERRED")
+        try:
+            yield
+        finally:
+            self.db.execute("COMMIT")
+
     def _explain(self, e: sqlite3.DatabaseError) -> str:
         name = getattr(e, "sqlite_errorname", "")
         io = name.startswith("SQLITE_IOERR")  # e.g. no room for the WAL index (-shm) on a full disk
@@ -303,10 +312,12 @@ class Store(BridgeTables):
     # -- follows, outbox, peers -----------------------------------------------------------------------
 
     def follow(self, slug: str, now: int) -> bool:
-        return self.db.execute("INSERT OR IGNORE INTO follows VALUES (?, ?)", [slug, now]).rowcount == 1
+        with self.transaction():  # a full disk is a StoreError, as for every write
+            return self.db.execute("INSERT OR IGNORE INTO follows VALUES (?, ?)", [slug, now]).rowcount == 1
 
     def unfollow(self, slug: str) -> bool:
-        return self.db.execute("DELETE FROM follows WHERE slug=?", [slug]).rowcount == 1
+        with self.transaction():
+            return self.db.execute("DELETE FROM follows WHERE slug=?", [slug]).rowcount == 1
 
     def followed(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT slug FROM follows ORDER BY slug")]
