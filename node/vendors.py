@@ -63,10 +63,11 @@ def vendors(store: Store, now: int) -> list[dict]:
     groups: dict[str, dict] = {}
     claimed_topics = set()
     for did, topic, manifest_id in store.vendor_claims():
-        manifest = store.get(manifest_id)
-        row = groups.setdefault(did, {"name": manifest.body["org"], "did": did, "claimed": True, "topics": [],
-                                      "promise": manifest.body.get("promise_hours")})
-        row["topics"].append(topic)
+        if did not in groups:  # one manifest per vendor: read once, not once per topic it claims
+            manifest = store.get(manifest_id)
+            groups[did] = {"name": manifest.body["org"], "did": did, "claimed": True, "topics": [],
+                           "promise": manifest.body.get("promise_hours")}
+        groups[did]["topics"].append(topic)
         claimed_topics.add(topic)
     open_topics = defaultdict(list)
     for topic in store.root_topics():
