@@ -14,6 +14,7 @@ from libp2p.peer.peerinfo import PeerInfo
 
 from . import libp2p_fixes
 from .home import now_ms
+from .store import StoreError
 
 LOOK_EVERY = 1.0      # seconds between looks at the connected peers
 REFRESH_EVERY = 60.0  # seconds after which a still-connected peer's last_seen is written again
@@ -38,7 +39,10 @@ async def remember_peers(node) -> None:
             except Exception:  # noqa: BLE001, S112 -- py-libp2p raises when it holds no address
                 continue
             if addrs:
-                node.store.remember_peer(name, addrs, now_ms())
+                try:
+                    node.store.remember_peer(name, addrs, now_ms())
+                except StoreError:  # a full disk: remembered at a later look
+                    continue
                 written[name] = trio.current_time()
         await trio.sleep(LOOK_EVERY)
 

@@ -19,7 +19,7 @@ from . import discovery, flood, libp2p_fixes, p2p, sync
 from .gossip import Gossip
 from .home import DEFAULT_LISTEN, Home, HomeError, now_ms
 from .ingest import Ingest, Stored
-from .store import Store
+from .store import Store, StoreError
 
 OUTBOX_RETRY = 1.0     # seconds between outbox passes when nothing wakes it (waiting for peers)
 DIAL_BACKOFF = (1, 2, 5, 10, 30)  # seconds between bootstrap redials
@@ -170,7 +170,10 @@ class Node:
             for msg in self.store.outbox():
                 if self.gossip.ready(msg.topic):
                     await self.gossip.publish(msg.topic, msg.raw)
-                    self.store.outbox_done(msg.id)
+                    try:
+                        self.store.outbox_done(msg.id)
+                    except StoreError:  # a full disk: it stays queued and is published again (peers drop twins)
+                        pass
             with trio.move_on_after(OUTBOX_RETRY):
                 await self._wake.wait()
 

@@ -88,6 +88,11 @@ class Store(BridgeTables):
         except sqlite3.DatabaseError as e:
             raise StoreError(self._explain(e)) from None
 
+    def _write(self, sql: str, params=()) -> sqlite3.Cursor:
+        """One statement in its own transaction: a full disk or a damaged file is a StoreError, not a crash."""
+        with self.transaction():
+            return self.db.execute(sql, params)
+
     @contextmanager
     def snapshot(self):
         """One read transaction: every read inside sees the same state of the store."""
@@ -312,12 +317,10 @@ class Store(BridgeTables):
     # -- follows, outbox, peers -----------------------------------------------------------------------
 
     def follow(self, slug: str, now: int) -> bool:
-        with self.transaction():  # a full disk is a StoreError, as for every write
-            return self.db.execute("INSERT OR IGNORE INTO follows VALUES (?, ?)", [slug, now]).rowcount == 1
+        return self._write("INSERT OR IGNORE INTO follows VALUES (?, ?)", [slug, now]).rowcount == 1
 
     def unfollow(self, slug: str) -> bool:
-        with self.transaction():
-            return self.db.execute("DELETE FROM follows WHERE slug=?", [slug]).rowcount == 1
+        return self._write("DELETE FROM follows WHERE slug=?", [slug]).rowcount == 1
 
     def followed(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT slug FROM follows ORDER BY slug")]
@@ -327,10 +330,10 @@ class Store(BridgeTables):
         return [load(r[0]) for r in rows]
 
     def outbox_done(self, message_id: str) -> None:
-        self.db.execute("DELETE FROM outbox WHERE id=?", [message_id])
+        self._write("DELETE FROM outbox WHERE id=?", [message_id])
 
     def remember_peer(self, peer_id: str, addrs: list[str], now: int) -> None:
-        self.db.execute("INSERT OR REPLACE INTO peers VALUES (?, ?, ?)", [peer_id, json.dumps(addrs), now])
+        self._write("INSERT OR REPLACE INTO peers VALUES (?, ?, ?)", [peer_id, json.dumps(addrs), now])
 
     def known_peers(self, limit: int = 50) -> list[tuple[str, list[str]]]:
         rows = self.db.execute("SELECT peer_id, addrs FROM peers ORDER BY last_seen DESC LIMIT ?", [limit])

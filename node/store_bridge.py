@@ -6,7 +6,8 @@ from __future__ import annotations
 
 
 class BridgeTables:
-    db: object  # the Store's sqlite_utils.Database; `transaction` is the Store's
+    db: object  # the Store's sqlite_utils.Database; `transaction` and `_write` (one statement, one
+    # transaction: a full disk is a StoreError) are the Store's
 
     # -- the journal and its deliveries ----------------------------------------------------------------
 
@@ -26,7 +27,7 @@ class BridgeTables:
 
     def journal_backfill(self, connector: str) -> None:
         """A connector added to the configuration later gets every event from the start."""
-        self.db.execute("INSERT OR IGNORE INTO bridge_deliveries (connector, seq, next_try)"
+        self._write("INSERT OR IGNORE INTO bridge_deliveries (connector, seq, next_try)"
                         " SELECT ?, seq, added FROM bridge_events", [connector])
 
     def journal_after(self, seq: int, limit: int = 100) -> list[tuple[int, str]]:
@@ -49,7 +50,7 @@ class BridgeTables:
                                [connector]).fetchone()[0]
 
     def delivery_begin(self, connector: str, seq: int) -> None:
-        self.db.execute("UPDATE bridge_deliveries SET attempts=attempts+1 WHERE connector=? AND seq=?",
+        self._write("UPDATE bridge_deliveries SET attempts=attempts+1 WHERE connector=? AND seq=?",
                         [connector, seq])
 
     def delivery_attempts(self, connector: str, seq: int) -> int:
@@ -57,11 +58,11 @@ class BridgeTables:
                                [connector, seq]).fetchone()[0]
 
     def delivery_acked(self, connector: str, seq: int, now: int) -> None:
-        self.db.execute("UPDATE bridge_deliveries SET acked=?, last_error=NULL WHERE connector=? AND seq=?",
+        self._write("UPDATE bridge_deliveries SET acked=?, last_error=NULL WHERE connector=? AND seq=?",
                         [now, connector, seq])
 
     def delivery_failed(self, connector: str, seq: int, next_try: int, error: str) -> None:
-        self.db.execute("UPDATE bridge_deliveries SET next_try=?, last_error=? WHERE connector=? AND seq=?",
+        self._write("UPDATE bridge_deliveries SET next_try=?, last_error=? WHERE connector=? AND seq=?",
                         [next_try, error, connector, seq])
 
     def delivery_report(self, connector: str) -> tuple[int, int, str | None]:
@@ -80,7 +81,7 @@ class BridgeTables:
         return row[0] if row else default
 
     def set_bridge_state(self, key: str, value) -> None:
-        self.db.execute("INSERT OR REPLACE INTO bridge_state VALUES (?, ?)", [key, str(value)])
+        self._write("INSERT OR REPLACE INTO bridge_state VALUES (?, ?)", [key, str(value)])
 
     # -- Request Tracker: which ticket holds which thread, which transactions became messages -----------
 
@@ -95,7 +96,7 @@ class BridgeTables:
         return tuple(row) if row else None
 
     def rt_add_ticket(self, thread: str, ticket: int, topic: str) -> None:
-        self.db.execute("INSERT OR IGNORE INTO bridge_rt_tickets (thread, ticket, topic) VALUES (?, ?, ?)",
+        self._write("INSERT OR IGNORE INTO bridge_rt_tickets (thread, ticket, topic) VALUES (?, ?, ?)",
                         [thread, ticket, topic])
 
     def rt_read(self, ticket: int, txn: int, message_id: str | None = None) -> None:
@@ -106,7 +107,7 @@ class BridgeTables:
             self.db.execute("UPDATE bridge_rt_tickets SET last_txn=? WHERE ticket=?", [txn, ticket])
 
     def rt_seen_update(self, ticket: int, updated: str) -> None:
-        self.db.execute("UPDATE bridge_rt_tickets SET last_updated=? WHERE ticket=?", [updated, ticket])
+        self._write("UPDATE bridge_rt_tickets SET last_updated=? WHERE ticket=?", [updated, ticket])
 
     def rt_published(self, message_id: str) -> bool:
         """True for messages published from an RT transaction."""

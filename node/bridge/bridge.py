@@ -17,8 +17,8 @@ from antiport.protocol import Rejected
 
 from ..home import now_ms
 from ..ingest import Ingest
-from ..service import Ctx
-from ..store import Store
+from ..service import Ctx, OpError
+from ..store import Store, StoreError
 from .config import BridgeConfig, BridgeConfigError, load_config
 from .events import KINDS, event_of
 from .manifest import refresh_manifest
@@ -125,7 +125,10 @@ class Bridge:
         unsubscribe = self.ctx.ingest.subscribe(lambda _: self.stored.notify())
         try:
             while True:
-                self.scan()
+                try:
+                    self.scan()
+                except StoreError as e:  # a full disk: nothing journaled; the cursor did not move
+                    log.warning("journaling failed (retrying): %s", e)
                 with trio.move_on_after(SCAN_FALLBACK_S):
                     await self.stored.wait()
         finally:
@@ -133,7 +136,10 @@ class Bridge:
 
     async def delivery_loop(self, name: str) -> None:
         while True:
-            await self.deliver_due(name)
+            try:
+                await self.deliver_due(name)
+            except StoreError as e:  # a delivery's record could not be written: it is made again later
+                log.warning("recording a delivery to %s failed (retrying): %s", name, e)
             next_try = self.outbox.next_try(name)
             wait = 30.0 if next_try is None else max(0.01, (next_try - now_ms()) / 1000)
             with trio.move_on_after(wait):
@@ -150,7 +156,10 @@ class Bridge:
     async def manifest_loop(self) -> None:
         while True:
             await trio.sleep(min(3600.0, self.cfg.refresh_hours * 3600))
-            refresh_manifest(self.ctx, self.cfg, now_ms())
+            try:
+                refresh_manifest(self.ctx, self.cfg, now_ms())
+            except OpError as e:  # a full disk: refreshed at the next round
+                log.warning("refreshing the vendor manifest failed: %s", e)
 
 
 def load_bridge(path, identity: Identity):

@@ -12,7 +12,7 @@ from antiport.node.runtime import Node
 from antiport.node.store import Store
 from antiport.protocol import Rejected, sign, topic_name
 from helpers import trio_wait_for
-from nodes import TIMEOUT, start_node, wait_subscribed
+from nodes import TIMEOUT, connect, start_node, wait_stored, wait_subscribed
 
 W = "acme/widget"
 ASKER = Identity(bytes([31]) * 32)
@@ -73,4 +73,25 @@ async def test_bootstrap_peers(tmp_path):
         assert peer["accepted"] == 0 and peer["rejected"] == {}
         await trio_wait_for(lambda: [p for p, _ in a.store.known_peers()] == [b.peer_id])  # remembered for next time
         assert b.listen_addrs()[0] in a.store.known_peers()[0][1]
+        nursery.cancel_scope.cancel()
+
+
+@pytest.mark.trio
+async def test_a_full_disk_does_not_stop_the_node(tmp_path):
+    async with trio.open_nursery() as nursery:
+        a = await start_node(nursery, tmp_path / "a", "a")
+        b = await start_node(nursery, tmp_path / "b", "b")
+        for node in (a, b):
+            await node.follow(W)
+        pages = a.store.db.execute("PRAGMA page_count").fetchone()[0]
+        a.store.db.execute(f"PRAGMA max_page_count={pages}")  # SQLite's own "database or disk is full"
+        await connect(b, a)
+        await wait_subscribed(b, a, W)
+        big = {"title": "big", "text": "x" * 19_000}
+        lost = await b.submit(sign(ASKER, "request", W, big, created=now()).raw)
+        await trio_wait_for(lambda: a.ingest.rejected[(b.peer_id, "error")] >= 1, "a's store refused b's message")
+        assert not a.store.has(lost.id)
+        a.store.db.execute("PRAGMA max_page_count=1073741823")  # space returns
+        later = await b.submit(sign(ASKER, "request", W, {"title": "later", "text": "x"}, created=now()).raw)
+        await wait_stored(a, later.id)  # a kept running
         nursery.cancel_scope.cancel()
