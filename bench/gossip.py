@@ -9,6 +9,7 @@ being stored on the last node (its message feed). Reports delivered/n, p50/p95 l
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 import tempfile
 import time
@@ -24,9 +25,7 @@ from antiport.protocol.budget import Budget
 
 TESTS = Path(__file__).resolve().parent.parent / "tests"
 sys.path[:0] = [str(TESTS / "node"), str(TESTS)]  # nodes.py imports helpers.py
-import itertools
-
-from nodes import connect, wait_subscribed
+from nodes import connect, wait_subscribed  # noqa: E402
 
 TOPIC = "bench/gossip"
 # The network stack is measured here, not the flood guard (bench/flood.py): budgets far above any run.

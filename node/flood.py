@@ -25,8 +25,8 @@ STANDING_REFRESH = 10.0  # seconds between recomputations of who has standing (o
 @dataclass(frozen=True)
 class Settings:
     """Budgets as [count, window seconds]; see docs/flood.md. The home config's "flood" object overrides any."""
-    author: Budget = Budget(30, 60.0)            # an author nobody here has accepted or trusted
-    author_standing: Budget = Budget(300, 60.0)  # an author with an accepted answer or a trust here
+    author: Budget = Budget(100, 20.0)           # an author nobody here has accepted or trusted: 5/s, bursts of 100
+    author_standing: Budget = Budget(600, 60.0)  # an author with an accepted answer or a trust here: 10/s
     peer: Budget = Budget(1000, 10.0)             # one forwarding peer, all authors together
     strikes: Budget = Budget(100, 60.0)           # drops a peer may cause before it is graylisted
     graylist_seconds: float = 600.0
