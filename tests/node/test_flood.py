@@ -156,3 +156,11 @@ async def test_answers_to_unknown_messages_are_parked_then_stored_or_dropped(tmp
         assert not b.store.has(answers[2].id) and not b.guard.parked
         assert a.net.host.get_id() in b.net.host.get_connected_peers()  # parking is no offence
         nursery.cancel_scope.cancel()
+
+
+def test_settings_from_the_home_config_name_a_bad_key():
+    s = Settings.from_config({"author": [5, 10], "park_seconds": 2})
+    assert s.author == Budget(5, 10.0) and s.park_seconds == 2.0 and s.peer == Settings().peer
+    for bad in ({"author": [0, 10]}, {"author": 5}, {"peer": [1, 0]}, {"park_total": -1}, {"nonsense": 1}):
+        with pytest.raises(ValueError, match=f"flood.{next(iter(bad))}"):
+            Settings.from_config(bad)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 from antiport.protocol.budget import Buckets, Budget, Recent
+from spec_vectors import vectors
 
 pytestmark = pytest.mark.fast
 
@@ -45,3 +46,9 @@ def test_recent_forgets_the_oldest():
     for k in "abc":
         r.add(k, k.upper())
     assert "a" not in r and r.get("c") == "C" and len(r) == 2
+
+
+def test_the_committed_vectors():
+    for case in vectors("budget.json")["cases"]:
+        buckets = Buckets(Budget(case["count"], case["window"]))
+        assert [buckets.take(key, at) for key, at in case["takes"]] == case["allowed"], case["name"]
