@@ -1,29 +1,32 @@
-"""Honest delivery while one peer floods: real nodes in one process on 127.0.0.1.
+"""Honest delivery while one peer floods: real nodes on 127.0.0.1, the flooder in a process of its own.
 
     python bench/flood.py [--seconds 10] [--honest-rate 5] [--kinds none,valid,junk,bad-signature,missing-ref]
 
-R receives from F (the flooder) and H (honest). H submits requests at `honest-rate` a second for `seconds`;
-F publishes as fast as its pubsub takes them (the highest rate this machine sustains with three nodes on one
-core), one kind of flood per run: `valid` (requests signed by one key), `junk` (random bytes),
+R receives from F (the flooder, a child process) and H (honest, in R's process). H submits requests at
+`honest-rate` a second for `seconds`; F publishes as fast as its pubsub takes them (the highest rate its
+process sustains), one kind of flood per run: `valid` (requests signed by one key), `junk` (random bytes),
 `bad-signature` (valid requests with a broken signature), `missing-ref` (answers to messages nobody has).
 For each kind: honest messages stored on R, their p50/p99 latency (submit to stored on R) and its ratio to
-the run without a flood, flood messages sent and their rate, stored on R, and when R disconnected F.
+the run without a flood, flood messages sent and their rate, stored on R, and when R graylisted F.
 """
 from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+import multiaddr
 import trio
 from antiport.crypto import Identity
 from antiport.node import libp2p_fixes
 from antiport.node.runtime import Node
 from antiport.node.store import Store
 from antiport.protocol import sign, topic_name
+from libp2p.peer.peerinfo import info_from_p2p_addr
 
 TESTS = Path(__file__).resolve().parent.parent / "tests"
 sys.path[:0] = [str(TESTS / "node"), str(TESTS)]  # nodes.py imports helpers.py
@@ -50,22 +53,55 @@ def pct(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, int(p * len(values)))] * 1000 if values else float("nan")
 
 
+async def flooder(args) -> None:
+    """The child process: a node that dials R and publishes its flood until R hangs up; prints what it sent."""
+    libp2p_fixes.quiet_loggers()
+    tmp = Path(args.home)
+    raws = flood_messages(args.flooder, args.flood_max)
+    async with trio.open_nursery() as nursery:
+        f = Node(Store(tmp / "f.db"), tmp / "f.key")
+        await nursery.start(f.run)
+        await f.follow(TOPIC)
+        info = info_from_p2p_addr(multiaddr.Multiaddr(args.dial))
+        await f.net.host.connect(info)
+        await f.net.pubsub.wait_for_subscription(info.peer_id, topic_name(TOPIC), 30)
+        print("ready", flush=True)
+        t0, count = time.perf_counter(), 0
+        for raw in raws:
+            if info.peer_id not in f.net.host.get_connected_peers():
+                break
+            await f.net.pubsub.publish(topic_name(TOPIC), raw)
+            count += 1
+            if count % 20 == 0:
+                await trio.sleep(0)
+        print(f"sent {count} {count / (time.perf_counter() - t0):.0f}", flush=True)
+        nursery.cancel_scope.cancel()
+
+
 async def run(kind: str, args, tmp: Path) -> dict:
     out: dict = {"kind": kind}
     async with trio.open_nursery() as nursery:
         nodes = []
-        for name in ("r", "f", "h"):
+        for name in ("r", "h"):
             node = Node(Store(tmp / f"{kind}-{name}.db"), tmp / f"{kind}-{name}.key")
             await nursery.start(node.run)
             await node.follow(TOPIC)
             nodes.append(node)
-        r, f, h = nodes
-        for node in (f, h):
-            await connect(node, r)
-            await wait_subscribed(node, r, TOPIC)
-            await wait_subscribed(r, node, TOPIC)
+        r, h = nodes
+        await connect(h, r)
+        await wait_subscribed(h, r, TOPIC)
+        await wait_subscribed(r, h, TOPIC)
         sent: dict[str, float] = {}
         latency: list[float] = []
+        child = None
+        if kind != "none":
+            home = tmp / f"{kind}-f"
+            home.mkdir()
+            child = await trio.lowlevel.open_process(
+                [sys.executable, __file__, "--flooder", kind, "--home", str(home), "--dial", r.listen_addrs()[0],
+                 "--flood-max", str(args.flood_max)], stdout=subprocess.PIPE)
+            lines = _lines(child.stdout)
+            assert await lines.__anext__() == "ready"
         t0 = time.perf_counter()
 
         async def receive() -> None:
@@ -74,22 +110,14 @@ async def run(kind: str, args, tmp: Path) -> dict:
                     if msg.id in sent:
                         latency.append(time.perf_counter() - sent[msg.id])
 
-        async def flood() -> None:
-            raws = flood_messages(kind, args.flood_max)
-            count = 0
-            for raw in raws:
-                if f.net.host.get_id() not in r.net.host.get_connected_peers():
-                    out["disconnected_after_s"] = round(time.perf_counter() - t0, 2)
-                    break
-                await f.net.pubsub.publish(topic_name(TOPIC), raw)
-                count += 1
-                await trio.sleep(0)
-            out["flood_sent"] = count
-            out["flood_rate"] = round(count / (time.perf_counter() - t0))
+        async def watch_flooder() -> None:
+            while not r.guard.graylist:
+                await trio.sleep(0.05)
+            out["graylisted_after_s"] = round(time.perf_counter() - t0, 2)
 
         nursery.start_soon(receive)
-        if kind != "none":
-            nursery.start_soon(flood)
+        if child:
+            nursery.start_soon(watch_flooder)
         honest = Identity.generate()
         created = int(time.time() * 1000)
         for i in range(int(args.seconds * args.honest_rate)):
@@ -104,8 +132,25 @@ async def run(kind: str, args, tmp: Path) -> dict:
         out["p50_ms"], out["p99_ms"] = round(pct(latency, 0.5), 1), round(pct(latency, 0.99), 1)
         out["flood_stored"] = r.store.count(TOPIC) - len(latency)
         out["rejected"] = r.counters()["rejected_by_reason"]
+        if child:
+            with trio.move_on_after(10):
+                async for line in lines:
+                    if line.startswith("sent"):
+                        _, n, rate = line.split()
+                        out["flood_sent"], out["flood_rate"] = int(n), int(rate)
+            child.kill()
+            await child.wait()
         nursery.cancel_scope.cancel()
     return out
+
+
+async def _lines(stream):
+    buffer = b""
+    async for chunk in stream:
+        buffer += chunk
+        while b"\n" in buffer:
+            line, buffer = buffer.split(b"\n", 1)
+            yield line.decode().strip()
 
 
 async def main(args) -> None:
@@ -127,4 +172,8 @@ if __name__ == "__main__":
     parser.add_argument("--honest-rate", type=float, default=5)
     parser.add_argument("--flood-max", type=int, default=20_000, help="flood messages prepared per kind")
     parser.add_argument("--kinds", default="none,valid,junk,bad-signature,missing-ref")
-    trio.run(main, parser.parse_args())
+    parser.add_argument("--flooder", help=argparse.SUPPRESS)  # the child process: its kind of flood
+    parser.add_argument("--home", help=argparse.SUPPRESS)
+    parser.add_argument("--dial", help=argparse.SUPPRESS)
+    arguments = parser.parse_args()
+    trio.run(flooder if arguments.flooder else main, arguments)

@@ -8,6 +8,7 @@ Drops are counted in `Ingest.rejected` under the forwarding peer, by reason: "ra
 """
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -76,7 +77,7 @@ class Guard:
         self.parked_by_peer: Counter[str] = Counter()
         self._fixed_standing = set(standing)
         self._standing: set[str] = set(standing)
-        self._standing_at = (-STANDING_REFRESH, -1)  # (when, store version)
+        self._standing_at = (-math.inf, -1)  # (when, store version)
         self._now = 0.0
         ingest.subscribe(self._release)
 

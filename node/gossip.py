@@ -67,12 +67,21 @@ class Gossip:
             if stored is None:
                 if reason in PENALISED and scorer is not None:
                     scorer.penalize_behavior(forwarder, 1.0)  # on top of the invalid-message count (P4)
+                if source in self.guard.graylist and not self.net.pubsub.is_peer_blacklisted(forwarder):
+                    self._hang_up(forwarder)
                 return False
             if topic_name(stored.topic) != topic:
                 self.ingest.rejected[(source, "wrong-topic")] += 1
                 return False
             return True  # also when already held: it is relayed on
         return validate
+
+    def _hang_up(self, peer: ID) -> None:
+        """A peer just graylisted: ignore what it already sent, and disconnect it now (the node's guard loop
+        keeps it away until its time is up)."""
+        self.net.pubsub.add_to_blacklist(peer)
+        if self.nursery is not None:
+            self.nursery.start_soon(disconnect, self.net.host, peer)
 
     def ready(self, slug: str) -> bool:
         """True when a publish in this topic reaches at least one peer (mesh peers, or any subscribed peer
@@ -90,6 +99,14 @@ class Gossip:
             while any(len(q) >= PACE_QUEUE_DEPTH for q in list(queues.values())):
                 await trio.sleep(PACE_STEP)
         await self.net.pubsub.publish(topic_name(slug), raw)
+
+
+async def disconnect(host, peer: ID) -> None:
+    """Close every connection to `peer`; nothing when it is gone already."""
+    try:
+        await host.disconnect(peer)
+    except Exception:  # noqa: BLE001, S110 -- already gone
+        pass
 
 
 async def _drain(subscription) -> None:

@@ -16,7 +16,7 @@ from libp2p.peer.id import ID
 from libp2p.peer.peerinfo import info_from_p2p_addr
 
 from . import discovery, flood, libp2p_fixes, p2p, sync
-from .gossip import Gossip
+from .gossip import Gossip, disconnect
 from .home import DEFAULT_LISTEN, Home, HomeError, now_ms
 from .ingest import Ingest, Stored
 from .store import Store, StoreError
@@ -188,10 +188,7 @@ class Node:
             for pid in graylisted:
                 pubsub.add_to_blacklist(pid)
                 if pid in host.get_connected_peers():
-                    try:
-                        await host.disconnect(pid)
-                    except Exception:  # noqa: BLE001, S110 -- already gone
-                        pass
+                    await disconnect(host, pid)
             await trio.sleep(GUARD_EVERY)
 
     async def _sync_topics(self) -> None:
