@@ -206,11 +206,13 @@ class RTConnector:
         published = 0
         listing = await self.rt.updated_tickets()
         # LastUpdated moves in whole seconds: a ticket updated in the newest second RT reports may get
-        # more transactions within that second, so it is read again until a later update exists.
+        # more transactions within that second, so that LastUpdated is not marked seen (it is read again)
+        # until a later update anywhere shows the second is over. (Compared with the newest at the time
+        # it was marked, not now: another ticket's later update does not end this one's second.)
         newest = max((updated for _, updated in listing), default=None)
         for ticket, updated in listing:
             row = self.store.rt_ticket(ticket)
-            if row is None or (row[3] == updated and updated != newest):
+            if row is None or row[3] == updated:
                 continue
             thread, topic, last_txn, _ = row
             for txn in await self.rt.history(ticket):
@@ -223,7 +225,8 @@ class RTConnector:
                     msg_id = publish(kind_body[0], topic, kind_body[1], [thread], created)
                     published += 1
                 self.store.rt_read(ticket, txn_id, msg_id)
-            self.store.rt_seen_update(ticket, updated)
+            if updated != newest:
+                self.store.rt_seen_update(ticket, updated)
         return published
 
     async def _message_for(self, txn: dict) -> tuple[str, dict] | None:
