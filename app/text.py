@@ -1,8 +1,12 @@
 """The human-readable text of each operation's result, for the `antiport` command (--json prints the
-result itself). One formatter per op of node/ops.py, by op name: `text(op, result, params) -> str`."""
+result itself). One formatter per op of node/ops.py, by op name: `text(op, result, params) -> str`.
+Network strings are printed with their control characters escaped (`visible`): one-line fields in line
+mode, so a list stays one line per item, and every formatter's whole output once more at the end."""
 from __future__ import annotations
 
 import time
+
+from antiport.tui.visible import visible
 
 
 def written(result: dict, params: dict) -> str:
@@ -37,14 +41,14 @@ def age(ms: int) -> str:
 
 
 def who(did: str, name: str) -> str:
-    return f"{name} ({did[:20]}…)" if name else did
+    return f"{visible(name)} ({did[:20]}…)" if name else visible(did)
 
 
 def thread_line(t: dict) -> str:
     flags = "".join([("✓" if t["accepted"] else " "), ("R" if t["resolved"] else " ")])
     status = f" [{t['status']}]" if t.get("status") else ""
     return (f"{t['id'][:12]}  {t['kind']:9} {flags} {t['answers']:2} ans  {age(t['created']):>4}  "
-            f"{t['topic']}  {t['title']}{status}")
+            f"{t['topic']}  {visible(t['title'])}{status}")
 
 
 def threads(rows: list, params: dict) -> str:
@@ -55,7 +59,7 @@ def thread(t: dict, params: dict) -> str:
     lines = [f"{t['kind']} {t['id']}",
              f"topic: {t['topic']}   by {who(t['author'], t['name'])}   {age(t['created'])} ago",
              f"status: {t['status'] or '-'}   resolved: {'yes' if t['resolved'] else 'no'}", "",
-             t["body"].get("title", ""), t["body"].get("text", "")]
+             visible(t["body"].get("title", "")), t["body"].get("text", "")]
     if "private" in t["body"]:
         lines.append(f"(+ a private part sealed to {t['body']['to']})")
     for a in t["answers"]:
@@ -69,8 +73,8 @@ def thread(t: dict, params: dict) -> str:
 
 
 def found(rows: list, params: dict) -> str:
-    return ("\n".join(f"{r['id'][:12]}  {r['kind']:9} {r['topic']}  {r['title'] or (r['text'] or '')[:60]}"
-                      for r in rows)
+    return ("\n".join(f"{r['id'][:12]}  {visible(r['kind']):9} {r['topic']}"
+                      f"  {visible(r['title'] or (r['text'] or '')[:60])}" for r in rows)
             or "(nothing found)")
 
 
@@ -78,7 +82,7 @@ def peers(rows: list, params: dict) -> str:
     lines = []
     for p in rows:
         rejected = ", ".join(f"{r}={n}" for r, n in p["rejected"].items()) or "none"
-        lines.append(f"{p['peer_id']}  topics: {', '.join(p['topics']) or '-'}  accepted: {p['accepted']}"
+        lines.append(f"{p['peer_id']}  topics: {visible(', '.join(p['topics'])) or '-'}  accepted: {p['accepted']}"
                      f"  rejected: {rejected}")
     return "\n".join(lines) or "(no peers connected)"
 
@@ -115,7 +119,7 @@ def why(data: dict, params: dict) -> str:
     for t in data["topics"]:
         lines += ["", f"{t['topic']}: score {t['score']:.4f}, rank {t['rank'] or '-'}"]
         lines += [f"  {f['weight']:+.4f}  {f['kind']:8}  {f['id'][:12]}"
-                  f"  from {who(f['from'], f['from_name'])}  {f['note']}"
+                  f"  from {who(f['from'], f['from_name'])}  {visible(f['note'])}"
                   for f in t["facts"]] or ["  (no facts)"]
     return "\n".join(lines) if data["topics"] else f"{lines[0]}: no facts or answers in any topic"
 
@@ -135,8 +139,8 @@ def secs(x) -> str:
 
 def vendor_line(r: dict) -> str:
     old = r["oldest_unanswered"]
-    oldest = f"{old['id'][:12]} {secs(old['age_s'])} {old['title'][:30]}" if old else "-"
-    name = r["name"] + ("" if r["claimed"] else " (unclaimed)")
+    oldest = f"{old['id'][:12]} {secs(old['age_s'])} {visible(old['title'][:30])}" if old else "-"
+    name = visible(r["name"]) + ("" if r["claimed"] else " (unclaimed)")
     return (f"{name[:28]:28}  {r['seen']:>5}  {share(r['acknowledged_share']):>5}  {secs(r['median_response_s']):>7}"
             f"  {secs(r['p90_response_s']):>7}  {share(r['resolved_share']):>5}  {oldest}")
 
@@ -150,15 +154,24 @@ def vendors(rows: list, params: dict) -> str:
 
 def vendor(r: dict, params: dict) -> str:
     promise = f"first response promised within {r['promise']} h" if r["promise"] is not None else "no promise"
-    lines = [f"{r['name']}  {r['did'] or '(unclaimed: no manifest)'}", promise, "", VENDOR_HEADER, vendor_line(r), ""]
+    lines = [f"{visible(r['name'])}  {r['did'] or '(unclaimed: no manifest)'}", promise, "", VENDOR_HEADER,
+             vendor_line(r), ""]
     lines += [vendor_line({**p, "name": p["topic"], "claimed": True}) for p in r["per_topic"]]
     return "\n".join(lines)
 
 
-TEXT = {
+FORMATTERS = {
     "id": identity, "follow": following, "unfollow": following, "topics": topics,
     **dict.fromkeys(["ask", "answer", "accept", "vote", "resolve", "retract", "report", "status", "trust", "profile"],
                     written),
     "list": threads, "show": thread, "search": found, "experts": experts, "why": why, "vendors": vendors,
     "vendor": vendor, "sync_status": sync_status, "peers": peers,
 }
+
+
+def escaped(formatter):
+    """`formatter` whose output has every control character left escaped (lines and tabs kept)."""
+    return lambda result, params: visible(formatter(result, params), line=False)
+
+
+TEXT = {op: escaped(f) for op, f in FORMATTERS.items()}

@@ -25,6 +25,7 @@ from .opform import OpForm
 from .search import SearchScreen
 from .topics import TopicsScreen
 from .vendors import VendorsScreen
+from .visible import visible
 
 LIVE_BATCH_SECONDS = 0.5  # new messages are applied to the screen at most this often
 
@@ -66,6 +67,11 @@ class AntiportApp(App):
         if self.client.running:
             self.listen()
             self.set_interval(LIVE_BATCH_SECONDS, self._flush_live)
+
+    def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
+               markup: bool = True) -> None:
+        """Every notification (screens' too) as plain text: they quote names, titles and errors."""
+        super().notify(visible(message, line=False), title=title, severity=severity, timeout=timeout, markup=False)
 
     def show_identity(self) -> None:
         """Name you in the header (again after a change of display name)."""

@@ -8,6 +8,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 
+from .visible import visible
+
 
 class Page(Screen):
     """A screen that shows what the node knows. `load()` runs when it is shown, when it comes back to
@@ -60,7 +62,7 @@ class TablePage(Page):
 
     def compose(self):
         yield Header()
-        yield Static(self.heading, classes="title")
+        yield Static(plain(self.heading), classes="title")
         yield from self.above()
         yield DataTable(cursor_type="row", zebra_stripes=True)
         yield Static("", id="empty", classes="hint")
@@ -79,7 +81,7 @@ class TablePage(Page):
         """(key, cells) rows into the table, and `empty` as the hint when there are none."""
         rows = list(rows)
         fill(self.query_one(DataTable), rows)
-        self.query_one("#empty", Static).update("" if rows else empty)
+        self.query_one("#empty", Static).update(plain("" if rows else empty))
 
     async def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         await self.run_action("open")
@@ -121,8 +123,9 @@ def highlighted(table: DataTable) -> str | None:
 
 def fill(table: DataTable, rows) -> None:
     """Show `rows` — (key, cells) pairs — in a table, in place: a table already showing them is left
-    alone (live updates arrive often), and the cursor stays on the row it was on."""
-    rows = [(key, tuple(cells)) for key, cells in rows]
+    alone (live updates arrive often), and the cursor stays on the row it was on. A str cell is shown
+    as plain text (a DataTable would read it as markup)."""
+    rows = [(key, tuple(plain(c) if isinstance(c, str) else c for c in cells)) for key, cells in rows]
     if getattr(table, "shown_rows", None) == rows:
         return
     current = highlighted(table)
@@ -180,6 +183,12 @@ def age(ms: int, now_s: float) -> str:
 
 
 def who(did: str, name: str = "") -> str:
-    """A person as shown everywhere: their profile name and a short did."""
-    short = "…" + did[-8:] if did.startswith("did:key:") else did
-    return f"{name} ({short})" if name else short
+    """A person as shown everywhere: their profile name (controls escaped) and a short did."""
+    short = "…" + did[-8:] if did.startswith("did:key:") else visible(did)
+    return f"{visible(name)} ({short})" if name else short
+
+
+def plain(text: str, line: bool = True, style: str = "") -> Text:
+    """Text from the network (or anyone) as it must be drawn: never read as markup, its control
+    characters escaped (tui/visible.py); `line` false keeps the line breaks of a multi-line text."""
+    return Text(visible(text, line), style=style)

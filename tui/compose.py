@@ -6,7 +6,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Input, Label, Static, TextArea
 
-from .base import chrome
+from .base import chrome, plain
 from .thread import ThreadScreen
 
 HEADINGS = {"request": "Ask for help", "complaint": "Complain about a product", "answer": "Answer"}
@@ -54,7 +54,7 @@ class ComposeScreen(Screen):
     async def show_target(self) -> None:
         view = await self.app.call("show", id=self.target)
         if view is not None:
-            self.query_one("#target", Static).update(f"To: {view['body'].get('title', '')}")
+            self.query_one("#target", Static).update(plain(f"To: {view['body'].get('title', '')}"))
 
     def value(self, selector: str) -> str:
         widget = self.query_one(selector)

@@ -5,7 +5,8 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import Static
 
-from .base import TablePage, who
+from .base import TablePage, plain, who
+from .visible import visible
 
 
 class ExpertsScreen(TablePage):
@@ -32,7 +33,7 @@ class ExpertsScreen(TablePage):
         if rows is None:
             return
         self.names = {r["did"]: who(r["did"], r["name"]) for r in rows}
-        self.show(((r["did"], (r["rank"], Text(self.names[r["did"]]), f"{r['score']:.3f}", r["answers"],
+        self.show(((r["did"], (r["rank"], plain(self.names[r["did"]]), f"{r['score']:.3f}", r["answers"],
                                r["accepted"], f"+{r['upvotes']} -{r['downvotes']}")) for r in rows),
                   "No experts here yet: experts appear when answers in this topic get accepted or voted up. "
                   "Press escape, open the topic and accept the answers that helped you.")
@@ -79,9 +80,9 @@ def why_text(view: dict, me: str) -> Text:
         text.append(f"Why {who(view['did'], view['name'])} ranks here", "bold")
         text.append(f" (score {t['score']:.3f} in {t['topic']})\n")
         for f in sorted(t["facts"], key=lambda f: -abs(f["weight"])):
-            note = f"  {f['note']}" if f["note"] else ""
+            note = f"  {visible(f['note'])}" if f["note"] else ""
             source = "you" if f["from"] == me else who(f["from"], f["from_name"])
-            text.append(f"  {f['kind']:<9} from {source}  {f['weight']:+.3f}{note}\n")
+            text.append(f"  {visible(f['kind']):<9} from {source}  {f['weight']:+.3f}{note}\n")
         if not t["facts"]:
             text.append("  No accepts, votes or trust about this person yet: their answers have not been rated.\n")
     text.rstrip()

@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from .base import Page, Prompt, chrome
+from .visible import visible
 
 
 class IdentityScreen(Page):
@@ -37,7 +38,7 @@ class IdentityScreen(Page):
         if me is None:
             return
         self.display_name = me["name"]
-        lines = [f"Did:      {me['did']}", f"Name:     {me['name'] or '(none yet: press p to choose one)'}"]
+        lines = [f"Did:      {me['did']}", f"Name:     {visible(me['name']) or '(none yet: press p to choose one)'}"]
         if me["running"]:
             lines.append(f"Peer id:  {me['peer_id']}")
             lines += [f"Listening {a}" for a in me["addrs"]] or ["Listening on no address"]

@@ -3,12 +3,11 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from rich.text import Text
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Label, ProgressBar, Static
 
-from .base import Page, chrome, fill
+from .base import Page, chrome, fill, plain
 
 REFRESH_SECONDS = 1.0
 OFFLINE = ("The node is not running for this home, so there are no peers and no sync to show. "
@@ -41,7 +40,7 @@ class TopicSync(Horizontal):
         catching_up = any(r["state"] != "done" for r in rows) or done < known
         total = sum(r["fetched_total"] for r in rows)
         state = f"{done} of {known} fetched" if catching_up else f"in sync ({total} fetched since the node started)"
-        self.query_one(Label).update(Text(f"{topic}  {state}"))
+        self.query_one(Label).update(plain(f"{topic}  {state}"))
         self.query_one(ProgressBar).update(total=known, progress=done)
 
 
@@ -104,13 +103,13 @@ class NetworkScreen(Page):
         rejected = Counter()
         for p in peers:
             rejected.update(p["rejected"])
-        self.query_one("#rejected", Static).update(Text(
+        self.query_one("#rejected", Static).update(plain(
             f"Rejected messages from peers: {counts(rejected)}.  Sync sessions cut for protocol errors: "
             f"{counts(sync.get('misbehaved', {}))}; lost: {counts(sync.get('failed', {}))}."))
 
     def show_peers(self, peers: list[dict]) -> None:
         fill(self.query_one("#peers", DataTable), ((p["peer_id"], (
-            short(p["peer_id"]), Text(", ".join(p["topics"]) or "–"), p["accepted"], Text(counts(p["rejected"]))))
+            short(p["peer_id"]), plain(", ".join(p["topics"]) or "–"), p["accepted"], plain(counts(p["rejected"]))))
             for p in peers))
 
     async def show_sync(self, sync: dict) -> None:

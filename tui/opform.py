@@ -9,6 +9,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static
 
+from .base import plain
+
 
 class OpForm(ModalScreen[dict | None]):
     """Fill in an op's parameters and run it; dismissed with its result, or None on Escape.
@@ -30,7 +32,7 @@ class OpForm(ModalScreen[dict | None]):
 
     def compose(self):
         with VerticalScroll(classes="dialog"):
-            yield Label(self.heading, classes="title")
+            yield Label(plain(self.heading), classes="title")  # it may name a person or a title
             for p in self.params:
                 yield Label(p.name.replace("_", " ").capitalize() + ("" if p.required else " (optional)")
                             + (f": {p.arg.help}" if p.arg.help else ""))

@@ -1,11 +1,10 @@
 """Full-text search over everything stored; enter opens the thread a result belongs to."""
 from __future__ import annotations
 
-from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable, Input
 
-from .base import TablePage, age
+from .base import TablePage, age, plain
 from .thread import ThreadScreen
 
 
@@ -38,7 +37,7 @@ class SearchScreen(TablePage):
         if rows is None:
             return
         now = self.app.now()
-        self.show(((r["id"], (snippet(r), Text(r["kind"], style="red" if r["kind"] == "complaint" else ""),
+        self.show(((r["id"], (snippet(r), plain(r["kind"], style="red" if r["kind"] == "complaint" else ""),
                               r["topic"], age(r["created"], now))) for r in rows),
                   f"Nothing found for {words!r}.")
 

@@ -6,17 +6,19 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
 
-from .base import Page, age, badges, chrome, fill, highlighted, who
+from .base import Page, age, badges, chrome, fill, highlighted, plain, who
 from .opform import OpForm
+from .visible import visible
 
 SEALED = "🔒 private part for the vendor, sealed: only the vendor's bridge can read it"
 
 
 def event_line(e: dict, now: float, by: str) -> str:
+    """One line: what happened, when and by whom (its network strings escaped, line breaks included)."""
     detail = e["body"].get("state") or e["body"].get("value") or e["body"].get("reason") or ""
     note = e["body"].get("note")
-    return " ".join(x for x in (age(e["created"], now), e["kind"], detail, note and f"({note})",
-                                "by " + by) if x)
+    return " ".join(x for x in (age(e["created"], now), visible(e["kind"]), visible(str(detail)),
+                                note and f"({visible(note)})", "by " + by) if x)
 
 
 class ThreadScreen(Page):
@@ -68,14 +70,15 @@ class ThreadScreen(Page):
         self.view, self.thread_id, now = view, view["id"], self.app.now()
         self.refresh_bindings()  # Status, for the topic's vendor
         body = view["body"]
-        self.query_one("#title", Static).update(Text(body.get("title", "")))
-        meta = Text.assemble(f"{view['kind']} in {view['topic']} by ",
+        self.query_one("#title", Static).update(plain(body.get("title", "")))
+        meta = Text.assemble(visible(f"{view['kind']} in {view['topic']} by "),
                              self.person(view), f", {age(view['created'], now)} ago  ")
         self.query_one("#meta", Static).update(meta + badges({**view, "accepted": False}))
-        self.query_one("#body", Static).update(Text(body.get("text", "")))
+        self.query_one("#body", Static).update(plain(body.get("text", ""), line=False))
         self.query_one("#private", Static).update(SEALED if body.get("private") else "")
         self.query_one("#private").display = bool(body.get("private"))
-        self.query_one("#events", Static).update("\n".join(event_line(e, now, self.person(e)) for e in view["events"]))
+        self.query_one("#events", Static).update(
+            plain("\n".join(event_line(e, now, self.person(e)) for e in view["events"]), line=False))
         fill(self.query_one(DataTable), ((a["id"], self.answer_cells(a, now)) for a in view["answers"]))
         self.show_answer()
 
@@ -88,7 +91,7 @@ class ThreadScreen(Page):
     def show_answer(self) -> None:
         a = self.answer
         self.query_one("#answer", Static).update(
-            Text(a["body"].get("text", "")) if a else "No answers yet: press a to answer.")
+            plain(a["body"].get("text", ""), line=False) if a else "No answers yet: press a to answer.")
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self.show_answer()

@@ -1,10 +1,9 @@
 """A topic's threads: requests and complaints, newest first, with their state as short badges."""
 from __future__ import annotations
 
-from rich.text import Text
 from textual.binding import Binding
 
-from .base import TablePage, age, badges
+from .base import TablePage, age, badges, plain
 from .experts import ExpertsScreen
 from .marks import mark_read
 from .thread import ThreadScreen
@@ -30,7 +29,7 @@ class ThreadsScreen(TablePage):
         if threads is None:
             return
         now = self.app.now()
-        self.show(((t["id"], (t["title"], Text(t["kind"], style="red" if t["kind"] == "complaint" else ""),
+        self.show(((t["id"], (t["title"], plain(t["kind"], style="red" if t["kind"] == "complaint" else ""),
                               age(t["created"], now), t["answers"] or "", badges(t))) for t in threads),
                   "No threads here yet: press n to ask for help, or c to complain.")
         await self.mark_read()

@@ -5,7 +5,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from .base import Page, TablePage, chrome, fill
+from .base import Page, TablePage, chrome, fill, plain
 
 BAR_WIDTH = 40
 EIGHTHS = " ▏▎▍▌▋▊▉"
@@ -36,7 +36,7 @@ def oldest(row: dict, now_s: float) -> str:
 def metric_cells(row: dict, now_s: float) -> tuple:
     """The columns both tables share, from one metrics row of the `vendors`/`vendor` ops."""
     return (row["seen"], share(row["acknowledged_share"]), span(row["median_response_s"]),
-            span(row["p90_response_s"]), share(row["resolved_share"]), Text(oldest(row, now_s)))
+            span(row["p90_response_s"]), share(row["resolved_share"]), plain(oldest(row, now_s)))
 
 
 METRIC_COLUMNS = ("Requests", "Acknowledged", "Median 1st reply", "P90 1st reply", "Resolved", "Oldest unanswered")
@@ -78,7 +78,7 @@ class VendorsScreen(TablePage):
             return
         now = self.app.now()
         self.show(((r["did"] or r["name"], (
-            Text(r["name"]) if r["claimed"] else Text(f"{r['name']} (unclaimed)", style="dim italic"),
+            plain(r["name"]) if r["claimed"] else plain(f"{r['name']} (unclaimed)", style="dim italic"),
             len(r["topics"]), *metric_cells(r, now))) for r in rows),
             "No vendors yet: a vendor appears when someone asks for help in one of its topics, "
             "or when it publishes a manifest claiming topics. Follow topics and sync with peers.")
@@ -98,7 +98,7 @@ class VendorScreen(Page):
     def compose(self):
         header, footer = chrome()
         yield header
-        yield Static(self.vendor, id="name", classes="title")
+        yield Static(plain(self.vendor), id="name", classes="title")
         yield Static("", id="summary", classes="hint")
         yield DataTable(cursor_type="row", zebra_stripes=True)
         yield Static("", id="chart", classes="panel")
@@ -112,11 +112,11 @@ class VendorScreen(Page):
         if v is None:
             return
         title = v["name"] if v["claimed"] else f"{v['name']} (unclaimed: no manifest claims these topics)"
-        self.query_one("#name", Static).update(Text(title))
+        self.query_one("#name", Static).update(plain(title))
         promise = f"promises a first response within {v['promise']}h; " if v["promise"] else ""
         self.query_one("#summary", Static).update(Text(
             f"{promise}{v['seen']} requests, {share(v['acknowledged_share'])} acknowledged, median first reply "
             f"{span(v['median_response_s'])}, p90 {span(v['p90_response_s'])}, {share(v['resolved_share'])} resolved"))
         now = self.app.now()
         fill(self.query_one(DataTable), ((t["topic"], (t["topic"], *metric_cells(t, now))) for t in v["per_topic"]))
-        self.query_one("#chart", Static).update(Text(chart(v["per_topic"])))
+        self.query_one("#chart", Static).update(plain(chart(v["per_topic"]), line=False))

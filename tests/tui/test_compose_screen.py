@@ -5,7 +5,7 @@ from antiport.node.service import write
 from antiport.tui.compose import ComposeScreen
 from antiport.tui.thread import ThreadScreen
 from textual.widgets import DataTable
-from tui_helpers import notes, settle
+from tui_helpers import notes, row, settle
 
 pytestmark = pytest.mark.asyncio
 
@@ -34,7 +34,7 @@ async def test_a_complaint_with_a_private_part_then_an_answer(app, node, world):
         await settle(pilot)
         assert pilot.app.screen is screen
         table = screen.query_one(DataTable)
-        assert [table.get_row_at(i)[1] for i in range(table.row_count)] == ["Send it back"]
+        assert [row(table, i)[1] for i in range(table.row_count)] == ["Send it back"]
     view = node.call("show", id=screen.thread_id)
     assert view["kind"] == "complaint" and view["body"]["to"] == acme.call("id")["did"]
     assert "private" in view["body"] and [a["body"]["text"] for a in view["answers"]] == ["Send it back"]

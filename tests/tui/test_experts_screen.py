@@ -4,6 +4,7 @@ import pytest
 from antiport.tui.experts import ExpertsScreen
 from textual.widgets import DataTable
 from tui_helpers import notes, settle
+from tui_helpers import row as tui_row
 
 pytestmark = pytest.mark.asyncio
 
@@ -23,7 +24,7 @@ async def test_experts_why_and_trust(app, node, world):
         await settle(pilot)
         screen = pilot.app.screen
         assert isinstance(screen, ExpertsScreen)
-        row = screen.query_one(DataTable).get_row_at(0)
+        row = tui_row(screen.query_one(DataTable), 0)
         assert row[0] == 1 and "expert" in str(row[1]) and float(row[2]) > 0 and row[3:5] == [1, 1]
         await pilot.press("enter")
         await settle(pilot)

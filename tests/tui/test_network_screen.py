@@ -7,7 +7,7 @@ from antiport.node.home import Home
 from antiport.tui.app import AntiportApp
 from antiport.tui.network import NetworkScreen
 from textual.widgets import DataTable, Label, ProgressBar
-from tui_helpers import notes, settle, until
+from tui_helpers import notes, row, settle, until
 
 pytestmark = pytest.mark.asyncio
 
@@ -49,7 +49,7 @@ async def test_a_peer_and_its_sync(app, node, tmp_path):
             screen = pilot.app.screen
             peers = screen.query_one("#peers", DataTable)
             await until(pilot, lambda: peers.row_count == 1, "the peer")
-            assert peers.get_row_at(0)[0] == second["peer_id"][:6] + "…" + second["peer_id"][-6:]
+            assert row(peers, 0)[0] == second["peer_id"][:6] + "…" + second["peer_id"][-6:]
             await until(pilot, lambda: "acme/widget" in screen.bars and "acme/widget  in sync (1 fetched since"
                         in str(screen.bars["acme/widget"].query_one(Label).render()), "the topic synced")
             assert screen.bars["acme/widget"].query_one(ProgressBar).percentage == 1

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from textual.command import CommandList
 from textual.widgets import DataTable, Input
-from tui_helpers import notes, settle, until
+from tui_helpers import notes, row, settle, until
 
 pytestmark = pytest.mark.asyncio
 
@@ -16,7 +16,7 @@ async def test_follow_from_the_keyboard_shows_the_topic(app, node):
         await pilot.press(*"acme/widget", "enter")
         await settle(pilot)
         table = pilot.app.screen.query_one(DataTable)
-        assert table.get_row_at(0)[0] == "acme/widget"
+        assert row(table, 0)[0] == "acme/widget"
     assert [t["topic"] for t in node.call("topics")] == ["acme/widget"]
 
 

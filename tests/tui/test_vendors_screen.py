@@ -4,7 +4,7 @@ import pytest
 from antiport.node.service import write
 from antiport.tui.vendors import VendorScreen, VendorsScreen, span
 from textual.widgets import DataTable
-from tui_helpers import notes, settle
+from tui_helpers import notes, row, settle
 
 pytestmark = pytest.mark.asyncio
 
@@ -26,7 +26,7 @@ async def test_vendor_metrics_and_chart(app, node, world):
         await pilot.press("v")
         await settle(pilot)
         table = pilot.app.screen.query_one(DataTable)
-        rows = [table.get_row_at(i) for i in range(table.row_count)]
+        rows = [row(table, i) for i in range(table.row_count)]
         assert [str(r[0]) for r in rows] == ["Acme Inc", "globex (unclaimed)"]
         assert rows[0][1:5] == [2, 2, "50%", span(widget["median_response_s"])]
         assert "It smokes" in str(rows[0][-1]) and rows[1][2:4] == [1, "0%"]
@@ -35,7 +35,7 @@ async def test_vendor_metrics_and_chart(app, node, world):
         screen = pilot.app.screen
         assert isinstance(screen, VendorScreen)
         topics = screen.query_one(DataTable)
-        assert [topics.get_row_at(i)[:3] for i in range(topics.row_count)] == [["acme/gadget", 0, "–"],
+        assert [row(topics, i)[:3] for i in range(topics.row_count)] == [["acme/gadget", 0, "–"],
                                                                                ["acme/widget", 2, "50%"]]
         chart = str(screen.query_one("#chart").render())
         assert "acme/widget  median █" in chart and span(widget["p90_response_s"]) in chart

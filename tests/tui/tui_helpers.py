@@ -41,6 +41,11 @@ async def until(pilot, check, what: str, timeout: float = SETTLE_SECONDS) -> Non
         raise AssertionError(f"{what}: not within {timeout}s") from None
 
 
+def row(table, i: int) -> list:
+    """A table row as tests compare it: text cells (the screens draw them as rich Text) as str."""
+    return [c if isinstance(c, int) else str(c) for c in table.get_row_at(i)]
+
+
 def notes(app) -> list[str]:
     """The notifications shown so far."""
     return [n.message for n in app._notifications]
