@@ -38,6 +38,20 @@ def test_adaptive_gossip_off_keeps_a_one_second_heartbeat():
     assert ours.heartbeat_interval == 1
 
 
+def test_scoring_is_inert_by_default_and_ours_gates_a_peer_that_keeps_sending_what_we_refuse():
+    peer = ID(b"\x00\x24" + b"\x08\x01\x12\x20" + bytes(32))
+    default = GossipSub(libp2p_fixes.PROTOCOLS, 6, 4, 12).scorer
+    ours = libp2p_fixes.AntiportGossipSub(**libp2p_fixes.gossipsub_settings(loopback=True)).scorer
+    for scorer in (default, ours):
+        for _ in range(300):
+            scorer.on_invalid_message(peer, "t")
+            scorer.penalize_behavior(peer, 1.0)
+    assert default.allow_publish(peer, ["t"]) and default.allow_gossip(peer, ["t"])
+    assert not ours.allow_publish(peer, ["t"]) and not ours.allow_gossip(peer, ["t"])
+    ours.remove_peer(peer)  # what py-libp2p does on disconnect: the guard's graylist has to outlive it
+    assert ours.allow_publish(peer, ["t"])
+
+
 def test_own_publishes_pass_the_spam_guard_and_others_still_meet_it(tmp_path):
     net = p2p.build(p2p.host_key(tmp_path / "k"), loopback=False)
     gs, own, other = net.gossipsub, net.pubsub.my_id, ID(b"\x00\x24" + b"\x08\x01\x12\x20" + bytes(32))
