@@ -39,15 +39,17 @@ class Settings:
     @classmethod
     def from_config(cls, config: dict) -> Settings:
         """Settings from the home config's "flood" object (budgets as [count, seconds]); ValueError names a bad key."""
+        if not isinstance(config, dict):
+            raise ValueError('"flood" must be an object of settings (docs/flood.md)')
         fields = {}
         for key, value in config.items():
             default = getattr(cls, key, None)
             if isinstance(default, Budget):
-                if not (isinstance(value, list) and len(value) == 2 and all(isinstance(v, (int, float)) for v in value)
+                if not (isinstance(value, list) and len(value) == 2 and all(type(v) in (int, float) for v in value)
                         and value[0] >= 1 and value[1] > 0):
                     raise ValueError(f"flood.{key} must be [count >= 1, seconds > 0]")
                 fields[key] = Budget(int(value[0]), float(value[1]))
-            elif isinstance(default, (int, float)) and isinstance(value, (int, float)) and value > 0:
+            elif isinstance(default, (int, float)) and type(value) in (int, float) and value > 0:
                 fields[key] = type(default)(value)
             else:
                 raise ValueError(f"flood.{key} is not a setting or not a positive number")

@@ -249,7 +249,7 @@ def run_forever(home: Home, listen: list[str] | None = None, bootstrap: list[str
     libp2p_fixes.quiet_loggers()
     try:
         settings = flood.Settings.from_config(config.get("flood", {}))
-    except (ValueError, AttributeError) as e:
+    except ValueError as e:
         raise HomeError(f"{home.config_file}: {e}: fix it, or remove the key for its default") from None
     store = Store(home.db_file)
     node = Node(store, home.host_key_file, identity=identity, listen=listen or config.get("listen"),

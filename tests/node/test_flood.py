@@ -3,6 +3,7 @@ to its budget, graylisted and disconnected while an honest node's messages all a
 messages are parked, stored when the reference arrives (gossip or sync), dropped when it does not."""
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -161,6 +162,21 @@ async def test_answers_to_unknown_messages_are_parked_then_stored_or_dropped(tmp
 def test_settings_from_the_home_config_name_a_bad_key():
     s = Settings.from_config({"author": [5, 10], "park_seconds": 2})
     assert s.author == Budget(5, 10.0) and s.park_seconds == 2.0 and s.peer == Settings().peer
-    for bad in ({"author": [0, 10]}, {"author": 5}, {"peer": [1, 0]}, {"park_total": -1}, {"nonsense": 1}):
+    for bad in ({"author": [0, 10]}, {"author": 5}, {"peer": [1, 0]}, {"park_total": -1}, {"nonsense": 1},
+                {"park_seconds": True}):
         with pytest.raises(ValueError, match=f"flood.{next(iter(bad))}"):
             Settings.from_config(bad)
+    with pytest.raises(ValueError, match='"flood" must be an object'):
+        Settings.from_config([])
+
+
+def test_run_with_a_bad_flood_setting_is_one_line(tmp_path, capsys):
+    from antiport.app.cli import main
+    home = tmp_path / "h"
+    assert main(["--home", str(home), "init"]) == 0
+    config = json.loads((home / "config.json").read_text())
+    (home / "config.json").write_text(json.dumps({**config, "flood": {"author": [0, 5]}}))
+    capsys.readouterr()
+    assert main(["--home", str(home), "run"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "flood.author must be [count >= 1, seconds > 0]" in err
