@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from antiport.crypto import did_from_key
@@ -81,6 +81,7 @@ class Guard:
         self._standing: set[str] = set(standing)
         self._standing_at = (-math.inf, -1)  # (when, store version)
         self._now = 0.0
+        self.on_released: Callable[[Message], None] | None = None  # gossip passes released messages on
         ingest.subscribe(self._release)
 
     # -- the checks, in the order the validator makes them --------------------------------------------------
@@ -141,9 +142,11 @@ class Guard:
         for p in waiting:
             self.parked_by_peer[p.source] -= 1
             try:
-                self.ingest(p.raw, now_ms(), p.source)
+                msg, new = self.ingest(p.raw, now_ms(), p.source)
             except Rejected:
-                pass  # counted by Ingest (and parked again, if it lacks yet another message: it does not)
+                continue  # counted by Ingest
+            if new and self.on_released is not None:
+                self.on_released(msg)
 
     def tick(self, now: float) -> list[str]:
         """Drop parked messages past their time (counted "parked-timeout"); returns the peers graylisted now."""

@@ -9,6 +9,7 @@ import trio
 from antiport.protocol import topic_name
 from libp2p.peer.id import ID
 
+from . import libp2p_fixes
 from .flood import Guard
 from .ingest import Ingest
 from .libp2p_fixes import PACE_QUEUE_DEPTH
@@ -30,6 +31,7 @@ class Gossip:
         self.net = net
         self.ingest = ingest
         self.guard = guard
+        guard.on_released = self._pass_on
         self.nursery: trio.Nursery | None = None  # set by the running node; drain tasks live there
         self.joined: set[str] = set()
 
@@ -75,6 +77,16 @@ class Gossip:
                 return False
             return True  # also when already held: it is relayed on
         return validate
+
+    def _pass_on(self, msg) -> None:
+        """A parked message was stored once its reference arrived: publish it, as it was not forwarded."""
+        if self.nursery is not None and msg.topic in self.joined:
+            self.nursery.start_soon(self._republish, msg)
+
+    async def _republish(self, msg) -> None:
+        await trio.sleep(0)  # let py-libp2p record its verdict on the parked message first
+        libp2p_fixes.forget_verdict(self.net.pubsub, bytes.fromhex(msg.id))
+        await self.publish(msg.topic, msg.raw)
 
     def _hang_up(self, peer: ID) -> None:
         """A peer just graylisted: ignore what it already sent, and disconnect it now (the node's guard loop

@@ -115,6 +115,12 @@ def install() -> None:
     pubsub_module.SUBSCRIPTION_CHANNEL_SIZE = SUBSCRIPTION_CHANNEL_SIZE
 
 
+def forget_verdict(pubsub, msg_id: bytes) -> None:
+    """Pubsub refuses a message id it refused before from a cache for 300 s, our own later publish of it too:
+    a message we parked (refused) and stored once its reference arrived is forgotten there before we pass it on."""
+    pubsub.validation_cache.cache.pop(msg_id, None)
+
+
 def connection_config() -> ConnectionConfig:
     """Default 3 connections per peer made every connect() wait 250 ms (happy eyeballs); 1 takes ~12 ms."""
     return ConnectionConfig(max_connections_per_peer=1)

@@ -1,6 +1,7 @@
 """The flood guard (node/flood.py) on a real store, and on real libp2p hosts on 127.0.0.1: a flooder is held
 to its budget, graylisted and disconnected while an honest node's messages all arrive; answers to unknown
-messages are parked, stored when the reference arrives (gossip or sync), dropped when it does not."""
+messages are parked, stored (and passed on) when the reference arrives by gossip or sync, dropped when it does
+not."""
 from __future__ import annotations
 
 import json
@@ -136,11 +137,13 @@ async def test_a_flooder_is_held_to_its_budget_and_disconnected_while_honest_mes
 async def test_answers_to_unknown_messages_are_parked_then_stored_or_dropped(tmp_path):
     async with trio.open_nursery() as nursery:
         b = await start_node(nursery, tmp_path / "b", "b", flood_settings=Settings(park_seconds=2.0))
-        a = await start_node(nursery, tmp_path / "a", "a")
-        for node in (a, b):
+        a, c = [await start_node(nursery, tmp_path / n, n) for n in "ac"]
+        for node in (a, b, c):
             await node.follow(W)
         await connect(a, b)
-        await wait_subscribed(a, b, W)
+        await connect(c, b)  # C hears only what B forwards or publishes
+        for x, y in ((a, b), (b, c), (c, b)):
+            await wait_subscribed(x, y, W)
         t = now()
         by_gossip, by_sync, never = (request(ASKER, i, t) for i in range(3))
         answers = [sign(HELPER, "answer", W, {"text": "x"}, [q.id], created=t + 10)
@@ -153,8 +156,9 @@ async def test_answers_to_unknown_messages_are_parked_then_stored_or_dropped(tmp
         await wait_stored(b, answers[0].id)
         b.ingest(by_sync.raw, now(), "sync")  # what node/sync.py does with a message it fetched
         assert b.store.has(answers[1].id)
+        await wait_stored(c, answers[0].id)  # released, then passed on (parked, it was not forwarded)
         await trio_wait_for(lambda: b.ingest.rejected[(a.peer_id, "parked-timeout")] == 1, "the third dropped")
-        assert not b.store.has(answers[2].id) and not b.guard.parked
+        assert not b.store.has(answers[2].id) and not b.guard.parked and not c.store.has(answers[2].id)
         assert a.net.host.get_id() in b.net.host.get_connected_peers()  # parking is no offence
         nursery.cancel_scope.cancel()
 

@@ -22,6 +22,7 @@ from libp2p.peer.peerinfo import PeerInfo
 from libp2p.pubsub import rpc_queue
 from libp2p.pubsub.gossipsub import PROTOCOL_ID_V11, GossipSub
 from libp2p.pubsub.pb import rpc_pb2
+from libp2p.pubsub.pubsub import ValidationResult
 from nodes import connect, start_node, wait_subscribed
 
 W = "acme/widget"
@@ -50,6 +51,28 @@ def test_scoring_is_inert_by_default_and_ours_gates_a_peer_that_keeps_sending_wh
     assert not ours.allow_publish(peer, ["t"]) and not ours.allow_gossip(peer, ["t"])
     ours.remove_peer(peer)  # what py-libp2p does on disconnect: the guard's graylist has to outlive it
     assert ours.allow_publish(peer, ["t"])
+
+
+@pytest.mark.trio
+async def test_a_refused_message_is_refused_from_cache_even_when_we_publish_it_until_forgotten(tmp_path):
+    async with trio.open_nursery() as nursery:
+        a, b = [await start_node(nursery, tmp_path / n, n) for n in "ab"]
+        for node in (a, b):
+            await node.follow(W)
+        await connect(a, b)
+        await wait_subscribed(a, b, W)
+        t = int(time.time() * 1000)
+        msg = sign(Identity(bytes([24]) * 32), "request", W, {"title": "t", "text": "x"}, created=t)
+        a.net.pubsub.validation_cache.put(bytes.fromhex(msg.id), ValidationResult(False, time.time()))
+        await a.net.pubsub.publish(topic_name(W), msg.raw)
+        await b.submit(sign(Identity(bytes([25]) * 32), "request", W, {"title": "u", "text": "y"},
+                            created=int(time.time() * 1000)).raw)
+        await trio_wait_for(lambda: b.store.count(W) == 1 and a.store.count(W) == 1, "the later message crossed")
+        assert not b.store.has(msg.id)  # the cached refusal stopped our own publish
+        libp2p_fixes.forget_verdict(a.net.pubsub, bytes.fromhex(msg.id))
+        await a.net.pubsub.publish(topic_name(W), msg.raw)
+        await trio_wait_for(lambda: b.store.has(msg.id), "published once forgotten")
+        nursery.cancel_scope.cancel()
 
 
 def test_own_publishes_pass_the_spam_guard_and_others_still_meet_it(tmp_path):
