@@ -69,6 +69,14 @@ def test_writes_wait_in_the_outbox(homes, capsys):
     assert [m.kind for m in store.outbox()] == ["profile", "complaint"]  # init --name published the name
 
 
+def test_line_ends_become_line_feeds_before_signing(homes, capsys):
+    """Pasted text (CR LF) and old Mac line ends (CR) are not refused for their controls (specs/02 section 2)."""
+    alice = str(homes[0])
+    code, out, _ = run(capsys, "--home", alice, "ask", "acme/widget", "--title", "t", "--text", "a\r\nb\rc", "--json")
+    code, out, _ = run(capsys, "--home", alice, "show", json.loads(out)["id"], "--json")
+    assert code == 0 and json.loads(out)["body"]["text"] == "a\nb\nc"
+
+
 @pytest.mark.parametrize("argv, message", [
     (["ask", "acme", "--title", "t", "--text", "x"], "a topic is 'vendor/product'"),
     (["show", "abc"], "no message with id"),
@@ -79,6 +87,8 @@ def test_writes_wait_in_the_outbox(homes, capsys):
     (["trust", "did:key:nope"], "not a did:key"),
     (["ask", "acme/widget", "--title", "t", "--text", "x", "--private-text", "order 1"], "no vendor manifest claims"),
     (["ask", "acme/widget", "--title", "t", "--text", "x" * 70_000], "too large"),
+    (["ask", "acme/widget", "--title", "Help \x1b[2J", "--text", "x"], "the title holds U+001B, a control character"),
+    (["ask", "acme/widget", "--title", "Help\nme", "--text", "x"], "the title holds U+000A"),
 ])
 def test_errors_are_one_line(homes, capsys, argv, message):
     code, out, err = run(capsys, "--home", str(homes[0]), *argv)
