@@ -53,14 +53,20 @@ def test_scoring_is_inert_by_default_and_ours_gates_a_peer_that_keeps_sending_wh
     assert ours.allow_publish(peer, ["t"])
 
 
+async def pair(nursery, tmp_path):
+    """A and B following W, connected, A knowing B is in W."""
+    a, b = [await start_node(nursery, tmp_path / n, n) for n in "ab"]
+    for node in (a, b):
+        await node.follow(W)
+    await connect(a, b)
+    await wait_subscribed(a, b, W)
+    return a, b
+
+
 @pytest.mark.trio
 async def test_a_refused_message_is_refused_from_cache_even_when_we_publish_it_until_forgotten(tmp_path):
     async with trio.open_nursery() as nursery:
-        a, b = [await start_node(nursery, tmp_path / n, n) for n in "ab"]
-        for node in (a, b):
-            await node.follow(W)
-        await connect(a, b)
-        await wait_subscribed(a, b, W)
+        a, b = await pair(nursery, tmp_path)
         t = int(time.time() * 1000)
         msg = sign(Identity(bytes([24]) * 32), "request", W, {"title": "t", "text": "x"}, created=t)
         a.net.pubsub.validation_cache.put(bytes.fromhex(msg.id), ValidationResult(False, time.time()))
@@ -134,11 +140,7 @@ async def test_answers_sent_right_after_their_request_are_not_refused(tmp_path):
     request that came with it (missing-ref): the flood guard parks it and stores it once the request is in."""
     asker, helper = Identity(bytes([22]) * 32), Identity(bytes([23]) * 32)
     async with trio.open_nursery() as nursery:
-        a, b = [await start_node(nursery, tmp_path / n, n) for n in "ab"]
-        for node in (a, b):
-            await node.follow(W)
-        await connect(a, b)
-        await wait_subscribed(a, b, W)
+        a, b = await pair(nursery, tmp_path)
         t0 = int(time.time() * 1000)
         for round_ in range(5):
             request = await a.submit(sign(asker, "request", W, {"title": f"r{round_}", "text": "x"}, created=t0).raw)
