@@ -1,11 +1,12 @@
 """Honest delivery while one peer floods: real nodes on 127.0.0.1, the flooder in a process of its own.
 
-    python bench/flood.py [--seconds 10] [--honest-rate 5] [--kinds none,valid,junk,bad-signature,missing-ref]
+    python bench/flood.py [--seconds 10] [--honest-rate 5] [--kinds none,valid,sybil,junk,bad-signature,missing-ref]
 
 R receives from F (the flooder, a child process) and H (honest, in R's process). H submits requests at
 `honest-rate` a second for `seconds`; F publishes as fast as its pubsub takes them (the highest rate its
 process sustains), one kind of flood per run: `valid` (requests signed by one key), `junk` (random bytes),
-`bad-signature` (valid requests with a broken signature), `missing-ref` (answers to messages nobody has).
+`sybil` (requests each signed by a new key), `bad-signature` (valid requests with a broken signature),
+`missing-ref` (answers to messages nobody has). RSS is the peak of R's process (with H), cumulative over runs.
 For each kind: honest messages stored on R, their p50/p99 latency (submit to stored on R) and its ratio to
 the run without a flood, flood messages sent and their rate, stored on R, and when R graylisted F.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -41,6 +43,9 @@ def flood_messages(kind: str, n: int) -> list[bytes]:
         return [os.urandom(200) for _ in range(n)]
     if kind == "missing-ref":
         return [sign(key, "answer", TOPIC, {"text": f"a{i}"}, [os.urandom(32).hex()], created=t + i).raw
+                for i in range(n)]
+    if kind == "sybil":
+        return [sign(Identity.generate(), "request", TOPIC, {"title": f"f{i}", "text": "x"}, created=t).raw
                 for i in range(n)]
     raws = [sign(key, "request", TOPIC, {"title": f"f{i}", "text": "x"}, created=t + i).raw for i in range(n)]
     if kind == "bad-signature":
@@ -132,6 +137,7 @@ async def run(kind: str, args, tmp: Path) -> dict:
         out["p50_ms"], out["p99_ms"] = round(pct(latency, 0.5), 1), round(pct(latency, 0.99), 1)
         out["flood_stored"] = r.store.count(TOPIC) - len(latency)
         out["rejected"] = r.counters()["rejected_by_reason"]
+        out["rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)  # R and H, peak
         if child:
             with trio.move_on_after(10):
                 async for line in lines:
@@ -171,7 +177,7 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--honest-rate", type=float, default=5)
     parser.add_argument("--flood-max", type=int, default=20_000, help="flood messages prepared per kind")
-    parser.add_argument("--kinds", default="none,valid,junk,bad-signature,missing-ref")
+    parser.add_argument("--kinds", default="none,valid,sybil,junk,bad-signature,missing-ref")
     parser.add_argument("--flooder", help=argparse.SUPPRESS)  # the child process: its kind of flood
     parser.add_argument("--home", help=argparse.SUPPRESS)
     parser.add_argument("--dial", help=argparse.SUPPRESS)

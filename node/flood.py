@@ -4,7 +4,7 @@ a missing reference parked (never holding a libp2p validator slot) and stored wh
 keeps sending what we drop graylisted: disconnected, its messages ignored and never redialled for a while.
 
 Drops are counted in `Ingest.rejected` under the forwarding peer, by reason: "rate-peer", "rate-author",
-"known-invalid", "parked-full", "parked-timeout", "graylisted".
+"rate-newcomers", "known-invalid", "parked-full", "parked-timeout", "graylisted".
 """
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ class Settings:
     author: Budget = Budget(100, 20.0)           # an author nobody here has accepted or trusted: 5/s, bursts of 100
     author_standing: Budget = Budget(600, 60.0)  # an author with an accepted answer or a trust here: 10/s
     peer: Budget = Budget(1000, 10.0)             # one forwarding peer, all authors together
+    peer_newcomers: Budget = Budget(200, 10.0)    # one forwarding peer, all authors without standing together
     strikes: Budget = Budget(100, 60.0)           # drops a peer may cause before it is graylisted
     graylist_seconds: float = 600.0
     park_seconds: float = 30.0
@@ -70,6 +71,7 @@ class Guard:
         self.ingest = ingest
         self.settings = s = settings or Settings()
         self.peers = Buckets(s.peer)
+        self.newcomers = Buckets(s.peer_newcomers)
         self.authors = Buckets(s.author)
         self.standing_authors = Buckets(s.author_standing)
         self.strikes = Buckets(s.strikes)
@@ -117,9 +119,14 @@ class Guard:
         if store.has(msg.id):
             return msg, ""
         did = msg.author_did
-        buckets = self.standing_authors if did in self.standing(now) else self.authors
-        if not buckets.take(did, now):
-            return self._drop(peer, "rate-author")
+        if did in self.standing(now):
+            if not self.standing_authors.take(did, now):
+                return self._drop(peer, "rate-author")
+        else:
+            if not self.authors.take(did, now):
+                return self._drop(peer, "rate-author")
+            if not self.newcomers.take(peer, now):  # many keys, each under its budget: one peer still pays
+                return self._drop(peer, "rate-newcomers")
         try:
             return self.ingest(raw, now_ms(), peer)[0], ""  # validated again in the store's transaction
         except Rejected as e:

@@ -17,7 +17,7 @@ from .p2p import P2P, content_id
 
 PACE_STEP = 0.005  # seconds between looks at the peer queues while pacing
 PACE_LIMIT = 10.0  # publish anyway after waiting this long for a stuck peer (sync repairs what is lost)
-PENALISED = ("rate-peer", "rate-author", "known-invalid", "parked-full")  # behaviour penalty as well
+PENALISED = ("rate-peer", "rate-author", "rate-newcomers", "known-invalid", "parked-full")  # behaviour penalty as well
 
 
 class Gossip:

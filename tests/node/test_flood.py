@@ -48,6 +48,14 @@ def test_budgets_per_author_and_per_peer_are_checked_before_storing(tmp_path):
     assert g.ingest.rejected[("p1", "rate-author")] == 1 and g.ingest.rejected[("p1", "rate-peer")] == 2
 
 
+def test_many_new_keys_through_one_peer_meet_its_budget_for_newcomers(tmp_path):
+    g = guard(tmp_path, peer_newcomers=Budget(4, 60))
+    sybils = [request(Identity.generate(), 0) for _ in range(6)]
+    assert [g.admit(m.raw, m.id, "p", 0.0)[1] for m in sybils] == [""] * 4 + ["rate-newcomers"] * 2
+    assert g.admit(sybils[5].raw, sybils[5].id, "q", 0.0)[1] == ""  # another peer has its own
+    assert g.ingest.rejected[("p", "rate-newcomers")] == 2
+
+
 def test_authors_with_standing_get_the_larger_budget(tmp_path):
     g = guard(tmp_path, author=Budget(1, 60), author_standing=Budget(5, 60))
     t = now()
