@@ -111,7 +111,8 @@ class AntiportApp(App):
             await asyncio.sleep(2)
 
     def _flush_live(self) -> None:
-        if self._pending:
+        # The timer can fire while the app shuts down, after the last screen is gone.
+        if self._pending and self.screen_stack:
             batch, self._pending = self._pending, []
             self.screen.post_message(Live(batch))
 

@@ -42,3 +42,11 @@ async def test_the_command_palette_opens_screens(app):
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(pilot.app.screen, VendorsScreen)
+
+
+async def test_live_updates_arriving_as_the_app_closes_are_dropped(app):
+    """The live batch timer may fire after the last screen is gone (seen as a crash on quit)."""
+    async with app.run_test() as pilot:
+        await settle(pilot)
+    app._pending.append({"id": "0" * 64, "kind": "request", "topic": "acme/widget"})
+    app._flush_live()  # no screen to tell: nothing raised
