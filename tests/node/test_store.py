@@ -16,6 +16,8 @@ from antiport.node.bridge.outbox import Outbox
 from antiport.node.ingest import Ingest
 from antiport.node.store import Store, StoreError
 
+pytestmark = pytest.mark.fast
+
 FIXTURES = Path(__file__).with_name("fixtures")
 TOPIC = "acme/widget"
 ASKER = Identity(bytes([9]) * 32)
