@@ -115,7 +115,8 @@ class Node:
         return out
 
     def counters(self) -> dict:
-        """Totals: accepted and rejected from the network, "missing-ref" rejects apart (they may arrive by sync)."""
+        """Totals: accepted and rejected from the network, "missing-ref" rejects apart (parked: they may still be
+        stored); messages parked now, and peers graylisted."""
         remote = {k: n for k, n in self.ingest.rejected.items() if k[0] not in ("local", "import")}
         by_reason: Counter[str] = Counter()
         for (_, reason), n in remote.items():
@@ -124,7 +125,8 @@ class Node:
         return {"peers": len(self.net.host.get_connected_peers()), "stored": self.store.count(),
                 "accepted": sum(n for src, n in self.ingest.accepted.items() if src not in ("local", "import")),
                 "rejected": sum(by_reason.values()), "missing_ref": missing, "rejected_by_reason": dict(by_reason),
-                "outbox": len(self.store.outbox())}
+                "outbox": len(self.store.outbox()), "parked": sum(self.guard.parked_by_peer.values()),
+                "graylisted": len(self.guard.graylist)}
 
     # -- running ------------------------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ messages are parked, stored (and passed on) when the reference arrives by gossip
 not."""
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 
@@ -16,6 +17,7 @@ from antiport.node.store import Store
 from antiport.protocol import sign, topic_name
 from antiport.protocol.budget import Budget
 from helpers import trio_wait_for
+from libp2p.network.exceptions import SwarmException
 from nodes import connect, start_node, wait_stored, wait_subscribed
 
 W = "acme/widget"
@@ -73,8 +75,9 @@ def test_authors_with_standing_get_the_larger_budget(tmp_path):
 
 def test_invalid_ids_are_remembered_and_repeated_drops_graylist_the_peer(tmp_path):
     g = guard(tmp_path, strikes=Budget(3, 60), graylist_seconds=10)
-    forged = request(FLOODER, 0).raw[:-1] + b"\0"
-    assert g.admit(forged, "f", "p", 0.0)[1] in ("bad-signature", "malformed")
+    raw = request(FLOODER, 0).raw
+    forged = raw[:-1] + bytes([raw[-1] ^ 1])  # the signature's last byte changed
+    assert g.admit(forged, "f", "p", 0.0)[1] == "bad-signature"
     assert g.admit(forged, "f", "p", 0.0)[1] == "known-invalid"
     assert g.ingest.rejected[("p", "known-invalid")] == 1
     assert not g.graylisted("p", 0.0)
@@ -129,13 +132,14 @@ async def test_a_flooder_is_held_to_its_budget_and_disconnected_while_honest_mes
         for m in honest:
             await wait_stored(r, m.id)
         await wait_disconnected(r, f)
-        assert f.peer_id in r.guard.graylist
+        assert f.peer_id in r.guard.graylist and r.counters()["graylisted"] == 1
         held = [raw for raw in r.store.raw_all(W) if raw in set(flood)]
         assert len(held) == AUTHOR_BUDGET
         dropped = {reason: n for (src, reason), n in r.ingest.rejected.items() if src == f.peer_id}
         assert dropped["rate-author"] >= 50
         # It dials again: refused at once (pubsub blacklist) and hung up on by the guard.
-        await connect(f, r)
+        with contextlib.suppress(SwarmException):  # R may hang up before the dial has completed
+            await connect(f, r)
         await wait_disconnected(r, f)
         assert len([raw for raw in r.store.raw_all(W) if raw in set(flood)]) == AUTHOR_BUDGET
         nursery.cancel_scope.cancel()
@@ -158,7 +162,7 @@ async def test_answers_to_unknown_messages_are_parked_then_stored_or_dropped(tmp
                    for q in (by_gossip, by_sync, never)]
         for m in answers:  # raw publishes: A's own node would refuse an answer to what it does not hold
             await a.net.pubsub.publish(topic_name(W), m.raw)
-        await trio_wait_for(lambda: sum(len(v) for v in b.guard.parked.values()) == 3, "three answers parked")
+        await trio_wait_for(lambda: b.counters()["parked"] == 3, "three answers parked")
         assert not any(b.store.has(m.id) for m in answers)
         await a.net.pubsub.publish(topic_name(W), by_gossip.raw)
         await wait_stored(b, answers[0].id)

@@ -55,7 +55,7 @@ async def test_submit_follow_feed_and_counters(tmp_path):
         a.wake_outbox()
         await trio_wait_for(lambda: topic_name("acme/gadget") not in a.net.pubsub.topic_ids)
         assert a.counters() == {"peers": 0, "stored": 1, "accepted": 0, "rejected": 0, "missing_ref": 0,
-                                "rejected_by_reason": {}, "outbox": 1}
+                                "rejected_by_reason": {}, "outbox": 1, "parked": 0, "graylisted": 0}
         nursery.cancel_scope.cancel()
 
 
