@@ -23,7 +23,7 @@ from antiport.tui.threads import ThreadsScreen
 from antiport.tui.vendors import VendorScreen, VendorsScreen
 from helpers import wait_for
 from textual.widgets import DataTable, Input
-from tui_helpers import settle, until
+from tui_helpers import press, settle, until
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.slow]
 
@@ -164,7 +164,7 @@ async def test_hostile_text_on_every_screen_and_command(app, node, tmp_path, cap
             await pilot.press("enter")
             await check(pilot, ThreadScreen, r"Owned \x1b[2J\x1b]0;pwned\x07 \u202egpj.exe\x0asecond line",
                         r"body \x1b[31mred\x1b[0m\x0d\x9b2J \x00 [/b]")
-            await pilot.press("escape", "escape", "slash")
+            await press(pilot, "escape", "escape", "slash")
             search = pilot.app.screen
             search.query_one("#query", Input).value = "hidden"
             await pilot.press("enter")
@@ -178,14 +178,14 @@ async def test_hostile_text_on_every_screen_and_command(app, node, tmp_path, cap
             await check(pilot, ExpertsScreen, r"Mal\x1b[8mlory\x0asecond")
             await pilot.press("enter")
             await check(pilot, ExpertsScreen, r"Why Mal\x1b[8mlory\x0asecond")
-            await pilot.press("escape", "v")
+            await press(pilot, "escape", "v")
             await check(pilot, VendorsScreen, r"Evil\x1b[2J\x0aCorp")
             await pilot.press("enter")
             await check(pilot, VendorScreen, r"Evil\x1b[2J\x0aCorp")
-            await pilot.press("escape", "w")
+            await press(pilot, "escape", "w")
             await until(pilot, lambda: pilot.app.screen.query_one("#peers", DataTable).row_count, "the peer")
             await check(pilot, NetworkScreen, "bad-text")
-            await pilot.press("escape", "i")
+            await press(pilot, "escape", "i")
             await check(pilot, IdentityScreen, "[b]me[/b] [@click=app.quit]")
             assert pilot.app.is_running  # nothing quit it ([@click=app.quit] is text, not an action)
 

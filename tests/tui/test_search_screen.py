@@ -4,7 +4,7 @@ import pytest
 from antiport.tui.search import SearchScreen
 from antiport.tui.thread import ThreadScreen
 from textual.widgets import DataTable
-from tui_helpers import settle
+from tui_helpers import press, settle
 
 pytestmark = pytest.mark.asyncio
 
@@ -33,6 +33,6 @@ async def test_search_finds_requests_and_answers_and_opens_their_thread(app, nod
         await settle(pilot)
         assert isinstance(pilot.app.screen, ThreadScreen) and pilot.app.screen.thread_id == request
 
-        await pilot.press("escape", "slash", *"battery", "enter")
+        await press(pilot, "escape", "slash", *"battery", "enter")
         await settle(pilot)
         assert [str(table.get_row_at(i)[0]) for i in range(table.row_count)] == ["Battery drains"]

@@ -6,7 +6,7 @@ from antiport.tui.marks import read_marks
 from antiport.tui.thread import ThreadScreen
 from antiport.tui.threads import ThreadsScreen
 from textual.widgets import DataTable
-from tui_helpers import notes, settle, until
+from tui_helpers import notes, press, settle, until
 
 pytestmark = pytest.mark.asyncio
 
@@ -27,7 +27,7 @@ async def test_ask_then_accept_vote_and_resolve_an_experts_answer(app, node, wor
         request = pilot.app.screen.thread_id
         assert "press a to answer" in str(pilot.app.screen.query_one("#answer").render())
 
-        await pilot.press("escape", "enter")  # back to the topics, open the topic
+        await press(pilot, "escape", "enter")  # back to the topics, open the topic
         await settle(pilot)
         assert isinstance(pilot.app.screen, ThreadsScreen)
         assert column(pilot.app.screen, 0) == ["It squeaks"]

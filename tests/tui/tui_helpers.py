@@ -29,6 +29,14 @@ async def settle(pilot, timeout: float = SETTLE_SECONDS) -> None:
         raise AssertionError(f"the screen did not settle within {timeout}s; busy: {busy}") from None
 
 
+async def press(pilot, *keys: str) -> None:
+    """Press keys one at a time, the screen settling after each: a key that closes or opens a screen
+    is done before the next one is pressed (escape then enter must reach the screen below)."""
+    for key in keys:
+        await pilot.press(key)
+        await settle(pilot)
+
+
 async def until(pilot, check, what: str, timeout: float = SETTLE_SECONDS) -> None:
     """Settle and check, until `check()` holds: for what comes with no key pressed (the node's event
     stream, its network, a search as you type)."""
