@@ -5,6 +5,7 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.css.query import NoMatches
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 
@@ -33,7 +34,15 @@ class Page(Screen):
         return {}
 
     def reload(self) -> None:
-        self.run_worker(self.load, exclusive=True, group="load")
+        self.run_worker(self.load_while_shown, exclusive=True, group="load")
+
+    async def load_while_shown(self) -> None:
+        """`load`, except that a screen closed while its node call ran has no widgets left to fill."""
+        try:
+            await self.load()
+        except NoMatches:
+            if self in self.app.screen_stack:
+                raise
 
     def on_mount(self) -> None:
         self.reload()

@@ -87,3 +87,16 @@ async def test_someone_elses_thread_updates_live_and_refuses_resolve(app, node, 
         assert pilot.app.screen is screen
         assert any("only the person who asked" in n for n in notes(pilot.app))
     assert not node.call("show", id=request)["resolved"]
+
+
+async def test_a_thread_closed_while_it_loads_does_not_stop_the_app(app, node):
+    asked = node.call("ask", topic="acme/widget", title="It hums", text="Why?")["id"]
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        screen = ThreadScreen(asked)
+        await pilot.app.push_screen(screen)
+        await settle(pilot)
+        await press(pilot, "escape")
+        await screen.load_while_shown()  # what a load still running at escape does: nothing left to fill
+        await settle(pilot)
+        assert pilot.app.is_running and not isinstance(pilot.app.screen, ThreadScreen)
