@@ -4,10 +4,13 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from .kinds import WHITE_SPACE
+
 PREFIX = "/antiport/1/product/"
 META_TOPIC = "/antiport/1/meta"
 MAX_PART = 64
 _PART = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+_WHITE_SPACE = "".join(sorted(WHITE_SPACE))  # Unicode White_Space, not str.strip()'s set (it adds U+001C..U+001F)
 
 
 class BadTopic(ValueError):
@@ -24,7 +27,7 @@ def normalise(text: str) -> str:
     """`Acme Corp/Widget Pro` -> `acme-corp/widget-pro`. Raises BadTopic with a reason a person can act on."""
     if text.startswith(PREFIX):
         text = text[len(PREFIX):]
-    parts = text.strip().strip("/").split("/")
+    parts = text.strip(_WHITE_SPACE).strip("/").split("/")
     if len(parts) != 2:
         raise BadTopic(f"a topic is 'vendor/product', got {text!r}")
     slug = [_slug_part(p) for p in parts]

@@ -347,7 +347,11 @@ def identities() -> list[dict]:
 
 TOPIC_INPUTS = ["acme/widget", "Acme Corp/Widget Pro", "  /ACME/Widget/  ", "Ａｃｍｅ/Ｗｉｄｇｅｔ", "acme/widget_2.0",
                 "Café/Crème Brûlée", "/antiport/1/product/acme/widget", "acme--corp/--x--", "acme", "acme/widget/pro",
-                "!!!/widget", "a/" + "b" * 65, "ﬁsh/ﬂy"]
+                "!!!/widget", "a/" + "b" * 65, "ﬁsh/ﬂy",
+                # 03 section 1 step 2: exactly Unicode White_Space is stripped before the slashes
+                "\u3000/acme/widget/\u00a0", "\u0085/acme/widget/\u2029", "\t\n /acme/widget/ \r",
+                "\u001c/acme/widget/", "/acme/widget/\u001f", "\u200b/acme/widget", "\ufeff/acme/widget/",
+                "\u180e/acme/widget/"]
 SLUG_INPUTS = ["acme/widget", "acme-corp/widget-pro", "Acme/widget", "acme/widget-", "acme/-widget", "acme/wid--get",
                "acme", "", "acme/widget/pro", "a/" + "b" * 64, "a/" + "b" * 65, "acme/wid_get", "café/x",
                "acme/widget\n"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 
 import cbor2
 import nacl.exceptions
@@ -288,6 +289,21 @@ def test_refuses_every_invalid_vector_for_the_same_reason(v):
 def test_slug_vectors():
     for case in vectors("topics.json")["is_slug"]:
         assert bool(is_slug(case["input"])) is case["valid"], case
+
+
+def normalise(text: str) -> str | None:
+    """03 section 1, step by step; None where the text has no slug."""
+    text = text.removeprefix("/antiport/1/product/")
+    parts = text.strip("".join(WHITE_SPACE)).strip("/").split("/")
+    if len(parts) != 2:
+        return None
+    slug = [re.sub("[^a-z0-9]+", "-", unicodedata.normalize("NFKC", p).lower()).strip("-") for p in parts]
+    return "/".join(slug) if all(0 < len(p) <= 64 for p in slug) else None
+
+
+def test_normalise_vectors():
+    for case in vectors("topics.json")["normalise"]:
+        assert normalise(case["input"]) == case["slug"], case
 
 
 def test_export_file():
