@@ -41,3 +41,16 @@ def _try(check):
         return check(), None
     except AssertionError as e:
         return None, e
+
+
+def popular_home(dest, scale: float = 0.01) -> dict:
+    """A small popular-topic home at `dest` (bench/popular.py: skewed authors, big threads, real
+    signatures), not cached; returns its fixture.json (topic, vendor, busiest author, viewer)."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "bench" / "popular.py"
+    spec = importlib.util.spec_from_file_location("bench_popular", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.build(Path(dest), scale)
