@@ -104,8 +104,8 @@ class _Pending:
     def get(self, message_id):
         return self.pending.get(message_id) or self.store.get(message_id)
 
-    def vendor_keys(self, topic):
-        return self.store.vendor_keys(topic)
+    def claimed_keys(self, topic):
+        return self.store.claimed_keys(topic)
 
 
 def timed(fn, raws, batch) -> float:

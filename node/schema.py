@@ -6,6 +6,7 @@ release opens. Append new migrations; never edit one that has shipped.
 from __future__ import annotations
 
 import sqlite_utils
+from antiport.protocol import Message, load
 
 
 def _messages(db: sqlite_utils.Database) -> None:
@@ -46,5 +47,20 @@ def _bridge_tables_and_thread_index(db: sqlite_utils.Database) -> None:
         db.execute(sql)
 
 
-MIGRATIONS = [_messages, _bridge_tables_and_thread_index]
+def _every_claim(db: sqlite_utils.Database) -> None:
+    """Every manifest's claims, not only each vendor's newest: a status is valid when any held manifest
+    names its author for the topic (specs/02 section 4), so validity does not depend on arrival order."""
+    db["vendor_claims"].create({"key": bytes, "topic": str, "manifest": str}, pk=("topic", "key", "manifest"))
+    for (raw,) in db.execute("SELECT raw FROM messages WHERE kind='vendor'").fetchall():
+        msg = load(raw)
+        db["vendor_claims"].insert_all(claims(msg), ignore=True)
+
+
+def claims(msg: Message) -> list[dict]:
+    """The rows of `vendor_claims` for one manifest: its author and its keys, in each of its topics."""
+    keys = {msg.author, *msg.body.get("keys", [])}
+    return [{"key": k, "topic": t, "manifest": msg.id} for k in keys for t in msg.body["topics"]]
+
+
+MIGRATIONS = [_messages, _bridge_tables_and_thread_index, _every_claim]
 VERSION = len(MIGRATIONS)

@@ -140,7 +140,8 @@ class Store(BridgeTables):
         return new
 
     def _index_manifest(self, msg: Message) -> None:
-        """Keep the newest manifest per vendor key: its keys may speak for it in its topics."""
+        """Every manifest's claims (validity), and the newest manifest per vendor (whom to show and seal to)."""
+        self.db["vendor_claims"].insert_all(schema.claims(msg), ignore=True)
         vendor = msg.author_did
         if self.newest_manifest(vendor).id != msg.id:
             return
@@ -157,7 +158,12 @@ class Store(BridgeTables):
         row = self.db.execute("SELECT raw FROM messages WHERE id=?", [message_id]).fetchone()
         return load(row[0]) if row else None
 
+    def claimed_keys(self, topic: str) -> set[bytes]:
+        """Keys any held manifest names for `topic` (the validation context: they may send status)."""
+        return {r[0] for r in self.db.execute("SELECT DISTINCT key FROM vendor_claims WHERE topic=?", [topic])}
+
     def vendor_keys(self, topic: str) -> set[bytes]:
+        """Keys the vendors' newest manifests name for `topic` (who speaks for the vendor now)."""
         return {r[0] for r in self.db.execute("SELECT key FROM vendor_keys WHERE topic=?", [topic])}
 
     def vendor_of_topic(self, topic: str) -> bytes | None:

@@ -15,7 +15,7 @@ from .kinds import KINDS, check_body
 
 class Context(Protocol):
     def get(self, message_id: str) -> Message | None: ...
-    def vendor_keys(self, topic: str) -> set[bytes]: ...
+    def claimed_keys(self, topic: str) -> set[bytes]: ...
 
 
 def validate(raw: bytes, now: int, context: Context) -> Message:
@@ -73,5 +73,5 @@ def check_context(msg: Message, context: Context) -> None:
         raise Rejected("not-author")
     elif kind.who == "not-target-author" and target.author == msg.author:
         raise Rejected("self-vote")
-    elif kind.who == "vendor" and msg.author not in context.vendor_keys(msg.topic):
+    elif kind.who == "vendor" and msg.author not in context.claimed_keys(msg.topic):
         raise Rejected("not-vendor")

@@ -102,6 +102,12 @@ def valid_messages() -> list[dict]:
          "text": "Line one\n\tindented\n\u2067\u05e9\u05dc\u05d5\u05dd\u2069 \u202bRTL\u202c"},
         note="a text may hold LF, tab and bidi controls; a title may hold the marks U+200E/U+200F and markup-"
              "looking brackets (they are plain text)")
+    add("vendor-moved", "carol", "vendor", "", {"org": "Acme Corp", "topics": [OTHER]},
+        note="carol's newer manifest drops acme/widget and dave")
+    add("status-under-older-manifest", "dave", "status", TOPIC, {"state": "resolved"}, ["complaint"],
+        ["vendor", "vendor-moved", "complaint"],
+        note="valid: any held manifest that names dave for acme/widget counts, not only carol's newest, so "
+             "validity does not depend on which manifest arrived first")
     return out
 
 

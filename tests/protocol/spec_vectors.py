@@ -25,11 +25,7 @@ class Held:
     def get(self, message_id: str) -> Message | None:
         return self.messages.get(message_id)
 
-    def vendor_keys(self, topic: str) -> set[bytes]:
-        newest: dict[bytes, Message] = {}
-        for m in self.messages.values():
-            if m.kind == "vendor":
-                old = newest.get(m.author)
-                if old is None or (m.created, old.id) > (old.created, m.id):
-                    newest[m.author] = m
-        return {k for m in newest.values() if topic in m.body["topics"] for k in (m.author, *m.body.get("keys", []))}
+    def claimed_keys(self, topic: str) -> set[bytes]:
+        """Every held manifest counts, not only each author's newest (02 section 4)."""
+        return {k for m in self.messages.values() if m.kind == "vendor" and topic in m.body["topics"]
+                for k in (m.author, *m.body.get("keys", []))}

@@ -204,13 +204,7 @@ def check_kind(p: dict) -> None:
 
 
 def vendor_keys(held: dict[str, dict], topic: str) -> set[bytes]:
-    newest: dict[bytes, tuple] = {}
-    for mid, m in held.items():
-        if m["kind"] == "vendor":
-            key = (-m["created"], mid)
-            if m["author"] not in newest or key < newest[m["author"]][0]:
-                newest[m["author"]] = (key, m)
-    return {k for _, m in newest.values() if topic in m["body"]["topics"]
+    return {k for m in held.values() if m["kind"] == "vendor" and topic in m["body"]["topics"]
             for k in (m["author"], *m["body"].get("keys", []))}
 
 
