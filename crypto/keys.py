@@ -9,6 +9,11 @@ import nacl.signing
 _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _ED25519_PUB = b"\xed\x01"  # multicodec ed25519-pub, varint-encoded
 DID_PREFIX = "did:key:z"
+# specs/01 section 1.1, the verification rule (libsodium's, written out so it holds whatever libsodium is linked)
+_P = 2**255 - 19
+_L = 2**252 + 27742317777372353535851937790883648493
+_Y8 = 2707385501144840649318225287225658788936804267575313519463743609750303402022
+_SMALL_ORDER_Y = frozenset({0, 1, _P - 1, _Y8, _P - _Y8, _P, _P + 1})  # y of the 8 small-order points, and y + p
 
 
 class BadKey(ValueError):
@@ -48,15 +53,31 @@ def key_from_did(did: str) -> bytes:
     raw = b58decode(did[len(DID_PREFIX):])
     if len(raw) != 34 or raw[:2] != _ED25519_PUB:
         raise BadKey(f"not an Ed25519 did:key: {did!r}")
+    if not usable_key(raw[2:]):
+        raise BadKey(f"{did!r} names an Ed25519 key that can sign nothing (small order or non-canonical)")
     return raw[2:]
 
 
+def _y(point: bytes) -> int:
+    return int.from_bytes(point, "little") & ((1 << 255) - 1)
+
+
+def usable_key(public_key: bytes) -> bool:
+    """False for the keys the rule refuses outright: y >= p (non-canonical) or a point of small order."""
+    y = _y(public_key)
+    return y < _P and y not in _SMALL_ORDER_Y
+
+
 def verify(public_key: bytes, data: bytes, signature: bytes) -> bool:
-    """True when `signature` is a valid Ed25519 signature of `data` by `public_key`."""
+    """True when `signature` is a valid Ed25519 signature of `data` by `public_key` (specs/01 section 1.1)."""
     if len(public_key) != 32 or len(signature) != 64:
         return False
+    if int.from_bytes(signature[32:], "little") >= _L or not usable_key(public_key):
+        return False
+    if _y(signature[:32]) in _SMALL_ORDER_Y:  # R of small order
+        return False
     try:
-        nacl.signing.VerifyKey(public_key).verify(data, signature)
+        nacl.signing.VerifyKey(public_key).verify(data, signature)  # the cofactorless equation, R compared as bytes
     except (nacl.exceptions.BadSignatureError, nacl.exceptions.ValueError, nacl.exceptions.TypeError):
         return False
     return True

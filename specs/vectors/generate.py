@@ -19,6 +19,9 @@ from antiport.protocol import DOMAIN, MAX_ENVELOPE, normalise, sign
 from antiport.protocol.topics import BadTopic, is_slug, topic_name
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))  # generate_ed25519, for the forgeries under small-order keys
+from generate_ed25519 import SMALL_ORDER, encode, forge  # noqa: E402
+
 T0 = 1_767_225_600_000          # 2026-01-01T00:00:00Z, the creation time of the first vector message
 NOW = T0 + 24 * 3600 * 1000     # the receiver's clock for every vector
 TOPIC = "acme/widget"
@@ -202,6 +205,15 @@ def invalid_messages(valid: dict[str, dict]) -> list[dict]:
     bad("no-domain-prefix", "bad-signature", envelope(good_payload, signature=ID["alice"].sign(good_payload)),
         note="signed without the domain-separation prefix")
     bad("short-signature", "bad-signature", envelope(good_payload, signature=good_sig[:63]))
+    for i, point in enumerate(SMALL_ORDER):  # 01 section 1.1: forgeries made without a secret
+        forged = cbor2.dumps(payload_map(who=encode(point)), canonical=True)
+        signature = forge(encode(point), DOMAIN + forged)
+        bad(f"small-order-author-{i}", "bad-signature", envelope(forged, signature=signature),
+            note="the author key has small order; the forged signature passes the bare cofactorless equation")
+    identity_point = encode(SMALL_ORDER[0])
+    bad("universal-forgery", "bad-signature", envelope(payload_map(who=identity_point),
+                                                       signature=identity_point + bytes(32)),
+        note="author and R are the identity, S = 0: the bare equation holds for any payload")
 
     # time
     bad("future", "clock-skew", envelope(payload_map(created=NOW + 600_001)), note="1 ms past the 10-minute window")

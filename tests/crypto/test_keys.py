@@ -39,6 +39,18 @@ def test_key_from_did_refuses(did):
         key_from_did(did)
 
 
+@pytest.mark.parametrize("key", ["0100000000000000000000000000000000000000000000000000000000000000",  # identity
+                                 "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",  # order 2
+                                 "0100000000000000000000000000000000000000000000000000000000000080",  # -0 sign
+                                 "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",  # y = p + 1
+                                 "f0ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"])  # y = p + 3
+def test_key_from_did_refuses_keys_that_sign_nothing(key):
+    """specs/01 section 1.1: small-order and non-canonical keys verify nothing, so they are no author."""
+    did = did_from_key(bytes.fromhex(key))
+    with pytest.raises(BadKey, match="can sign nothing"):
+        key_from_did(did)
+
+
 def test_did_from_key_needs_32_bytes():
     with pytest.raises(BadKey):
         did_from_key(b"\x01" * 31)

@@ -5,7 +5,7 @@ import importlib.util
 
 import cbor2
 import pytest
-from antiport.crypto import Identity
+from antiport.crypto import Identity, verify
 from antiport.node.ingest import Ingest
 from antiport.node.service import split_sequence
 from antiport.node.store import Store
@@ -69,13 +69,24 @@ def test_in_file_order_each_context_is_already_held():
         seen.add(v["id"])
 
 
-def test_regenerating_gives_identical_files():
-    spec = importlib.util.spec_from_file_location("generate", VECTORS / "generate.py")
+@pytest.mark.parametrize("script", ["generate.py", "generate_ed25519.py"])
+def test_regenerating_gives_identical_files(script):
+    spec = importlib.util.spec_from_file_location(script[:-3], VECTORS / script)
     generate = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(generate)
     for name, data in generate.build().items():
         committed = (VECTORS / name).read_bytes()
         assert committed == (data if isinstance(data, bytes) else data.encode()), f"{name} is stale: regenerate it"
+
+
+ED25519 = vectors("ed25519.json")["cases"]
+
+
+@pytest.mark.parametrize("case", ED25519, ids=[c["name"] for c in ED25519])
+def test_ed25519_rule(case):
+    """01 section 1.1: the node's verify decides every edge case as the vector says."""
+    key, message, signature = (bytes.fromhex(case[k]) for k in ("public_key", "message", "signature"))
+    assert verify(key, message, signature) is case["valid"]
 
 
 def test_export_file_imports_in_order(tmp_path):
