@@ -66,7 +66,8 @@ KINDS: dict[str, Kind] = {
     "profile": Kind("meta", {"name": F(str, max=100, said=True, line=True), "about": F(str, required=False, max=2000)}),
     "vendor": Kind("meta", {"org": F(str, max=200, said=True, line=True), "topics": F(list, min=1, max=100),
                             "keys": F(list, required=False, max=32),
-                            "promise_hours": F(int, required=False, max=10_000)}),
+                            "promise_hours": F(int, required=False, max=10_000),
+                            "domain": F(str, required=False, min=1, max=253, line=True)}),
     "trust": Kind("meta", {"subject": F(bytes, min=32, max=32), "value": F(str, choices=("trust", "distrust")),
                            "scope": F(str, required=False, max=129, line=True)}),
 }
@@ -114,6 +115,17 @@ def forbidden(text: str, line: bool) -> str | None:
     """The first character of `text` that a one-line (`line`) or a multi-line text field may not hold."""
     banned = NOT_IN_LINE if line else NOT_IN_TEXT
     return next((c for c in text if c in banned), None)
+
+
+def is_domain(text: str) -> bool:
+    """A lowercase DNS host name of two labels or more (02 section 2): each label 1-63 of a-z, 0-9 and -,
+    not starting or ending with -; internationalised names in their xn-- form; no trailing dot."""
+    labels = text.split(".")
+    return len(labels) >= 2 and all(
+        0 < len(label) <= 63 and set(label) <= _LABEL and label[0] != "-" and label[-1] != "-" for label in labels)
+
+
+_LABEL = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 
 
 def line_ends(text: str) -> str:

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 from . import topics
 from .envelope import Message, parse
 from .errors import Rejected
-from .kinds import KINDS, check_body
+from .kinds import KINDS, check_body, is_domain
 
 
 class Context(Protocol):
@@ -51,6 +51,8 @@ def _check_manifest(body: dict[str, Any]) -> str | None:
         return "topics must be product slugs"
     if not all(isinstance(k, bytes) and len(k) == 32 for k in body.get("keys", [])):
         return "keys must be 32-byte Ed25519 keys"
+    if "domain" in body and not is_domain(body["domain"]):
+        return "domain must be a lowercase host name such as acme.example"
     return None
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from antiport.crypto import BadKey, key_from_did
 from antiport.protocol import BadTopic, normalise
+from antiport.protocol.kinds import is_domain
 
 DEFAULT_STATUS_MAP = {"open": "in-progress", "resolved": "resolved", "rejected": "wont-fix"}
 STATES = ("acknowledged", "in-progress", "resolved", "wont-fix")
@@ -51,6 +52,7 @@ class BridgeConfig:
     did: str | None = None              # when set, the home's identity must be this one
     keys: list[str] = field(default_factory=list)  # other dids that may speak for the vendor
     promise_hours: int | None = None
+    domain: str | None = None           # the vendor's web domain; its .well-known/antiport.json lists our did
     refresh_hours: float = 24.0
     retry_base_seconds: float = 2.0
     retry_max_seconds: float = 600.0
@@ -87,6 +89,7 @@ def parse_config(data: dict) -> BridgeConfig:
                        did=_did(vendor.get("did", str), "vendor.did"),
                        keys=[_did(k, "vendor.keys") for k in vendor.get("keys", list) or []],
                        promise_hours=vendor.get("promise_hours", int),
+                       domain=_domain(vendor.get("domain", str)),
                        refresh_hours=vendor.get("refresh_hours", (int, float)) or 24.0)
     vendor.done()
     delivery = r.section("delivery") or _Reader({}, "delivery")
@@ -132,6 +135,12 @@ def _topic(text, where: str) -> str:
         return normalise(text)
     except BadTopic as e:
         raise BridgeConfigError(f"{where}: {e}") from None
+
+
+def _domain(text: str | None) -> str | None:
+    if text is not None and not is_domain(text):
+        raise BridgeConfigError(f"vendor.domain: {text!r} is not a lowercase host name such as acme.example")
+    return text
 
 
 def _did(text, where: str) -> str | None:

@@ -13,6 +13,8 @@ def manifest_body(cfg: BridgeConfig) -> dict:
         body["keys"] = [key_from_did(did) for did in cfg.keys]
     if cfg.promise_hours is not None:
         body["promise_hours"] = cfg.promise_hours
+    if cfg.domain:
+        body["domain"] = cfg.domain
     return body
 
 

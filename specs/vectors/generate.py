@@ -105,8 +105,8 @@ def valid_messages() -> list[dict]:
          "text": "Line one\n\tindented\n\u2067\u05e9\u05dc\u05d5\u05dd\u2069 \u202bRTL\u202c"},
         note="a text may hold LF, tab and bidi controls; a title may hold the marks U+200E/U+200F and markup-"
              "looking brackets (they are plain text)")
-    add("vendor-moved", "carol", "vendor", "", {"org": "Acme Corp", "topics": [OTHER]},
-        note="carol's newer manifest drops acme/widget and dave")
+    add("vendor-moved", "carol", "vendor", "", {"org": "Acme Corp", "topics": [OTHER], "domain": "acme.example"},
+        note="carol's newer manifest drops acme/widget and dave, and names the domain it proves (02 section 6)")
     add("status-under-older-manifest", "dave", "status", TOPIC, {"state": "resolved"}, ["complaint"],
         ["vendor", "vendor-moved", "complaint"],
         note="valid: any held manifest that names dave for acme/widget counts, not only carol's newest, so "
@@ -293,6 +293,16 @@ def invalid_messages(valid: dict[str, dict]) -> list[dict]:
     bad("vendor-org-escape", "bad-text", envelope(payload_map(who="carol", kind="vendor", topic="",
                                                               body={"org": "Acme\x1b[8m", "topics": [TOPIC]}),
                                                   signer="carol"))
+    for name, domain in (("upper-case", "Acme.example"), ("one-label", "localhost"),
+                         ("trailing-dot", "acme.example."), ("hyphen-edge", "acme-.example"),
+                         ("empty-label", "acme..example"), ("port", "acme.example:8443"),
+                         ("long-label", "a" * 64 + ".example"), ("empty", "")):
+        bad(f"vendor-domain-{name}", "bad-body", envelope(payload_map(
+            who="carol", kind="vendor", topic="", body={"org": "Acme", "topics": [TOPIC], "domain": domain}),
+            signer="carol"), note="domain: a lowercase host name of two labels or more (02 section 2)")
+    bad("vendor-domain-newline", "bad-text", envelope(payload_map(
+        who="carol", kind="vendor", topic="", body={"org": "Acme", "topics": [TOPIC], "domain": "acme.example\n"}),
+        signer="carol"), note="domain is a one-line field: a line break is bad-text before the host-name rule")
     bad("report-reason-newline", "bad-text",
         envelope(payload_map(kind="report", body={"reason": "spam\nmore"}, refs=[ids["request"]])))
     bad("retract-reason-bidi", "bad-text",

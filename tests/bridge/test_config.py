@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from antiport.crypto import Identity
 from antiport.node.bridge.config import BridgeConfigError, load_config, parse_config
+from antiport.node.bridge.manifest import manifest_body
 
 pytestmark = pytest.mark.fast
 
@@ -34,6 +35,11 @@ def test_topics_are_normalised_and_dids_checked():
     assert cfg.topics == ["acme/widget-pro"] and cfg.keys == [did]
 
 
+def test_the_domain_goes_into_the_manifest():
+    cfg = parse_config({"vendor": {"org": "Acme", "topics": ["acme/widget"], "domain": "support.acme.example"}})
+    assert manifest_body(cfg) == {"org": "Acme", "topics": ["acme/widget"], "domain": "support.acme.example"}
+
+
 @pytest.mark.parametrize("data, message", [
     ({}, "vendor is required"),
     ({"vendor": {"org": "Acme"}}, "vendor.topics is required"),
@@ -42,6 +48,8 @@ def test_topics_are_normalised_and_dids_checked():
     ({"vendor": {"org": "Acme", "topics": ["a/b"], "colour": "red"}}, "unknown key vendor.colour"),
     ({"vendor": {"org": "Acme", "topics": ["a/b"], "keys": ["did:web:x"]}}, "vendor.keys: 'did:web:x' is not"),
     ({"vendor": {"org": 7, "topics": ["a/b"]}}, "vendor.org must be a str, got 7"),
+    ({"vendor": {"org": "Acme", "topics": ["a/b"], "domain": "https://Acme.example/"}},
+     "vendor.domain: 'https://Acme.example/' is not a lowercase host name"),
     (base(extra=1), "unknown key extra"),
     (base(connectors={"webhook": [{"name": "crm", "url": "http://x"}]}),
      "connectors.webhook[0].secret (or secret_env) is required"),

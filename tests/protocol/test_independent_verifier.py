@@ -164,7 +164,8 @@ SAID = "said"  # in a field's values: it must hold a code point that is not whit
 # 02 section 2, characters: Cc (C0, DEL, C1); bidi embeddings, overrides, isolates; what line and text fields refuse
 CC = {chr(c) for c in [*range(0x20), *range(0x7F, 0xA0)]}
 BIDI_CONTROLS = {*map(chr, range(0x202A, 0x202F)), *map(chr, range(0x2066, 0x206A))}
-LINE_FIELDS = {"title", "name", "org", "reason", "scope"}
+LINE_FIELDS = {"title", "name", "org", "reason", "scope", "domain"}
+LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
 REFUSED = {True: CC | BIDI_CONTROLS | {"\u2028", "\u2029"}, False: CC - {"\n", "\t"}}
 WHITE_SPACE = {*map(chr, range(0x09, 0x0E)), " ", "\x85", "\xa0", "\u1680", *map(chr, range(0x2000, 0x200B)),
                "\u2028", "\u2029", "\u202f", "\u205f", "\u3000"}
@@ -186,7 +187,8 @@ KINDS = {
     "profile": ("meta", None, "anyone", {"name": (str, True, 0, 100, SAID), "about": (str, False, 0, 2000, ())}),
     "vendor": ("meta", None, "anyone", {"org": (str, True, 0, 200, SAID), "topics": (list, True, 1, 100, ()),
                                         "keys": (list, False, 0, 32, ()),
-                                        "promise_hours": (int, False, 0, 10_000, ())}),
+                                        "promise_hours": (int, False, 0, 10_000, ()),
+                                        "domain": (str, False, 1, 253, ())}),
     "trust": ("meta", None, "anyone", {"subject": (bytes, True, 32, 32, ()),
                                        "value": (str, True, 0, T, ("trust", "distrust")),
                                        "scope": (str, False, 0, 129, ())}),
@@ -220,12 +222,18 @@ def check_kind(p: dict) -> None:
         if typ is str and set(v) & REFUSED[name in LINE_FIELDS]:
             raise Refused("bad-text")
     if p["kind"] == "vendor" and not (all(isinstance(t, str) and is_slug(t) for t in body["topics"])
-                                      and all(isinstance(k, bytes) and len(k) == 32 for k in body.get("keys", []))):
+                                      and all(isinstance(k, bytes) and len(k) == 32 for k in body.get("keys", []))
+                                      and is_domain(body.get("domain", "a.b"))):
         raise Refused("bad-body")
     if "private" in body and "to" not in body:
         raise Refused("bad-body")
     if p["kind"] == "trust" and body.get("scope") and not is_slug(body["scope"]):
         raise Refused("bad-body")
+
+
+def is_domain(name: str) -> bool:
+    labels = name.split(".")
+    return len(labels) >= 2 and all(LABEL.fullmatch(label) for label in labels)
 
 
 def vendor_keys(held: dict[str, dict], topic: str) -> set[bytes]:
