@@ -24,11 +24,19 @@ REASONS = {
 }
 
 
+MAX_DETAIL = 200  # characters of an error's detail: it may quote a peer's value, which can be a megabyte
+
+
+def brief(detail: str) -> str:
+    """`detail`, cut to MAX_DETAIL characters: errors are logged and shown, whatever a peer put in its message."""
+    return detail if len(detail) <= MAX_DETAIL else detail[:MAX_DETAIL - 1] + "…"
+
+
 class Rejected(Exception):
     """A message failed validation; `reason` is one of REASONS."""
 
     def __init__(self, reason: str, detail: str = ""):
         assert reason in REASONS, reason
         self.reason = reason
-        self.detail = detail
+        self.detail = detail = brief(detail)
         super().__init__(f"{reason}: {detail or REASONS[reason]}")

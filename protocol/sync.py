@@ -23,7 +23,7 @@ from typing import Any
 import cbor2
 
 from . import codec
-from .errors import Rejected
+from .errors import Rejected, brief
 
 VERSION = 1
 MAX_FRAME = 65_536       # bytes, both ways
@@ -46,6 +46,9 @@ class SyncError(Exception):
 
 class RemoteProtocolError(SyncError):
     """The peer sent something the protocol forbids: drop the exchange and count it against the peer."""
+
+    def __init__(self, detail: str):
+        super().__init__(brief(detail))
 
 
 class LocalProtocolError(SyncError):

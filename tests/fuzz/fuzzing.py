@@ -168,9 +168,13 @@ def fuzz_split(data: bytes) -> str:
     return f"ok {min(len(items), 9)}"
 
 
+MAX_DETAIL = 300  # characters of a refusal's message: it is logged and shown, and must not carry a peer's megabyte
+
+
 def _label(error: Exception) -> str:
     """A refusal without its numbers and quoted values: which check refused (the loop keeps inputs that reach a
-    new one)."""
+    new one). A refusal must stay short, whatever the input."""
+    assert len(str(error)) <= MAX_DETAIL, f"a refusal of {len(str(error))} characters: {str(error)[:60]}"
     return re.sub(r"[0-9a-f]{8,}|\d+", "#", re.split(r"""['"\[{(]""", str(error))[0])[:60]
 
 
