@@ -4,7 +4,7 @@ a missing reference parked (never holding a libp2p validator slot) and stored wh
 keeps sending what we drop graylisted: disconnected, its messages ignored and never redialled for a while.
 
 Drops are counted in `Ingest.rejected` under the forwarding peer, by reason: "rate-peer", "rate-author",
-"rate-newcomers", "known-invalid", "parked-full", "parked-timeout", "graylisted".
+"rate-newcomers", "known-invalid", "wrong-topic", "parked-full", "parked-timeout", "graylisted".
 """
 from __future__ import annotations
 
@@ -96,9 +96,10 @@ class Guard:
             return False
         return until is not None
 
-    def admit(self, raw: bytes, mid: str, peer: str, now: float) -> tuple[Message | None, str]:
-        """Validate and store a gossiped envelope (id `mid`) from `peer`: (the message, "") when it is held, new or
-        not; (None, reason) when it was dropped or parked ("missing-ref"), counted under the reason."""
+    def admit(self, raw: bytes, mid: str, peer: str, now: float, *, topic: str) -> tuple[Message | None, str]:
+        """Validate and store an envelope (id `mid`) gossiped by `peer` in the gossip topic of slug `topic`: (the
+        message, "") when it is held, new or not; (None, reason) when it was dropped or parked ("missing-ref"),
+        counted under the reason."""
         self._now = now
         if self.graylisted(peer, now):
             return self._drop(peer, "graylisted", strike=False)
@@ -110,12 +111,18 @@ class Guard:
         try:
             msg = validate(raw, now_ms(), store)  # first, so a forged signature never spends an author's budget
         except Rejected as e:
-            self.ingest.rejected[(peer, e.reason)] += 1
             if e.reason == "missing-ref":
-                return None, self._park(raw, peer, now)
+                waiting = load(raw)  # validate decoded it before it found the ref missing
+                if waiting.topic != topic:
+                    return self._drop(peer, "wrong-topic")
+                self.ingest.rejected[(peer, e.reason)] += 1
+                return None, self._park(waiting, raw, peer, now)
+            self.ingest.rejected[(peer, e.reason)] += 1
             self.invalid.add(mid, e.reason)
             self._strike(peer)
             return None, e.reason
+        if msg.topic != topic:  # valid, but not here (specs/03 section 2): not stored, not remembered as invalid
+            return self._drop(peer, "wrong-topic")
         if store.has(msg.id):
             return msg, ""
         did = msg.author_did
@@ -134,12 +141,11 @@ class Guard:
 
     # -- parking --------------------------------------------------------------------------------------------
 
-    def _park(self, raw: bytes, peer: str, now: float) -> str:
+    def _park(self, msg: Message, raw: bytes, peer: str, now: float) -> str:
         s = self.settings
         if self.parked_by_peer[peer] >= s.park_per_peer or sum(self.parked_by_peer.values()) >= s.park_total:
             return self._drop(peer, "parked-full")[1]
-        ref = load(raw).refs[0]  # validate decoded it before it found the ref missing
-        self.parked.setdefault(ref, []).append(_Parked(raw, peer, now + s.park_seconds))
+        self.parked.setdefault(msg.refs[0], []).append(_Parked(raw, peer, now + s.park_seconds))
         self.parked_by_peer[peer] += 1
         return "missing-ref"
 

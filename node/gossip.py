@@ -9,7 +9,6 @@ import trio
 from antiport.protocol import topic_name
 from libp2p.peer.id import ID
 
-from . import libp2p_fixes
 from .flood import Guard
 from .ingest import Ingest
 from .libp2p_fixes import PACE_QUEUE_DEPTH
@@ -24,8 +23,8 @@ class Gossip:
     """Joins and leaves topics, validates what arrives, publishes paced on the peers' outbound queues.
 
     Rejections are counted in `ingest.rejected` by (forwarding peer id, reason); besides the protocol's
-    reasons and the guard's (node/flood.py), "wrong-topic" (valid, but gossiped in another topic) and "error"
-    (anything unexpected)."""
+    reasons and the guard's (node/flood.py, "wrong-topic" among them: valid, but gossiped in another topic) and
+    "error" (anything unexpected)."""
 
     def __init__(self, net: P2P, ingest: Ingest, guard: Guard):
         self.net = net
@@ -40,7 +39,7 @@ class Gossip:
         if slug in self.joined:
             return
         self.joined.add(slug)
-        self.net.pubsub.set_topic_validator(topic, self._validator(topic), True)
+        self.net.pubsub.set_topic_validator(topic, self._validator(slug), True)
         subscription = await self.net.pubsub.subscribe(topic)
         self.nursery.start_soon(_drain, subscription)
 
@@ -52,7 +51,7 @@ class Gossip:
         await self.net.pubsub.unsubscribe(topic)  # closes the channel: its drain task ends
         self.net.pubsub.remove_topic_validator(topic)
 
-    def _validator(self, topic: str):
+    def _validator(self, slug: str):
         my_id = self.net.host.get_id()
         scorer = self.net.gossipsub.scorer
 
@@ -62,7 +61,8 @@ class Gossip:
                 return True  # our own publishes were validated and stored before they were published
             source = forwarder.to_base58()
             try:
-                stored, reason = self.guard.admit(msg.data, content_id(msg).hex(), source, time.monotonic())
+                stored, reason = self.guard.admit(msg.data, content_id(msg).hex(), source, time.monotonic(),
+                                                  topic=slug)
             except Exception:  # noqa: BLE001 -- hostile input must never take the node down
                 self.ingest.rejected[(source, "error")] += 1
                 return False
@@ -72,21 +72,13 @@ class Gossip:
                 if source in self.guard.graylist and not self.net.pubsub.is_peer_blacklisted(forwarder):
                     self._hang_up(forwarder)
                 return False
-            if topic_name(stored.topic) != topic:
-                self.ingest.rejected[(source, "wrong-topic")] += 1
-                return False
             return True  # also when already held: it is relayed on
         return validate
 
     def _pass_on(self, msg) -> None:
         """A parked message was stored once its reference arrived: publish it, as it was not forwarded."""
         if self.nursery is not None and msg.topic in self.joined:
-            self.nursery.start_soon(self._republish, msg)
-
-    async def _republish(self, msg) -> None:
-        await trio.sleep(0)  # let py-libp2p record its verdict on the parked message first
-        libp2p_fixes.forget_verdict(self.net.pubsub, bytes.fromhex(msg.id))
-        await self.publish(msg.topic, msg.raw)
+            self.nursery.start_soon(self.publish, msg.topic, msg.raw)
 
     def _hang_up(self, peer: ID) -> None:
         """A peer just graylisted: ignore what it already sent, and disconnect it now (the node's guard loop

@@ -115,10 +115,20 @@ def install() -> None:
     pubsub_module.SUBSCRIPTION_CHANNEL_SIZE = SUBSCRIPTION_CHANNEL_SIZE
 
 
-def forget_verdict(pubsub, msg_id: bytes) -> None:
-    """Pubsub refuses a message id it refused before from a cache for 300 s, our own later publish of it too:
-    a message we parked (refused) and stored once its reference arrived is forgotten there before we pass it on."""
-    pubsub.validation_cache.cache.pop(msg_id, None)
+class NoVerdicts:
+    """Pubsub keeps each validator verdict by message id for 300 s and answers from it without asking again, on any
+    topic and for our own publishes too. Our verdicts change: a message refused on the wrong gossip topic is valid
+    on its own (specs/03 section 2), a parked one once its reference arrives. So pubsub keeps none: the flood guard
+    remembers invalid ids itself, and pubsub's seen cache still stops repeats of what we accepted."""
+
+    def get(self, msg_id: bytes) -> None:
+        return None
+
+    def put(self, msg_id: bytes, result) -> None:
+        pass
+
+    def clear_expired(self) -> None:
+        pass
 
 
 def connection_config() -> ConnectionConfig:

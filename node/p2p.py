@@ -83,6 +83,7 @@ def build(key: KeyPair, loopback: bool = True, mdns: bool = False) -> P2P:
     gossipsub = libp2p_fixes.AntiportGossipSub(**libp2p_fixes.gossipsub_settings(loopback))
     pubsub = Pubsub(host, gossipsub, strict_signing=True, msg_id_constructor=content_id,
                     **libp2p_fixes.PUBSUB_SETTINGS)
+    pubsub.validation_cache = libp2p_fixes.NoVerdicts()
     return P2P(host, pubsub, gossipsub)
 
 

@@ -41,11 +41,11 @@ def guard(tmp_path, **settings) -> Guard:
 def test_budgets_per_author_and_per_peer_are_checked_before_storing(tmp_path):
     g = guard(tmp_path, author=Budget(3, 60), peer=Budget(5, 60), strikes=Budget(100, 60))
     t = now()
-    results = [g.admit(m.raw, m.id, "p1", 0.0)[1] for m in (request(FLOODER, i, t) for i in range(4))]
+    results = [g.admit(m.raw, m.id, "p1", 0.0, topic=W)[1] for m in (request(FLOODER, i, t) for i in range(4))]
     assert results == ["", "", "", "rate-author"]
-    other = [g.admit(m.raw, m.id, "p1", 0.0)[1] for m in (request(HONEST, i, t) for i in range(3))]
+    other = [g.admit(m.raw, m.id, "p1", 0.0, topic=W)[1] for m in (request(HONEST, i, t) for i in range(3))]
     assert other == ["", "rate-peer", "rate-peer"]  # p1 spent its 5
-    assert g.admit(request(HONEST, 1, t).raw, request(HONEST, 1, t).id, "p2", 0.0)[1] == ""
+    assert g.admit(request(HONEST, 1, t).raw, request(HONEST, 1, t).id, "p2", 0.0, topic=W)[1] == ""
     assert g.ingest.store.count(W) == 5
     assert g.ingest.rejected[("p1", "rate-author")] == 1 and g.ingest.rejected[("p1", "rate-peer")] == 2
 
@@ -53,8 +53,8 @@ def test_budgets_per_author_and_per_peer_are_checked_before_storing(tmp_path):
 def test_many_new_keys_through_one_peer_meet_its_budget_for_newcomers(tmp_path):
     g = guard(tmp_path, peer_newcomers=Budget(4, 60))
     sybils = [request(Identity.generate(), 0) for _ in range(6)]
-    assert [g.admit(m.raw, m.id, "p", 0.0)[1] for m in sybils] == [""] * 4 + ["rate-newcomers"] * 2
-    assert g.admit(sybils[5].raw, sybils[5].id, "q", 0.0)[1] == ""  # another peer has its own
+    assert [g.admit(m.raw, m.id, "p", 0.0, topic=W)[1] for m in sybils] == [""] * 4 + ["rate-newcomers"] * 2
+    assert g.admit(sybils[5].raw, sybils[5].id, "q", 0.0, topic=W)[1] == ""  # another peer has its own
     assert g.ingest.rejected[("p", "rate-newcomers")] == 2
 
 
@@ -68,33 +68,45 @@ def test_authors_with_standing_get_the_larger_budget(tmp_path):
         g.ingest(m.raw, now(), "sync")  # sync is not budgeted
     assert HELPER.did in g.standing(100.0) and ASKER.did not in g.standing(100.0)  # the asker accepted itself
     more = [sign(HELPER, "answer", W, {"text": f"b{i}"}, [q.id], created=t + 3 + i) for i in range(5)]
-    assert [g.admit(m.raw, m.id, "p", 100.0)[1] for m in more] == [""] * 5
+    assert [g.admit(m.raw, m.id, "p", 100.0, topic=W)[1] for m in more] == [""] * 5
     extra = [sign(ASKER, "answer", W, {"text": f"c{i}"}, [q.id], created=t + 9 + i) for i in range(2)]
-    assert [g.admit(m.raw, m.id, "p", 100.0)[1] for m in extra] == ["", "rate-author"]
+    assert [g.admit(m.raw, m.id, "p", 100.0, topic=W)[1] for m in extra] == ["", "rate-author"]
 
 
 def test_invalid_ids_are_remembered_and_repeated_drops_graylist_the_peer(tmp_path):
     g = guard(tmp_path, strikes=Budget(3, 60), graylist_seconds=10)
     raw = request(FLOODER, 0).raw
     forged = raw[:-1] + bytes([raw[-1] ^ 1])  # the signature's last byte changed
-    assert g.admit(forged, "f", "p", 0.0)[1] == "bad-signature"
-    assert g.admit(forged, "f", "p", 0.0)[1] == "known-invalid"
+    assert g.admit(forged, "f", "p", 0.0, topic=W)[1] == "bad-signature"
+    assert g.admit(forged, "f", "p", 0.0, topic=W)[1] == "known-invalid"
     assert g.ingest.rejected[("p", "known-invalid")] == 1
     assert not g.graylisted("p", 0.0)
-    g.admit(forged, "f", "p", 0.0)
-    g.admit(forged, "f", "p", 0.0)  # the fourth strike: no token left
+    g.admit(forged, "f", "p", 0.0, topic=W)
+    g.admit(forged, "f", "p", 0.0, topic=W)  # the fourth strike: no token left
     assert g.graylisted("p", 1.0)
     ok = request(HONEST, 0)
-    assert g.admit(ok.raw, ok.id, "p", 1.0) == (None, "graylisted")
+    assert g.admit(ok.raw, ok.id, "p", 1.0, topic=W) == (None, "graylisted")
     assert g.tick(5.0) == ["p"]
-    assert g.tick(11.0) == [] and g.admit(ok.raw, ok.id, "p", 11.0)[1] == ""
+    assert g.tick(11.0) == [] and g.admit(ok.raw, ok.id, "p", 11.0, topic=W)[1] == ""
+
+
+def test_a_message_in_the_wrong_topic_is_dropped_not_stored_and_not_remembered_as_invalid(tmp_path):
+    g = guard(tmp_path)
+    elsewhere = sign(ASKER, "request", "acme/gadget", {"title": "t", "text": "x"}, created=now())
+    assert g.admit(elsewhere.raw, elsewhere.id, "p", 0.0, topic=W) == (None, "wrong-topic")
+    assert not g.ingest.store.has(elsewhere.id) and g.ingest.rejected[("p", "wrong-topic")] == 1
+    answer = sign(HELPER, "answer", "acme/gadget", {"text": "a"}, [elsewhere.id], created=now())
+    assert g.admit(answer.raw, answer.id, "p", 0.0, topic=W) == (None, "wrong-topic")  # not parked either
+    assert not g.parked
+    assert g.admit(elsewhere.raw, elsewhere.id, "q", 0.0, topic="acme/gadget")[1] == ""  # valid on its own topic
+    assert g.ingest.store.has(elsewhere.id)
 
 
 def test_parking_is_bounded_per_peer_and_in_total(tmp_path):
     g = guard(tmp_path, park_per_peer=2, park_total=3)
     missing = request(ASKER, 0)
     answers = [sign(HELPER, "answer", W, {"text": f"a{i}"}, [missing.id], created=now()) for i in range(5)]
-    reasons = [g.admit(m.raw, m.id, peer, 0.0)[1] for m, peer in zip(answers, "ppqqr", strict=True)]
+    reasons = [g.admit(m.raw, m.id, peer, 0.0, topic=W)[1] for m, peer in zip(answers, "ppqqr", strict=True)]
     assert reasons == ["missing-ref", "missing-ref", "missing-ref", "parked-full", "parked-full"]
     g.ingest(missing.raw, now(), "sync")
     assert all(g.ingest.store.has(m.id) for m in answers[:3]) and not g.parked and not +g.parked_by_peer

@@ -12,6 +12,7 @@ from helpers import trio_wait_for
 from nodes import check_published_at_start, connect, start_node, wait_stored, wait_subscribed
 
 W = "acme/widget"
+OTHER = "acme/gadget"
 ASKER, HELPER, STRANGER = (Identity(bytes([i]) * 32) for i in (11, 12, 13))
 
 
@@ -94,6 +95,28 @@ async def test_hostile_input_is_dropped_and_counted_on_the_first_hop(tmp_path):
             assert sorted(node.store.raw_all()) == sorted([request.raw, answer.raw, last.raw])
         assert c.counters()["rejected"] == 0 and sum(p["accepted"] for p in c.peers()) == 3
         assert b.counters()["rejected"] == len(bad)
+        nursery.cancel_scope.cancel()
+
+
+@pytest.mark.trio
+async def test_a_message_gossiped_in_the_wrong_topic_is_dropped_and_still_taken_in_its_own(tmp_path):
+    """specs/03 section 2: not stored, not forwarded, counted 'wrong-topic'; the same bytes arriving later in their
+    own topic from another peer are validated afresh and stored (no verdict is kept by message id)."""
+    async with trio.open_nursery() as nursery:
+        a, b, c = await line(nursery, tmp_path)
+        misplaced = sign(ASKER, "request", OTHER, {"title": "t", "text": "x"}, created=now())
+        await a.net.pubsub.publish(topic_name(W), misplaced.raw)  # raw publish: submit would pick OTHER
+        await trio_wait_for(lambda: b.counters()["rejected"] == 1, "B refused it")
+        assert {p["peer_id"]: p["rejected"] for p in b.peers()}[a.peer_id] == {"wrong-topic": 1}
+        last = await a.submit(sign(ASKER, "request", W, {"title": "u", "text": "y"}, created=now()).raw)
+        await wait_stored(c, last.id)  # whatever B forwarded before it reached C too
+        assert not b.store.has(misplaced.id) and not c.store.has(misplaced.id)
+        for node in (b, c):
+            await node.follow(OTHER)
+        await wait_subscribed(b, c, OTHER)
+        await wait_subscribed(c, b, OTHER)
+        await c.submit(misplaced.raw)  # C publishes it in its own topic
+        await wait_stored(b, misplaced.id)
         nursery.cancel_scope.cancel()
 
 
