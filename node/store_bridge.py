@@ -89,11 +89,15 @@ class BridgeTables:
         row = self.db.execute("SELECT ticket FROM bridge_rt_tickets WHERE thread=?", [thread]).fetchone()
         return row[0] if row else None
 
-    def rt_ticket(self, ticket: int) -> tuple[str, str, int, str | None] | None:
-        """(thread, topic, last transaction turned into a message, LastUpdated seen) of a ticket."""
-        row = self.db.execute("SELECT thread, topic, last_txn, last_updated FROM bridge_rt_tickets WHERE ticket=?",
+    def rt_ticket(self, ticket: int) -> tuple[str, str, int] | None:
+        """(thread, topic, last transaction read) of a ticket the bridge made."""
+        row = self.db.execute("SELECT thread, topic, last_txn FROM bridge_rt_tickets WHERE ticket=?",
                               [ticket]).fetchone()
         return tuple(row) if row else None
+
+    def rt_oldest_read(self) -> int | None:
+        """The lowest last-read transaction over the bridge's tickets; None when it has made none."""
+        return self.db.execute("SELECT min(last_txn) FROM bridge_rt_tickets").fetchone()[0]
 
     def rt_add_ticket(self, thread: str, ticket: int, topic: str) -> None:
         self._write("INSERT OR IGNORE INTO bridge_rt_tickets (thread, ticket, topic) VALUES (?, ?, ?)",
@@ -105,9 +109,6 @@ class BridgeTables:
             if message_id:
                 self.db.execute("INSERT OR IGNORE INTO bridge_rt_txns VALUES (?, ?)", [txn, message_id])
             self.db.execute("UPDATE bridge_rt_tickets SET last_txn=? WHERE ticket=?", [txn, ticket])
-
-    def rt_seen_update(self, ticket: int, updated: str) -> None:
-        self._write("UPDATE bridge_rt_tickets SET last_updated=? WHERE ticket=?", [updated, ticket])
 
     def rt_published(self, message_id: str) -> bool:
         """True for messages published from an RT transaction."""

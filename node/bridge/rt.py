@@ -28,6 +28,8 @@ CF_THREAD = "Antiport thread"
 CF_CUSTOMER = "Antiport customer"
 CF_LOOKUP = "RT::Queue-RT::Ticket"
 TEXT_LIMIT = 20_000
+PAGE = 100  # transactions per RT call (REST 2.0 serves at most 100)
+CURSOR = "rt.txn"  # bridge state: the last RT transaction read
 
 # publish(kind, topic, body, refs, created) -> message id
 Publish = Callable[[str, str, dict, list, int], str]
@@ -84,12 +86,21 @@ class RTClient:
     async def get_ticket(self, ticket: int) -> dict:
         return await self.call("GET", f"/ticket/{ticket}")
 
-    async def updated_tickets(self, limit: int = 100) -> list[tuple[int, str]]:
-        """(ticket id, LastUpdated) of the most recently updated tickets that came from the network."""
-        found = await self.call("GET", "/tickets", params={
-            "query": f"'CF.{{{CF_THREAD}}}' IS NOT NULL", "orderby": "LastUpdated", "order": "DESC",
-            "per_page": limit, "fields": "LastUpdated"})
-        return [(int(t["id"]), t["LastUpdated"]) for t in found["items"]]
+    async def transactions_after(self, cursor: int, limit: int = 100) -> list[dict]:
+        """The next `limit` ticket transactions after id `cursor` that may become messages (replies and
+        status changes), oldest first. Paged by id, not by page number, so that transactions made
+        while paging neither shift nor hide any."""
+        found = await self.call("GET", "/transactions", params={
+            "query": f"id > {int(cursor)} AND ObjectType = 'RT::Ticket' AND (Type = 'Correspond' OR Type = 'Status')",
+            "orderby": "id", "order": "ASC", "per_page": limit,
+            "fields": "Type,Created,ObjectId,Field,OldValue,NewValue"})
+        return found["items"]
+
+    async def last_transaction(self) -> int:
+        """The id of RT's newest transaction (0 in an empty RT)."""
+        found = await self.call("GET", "/transactions", params={
+            "query": "id > 0", "orderby": "id", "order": "DESC", "per_page": 1, "fields": "Type"})
+        return int(found["items"][0]["id"]) if found["items"] else 0
 
     async def history(self, ticket: int) -> list[dict]:
         out, page = [], 1
@@ -162,6 +173,7 @@ class RTConnector:
             await self.rt.ensure_custom_field(name)
         for queue in sorted(set(self.cfg.queues.values())):
             await self.rt.ensure_queue(queue)
+        await self.cursor()  # before the first ticket is made, so that a new bridge starts at RT's newest
         self._ready = True
 
     def ticket_of(self, thread: str) -> int | None:
@@ -200,34 +212,40 @@ class RTConnector:
     async def poll(self, publish: Publish, created_floor: Callable[[str], int]) -> int:
         """Turn new staff replies and status changes into signed messages; returns how many were published.
 
-        `created_floor(thread)` is the earliest creation time (ms) a reply in that thread may carry.
+        Reads every transaction after the cursor (the last one read, kept in the bridge's state), page
+        by page, however many tickets changed since. `created_floor(thread)` is the earliest creation
+        time (ms) a reply in that thread may carry.
         """
         await self.setup()
-        published = 0
-        listing = await self.rt.updated_tickets()
-        # LastUpdated moves in whole seconds: a ticket updated in the newest second RT reports may get
-        # more transactions within that second, so that LastUpdated is not marked seen (it is read again)
-        # until a later update anywhere shows the second is over. (Compared with the newest at the time
-        # it was marked, not now: another ticket's later update does not end this one's second.)
-        newest = max((updated for _, updated in listing), default=None)
-        for ticket, updated in listing:
-            row = self.store.rt_ticket(ticket)
-            if row is None or row[3] == updated:
-                continue
-            thread, topic, last_txn, _ = row
-            for txn in await self.rt.history(ticket):
-                txn_id = int(txn["id"])
-                if txn_id <= last_txn:
-                    continue
-                kind_body, msg_id = await self._message_for(txn), None
-                if kind_body:
-                    created = max(rt_time_ms(txn["Created"]), created_floor(thread))
-                    msg_id = publish(kind_body[0], topic, kind_body[1], [thread], created)
-                    published += 1
-                self.store.rt_read(ticket, txn_id, msg_id)
-            if updated != newest:
-                self.store.rt_seen_update(ticket, updated)
-        return published
+        cursor, published = await self.cursor(), 0
+        while True:
+            page = await self.rt.transactions_after(cursor, PAGE)
+            for txn in page:
+                txn_id, row = int(txn["id"]), self.store.rt_ticket(int(txn["ObjectId"]))
+                if row is not None and txn_id > row[2]:
+                    thread, topic, _ = row
+                    kind_body, msg_id = await self._message_for(txn), None
+                    if kind_body:
+                        created = max(rt_time_ms(txn["Created"]), created_floor(thread))
+                        msg_id = publish(kind_body[0], topic, kind_body[1], [thread], created)
+                        published += 1
+                    self.store.rt_read(int(txn["ObjectId"]), txn_id, msg_id)
+                cursor = txn_id
+            self.store.set_bridge_state(CURSOR, cursor)  # a crash mid-page re-reads it: last_txn skips
+            if len(page) < PAGE:
+                return published
+
+    async def cursor(self) -> int:
+        """The last RT transaction read. A bridge without one starts where its tickets start (the oldest
+        transaction any of them has had read, which re-reads at most what they already published:
+        nothing is published twice), or at RT's newest transaction when it has no tickets yet."""
+        stored = self.store.bridge_state(CURSOR)
+        if stored is not None:
+            return int(stored)
+        oldest = self.store.rt_oldest_read()
+        cursor = oldest if oldest is not None else await self.rt.last_transaction()
+        self.store.set_bridge_state(CURSOR, cursor)
+        return cursor
 
     async def _message_for(self, txn: dict) -> tuple[str, dict] | None:
         if txn["Type"] == "Correspond":

@@ -6,7 +6,7 @@ import secrets
 import httpx
 import pytest
 from antiport.node.bridge.bridge import Bridge
-from antiport.node.bridge.rt import CF_CUSTOMER, CF_THREAD
+from antiport.node.bridge.rt import CF_CUSTOMER, CF_THREAD, CURSOR
 from antiport.node.service import Ctx, thread_view
 from bridge_helpers import TOPIC, Staff, config, rt_url
 
@@ -36,6 +36,7 @@ async def test_request_to_ticket_staff_reply_and_resolve_back_to_the_network(wor
 
         [found] = staff.tickets_for(thread)
         ticket = int(found["id"])
+        before_reply = world.store.bridge_state(CURSOR)
         t = staff.get(f"/ticket/{ticket}")
         assert t["Subject"] == "Widget jams after update"
         assert staff.get(f"/queue/{t['Queue']['id']}")["Name"] == queue
@@ -71,12 +72,14 @@ async def test_request_to_ticket_staff_reply_and_resolve_back_to_the_network(wor
         assert len(comments) == 1 and "accepted answer" in comments[0]
         assert not any("reinstall" in c for c in comments)
 
-        # Restart after a crash that lost every cursor: nothing is published or ticketed twice.
+        # Restart after a crash that lost every cursor: RT's transactions are read again, their messages
+        # are the same (same signed time, same RT sequence), nothing is published or ticketed twice.
         count = world.store.count()
-        world.store.db.execute("UPDATE bridge_rt_tickets SET last_txn=0, last_updated=NULL")
+        world.store.db.execute("UPDATE bridge_rt_tickets SET last_txn=0")
+        world.store.set_bridge_state(CURSOR, before_reply)
         again = Bridge(world.store, world.ingest, world.vendor, cfg, client)
         again.start()
-        await again.poll_rt()
+        assert await again.poll_rt() == 3
         assert world.store.count() == count
         world.store.db.execute("DELETE FROM bridge_rt_tickets")
         world.store.db.execute("UPDATE bridge_deliveries SET acked=NULL, next_try=0")
@@ -117,3 +120,31 @@ async def test_html_reply_from_rt_web_editor_becomes_plain_text(world, rt):
         await bridge.poll_rt()
         [answer] = [m for m in world.store.thread(thread) if m.kind == "answer"]
         assert answer.body == {"text": "Hello there,\noil & retry"} and answer.author == world.vendor.public_key
+
+
+async def test_a_reply_is_published_however_many_tickets_changed_while_the_bridge_was_stopped(world, rt):
+    """The bridge reads every RT transaction since the last it read, in pages: a staff reply followed by
+    changes on 500 other network tickets (5 pages of transactions) is still published."""
+    staff, queue = Staff(rt), f"antiport-test-{secrets.token_hex(4)}"
+    busy = staff.bulk_tickets("antiport-test-busy", 500)
+    cfg = rt_config(rt, queue)
+    async with httpx.AsyncClient(timeout=30) as client:
+        bridge = Bridge(world.store, world.ingest, world.vendor, cfg, client)
+        bridge.start()
+        thread = world.ask("Widget rattles", "Since Tuesday.")
+        bridge.scan()
+        assert await bridge.deliver_due("rt") == (1, 0)
+        for i, ticket in enumerate(busy):  # tickets this bridge made for other threads, earlier
+            world.store.rt_add_ticket(f"earlier-thread-{i}", ticket, TOPIC)
+        assert await bridge.poll_rt() == 0
+    # the bridge is stopped; the helpdesk works on
+    ticket = int(staff.tickets_for(thread)[0]["id"])
+    staff.correspond(ticket, "Tighten the back screw.")
+    staff.change_all(busy)
+    async with httpx.AsyncClient(timeout=30) as client:
+        bridge = Bridge(world.store, world.ingest, world.vendor, cfg, client)
+        bridge.start()
+        assert await bridge.poll_rt() == 2  # the answer, and the status RT set when it opened the ticket
+    [answer] = [m for m in world.store.thread(thread) if m.kind == "answer"]
+    assert answer.body["text"] == "Tighten the back screw." and answer.author == world.vendor.public_key
+    assert all(world.store.rt_ticket(t)[2] > 0 for t in busy)  # every change was read

@@ -39,7 +39,7 @@ def test_a_schema_1_home_opens_migrated_with_its_data(tmp_path):
     journal = Outbox(store, ["webhook:a", "rt"])
     assert journal.last_seq() == 5 and journal.get_state("scan.rowid") == "7"
     assert journal.report()["webhook:a"] == {"acknowledged": 1, "pending": 4, "last_error": None}
-    assert store.rt_ticket(7)[1:] == (TOPIC, 42, "2026-01-01T00:00:00Z")
+    assert store.rt_ticket(7)[1:] == (TOPIC, 42)
     store.close()
     assert Store(db).count() == 7  # opening again migrates nothing
 

@@ -54,9 +54,9 @@ else
     # A plain background command (no function or subshell), so that nothing keeps our stdout open
     # and $! is the server itself: setsid makes it the leader of its own process group.
     if [ "$(id -u)" = 0 ]; then
-        setsid "$SERVER" --port "$PORT" >"$STATE/rt-server.log" 2>&1 </dev/null &
+        setsid "$SERVER" --host 127.0.0.1 --port "$PORT" >"$STATE/rt-server.log" 2>&1 </dev/null &
     else
-        sudo -n setsid "$SERVER" --port "$PORT" >"$STATE/rt-server.log" 2>&1 </dev/null &
+        sudo -n setsid "$SERVER" --host 127.0.0.1 --port "$PORT" >"$STATE/rt-server.log" 2>&1 </dev/null &
     fi
     echo $! >"$STATE/rt-server.pid"
 fi
