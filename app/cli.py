@@ -236,13 +236,9 @@ class _nullcontext:
 
 
 def cmd_import(home: Home, args) -> None:
-    try:
-        data = Path(args.file).read_bytes()
-    except OSError as e:
-        raise ClientError(f"cannot read {args.file}: {e.strerror}") from None
     c = client(home)
     try:
-        result = c.import_(data)
+        result = c.import_(Path(args.file))
     finally:
         c.close()
     emit(args, result, imported)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import BinaryIO
 
 import httpx
 
@@ -85,14 +86,26 @@ class Client:
         except httpx.HTTPError as e:
             raise ClientError(f"the node for {self.home.path} stopped sending updates ({e})") from None
 
-    def import_(self, data: bytes) -> dict:
+    def import_(self, source: bytes | Path) -> dict:
+        """Import an export (bytes, or a file read as it is sent), on the running node or offline."""
+        if isinstance(source, bytes):
+            return self._import(source)
+        try:
+            fp = open(source, "rb")
+        except OSError as e:
+            raise ClientError(f"cannot read {source}: {e.strerror}") from None
+        with fp:
+            return self._import(fp)
+
+    def _import(self, data: bytes | BinaryIO) -> dict:
         if self.http is None:
             from .service import import_
             try:
-                return import_(self.ctx(), data)
+                return import_(self.ctx().ingest, data)
             except OpError as e:
                 raise ClientError(str(e)) from None
-        return self._check(self._request("POST", "/v1/import", content=data)).json()
+        return self._check(self._request("POST", "/v1/import", content=data,
+                                         headers={"content-type": "application/cbor-seq"})).json()
 
     def _request(self, method: str, path: str, **kw) -> httpx.Response:
         try:

@@ -17,7 +17,7 @@ from antiport.crypto.keystore import is_sealed
 
 from .home import Home, HomeError, now_ms
 from .ingest import Ingest
-from .service import Ctx, OpError, import_
+from .service import OpError, import_
 from .store import Store, integrity_problems, readable_follows
 
 
@@ -86,7 +86,7 @@ def rebuild(home: Home, export: Path | None) -> list[str]:
     """Replace the damaged store of `home` (no node may run) with a new one holding the old store's followed
     topics and, with `export`, the messages of that file. Returns what was done, one line each."""
     data = _read_export(export) if export else None
-    identity = home.identity()
+    home.identity()  # a home without a usable identity stops here, before anything is moved
     with home.lock():
         if home.db_file.exists() and not integrity_problems(home.db_file):
             raise HomeError(f"{home.db_file} passes integrity_check: there is nothing to rebuild")
@@ -100,7 +100,7 @@ def rebuild(home: Home, export: Path | None) -> list[str]:
                     f"made a new store following {', '.join(follows) or 'no topics'}"]
             if data is not None:
                 try:
-                    result = import_(Ctx(store, Ingest(store), identity), data)
+                    result = import_(Ingest(store), data)
                 except OpError as e:
                     raise HomeError(f"{export}: {e}") from None
                 rejected = ", ".join(f"{n} {r}" for r, n in result["rejected"].items()) or "none"

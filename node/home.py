@@ -14,14 +14,31 @@ from antiport.crypto import Identity, load_identity, save_identity
 
 DEFAULT_LISTEN = ["/ip4/127.0.0.1/tcp/0"]
 # mdns: find peers on the local network; dht: find peers of our topics through Kademlia provider records.
-DEFAULT_CONFIG = {"name": "", "listen": DEFAULT_LISTEN, "bootstrap": [], "mdns": True, "dht": True}
+DEFAULT_CONFIG = {"name": "", "listen": DEFAULT_LISTEN, "bootstrap": [], "mdns": True, "dht": True,
+                  "import_limit_mb": 64}  # the largest body POST /v1/import takes
 
 
-_JSON_TYPES = {str: "a string", list: "a list", bool: "true or false"}
+_JSON_TYPES = {str: "a string", list: "a list", bool: "true or false", int: "a whole number"}
 
 
 class HomeError(Exception):
     """A problem with the home directory a person can fix (not initialised, unreadable config...)."""
+
+
+class CannotListen(HomeError):
+    """The node cannot listen on an address of its config or command line (taken, not this machine's)."""
+
+    def __init__(self, addr: str, reason: str):
+        super().__init__(f"cannot listen on {addr}: {reason}")
+        self.addr = addr
+
+
+def first_in(group: BaseExceptionGroup, kind: type[BaseException]) -> BaseException | None:
+    """The first `kind` exception in a group (trio nests one per nursery), or None."""
+    found = group.subgroup(kind)
+    while isinstance(found, BaseExceptionGroup):
+        found = found.exceptions[0]
+    return found
 
 
 def now_ms() -> int:

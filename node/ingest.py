@@ -74,9 +74,13 @@ class Ingest:
                 raise
             new = self.store.add(msg, now, queue=queue)
         if new:
-            self.accepted[source] += 1
-            event = Stored(msg, source, queue)
-            for fn in list(self._subscribers):
-                fn(event)
+            self.announce(Stored(msg, source, queue))
         return msg, new
+
+    def announce(self, event: Stored) -> None:
+        """Count a newly stored message and tell the subscribers; an import's worker thread stores with an Ingest of
+        its own and announces here, on the node's loop, once each batch is committed."""
+        self.accepted[event.source] += 1
+        for fn in list(self._subscribers):
+            fn(event)
 

@@ -5,10 +5,12 @@ Each item says in one line what py-libp2p does and what we do; tests/node/test_l
 from __future__ import annotations
 
 import logging
+import socket
 from collections import deque
 from contextlib import asynccontextmanager
 
 import libp2p.pubsub.pubsub as pubsub_module
+import multiaddr
 import trio
 from libp2p.network.config import ConnectionConfig
 from libp2p.peer.id import ID
@@ -16,6 +18,8 @@ from libp2p.peer.peerinfo import PeerInfo
 from libp2p.pubsub.gossipsub import PROTOCOL_ID, PROTOCOL_ID_V11, GossipSub
 from libp2p.pubsub.rpc_queue import RpcQueue
 from libp2p.pubsub.score import ScoreParams, TopicScoreParams
+
+from .home import CannotListen
 
 # /meshsub/1.2.0 sends an IDONTWANT per message to every mesh peer, doubling RPCs; we offer 1.1 and 1.0 only.
 PROTOCOLS = [PROTOCOL_ID_V11, PROTOCOL_ID]
@@ -140,6 +144,35 @@ async def redial(host, info: PeerInfo) -> None:
     """A failed dial blocks the peer for 60 s (negative cache); a deliberate redial unblocks it first."""
     host.get_network().unblock_peer(info.peer_id)
     await host.connect(info)
+
+
+def check_listen(addrs: list[str]) -> None:
+    """py-libp2p's listen reports a failed bind only in a debug log and host.run goes on listening nowhere; it binds
+    with SO_REUSEPORT, so a port another node of ours holds is even shared with it (the kernel splits the
+    connections between them). Before the host listens: bind each TCP address once without SO_REUSEPORT, and
+    raise CannotListen with the reason."""
+    for addr in addrs:
+        try:
+            ma = multiaddr.Multiaddr(addr)
+            names = [p.name for p in ma.protocols()]
+            ip = "ip6" if "ip6" in names else "ip4"
+            host, port = ma.value_for_protocol(ip), int(ma.value_for_protocol("tcp"))
+        except Exception:  # noqa: BLE001 -- multiaddr's parse errors have no common base
+            raise CannotListen(addr, "antiport listens on /ip4/<address>/tcp/<port> (or /ip6/...)") from None
+        with socket.socket(socket.AF_INET6 if ip == "ip6" else socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as py-libp2p: a TIME_WAIT port is free
+            try:
+                probe.bind((host, port))
+            except OSError as e:
+                raise CannotListen(addr, e.strerror or str(e)) from None
+
+
+def check_listening(host, addrs: list[str]) -> None:
+    """After host.run: every address has a listener (py-libp2p's result is a bool that host.run drops)."""
+    listeners = host.get_network().listeners
+    for addr in addrs:
+        if str(multiaddr.Multiaddr(addr)) not in listeners:
+            raise CannotListen(addr, "py-libp2p did not listen there")
 
 
 def quiet_loggers(level: int = logging.CRITICAL) -> None:

@@ -11,7 +11,8 @@ import functools
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Annotated, get_args, get_origin, get_type_hints
+from types import NoneType, UnionType
+from typing import Annotated, Union, get_args, get_origin, get_type_hints
 
 
 class OpError(Exception):
@@ -43,12 +44,34 @@ class Command:
     preset: dict = field(default_factory=dict)
 
 
+# How a parameter's type is named in an error (JSON's words: the API's callers write JSON)
+TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false", NoneType: "null",
+              list: "an array", dict: "an object"}
+
+
 @dataclass(frozen=True)
 class Param:
     name: str
     required: bool
     default: object
     arg: Arg
+    types: tuple[type, ...] = (str,)  # what a value may be, from the annotation (`str | None`: str or None)
+
+    def expected(self) -> str:
+        return " or ".join(TYPE_NAMES.get(t, t.__name__) for t in self.types)
+
+
+def _types(hint) -> tuple[type, ...]:
+    """The types a value may have, from an annotation: `Annotated[str | None, Arg()]` -> (str, NoneType)."""
+    if get_origin(hint) is Annotated:
+        hint = get_args(hint)[0]
+    if get_origin(hint) in (Union, UnionType):
+        return tuple(t for arg in get_args(hint) for t in _types(arg))
+    return (NoneType,) if hint is None else (hint,)
+
+
+def _json_type(value) -> str:
+    return next((name for t, name in TYPE_NAMES.items() if type(value) is t), type(value).__name__)
 
 
 @dataclass
@@ -77,11 +100,13 @@ class Op:
             hint = hints.get(p.name)
             meta = [m for m in get_args(hint)[1:] if isinstance(m, Arg)] if get_origin(hint) is Annotated else []
             out.append(Param(p.name, p.default is inspect.Parameter.empty,
-                             None if p.default is inspect.Parameter.empty else p.default, (meta or [Arg()])[0]))
+                             None if p.default is inspect.Parameter.empty else p.default, (meta or [Arg()])[0],
+                             _types(hint) if hint is not None else (str,)))
         return out
 
     def bind(self, params: dict) -> dict:
-        """Check a call's parameters against the op's: unknown, missing, or not one of the choices."""
+        """Check a call's parameters against the op's: unknown, missing, of another type than its annotation says
+        (`bool` is not an `int` here), or not one of the choices."""
         declared = {p.name: p for p in self.params}
         unknown = set(params) - set(declared)
         if unknown:
@@ -90,6 +115,8 @@ class Op:
         if missing:
             raise OpError(f"{self.name} needs {', '.join(missing)}")
         for name, value in params.items():
+            if type(value) not in declared[name].types:
+                raise OpError(f"{name} must be {declared[name].expected()}, not {_json_type(value)}")
             choices = declared[name].arg.choices
             if choices and value not in choices:
                 raise OpError(f"{name} is one of {', '.join(choices)}, not {value!r}")

@@ -89,13 +89,16 @@ def build(key: KeyPair, loopback: bool = True, mdns: bool = False) -> P2P:
 
 @asynccontextmanager
 async def running(p2p: P2P, listen: list[str]):
-    """Services first, then the host listening on `listen` (concrete addresses); closes the host on the way out
+    """Services first, then the host listening on `listen` (concrete addresses; CannotListen when one cannot be
+    used); closes the host on the way out
     so peers notice at once. The block is cancelled when the caller is (its own tasks first), then libp2p stops."""
+    libp2p_fixes.check_listen(listen)
     async with libp2p_fixes.stopping_in_order() as app, \
             background_trio_service(p2p.pubsub), background_trio_service(p2p.gossipsub):
         await p2p.pubsub.wait_until_ready()
         async with p2p.host.run(listen_addrs=[multiaddr.Multiaddr(a) for a in listen]):
             try:
+                libp2p_fixes.check_listening(p2p.host, listen)
                 with app:
                     yield p2p
             finally:

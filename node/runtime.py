@@ -1,6 +1,7 @@
 """The running node: one trio program holding the store, the libp2p host, gossip, the outbox and services."""
 from __future__ import annotations
 
+import logging
 import signal
 import time
 from collections import Counter
@@ -17,7 +18,7 @@ from libp2p.peer.peerinfo import info_from_p2p_addr
 
 from . import discovery, flood, libp2p_fixes, p2p, sync
 from .gossip import Gossip, disconnect
-from .home import DEFAULT_LISTEN, Home, HomeError, now_ms
+from .home import DEFAULT_LISTEN, CannotListen, Home, HomeError, first_in, now_ms
 from .ingest import Ingest, Stored
 from .store import Store, StoreError
 
@@ -249,6 +250,7 @@ def run_forever(home: Home, listen: list[str] | None = None, bootstrap: list[str
     config = home.config()
     identity = home.identity()
     libp2p_fixes.quiet_loggers()
+    log_to_stderr()
     try:
         settings = flood.Settings.from_config(config.get("flood", {}))
     except ValueError as e:
@@ -272,5 +274,20 @@ def run_forever(home: Home, listen: list[str] | None = None, bootstrap: list[str
 
     try:
         trio.run(main)
+    except BaseExceptionGroup as group:  # trio wraps what the node's tasks raise
+        cannot = first_in(group, CannotListen)
+        if cannot is None:
+            raise
+        raise cannot from None
     finally:
         store.close()
+
+
+def log_to_stderr() -> None:
+    """Our loggers (the API's 5xx with their tracebacks, Hypercorn's own failures) to stderr: the node's log."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s: %(message)s"))
+    logger = logging.getLogger("antiport")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logging.getLogger("antiport.http").setLevel(logging.WARNING)  # not Hypercorn's "Running on ..."

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import io
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, BinaryIO
 
 import cbor2
 from antiport.crypto import BadKey, Identity, did_from_key, key_from_did, seal
@@ -299,36 +300,56 @@ def export(store: Store):
     return store.raw_all()
 
 
-def import_(ctx: Ctx, data: bytes) -> dict:
-    """Validate and store every envelope of a CBOR sequence under the network's rules."""
-    items, result = split_sequence(data), {"accepted": 0, "duplicates": 0, "rejected": Counter()}
-    while items:  # envelopes that refer to a later one in the file are retried once it is in
+IMPORT_BATCH = 100  # envelopes stored per transaction: the store's write lock is never held for long
+
+
+def import_(ingest: Ingest, data: bytes | BinaryIO, committed: Callable[[], None] = lambda: None) -> dict:
+    """Validate and store every envelope of a CBOR sequence under the network's rules (specs/04-export.md), from
+    bytes or a seekable file (read item by item: a large file is never held at once). The file's framing is
+    checked first (a bad item refuses the whole file, nothing stored); then IMPORT_BATCH envelopes per
+    transaction, `committed()` after each."""
+    fp = io.BytesIO(data) if isinstance(data, bytes) else data
+    spans, result = item_spans(fp), {"accepted": 0, "duplicates": 0, "rejected": Counter()}
+    while spans:  # envelopes that refer to a later one in the file are retried once it is in
         waiting = []
-        for raw in items:
-            try:
-                _, new = ctx.ingest(raw, now_ms(), "import")
-                result["accepted" if new else "duplicates"] += 1
-            except Rejected as e:
-                (waiting.append(raw) if e.reason == "missing-ref" else result["rejected"].update([e.reason]))
-        if len(waiting) == len(items):
+        for first in range(0, len(spans), IMPORT_BATCH):
+            with ingest.store.transaction():
+                for start, end in spans[first:first + IMPORT_BATCH]:
+                    fp.seek(start)
+                    try:
+                        _, new = ingest(fp.read(end - start), now_ms(), "import")
+                        result["accepted" if new else "duplicates"] += 1
+                    except Rejected as e:
+                        if e.reason == "missing-ref":
+                            waiting.append((start, end))
+                        else:
+                            result["rejected"].update([e.reason])
+            committed()
+        if len(waiting) == len(spans):
             result["rejected"].update({"missing-ref": len(waiting)})
             break
-        items = waiting
+        spans = waiting
     result["rejected"] = dict(result["rejected"])
     return result
 
 
-def split_sequence(data: bytes) -> list[bytes]:
-    """Split a CBOR sequence into the exact bytes of each item."""
-    fp, out = io.BytesIO(data), []
-    while fp.tell() < len(data):
-        start = fp.tell()
+def item_spans(fp: BinaryIO) -> list[tuple[int, int]]:
+    """Where each item of a CBOR sequence starts and ends in a seekable file."""
+    size = fp.seek(0, io.SEEK_END)
+    fp.seek(0)
+    out = []
+    while (start := fp.tell()) < size:
         try:
             cbor2.CBORDecoder(fp).decode()
         except cbor2.CBORDecodeError:  # every decode failure since cbor2 6 (pyproject pins it)
             raise OpError(f"the file is not a CBOR sequence of envelopes (bad item at byte {start})") from None
-        out.append(data[start:fp.tell()])
+        out.append((start, fp.tell()))
     return out
+
+
+def split_sequence(data: bytes) -> list[bytes]:
+    """Split a CBOR sequence into the exact bytes of each item."""
+    return [data[start:end] for start, end in item_spans(io.BytesIO(data))]
 
 
 # -- reputation and vendors (specs/06-reputation.md) -----------------------------------------------

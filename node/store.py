@@ -48,6 +48,18 @@ class Store(BridgeTables):
         for suffix in ("-wal", "-shm"):  # SQLite gives them the database's mode; older homes may have others
             _private(self.path.with_name(self.path.name + suffix), create=False)
 
+    def another(self) -> Store:
+        """A second read-write connection to the same file, for a worker thread (the import): no check and no
+        migration (this one did them); SQLite lets one of them write at a time."""
+        store = object.__new__(type(self))
+        store.path = self.path
+        try:
+            store.db = sqlite_utils.Database(sqlite3.connect(str(self.path), timeout=30, isolation_level=None,
+                                                             check_same_thread=False))
+        except sqlite3.DatabaseError as e:
+            raise StoreError(self._explain(e)) from None
+        return store
+
     def _check(self) -> None:
         """Refuse a damaged database before anything is written into it (doctor runs the full integrity_check)."""
         problems = [r[0] for r in self.db.execute("PRAGMA quick_check(3)")]

@@ -1,12 +1,15 @@
 """The local HTTP API, served for real by Hypercorn on trio, without a network node behind it."""
 from __future__ import annotations
 
+import logging
+
 import httpx
 import pytest
 import trio
 from antiport.node import api
 from antiport.node.home import Home
 from antiport.node.ingest import Ingest
+from antiport.node.ops import OPS
 from antiport.node.service import Ctx
 from antiport.node.store import Store
 
@@ -20,8 +23,8 @@ def home(tmp_path):
     return h
 
 
-async def with_api(home, test):
-    store = Store(home.db_file)
+async def with_api(home, test, store=None):
+    store = store or Store(home.db_file)
     ctx = Ctx(store, Ingest(store), home.identity(), "alice")
     async with trio.open_nursery() as nursery:
         url = await nursery.start(api.serve, ctx, home)
@@ -45,7 +48,7 @@ async def test_ops_over_http(home):
         assert r.json() == [{"topic": "acme/widget", "messages": 1, "threads": 1, "unanswered": 1}]
         r = await http.get("/v1/export")
         assert r.headers["content-type"] == "application/cbor-seq" and len(r.content) > 100
-        r = await http.post("/v1/import", content=r.content)
+        r = await http.post("/v1/import", content=r.content, headers={"content-type": "application/cbor-seq"})
         assert r.json() == {"accepted": 0, "duplicates": 1, "rejected": {}}
     await with_api(home, test)
 
@@ -63,7 +66,7 @@ async def test_errors_are_json_with_a_message(home):
         assert r.status_code == 400 and r.json()["error"] == "answer needs text"
         r = await http.post("/v1/answer", json={"id": "ffffff", "text": "x", "bogus": 1})
         assert r.json()["error"] == "answer does not take bogus"
-        r = await http.post("/v1/answer", content=b"{not json")
+        r = await http.post("/v1/answer", content=b"{not json", headers={"content-type": "application/json"})
         assert r.status_code == 400 and "not valid JSON" in r.json()["error"]
         r = await http.post("/v1/answer", json={"id": "ffffff", "text": "x"})
         assert r.status_code == 404 and "no message with id" in r.json()["error"]
@@ -91,3 +94,68 @@ async def test_openapi_lists_every_operation(home):
         r = await http.post("/v1/status", json={"id": "abcdef", "state": "done"})
         assert r.status_code == 400 and r.json()["error"].startswith("state is one of acknowledged, in-progress")
     await with_api(home, test)
+
+
+@pytest.mark.trio
+async def test_a_wrong_type_is_a_400_naming_the_parameter_for_every_op(home):
+    async def test(http):
+        for name, entry in OPS.items():
+            if not entry.write:
+                continue  # a query string holds only strings
+            for param in entry.params:
+                body = {p.name: (p.arg.choices or ["x"])[0] for p in entry.params if p.required} | {param.name: 5}
+                r = await http.post(f"/v1/{name}", json=body)
+                assert (r.status_code, r.json()["error"]) == (400, f"{param.name} must be {param.expected()}, not "
+                                                                   "an integer"), name
+        r = await http.post("/v1/ask", json={"topic": "acme/widget", "title": "t", "text": "x", "private_text": None})
+        assert r.status_code == 200  # str | None takes null
+        r = await http.post("/v1/answer", json={"id": ["ffffff"], "text": "x"})
+        assert r.json()["error"] == "id must be a string, not an array"
+    await with_api(home, test)
+
+
+@pytest.mark.trio
+async def test_bodies_of_another_type_or_over_their_limit_are_refused(home):
+    home.write_config({**home.config(), "import_limit_mb": 1})
+
+    async def test(http):
+        r = await http.post("/v1/follow", content=b'{"topic": "acme/widget"}', headers={"content-type": "text/plain"})
+        assert (r.status_code, r.json()["error"]) == (415, "the body must be application/json (this one is text/plain)")
+        r = await http.post("/v1/import", content=b"", headers={"content-type": "application/json"})
+        assert r.status_code == 415 and "application/cbor-seq or application/octet-stream" in r.json()["error"]
+        big = {"topic": "acme/widget", "title": "t", "text": "x" * api.JSON_LIMIT}
+        r = await http.post("/v1/ask", json=big)
+        assert r.status_code == 413 and "1,048,576 bytes" in r.json()["error"]
+
+        async def chunks(n):  # no content-length: counted as it arrives
+            for _ in range(n):
+                yield b"x" * 65536
+        r = await http.post("/v1/ask", content=chunks(20), headers={"content-type": "application/json"})
+        assert r.status_code == 413 and "1,048,576 bytes" in r.json()["error"]
+        for content in (b"\0" * (2 << 20), chunks(40)):
+            r = await http.post("/v1/import", content=content, headers={"content-type": "application/cbor-seq"})
+            assert r.status_code == 413 and "import_limit_mb" in r.json()["error"]
+        r = await http.get("/v1/id")  # the connection pool still works
+        assert r.status_code == 200
+        r = await http.post("/v1/import", content=b"\xa1\x01\x02", headers={"content-type": "application/octet-stream"})
+        assert (r.status_code, r.json()) == (200, {"accepted": 0, "duplicates": 0, "rejected": {"malformed": 1}})
+    await with_api(home, test)
+
+
+@pytest.mark.trio
+async def test_a_5xx_is_logged_with_its_traceback(home, caplog):
+    store = Store(home.db_file)
+    pages = store.db.execute("PRAGMA page_count").fetchone()[0]
+    store.db.execute(f"PRAGMA max_page_count={pages}")  # SQLite's own "database or disk is full"
+
+    async def test(http):
+        r = await http.post("/v1/ask", json={"topic": "acme/widget", "title": "t", "text": "x" * 19_000})
+        assert r.status_code == 507 and "is full" in r.json()["error"]
+        r = await http.post("/v1/import", content=b"", headers={"content-type": "application/cbor-seq"})
+        assert r.status_code == 200  # an empty export writes nothing
+    with caplog.at_level("ERROR", logger="antiport.api"):
+        await with_api(home, test, store)
+    (record,) = [r for r in caplog.records if r.name == "antiport.api"]
+    assert record.getMessage().startswith("POST /v1/ask -> 507: the disk holding") and record.exc_info
+    logged = logging.Formatter().format(record)  # as the node's log handler writes it
+    assert "Traceback (most recent call last)" in logged and 'in write\n    raise OpError(str(e), 507)' in logged

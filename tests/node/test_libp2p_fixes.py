@@ -11,6 +11,7 @@ import trio
 from antiport.crypto import Identity
 from antiport.node import libp2p_fixes, p2p
 from antiport.node.flood import Settings
+from antiport.node.home import CannotListen
 from antiport.node.runtime import Node
 from antiport.node.store import Store
 from antiport.protocol import sign, topic_name
@@ -190,3 +191,28 @@ async def test_a_cancelled_node_closes_its_connections(tmp_path):
         a_scope.cancel()
         await trio_wait_for(lambda: b.net.host.get_connected_peers() == [])
         nursery.cancel_scope.cancel()
+
+
+@pytest.mark.trio
+async def test_a_port_in_use_is_refused_not_ignored_nor_shared(tmp_path):
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    addr = f"/ip4/127.0.0.1/tcp/{taken.getsockname()[1]}"
+    lone = p2p.build(p2p.host_key(tmp_path / "lone.key"))
+    async with lone.host.run(listen_addrs=[multiaddr.Multiaddr(addr)]):  # py-libp2p: no error, nowhere listened
+        assert lone.host.get_network().listeners == {} and lone.host.get_addrs() == []
+    with pytest.raises(CannotListen, match=f"^cannot listen on {addr}: Address already in use$"):
+        libp2p_fixes.check_listen([addr])
+    taken.close()
+
+    first = p2p.build(p2p.host_key(tmp_path / "first.key"))
+    second = p2p.build(p2p.host_key(tmp_path / "second.key"))
+    async with first.host.run(listen_addrs=[multiaddr.Multiaddr("/ip4/127.0.0.1/tcp/0")]):
+        addr = str(first.host.get_addrs()[0]).split("/p2p/")[0]
+        async with second.host.run(listen_addrs=[multiaddr.Multiaddr(addr)]):  # SO_REUSEPORT: the port is shared
+            assert addr in second.host.get_network().listeners
+        with pytest.raises(CannotListen, match="Address already in use"):
+            libp2p_fixes.check_listen([addr])
+    with pytest.raises(CannotListen, match="antiport listens on /ip4/<address>/tcp/<port>"):
+        libp2p_fixes.check_listen(["/ip4/127.0.0.1/udp/4001/quic"])
