@@ -140,7 +140,8 @@ def make_app(ctx: Ctx, token: str, readers: Readers, import_limit: int = IMPORT_
         with tempfile.TemporaryFile(dir=ctx.store.path.parent) as spool:  # the home: private, gone when closed
             async for chunk in limited(request, import_limit, what):
                 spool.write(chunk)
-            result = await trio.to_thread.run_sync(import_on_a_thread, ctx, spool)
+            # cancelled (the node stops): the thread is left to fail on the closed spool; its batch rolls back
+            result = await trio.to_thread.run_sync(import_on_a_thread, ctx, spool, abandon_on_cancel=True)
         if ctx.node is not None:
             ctx.node.wake_outbox()
         return JSONResponse(result)

@@ -91,6 +91,12 @@ async def test_openapi_lists_every_operation(home):
         assert vote["properties"]["value"]["enum"] == ["up", "down"] and vote["required"] == ["id", "value"]
         topic = doc["paths"]["/v1/list"]["get"]["parameters"][0]
         assert topic["name"] == "topic" and not topic["required"] and "vendor/product" in topic["schema"]["description"]
+        ask = doc["paths"]["/v1/ask"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+        assert ask["properties"]["title"]["type"] == "string" and ask["properties"]["private_text"]["type"] == [
+            "string", "null"]
+        imports = doc["paths"]["/v1/import"]["post"]
+        assert set(imports["requestBody"]["content"]) == {"application/cbor-seq", "application/octet-stream"}
+        assert "67,108,864 bytes" in imports["description"] and "413" in imports["responses"]["4XX"]["description"]
         r = await http.post("/v1/status", json={"id": "abcdef", "state": "done"})
         assert r.status_code == 400 and r.json()["error"].startswith("state is one of acknowledged, in-progress")
     await with_api(home, test)

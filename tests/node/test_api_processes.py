@@ -17,6 +17,7 @@ from antiport.crypto import Identity
 from antiport.node.client import api_of
 from antiport.node.home import Home, now_ms
 from antiport.protocol import sign
+from helpers import wait_for
 from test_homes import antiport, one_line_error
 
 pytestmark = pytest.mark.slow
@@ -153,6 +154,20 @@ def test_the_cli_imports_and_exports_with_the_node_up_and_down(home, tmp_path):
     assert (r.returncode, r.stdout) == (0, f"0 new, {n} already held, rejected: none\n"), r
     assert antiport(home, "export", "--out", str(back)).returncode == 0
     assert back.read_bytes() == small.read_bytes()
+
+
+def test_a_5xx_is_in_the_node_log_with_its_traceback(home):
+    with NodeProcess(home) as node:
+        node.wait_ready()
+        db = Home(home).db_file
+        db.rename(db.with_name("aside.db"))  # the node's open connections go on; a new one finds no store
+        try:
+            one_line_error(antiport(home, "export"), "unable to open database file")
+        finally:
+            db.with_name("aside.db").rename(db)
+        wait_for(lambda: "antiport.api ERROR: GET /v1/export -> 503" in node.log(), "the 503 logged")
+        assert "Traceback (most recent call last)" in node.log() and "StoreError: " in node.log()
+        assert antiport(home, "export").returncode == 0
 
 
 @pytest.mark.parametrize("where", ["libp2p", "api"])
