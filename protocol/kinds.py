@@ -14,6 +14,7 @@ from .errors import Rejected
 TEXT = 20_000
 STATES = ("acknowledged", "in-progress", "resolved", "wont-fix")
 THREAD_ROOTS = ("request", "complaint")
+LABELS = ("spam", "scam", "abuse", "off-topic", "duplicate")  # what a labeler may say (specs/02 section 7)
 # The code points with the Unicode White_Space property (PropList.txt); not str.isspace(), which also
 # counts U+001C..U+001F, so that every implementation draws the same line.
 WHITE_SPACE = frozenset("\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
@@ -70,6 +71,9 @@ KINDS: dict[str, Kind] = {
                             "domain": F(str, required=False, min=1, max=253, line=True)}),
     "trust": Kind("meta", {"subject": F(bytes, min=32, max=32), "value": F(str, choices=("trust", "distrust")),
                            "scope": F(str, required=False, max=129, line=True)}),
+    # on a message (one ref, the target's topic) or, with `subject`, on an identity (no ref, meta): section 7
+    "label": Kind("target", {"value": F(str, choices=LABELS), "subject": F(bytes, required=False, min=32, max=32),
+                             "reason": F(str, required=False, max=500, line=True)}, target=("*",)),
 }
 
 

@@ -34,8 +34,12 @@ def check_stateless(msg: Message) -> None:
     if (kind.topic == "product") != bool(msg.topic) and kind.topic != "target":
         where = "a product topic" if kind.topic == "product" else "the meta topic"
         raise Rejected("bad-topic", f"{msg.kind} belongs in {where}")
-    if len(msg.refs) != (1 if kind.target else 0):
-        raise Rejected("bad-refs", f"{msg.kind} takes {1 if kind.target else 0} ref")
+    on_identity = msg.kind == "label" and "subject" in msg.body  # a label on an identity: meta, no ref
+    if on_identity and msg.topic:
+        raise Rejected("bad-topic", "a label on an identity belongs in the meta topic")
+    refs = 1 if kind.target and not on_identity else 0
+    if len(msg.refs) != refs:
+        raise Rejected("bad-refs", f"{msg.kind} takes {refs} ref" + (" with a subject" if on_identity else ""))
     check_body(kind, msg.body)
     problem = _check_manifest(msg.body) if msg.kind == "vendor" else None
     if problem is None and "private" in msg.body and "to" not in msg.body:
@@ -58,7 +62,7 @@ def _check_manifest(body: dict[str, Any]) -> str | None:
 
 def check_context(msg: Message, context: Context) -> None:
     kind = KINDS.get(msg.kind)
-    if kind is None or not kind.target:
+    if kind is None or not msg.refs:  # the ref count is checked already: no ref, nothing to look up
         return
     target = context.get(msg.refs[0])
     if target is None:

@@ -111,6 +111,12 @@ def valid_messages() -> list[dict]:
         ["vendor", "vendor-moved", "complaint"],
         note="valid: any held manifest that names dave for acme/widget counts, not only carol's newest, so "
              "validity does not depend on which manifest arrived first")
+    add("label", "bob", "label", TOPIC, {"value": "spam", "reason": "[b]link farm[/b]"}, ["answer-spam"],
+        ["answer-spam"], note="bob, a labeler, labels mallory's answer; a label lives in its target's topic")
+    add("label-identity", "bob", "label", "", {"value": "scam", "subject": ID["mallory"].public_key},
+        note="a label on an identity: `subject`, no ref, the meta topic")
+    add("label-retract", "bob", "retract", TOPIC, {}, ["label"], ["label"],
+        note="a labeler takes its label back by retracting it")
     return out
 
 
@@ -313,6 +319,24 @@ def invalid_messages(valid: dict[str, dict]) -> list[dict]:
     bad("trust-scope-not-slug", "bad-body", envelope(payload_map(kind="trust", topic="", body={
         "subject": ID["bob"].public_key, "value": "trust", "scope": "widgets"})))
 
+    bad("label-unknown-value", "bad-body", envelope(payload_map(who="bob", kind="label", body={"value": "nsfw"},
+                                                                refs=[ids["answer-spam"]]), signer="bob"),
+        note="label values are a fixed vocabulary")
+    bad("label-subject-in-product", "bad-topic", envelope(payload_map(
+        who="bob", kind="label", body={"value": "spam", "subject": ID["mallory"].public_key}), signer="bob"),
+        note="a label with a subject is about an identity: meta topic only (checked before the refs)")
+    bad("label-subject-and-ref", "bad-refs", envelope(payload_map(
+        who="bob", kind="label", topic="", refs=[ids["profile"]],
+        body={"value": "spam", "subject": ID["mallory"].public_key}), signer="bob"))
+    bad("label-nothing-labelled", "bad-refs", envelope(payload_map(who="bob", kind="label", body={"value": "spam"}),
+                                                       signer="bob"), note="no ref and no subject")
+    bad("label-subject-31-bytes", "bad-body", envelope(payload_map(
+        who="bob", kind="label", topic="", body={"value": "spam", "subject": ID["mallory"].public_key[:31]}),
+        signer="bob"))
+    bad("label-reason-escape", "bad-text", envelope(payload_map(
+        who="bob", kind="label", refs=[ids["answer-spam"]], body={"value": "spam", "reason": "a\x1b[2Jb"}),
+        signer="bob"))
+
     # rules that need the messages already held (the context)
     bad("answer-to-unknown", "missing-ref", envelope(payload_map(kind="answer", body={"text": "x"},
                                                                  refs=["cd" * 32])))
@@ -347,6 +371,9 @@ def invalid_messages(valid: dict[str, dict]) -> list[dict]:
     bad("vote-own-answer", "self-vote", envelope(payload_map(who="mallory", kind="vote", body={"value": "up"},
                                                              refs=[ids["answer-spam"]]), signer="mallory"),
         context=["complaint", "answer-spam"], note="nobody votes on a message they wrote")
+    bad("label-other-topic", "topic-mismatch", envelope(payload_map(
+        who="bob", kind="label", topic=OTHER, refs=[ids["answer-spam"]], body={"value": "spam"}), signer="bob"),
+        context=["complaint", "answer-spam"], note="a label on a message takes the message's topic")
     bad("vote-own-request", "self-vote", envelope(payload_map(kind="vote", body={"value": "down"},
                                                               refs=[ids["request"]])), context=["request"])
     return out

@@ -66,7 +66,7 @@ assert PAYLOADS  # the verifier's vectors loaded
 FIELD_NAMES = ["title", "text", "private", "to", "value", "state", "note", "reason", "name", "about", "org", "topics",
                "keys", "promise_hours", "subject", "scope", "extra"]
 KEY = bytes(range(32))
-field_values = st.one_of(st.sampled_from(["", "up", "down", "trust", "acknowledged", "wont-fix", "acme/widget",
+field_values = st.one_of(st.sampled_from(["", "up", "down", "trust", "spam", "acknowledged", "wont-fix", "acme/widget",
                                           "Acme", "x" * 201, 0, -1, 48, 10_001, True, None, KEY, b"\x01",
                                           ["acme/widget"], ["Acme"], [], [KEY], [b"\x01"], "x" * 501]),
                          st.text(max_size=5))
@@ -75,7 +75,7 @@ ALL_IDS = [v["id"] for v in VALID]
 
 @settings(max_examples=500, deadline=None)
 @given(kind=st.sampled_from(["request", "complaint", "answer", "accept", "vote", "status", "resolve", "retract",
-                             "report", "profile", "vendor", "trust", "x-new"]),
+                             "report", "profile", "vendor", "trust", "label", "x-new"]),
        topic=st.sampled_from(["", "acme/widget", "acme/widget", "acme/widget", "acme/gadget", "Acme/Widget"]),
        refs=st.lists(st.sampled_from(ALL_IDS + ["cd" * 32]), max_size=1)
        | st.lists(st.sampled_from(ALL_IDS), max_size=2),

@@ -192,6 +192,10 @@ KINDS = {
     "trust": ("meta", None, "anyone", {"subject": (bytes, True, 32, 32, ()),
                                        "value": (str, True, 0, T, ("trust", "distrust")),
                                        "scope": (str, False, 0, 129, ())}),
+    "label": ("target", "any", "anyone", {"value": (str, True, 0, T, ("spam", "scam", "abuse", "off-topic",
+                                                                      "duplicate")),
+                                          "subject": (bytes, False, 32, 32, ()),
+                                          "reason": (str, False, 0, 500, ())}),
 }
 
 
@@ -201,7 +205,10 @@ def check_kind(p: dict) -> None:
     topic, targets, _, fields = KINDS[p["kind"]]
     if topic != "target" and (topic == "product") != bool(p["topic"]):
         raise Refused("bad-topic")
-    if len(p["refs"]) != (0 if targets is None else 1):
+    about_identity = p["kind"] == "label" and "subject" in p["body"]  # 02 section 7: meta, no ref
+    if about_identity and p["topic"]:
+        raise Refused("bad-topic")
+    if len(p["refs"]) != (0 if targets is None or about_identity else 1):
         raise Refused("bad-refs")
     body = p["body"]
     if set(body) - set(fields):
@@ -242,7 +249,7 @@ def vendor_keys(held: dict[str, dict], topic: str) -> set[bytes]:
 
 
 def check_context(p: dict, held: dict[str, dict]) -> None:
-    if p["kind"] not in KINDS or KINDS[p["kind"]][1] is None:
+    if p["kind"] not in KINDS or not p["refs"]:  # the ref count was checked with the kind
         return
     _, targets, who, _ = KINDS[p["kind"]]
     target = held.get(p["refs"][0].hex())
