@@ -44,22 +44,37 @@ def who(did: str, name: str) -> str:
     return f"{visible(name)} ({did[:20]}…)" if name else visible(did)
 
 
+def labelled(m: dict) -> str:
+    """What labels say about a message, as a suffix: '  (hidden: spam, by labeler Mods)', '  [off-topic, ...]'."""
+    hide = [visible(lb["why"]) for lb in m.get("labels", ()) if lb["effect"] == "hide"]
+    mark = [visible(lb["why"]) for lb in m.get("labels", ()) if lb["effect"] == "mark"]
+    return (f"  (hidden: {'; '.join(hide)})" if hide else "") + (f"  [{'; '.join(mark)}]" if mark else "")
+
+
 def thread_line(t: dict) -> str:
     flags = "".join([("✓" if t["accepted"] else " "), ("R" if t["resolved"] else " ")])
     status = f" [{t['status']}]" if t.get("status") else ""
     return (f"{t['id'][:12]}  {t['kind']:9} {flags} {t['answers']:2} ans  {age(t['created']):>4}  "
-            f"{t['topic']}  {visible(t['title'])}{status}")
+            f"{t['topic']}  {visible(t['title'])}{status}{labelled(t)}")
 
 
 def threads(rows: list, params: dict) -> str:
     return "\n".join(map(thread_line, rows)) or "(no threads)"
 
 
+WITHHELD = "(withheld: --all shows it)"
+
+
+def content(m: dict, *fields: str) -> list[str]:
+    """A message's texts, or one line saying they were withheld because labels hide it."""
+    return [visible(m["body"][f], line=f == "title") for f in fields if f in m["body"]] or [WITHHELD]
+
+
 def thread(t: dict, params: dict) -> str:
-    lines = [f"{t['kind']} {t['id']}",
+    lines = [f"{t['kind']} {t['id']}{labelled(t)}",
              f"topic: {t['topic']}   by {who(t['author'], t['name'])}   {age(t['created'])} ago",
              f"status: {t['status'] or '-'}   resolved: {'yes' if t['resolved'] else 'no'}", "",
-             visible(t["body"].get("title", "")), t["body"].get("text", "")]
+             *content(t, "title", "text")]
     if "private" in t["body"]:
         lines.append(f"(+ a private part sealed to {t['body']['to']})")
     for a in t["answers"]:
@@ -67,15 +82,25 @@ def thread(t: dict, params: dict) -> str:
         votes = a["votes"]
         head = (f"-- {mark}answer {a['id'][:12]} by {who(a['author'], a['name'])}"
                 f" (+{votes.get('up', 0)}/-{votes.get('down', 0)},"
-                f" score {a.get('score', 0):.4f})")
-        lines += ["", head, a["body"]["text"]]
+                f" score {a.get('score', 0):.4f}){labelled(a)}")
+        lines += ["", head, *content(a, "text")]
     return "\n".join(lines)
 
 
 def found(rows: list, params: dict) -> str:
     return ("\n".join(f"{r['id'][:12]}  {visible(r['kind']):9} {r['topic']}"
-                      f"  {visible(r['title'] or (r['text'] or '')[:60])}" for r in rows)
+                      f"  {visible(r['title'] or (r['text'] or '')[:60])}{labelled(r)}" for r in rows)
             or "(nothing found)")
+
+
+def labeler_list(data: dict, params: dict) -> str:
+    people = [who(r["did"], r["name"]) for r in data["labelers"]] or ["(none: antiport labelers add DID)"]
+    return "\n".join(["labelers you follow:", *(f"  {p}" for p in people), "what each label value does here:",
+                      *(f"  {v:10} {e}" for v, e in data["effects"].items())])
+
+
+def labeler_followed(result: dict, params: dict) -> str:
+    return f"{'following' if result['following'] else 'not following'} labeler {result['did']}"
 
 
 def peers(rows: list, params: dict) -> str:
@@ -164,6 +189,8 @@ FORMATTERS = {
     "id": identity, "follow": following, "unfollow": following, "topics": topics,
     **dict.fromkeys(["ask", "answer", "accept", "vote", "resolve", "retract", "report", "status", "trust", "profile"],
                     written),
+    "label": written, "labelers": labeler_list, "labelers_add": labeler_followed,
+    "labelers_remove": labeler_followed, "label_effect": lambda r, p: f"{r['value']}: {r['effect']}",
     "list": threads, "show": thread, "search": found, "experts": experts, "why": why, "vendors": vendors,
     "vendor": vendor, "sync_status": sync_status, "peers": peers,
 }

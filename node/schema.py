@@ -62,5 +62,11 @@ def claims(msg: Message) -> list[dict]:
     return [{"key": k, "topic": t, "manifest": msg.id} for k in keys for t in msg.body["topics"]]
 
 
-MIGRATIONS = [_messages, _bridge_tables_and_thread_index, _every_claim]
+def _labelers(db: sqlite_utils.Database) -> None:
+    """The labelers the user follows, and what each label value does here (hide, mark or ignore)."""
+    db.execute("CREATE TABLE labelers (did TEXT PRIMARY KEY, since INTEGER NOT NULL)")
+    db.execute("CREATE TABLE label_effects (value TEXT PRIMARY KEY, effect TEXT NOT NULL)")
+
+
+MIGRATIONS = [_messages, _bridge_tables_and_thread_index, _every_claim, _labelers]
 VERSION = len(MIGRATIONS)

@@ -15,10 +15,11 @@ from typing import Annotated, BinaryIO
 import cbor2
 from antiport.crypto import BadKey, Identity, did_from_key, key_from_did, seal
 from antiport.protocol import KINDS, STATES, BadTopic, Message, Rejected, normalise
-from antiport.protocol.kinds import THREAD_ROOTS
+from antiport.protocol.kinds import LABELS, THREAD_ROOTS
 
 from .home import now_ms
 from .ingest import Ingest
+from .labels import EFFECTS, VALUES, Moderation, effects
 from .ledger import ledger_for
 from .ledger import names as ledger_names
 from .ops import OPS, Arg, Command, OpError, op  # noqa: F401 -- OPS and OpError are service's API too
@@ -40,6 +41,8 @@ class Ctx:
 Id = Annotated[str, Arg("a message id, or a unique prefix of 6+ hex digits", positional=True)]
 Topic = Annotated[str, Arg("a product topic: vendor/product", positional=True)]
 Did = Annotated[str, Arg("an identity: did:key:z6Mk...", positional=True)]
+Shown = Annotated[str, Arg("visible: leave out what your labelers hide; all: include it, saying why",
+                           choices=("visible", "all"), switch="all")]
 
 
 # -- helpers ---------------------------------------------------------------------------------------
@@ -48,6 +51,13 @@ def topic_slug(text: str) -> str:
     try:
         return normalise(text)
     except BadTopic as e:
+        raise OpError(str(e)) from None
+
+
+def key_of(did: str) -> bytes:
+    try:
+        return key_from_did(did)
+    except BadKey as e:
         raise OpError(str(e)) from None
 
 
@@ -207,11 +217,7 @@ def trust(ctx: Ctx, did: Did,
           value: Annotated[str, Arg(choices=KINDS["trust"].body["value"].choices, switch="distrust")] = "trust",
           scope: Annotated[str, Arg("only in this topic (vendor/product)")] = "") -> dict:
     """Say that you trust (or distrust) an identity, globally or in one topic."""
-    try:
-        subject = key_from_did(did)
-    except BadKey as e:
-        raise OpError(str(e)) from None
-    body = {"subject": subject, "value": value}
+    body = {"subject": key_of(did), "value": value}
     if scope:
         body["scope"] = topic_slug(scope)
     return write(ctx, "trust", "", body)
@@ -224,23 +230,81 @@ def profile(ctx: Ctx, name: Annotated[str, Arg("your display name", positional=T
     return write(ctx, "profile", "", {"name": name, **({"about": about} if about else {})})
 
 
+# -- labels and labelers (specs/02 section 7, specs/06 section 5) ------------------------------------
+
+@op(write=True)
+def label(ctx: Ctx, target: Annotated[str, Arg("a message id (or prefix) or an identity (did:key:...)",
+                                               positional=True)],
+          value: Annotated[str, Arg(choices=LABELS, positional=True)],
+          reason: Annotated[str, Arg("why, in one line")] = "") -> dict:
+    """Label a message or an identity, as a labeler others may follow (undo it: retract the label)."""
+    extra = {"reason": reason.strip()} if reason.strip() else {}
+    if target.strip().startswith("did:"):
+        return write(ctx, "label", "", {"value": value, "subject": key_of(target.strip()), **extra})
+    return reply(ctx, "label", target, {"value": value, **extra})
+
+
+@op(commands=(Command("labelers list", "the labelers you follow, and what each label value does here"),))
+def labelers(ctx: Ctx) -> dict:
+    """The labelers you follow, and what each label value does here (hide, mark or ignore)."""
+    dids = ctx.store.labelers()
+    known = ledger_names(ctx.store, dids)
+    return {"labelers": [{"did": d, "name": known[d]} for d in dids], "effects": effects(ctx.store)}
+
+
+@op(write=True, commands=(Command("labelers add", "follow a labeler: its labels hide or mark what you see"),))
+def labelers_add(ctx: Ctx, did: Did) -> dict:
+    """Follow a labeler: its labels hide or mark what you see."""
+    key_of(did)
+    ctx.store.add_labeler(did, now_ms())
+    return {"did": did, "following": True}
+
+
+@op(write=True, commands=(Command("labelers remove", "stop following a labeler"),))
+def labelers_remove(ctx: Ctx, did: Did) -> dict:
+    """Stop following a labeler."""
+    if not ctx.store.remove_labeler(did):
+        raise OpError(f"not following labeler {did} (see 'antiport labelers list')", 404)
+    return {"did": did, "following": False}
+
+
+@op(write=True, commands=(Command("labelers effect", "what a label value does here: hide, mark or ignore"),))
+def label_effect(ctx: Ctx, value: Annotated[str, Arg(choices=VALUES, positional=True)],
+                 effect: Annotated[str, Arg(choices=EFFECTS, positional=True)]) -> dict:
+    """What a label value does here: hide, mark or ignore ('reported': reports whose reason is no label value)."""
+    ctx.store.set_label_effect(value, effect)
+    return {"value": value, "effect": effect}
+
+
+def moderated(ctx: Ctx, rows: list[dict], shown: str = "visible") -> list[dict]:
+    """Rows with their labels and `hidden`; the hidden ones left out unless `shown` is 'all'."""
+    return Moderation(ctx.store, ctx.identity.did).apply(rows, shown)
+
+
 # -- reading ---------------------------------------------------------------------------------------
 
 @op()
 def list_(ctx: Ctx,
-          topic: Annotated[str | None, Arg("only this topic (vendor/product)", positional=True)] = None) -> list:
+          topic: Annotated[str | None, Arg("only this topic (vendor/product)", positional=True)] = None,
+          shown: Shown = "visible") -> list:
     """Threads (requests and complaints), newest first, in one topic or all."""
-    return named(ctx, ctx.store.threads(topic_slug(topic) if topic else None))
+    return moderated(ctx, named(ctx, ctx.store.threads(topic_slug(topic) if topic else None)), shown)
 
 
 @op()
-def show(ctx: Ctx, id: Id) -> dict:
-    """One thread: the request, its answers (accepted first), votes and statuses."""
+def show(ctx: Ctx, id: Id, shown: Shown = "visible") -> dict:
+    """One thread: the request, its answers (accepted first), votes and statuses; what your labelers
+    hide is withheld (its labels say why) unless shown is all."""
     msg = message(ctx, id)
     if msg.kind not in ("request", "complaint"):
         root = ctx.store.get(msg.refs[0]) if msg.refs else None
         msg = root if root and root.kind in ("request", "complaint") else msg
-    return thread_view(ctx, msg)
+    view = thread_view(ctx, msg)
+    moderated(ctx, [view, *view["answers"]], "all")
+    for m in (view, *view["answers"]):
+        if m["hidden"] and shown != "all":
+            m["body"] = {}  # withheld: the labels say why, `shown=all` shows it
+    return view
 
 
 def thread_view(ctx: Ctx, root: Message) -> dict:
@@ -288,9 +352,9 @@ def rank_answers(ctx: Ctx, answers: list[dict]) -> list[dict]:
 
 
 @op()
-def search(ctx: Ctx, query: Annotated[str, Arg("words to find", positional=True)]) -> list:
+def search(ctx: Ctx, query: Annotated[str, Arg("words to find", positional=True)], shown: Shown = "visible") -> list:
     """Full-text search over titles and texts."""
-    return named(ctx, ctx.store.search(query))
+    return moderated(ctx, named(ctx, ctx.store.search(query)), shown)
 
 
 # -- export and import -----------------------------------------------------------------------------
@@ -365,10 +429,7 @@ def experts(ctx: Ctx, topic: Topic) -> list:
 @op()
 def why(ctx: Ctx, did: Did, topic: Annotated[str | None, Arg("only this topic")] = None) -> dict:
     """The facts behind an identity's score, per topic (all topics it has facts or answers in by default)."""
-    try:
-        key_from_did(did)
-    except BadKey as e:
-        raise OpError(str(e)) from None
+    key_of(did)
     ledger = ledger_for(ctx.store)
     if topic:
         topics_ = [topic_slug(topic)]

@@ -19,6 +19,8 @@ from antiport.protocol import Message, load
 from . import schema
 from .store_bridge import BridgeTables
 
+NOT_RETRACTED = "NOT EXISTS (SELECT 1 FROM messages r WHERE r.target = m.id AND r.kind = 'retract')"  # m: a label
+
 
 class StoreError(Exception):
     """The store cannot be used as asked (damaged, or the disk is full): one line saying what to do."""
@@ -331,6 +333,44 @@ class Store(BridgeTables):
         """Topics with at least one request or complaint."""
         return [t for (t,) in self.db.execute(
             "SELECT DISTINCT topic FROM messages WHERE kind IN ('request', 'complaint')")]
+
+    # -- labels and reports (node/labels.py) -------------------------------------------------------------
+
+    def claims_on(self, ids: list[str]) -> list[tuple[str, str, str, bytes]]:
+        """(kind, author, target, raw) of the labels and reports on the messages `ids` that their
+        authors have not retracted, in creation order."""
+        out = []
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            out += self.db.execute(
+                "SELECT m.kind, m.author, m.target, m.raw FROM messages m WHERE m.target IN"
+                f" ({','.join('?' * len(chunk))}) AND m.kind IN ('label', 'report') AND {NOT_RETRACTED}"
+                " ORDER BY m.created, m.id", chunk).fetchall()
+        return out
+
+    def identity_labels(self, authors: list[str]) -> list[tuple[str, bytes]]:
+        """(author, raw) of the labels on identities by `authors`, not retracted, in creation order."""
+        if not authors:
+            return []
+        return self.db.execute(
+            "SELECT m.author, m.raw FROM messages m WHERE m.kind = 'label' AND m.topic = '' AND m.target IS NULL"
+            f" AND m.author IN ({','.join('?' * len(authors))}) AND {NOT_RETRACTED}"
+            " ORDER BY m.created, m.id", authors).fetchall()
+
+    def add_labeler(self, did: str, now: int) -> bool:
+        return self._write("INSERT OR IGNORE INTO labelers VALUES (?, ?)", [did, now]).rowcount == 1
+
+    def remove_labeler(self, did: str) -> bool:
+        return self._write("DELETE FROM labelers WHERE did=?", [did]).rowcount == 1
+
+    def labelers(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT did FROM labelers ORDER BY since, did")]
+
+    def set_label_effect(self, value: str, effect: str) -> None:
+        self._write("INSERT OR REPLACE INTO label_effects VALUES (?, ?)", [value, effect])
+
+    def label_effects(self) -> dict[str, str]:
+        return dict(self.db.execute("SELECT value, effect FROM label_effects").fetchall())
 
     # -- follows, outbox, peers -----------------------------------------------------------------------
 

@@ -48,6 +48,7 @@ class AntiportApp(App):
         Binding("v", "vendors", "Vendors", show=False),  # shown on the topics screen, and in the palette
         Binding("w", "network", "Network", show=False),
         Binding("i", "identity", "Identity", show=False),
+        Binding("h", "toggle_hidden", "Show hidden", show=False),
     ]
 
     def __init__(self, client: Client, now=time.time) -> None:
@@ -57,6 +58,7 @@ class AntiportApp(App):
         self.now = now
         self._pending: list[dict] = []
         self.vendor_topics: set[str] = set()  # topics whose vendor manifest names your key: you may set statuses
+        self.show_hidden = False  # what labels hide is shown too (key h), with why
         # One thread for every node call: calls stay in order, and an offline client's SQLite
         # connection is only ever used by the thread that opened it.
         self._calls = ThreadPoolExecutor(1, thread_name_prefix="antiport-call")
@@ -135,6 +137,16 @@ class AntiportApp(App):
             ("Help", "keys and screens", "help"),
         ):
             yield SystemCommand(title, help, lambda a=action: self.run_action(a))
+
+    def shown(self, rows: list[dict]) -> list[dict]:
+        """The rows to show: what labels hide is left out unless the user asked to see it (h)."""
+        return rows if self.show_hidden else [r for r in rows if not r["hidden"]]
+
+    def action_toggle_hidden(self) -> None:
+        self.show_hidden = not self.show_hidden
+        self.notify("Showing what labels hide, and why" if self.show_hidden else "Hiding what labels hide")
+        if isinstance(self.screen, Page):
+            self.screen.reload()
 
     # -- screens reachable from everywhere -------------------------------------------------------------
 

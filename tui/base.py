@@ -86,11 +86,14 @@ class TablePage(Page):
         """The key of the highlighted row (None while the table is empty)."""
         return highlighted(self.query_one(DataTable))
 
-    def show(self, rows, empty: str) -> None:
-        """(key, cells) rows into the table, and `empty` as the hint when there are none."""
+    def show(self, rows, empty: str, hidden: int = 0) -> None:
+        """(key, cells) rows into the table, `empty` as the hint when there are none, and how many rows
+        labels hide (`hidden_note`)."""
         rows = list(rows)
         fill(self.query_one(DataTable), rows)
-        self.query_one("#empty", Static).update(plain("" if rows else empty))
+        hint = [] if rows else [empty]
+        self.query_one("#empty", Static).update(plain("\n".join(hint + [hidden_note(hidden)] * bool(hidden)),
+                                                      line=False))
 
     async def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         await self.run_action("open")
@@ -175,6 +178,23 @@ def badges(thread: dict) -> Text:
         if status:
             words.append((f"vendor: {status}", "yellow"))
     return Text(" ").join(Text(w, style=s) for w, s in words)
+
+
+def labelled(m: dict) -> Text:
+    """What labels say about a message (specs/06 section 5), as coloured words: 'hidden: spam, by
+    labeler Mods' in red, a mark ('off-topic, by labeler Mods') in yellow; their names plain text."""
+    return Text(" · ").join(plain(("hidden: " if lb["effect"] == "hide" else "") + lb["why"],
+                                  style="red" if lb["effect"] == "hide" else "yellow")
+                            for lb in m.get("labels", ()))
+
+
+def hidden_note(count: int) -> str:
+    return f"{count} hidden by your labelers or by reports (h shows them, and why)"
+
+
+def state(m: dict) -> Text:
+    """A thread's badges and its labels."""
+    return Text(" ").join(t for t in (badges(m), labelled(m)) if t)
 
 
 def chrome():

@@ -4,7 +4,7 @@ from __future__ import annotations
 from textual.binding import Binding
 from textual.widgets import DataTable, Input
 
-from .base import TablePage, age, plain
+from .base import TablePage, age, labelled, plain
 from .thread import ThreadScreen
 
 
@@ -20,7 +20,7 @@ class SearchScreen(TablePage):
     ]
 
     heading = "Search"
-    COLUMNS = ("Found", "Kind", "Topic", "Age")
+    COLUMNS = ("Found", "Kind", "Topic", "Age", "Labels")
 
     def above(self):
         return (Input(placeholder="words to find in titles and texts, then enter", id="query"),)
@@ -33,13 +33,13 @@ class SearchScreen(TablePage):
         if not words:
             self.show((), "Type words and press enter; then enter on a result opens its thread.")
             return
-        rows = await self.app.call("search", query=words)
+        rows = await self.app.call("search", query=words, shown="all")
         if rows is None:
             return
-        now = self.app.now()
+        now, shown = self.app.now(), self.app.shown(rows)
         self.show(((r["id"], (snippet(r), plain(r["kind"], style="red" if r["kind"] == "complaint" else ""),
-                              r["topic"], age(r["created"], now))) for r in rows),
-                  f"Nothing found for {words!r}.")
+                              r["topic"], age(r["created"], now), labelled(r))) for r in shown),
+                  f"Nothing found for {words!r}.", len(rows) - len(shown))
 
     def action_new_search(self) -> None:
         query = self.query_one("#query", Input)

@@ -6,11 +6,12 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
 
-from .base import Page, age, badges, chrome, fill, highlighted, plain, who
+from .base import Page, age, chrome, fill, highlighted, labelled, plain, state, who
 from .opform import OpForm
 from .visible import visible
 
 SEALED = "🔒 private part for the vendor, sealed: only the vendor's bridge can read it"
+WITHHELD = "(hidden by labels, see why above: h shows it)"
 
 
 def event_line(e: dict, now: float, by: str) -> str:
@@ -62,7 +63,7 @@ class ThreadScreen(Page):
     async def load(self) -> None:
         if not self.me:
             self.me = (await self.app.call("id") or {}).get("did", "")
-        view = await self.app.call("show", id=self.thread_id)
+        view = await self.app.call("show", id=self.thread_id, shown="all" if self.app.show_hidden else "visible")
         if view is None:
             if self.view is None:
                 self.query_one("#title", Static).update("This thread could not be loaded: escape to go back.")
@@ -70,10 +71,10 @@ class ThreadScreen(Page):
         self.view, self.thread_id, now = view, view["id"], self.app.now()
         self.refresh_bindings()  # Status, for the topic's vendor
         body = view["body"]
-        self.query_one("#title", Static).update(plain(body.get("title", "")))
+        self.query_one("#title", Static).update(plain(body.get("title", WITHHELD)))
         meta = Text.assemble(visible(f"{view['kind']} in {view['topic']} by "),
                              self.person(view), f", {age(view['created'], now)} ago  ")
-        self.query_one("#meta", Static).update(meta + badges({**view, "accepted": False}))
+        self.query_one("#meta", Static).update(meta + state({**view, "accepted": False}))
         self.query_one("#body", Static).update(plain(body.get("text", ""), line=False))
         self.query_one("#private", Static).update(SEALED if body.get("private") else "")
         self.query_one("#private").display = bool(body.get("private"))
@@ -86,12 +87,13 @@ class ThreadScreen(Page):
         votes = a["votes"].get("up", 0) - a["votes"].get("down", 0)
         mark = Text("✔", style="bold green") if a["accepted"] else ""
         first = (a["body"].get("text") or "").splitlines()[0:1] or [""]
-        return mark, first[0][:80], self.person(a), f"{a['score']:.2f}", f"{votes:+d}", age(a["created"], now)
+        text = plain(first[0][:80]) + (Text(" ") if a["labels"] and first[0] else Text()) + labelled(a)
+        return mark, text, self.person(a), f"{a['score']:.2f}", f"{votes:+d}", age(a["created"], now)
 
     def show_answer(self) -> None:
         a = self.answer
         self.query_one("#answer", Static).update(
-            plain(a["body"].get("text", ""), line=False) if a else "No answers yet: press a to answer.")
+            plain(a["body"].get("text", WITHHELD), line=False) if a else "No answers yet: press a to answer.")
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self.show_answer()

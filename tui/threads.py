@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from textual.binding import Binding
 
-from .base import TablePage, age, badges, plain
+from .base import TablePage, age, plain, state
 from .experts import ExpertsScreen
 from .marks import mark_read
 from .thread import ThreadScreen
@@ -25,13 +25,13 @@ class ThreadsScreen(TablePage):
         self.heading = f"Threads in {topic}"
 
     async def load(self) -> None:
-        threads = await self.app.call("list", topic=self.topic)
+        threads = await self.app.call("list", topic=self.topic, shown="all")
         if threads is None:
             return
-        now = self.app.now()
+        now, shown = self.app.now(), self.app.shown(threads)
         self.show(((t["id"], (t["title"], plain(t["kind"], style="red" if t["kind"] == "complaint" else ""),
-                              age(t["created"], now), t["answers"] or "", badges(t))) for t in threads),
-                  "No threads here yet: press n to ask for help, or c to complain.")
+                              age(t["created"], now), t["answers"] or "", state(t))) for t in shown),
+                  "No threads here yet: press n to ask for help, or c to complain.", len(threads) - len(shown))
         await self.mark_read()
 
     async def mark_read(self) -> None:
