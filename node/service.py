@@ -7,15 +7,17 @@ a running node publishes the outbox (it is told to right away), an offline home 
 from __future__ import annotations
 
 import io
+import mmap
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Annotated, BinaryIO
 
-import cbor2
 from antiport.crypto import BadKey, Identity, did_from_key, key_from_did, seal
 from antiport.protocol import KINDS, STATES, BadTopic, Message, Rejected, normalise
 from antiport.protocol.kinds import LABELS, THREAD_ROOTS
+from antiport.protocol.sequence import NotWellFormed, item_end
 
 from .home import now_ms
 from .ingest import Ingest
@@ -398,17 +400,34 @@ def import_(ingest: Ingest, data: bytes | BinaryIO, committed: Callable[[], None
 
 
 def item_spans(fp: BinaryIO) -> list[tuple[int, int]]:
-    """Where each item of a CBOR sequence starts and ends in a seekable file."""
-    size = fp.seek(0, io.SEEK_END)
-    fp.seek(0)
-    out = []
-    while (start := fp.tell()) < size:
-        try:
-            cbor2.CBORDecoder(fp).decode()
-        except cbor2.CBORDecodeError:  # every decode failure since cbor2 6 (pyproject pins it)
-            raise OpError(f"the file is not a CBOR sequence of envelopes (bad item at byte {start})") from None
-        out.append((start, fp.tell()))
+    """Where each item of a CBOR sequence starts and ends in a seekable file, cut by structure alone (specs/04
+    section 2): an item that is well-formed but invalid (text that is not UTF-8, a tag...) is refused by ingest,
+    bytes that are not well-formed refuse the file. The file is mapped, never read into memory at once."""
+    out: list[tuple[int, int]] = []
+    with _mapped(fp) as data:
+        start = 0
+        while start < len(data):
+            try:
+                end = item_end(data, start)
+            except NotWellFormed as e:
+                raise OpError(f"the file is not a CBOR sequence of envelopes ({e} at byte {start}); nothing "
+                              "imported") from None
+            out.append((start, end))
+            start = end
     return out
+
+
+@contextmanager
+def _mapped(fp: BinaryIO) -> Iterator[memoryview]:
+    fp.flush()
+    if isinstance(fp, io.BytesIO):
+        with fp.getbuffer() as view:
+            yield view
+    elif fp.seek(0, io.SEEK_END) == 0:
+        yield memoryview(b"")  # an empty file cannot be mapped
+    else:
+        with mmap.mmap(fp.fileno(), 0, access=mmap.ACCESS_READ) as mapped, memoryview(mapped) as view:
+            yield view
 
 
 def split_sequence(data: bytes) -> list[bytes]:

@@ -424,6 +424,44 @@ def topic_vectors() -> dict:
             "gossip_topic": [{"slug": s, "topic": topic_name(s)} for s in (TOPIC, "")]}
 
 
+# -- import files (04) --------------------------------------------------------------------------------
+
+def import_vectors(valid: dict[str, dict]) -> dict:
+    """Files with items that are well-formed CBOR but invalid (refused one by one) and files whose bytes stop
+    being well-formed (refused whole, at that item's offset)."""
+    env = {name: bytes.fromhex(v["envelope"]) for name, v in valid.items()}
+    good = cbor2.dumps(payload_map(), canonical=True)
+    assert good.count(b"Help") == 1
+    bad_utf8_payload = good.replace(b"Help", b"He\xffp")  # the title's bytes are not UTF-8
+    items = [
+        ("answer before its request", env["answer"]),
+        ("the request", env["request"]),
+        ("a text string that is not UTF-8, alone", bytes.fromhex("63fffefd")),
+        ("an envelope whose payload holds a title that is not UTF-8", envelope(bad_utf8_payload)),
+        ("an envelope whose signature is a text string that is not UTF-8",
+         bytes.fromhex("82") + cbor2.dumps(good) + bytes.fromhex("62c328")),
+        ("an envelope in the self-describe tag 55799", bytes.fromhex("d9d9f7") + env["profile"]),
+        ("an envelope with a float inside", envelope(payload_map(kind="x-float", body={"n": 1.5}))),
+        ("a signature that does not verify", envelope(good, signer="mallory")),
+        ("the profile", env["profile"]),
+        ("the request again", env["request"]),
+    ]
+    mixed = b"".join(raw for _, raw in items)
+    result = {"accepted": 3, "duplicates": 1, "rejected": {"malformed": 5, "bad-signature": 1}}
+    cases = [{"name": "invalid-items-are-skipped", "items": [note for note, _ in items], "file": mixed.hex(),
+              "result": result}]
+    for name, tail, note in (("truncated", env["profile"][:-1], "the last item ends early"),
+                             ("reserved-info", bytes.fromhex("1c"), "additional information 28 is reserved"),
+                             ("lone-break", bytes.fromhex("ff"), "a break outside an indefinite-length item"),
+                             ("odd-indefinite-map", bytes.fromhex("bf6161ff"), "a key without a value"),
+                             ("bad-chunk", bytes.fromhex("5f6161ff"), "a text chunk in an indefinite byte string")):
+        cases.append({"name": name, "note": note, "file": (mixed + tail).hex(), "refused_at": len(mixed)})
+    return {"about": "Import files (04): `result` is what importing the file into a node holding nothing reports "
+                     "(`items` describes each item, in order); `refused_at` means the whole file is refused, nothing "
+                     "stored, because the bytes at that offset are not a well-formed CBOR item.",
+            "cases": cases}
+
+
 # -- files ---------------------------------------------------------------------------------------------
 
 def build() -> dict[str, str | bytes]:
@@ -439,6 +477,7 @@ def build() -> dict[str, str | bytes]:
                                   "`context` (ids from valid.json) are held.",
                          "messages": invalid_messages(held)},
         "topics.json": topic_vectors(),
+        "import.json": import_vectors(held),
     }
     out: dict[str, str | bytes] = {n: json.dumps(doc, indent=1, ensure_ascii=False) + "\n" for n, doc in files.items()}
     out["export.apx"] = b"".join(bytes.fromhex(v["envelope"]) for v in valid)  # 04: the valid messages, in order

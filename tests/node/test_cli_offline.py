@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from antiport.app.cli import main
+
+VECTORS = Path(__file__).resolve().parents[2] / "specs" / "vectors"
 
 pytestmark = pytest.mark.fast
 
@@ -112,6 +115,22 @@ def test_import_rejects_garbage_and_counts_tampering(homes, capsys, tmp_path):
     assert json.loads(out) == {"accepted": 1, "duplicates": 0, "rejected": {"bad-signature": 1}}  # 1: the profile
     code, out, _ = run(capsys, "--home", bob, "list", "--json")
     assert json.loads(out) == []
+
+
+def test_import_skips_invalid_items_and_reports_them_in_one_line(homes, capsys, tmp_path):
+    """specs/04 section 2: well-formed items that are invalid (text that is not UTF-8 among them) are refused one by
+    one and the others imported; bytes that stop being well-formed refuse the whole file."""
+    cases = {c["name"]: c for c in json.loads((VECTORS / "import.json").read_text())["cases"]}
+    mixed, truncated = tmp_path / "mixed.apx", tmp_path / "truncated.apx"
+    mixed.write_bytes(bytes.fromhex(cases["invalid-items-are-skipped"]["file"]))
+    truncated.write_bytes(bytes.fromhex(cases["truncated"]["file"]))
+    bob = str(homes[1])
+    code, out, err = run(capsys, "--home", bob, "import", str(truncated))
+    assert code == 1 and f"at byte {cases['truncated']['refused_at']}" in err and "nothing imported" in err
+    assert err.count("\n") == 1
+    assert run(capsys, "--home", bob, "list", "--json")[1].strip() == "[]"
+    code, out, _ = run(capsys, "--home", bob, "import", str(mixed))
+    assert code == 0 and out == "3 new, 1 already held, rejected: 5 malformed, 1 bad-signature\n"
 
 
 def test_discovery_is_on_by_default_and_config_keys_default(tmp_path, capsys):

@@ -359,6 +359,95 @@ def test_normalise_vectors():
         assert normalise(case["input"]) == case["slug"], case
 
 
+def item_end(data: bytes, pos: int) -> int:
+    """04 section 2: where the well-formed item at `pos` ends (RFC 8949 appendix C, structure only)."""
+    def head(pos):
+        if pos >= len(data):
+            raise Refused("not well-formed")
+        major, info = data[pos] >> 5, data[pos] & 31
+        if info < 24:
+            return major, info, pos + 1
+        if info < 28:
+            end = pos + 1 + (1 << (info - 24))
+            if end > len(data) or (major == 7 and info == 24 and data[pos + 1] < 32):
+                raise Refused("not well-formed")
+            return major, int.from_bytes(data[pos + 1:end], "big"), end
+        if info == 31 and major in (2, 3, 4, 5, 7):
+            return major, None, pos + 1
+        raise Refused("not well-formed")
+
+    major, n, pos = head(pos)
+    if major == 7 and n is None:
+        raise Refused("not well-formed")  # a break where an item should start
+    if major in (2, 3) and n is None:
+        while True:
+            m, k, pos = head(pos)
+            if m == 7 and k is None:
+                return pos
+            if m != major or k is None:
+                raise Refused("not well-formed")
+            pos += k
+            if pos > len(data):
+                raise Refused("not well-formed")
+    if major in (2, 3):
+        if pos + n > len(data):
+            raise Refused("not well-formed")
+        return pos + n
+    if major in (4, 5) and n is None:
+        count = 0
+        while data[pos:pos + 1] != b"\xff":
+            pos, count = item_end(data, pos), count + 1
+        if major == 5 and count % 2:
+            raise Refused("not well-formed")
+        return pos + 1
+    for _ in range({4: n, 5: 2 * (n or 0), 6: 1}.get(major, 0)):
+        pos = item_end(data, pos)
+    return pos
+
+
+NOW = VALID[0]["now"]
+
+
+def import_file(data: bytes) -> dict:
+    """04 sections 2 and 3: cut by structure, then validate each item, retrying missing-ref while a pass stores."""
+    items, pos = [], 0
+    while pos < len(data):
+        end = item_end(data, pos)
+        items.append(data[pos:end])
+        pos = end
+    held: dict[str, dict] = {}
+    result = {"accepted": 0, "duplicates": 0, "rejected": {}}
+    while items:
+        waiting = []
+        for raw in items:
+            try:
+                mid, p = verify(raw, NOW, held)
+            except Refused as e:
+                if str(e) == "missing-ref":
+                    waiting.append(raw)
+                else:
+                    result["rejected"][str(e)] = result["rejected"].get(str(e), 0) + 1
+                continue
+            result["duplicates" if mid in held else "accepted"] += 1
+            held[mid] = p
+        if len(waiting) == len(items):
+            result["rejected"]["missing-ref"] = len(waiting)
+            break
+        items = waiting
+    return result
+
+
+@pytest.mark.parametrize("case", vectors("import.json")["cases"], ids=lambda c: c["name"])
+def test_import_vectors(case):
+    data = bytes.fromhex(case["file"])
+    if "result" in case:
+        assert import_file(data) == case["result"]
+    else:
+        with pytest.raises(Refused):
+            import_file(data)
+        import_file(data[:case["refused_at"]])  # everything before that offset is well-formed
+
+
 def test_export_file():
     """04: a CBOR sequence of envelopes; each item is cut out with its exact bytes, then verified."""
     data = (VECTORS / "export.apx").read_bytes()

@@ -7,7 +7,7 @@ import cbor2
 import pytest
 from antiport.crypto import Identity, verify
 from antiport.node.ingest import Ingest
-from antiport.node.service import split_sequence
+from antiport.node.service import OpError, import_, split_sequence
 from antiport.node.store import Store
 from antiport.protocol import Rejected, load, sign, validate
 from spec_vectors import VECTORS, Held, vectors
@@ -87,6 +87,19 @@ def test_ed25519_rule(case):
     """01 section 1.1: the node's verify decides every edge case as the vector says."""
     key, message, signature = (bytes.fromhex(case[k]) for k in ("public_key", "message", "signature"))
     assert verify(key, message, signature) is case["valid"]
+
+
+@pytest.mark.parametrize("case", vectors("import.json")["cases"], ids=lambda c: c["name"])
+def test_import_vectors(case, tmp_path):
+    """04 section 2: invalid items are refused one by one; bytes that are not a well-formed item refuse the file."""
+    store = Store(tmp_path / "store.db")
+    data = bytes.fromhex(case["file"])
+    if "result" in case:
+        assert import_(Ingest(store), data) == case["result"]
+    else:
+        with pytest.raises(OpError, match=f"at byte {case['refused_at']}\\)"):
+            import_(Ingest(store), data)
+        assert store.count() == 0
 
 
 def test_export_file_imports_in_order(tmp_path):
