@@ -109,7 +109,7 @@ def make_app(ctx: Ctx, token: str, readers: Readers, import_limit: int = IMPORT_
             except ValueError:  # not JSON, or not UTF-8
                 raise OpError("the request body is not valid JSON") from None
         else:
-            params = dict(request.query_params)
+            params = entry.from_query(dict(request.query_params))
         if not isinstance(params, dict):
             raise OpError("the request body must be a JSON object")
         result = entry(ctx, params) if entry.write or entry.live else await readers.run(entry, params)

@@ -70,6 +70,15 @@ def _types(hint) -> tuple[type, ...]:
     return (NoneType,) if hint is None else (hint,)
 
 
+def _boolean(text: str) -> bool:
+    if text not in ("true", "false"):
+        raise ValueError(text)
+    return text == "true"
+
+
+QUERY_PARSERS = {int: int, float: float, bool: _boolean}
+
+
 def _json_type(value) -> str:
     return next((name for t, name in TYPE_NAMES.items() if type(value) is t), type(value).__name__)
 
@@ -121,6 +130,20 @@ class Op:
             if choices and value not in choices:
                 raise OpError(f"{name} is one of {', '.join(choices)}, not {value!r}")
         return params
+
+    def from_query(self, params: dict[str, str]) -> dict:
+        """A query string's values (always text) as the types the annotations say: "20" for an `int` is 20,
+        "true"/"false" for a `bool`; a parameter that takes a string keeps the text."""
+        out = {}
+        for p in self.params:
+            if p.name in params:
+                value = params[p.name]
+                parse = next((QUERY_PARSERS[t] for t in p.types if t in QUERY_PARSERS and str not in p.types), None)
+                try:
+                    out[p.name] = parse(value) if parse else value
+                except ValueError:
+                    raise OpError(f"{p.name} must be {p.expected()}, not {value!r}") from None
+        return {**params, **out}  # unknown names stay, for bind to refuse
 
     def __call__(self, ctx, params: dict):
         return self.fn(ctx, **self.bind(params))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Annotated
 
 import httpx
 import pytest
@@ -9,7 +10,7 @@ import trio
 from antiport.node import api
 from antiport.node.home import Home
 from antiport.node.ingest import Ingest
-from antiport.node.ops import OPS
+from antiport.node.ops import OPS, Arg, Op, OpError
 from antiport.node.service import Ctx
 from antiport.node.store import Store
 
@@ -165,3 +166,21 @@ async def test_a_5xx_is_logged_with_its_traceback(home, caplog):
     assert record.getMessage().startswith("POST /v1/ask -> 507: the disk holding") and record.exc_info
     logged = logging.Formatter().format(record)  # as the node's log handler writes it
     assert "Traceback (most recent call last)" in logged and 'in write\n    raise OpError(str(e), 507)' in logged
+
+
+def paged(ctx, topic: Annotated[str, Arg()], limit: Annotated[int, Arg()] = 20,
+          everything: Annotated[bool, Arg()] = False, since: Annotated[str | None, Arg()] = None):
+    return {"topic": topic, "limit": limit, "everything": everything, "since": since}
+
+
+def test_query_strings_take_the_types_of_the_annotations():
+    entry = Op("paged", paged)
+    params = entry.from_query({"topic": "5", "limit": "7", "everything": "true", "since": "x"})
+    assert entry(None, params) == {"topic": "5", "limit": 7, "everything": True, "since": "x"}
+    for name, value, expected in (("limit", "many", "an integer"), ("everything", "yes", "true or false")):
+        with pytest.raises(OpError, match=f"^{name} must be {expected}, not '{value}'$"):
+            entry.from_query({"topic": "t", name: value})
+    with pytest.raises(OpError, match="^limit must be an integer, not true or false$"):
+        entry.bind({"topic": "t", "limit": True})  # JSON's true is no integer
+    with pytest.raises(OpError, match="^paged does not take bogus$"):
+        entry.bind(entry.from_query({"topic": "t", "bogus": "1"}))
