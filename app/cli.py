@@ -214,9 +214,12 @@ def cmd_demo(home: Home, args) -> int:
 
 
 def cmd_export(home: Home, args) -> None:
-    c = client(home)
     try:
         out = open(args.out, "wb") if args.out else sys.stdout.buffer
+    except OSError as e:
+        raise ClientError(f"cannot write {args.out}: {e.strerror}") from None
+    c = client(home)
+    try:
         with out if args.out else _nullcontext(out):
             for chunk in c.export():
                 out.write(chunk)

@@ -64,9 +64,13 @@ class Client:
             from .service import export
             yield from export(self.ctx().store)
             return
-        with self.http.stream("GET", "/v1/export") as r:
-            self._check(r)
-            yield from r.iter_bytes()
+        try:
+            with self.http.stream("GET", "/v1/export") as r:
+                self._check(r)
+                yield from r.iter_bytes()
+        except httpx.HTTPError as e:
+            raise ClientError(f"the node for {self.home.path} did not send the whole export ({e}); "
+                              "see its log, and is 'antiport run' still up?") from None
 
     async def events(self):
         """New messages as the running node stores them (its server-sent events), one dict each.

@@ -85,6 +85,8 @@ def test_line_ends_become_line_feeds_before_signing(homes, capsys):
     (["show", "abc"], "no message with id"),
     (["vote", "0123456789", "up"], "no message with id"),
     (["import", "/nonexistent/file"], "cannot read"),
+    (["import", "/"], "cannot read /: Is a directory"),
+    (["export", "--out", "/nonexistent/dir/x.apx"], "cannot write /nonexistent/dir/x.apx: No such file or directory"),
     (["unfollow", "acme/nothing"], "not following acme/nothing"),
     (["peers"], "the node is not running"),
     (["trust", "did:key:nope"], "not a did:key"),
