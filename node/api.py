@@ -22,6 +22,7 @@ import hypercorn.config
 import hypercorn.trio
 import trio
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
@@ -162,7 +163,10 @@ def make_app(ctx: Ctx, token: str, readers: Readers, import_limit: int = IMPORT_
     async def openapi(request: Request) -> Response:
         return JSONResponse(openapi_document(import_limit))
 
-    return Starlette(routes=[
+    async def http_error(request: Request, e: HTTPException) -> Response:  # Starlette's own: no route, wrong method
+        return JSONResponse({"error": f"{request.method} {request.url.path}: {e.detail}"}, e.status_code)
+
+    return Starlette(exception_handlers={HTTPException: http_error}, routes=[
         Route("/v1/openapi.json", openapi),
         Route("/v1/export", export),
         Route("/v1/import", import_, methods=["POST"]),

@@ -63,6 +63,10 @@ async def test_errors_are_json_with_a_message(home):
         assert r.status_code == 404 and r.json() == {"error": "no operation 'nothing'"}
         r = await http.get("/v1/ask")
         assert r.status_code == 405
+        r = await http.put("/v1/ask")
+        assert (r.status_code, r.json()) == (405, {"error": "PUT /v1/ask: Method Not Allowed"})
+        r = await http.get("/v2/id")
+        assert (r.status_code, r.json()) == (404, {"error": "GET /v2/id: Not Found"})
         r = await http.post("/v1/answer", json={"id": "ffffff"})
         assert r.status_code == 400 and r.json()["error"] == "answer needs text"
         r = await http.post("/v1/answer", json={"id": "ffffff", "text": "x", "bogus": 1})
