@@ -9,7 +9,10 @@ signature), and Globex's bridge node: it claims globex/router with a signed mani
 connector, so nobody at Globex ever sees or answers what arrives there.
 
 The story: a question in a product no vendor claims, answered by Dana and accepted; a complaint to
-Acme with a private part only Acme can open, answered and resolved by Acme through its node's API;
+Acme with a private part only Acme can open (sealed to Acme's key because the customer's node verified it:
+Acme's bridge names the domain acme.example, whose .well-known/antiport.json, served over HTTPS by this
+process under a certificate authority made for the demo, lists Acme's did; every demo home trusts that CA
+and connects to this site for acme.example), answered and resolved by Acme through its node's API;
 a request to Globex that stays unanswered; then every vendor's record as the customer sees it.
 
 Every process it starts is stopped and the homes removed when it ends: when the TUI quits, on
@@ -31,12 +34,14 @@ from antiport.node.home import Home
 
 from .demo_receiver import WebhookReceiver
 from .processes import NodeProcess
+from .tls_site import WellKnownSite, make_certificates
 
 STAPLER, ACME, GLOBEX = "initech/stapler", ["acme/widget", "acme/gadget"], ["globex/router"]
 NAMES = {"relay": "Relay", "customer": "Casey", "dana": "Dana", "eli": "Eli", "acme": "Acme support",
          "globex": "Globex support"}
 FOLLOWS = {"relay": [STAPLER, *ACME, *GLOBEX], "dana": [STAPLER, *GLOBEX], "eli": ACME}
 VENDORS = {"acme": ("Acme", ACME), "globex": ("Globex", GLOBEX)}
+ACME_DOMAIN = "acme.example"  # Acme's site: this demo serves its .well-known/antiport.json, under a CA of its own
 PRIVATE = "Order 4471, serial GD-20-99812"
 WAIT = 60.0  # seconds to wait for a message to cross the network
 STOPS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)  # Ctrl-C, kill, the terminal closed: all clean up
@@ -77,10 +82,19 @@ class Network:
         self.nodes: list[NodeProcess] = []
         self.clients: dict[str, Client] = {}
         self.receiver: WebhookReceiver | None = None
+        self.site: WellKnownSite | None = None
 
     def start(self) -> None:
+        (self.root / "tls").mkdir()
+        ca, cert, key = make_certificates(self.root / "tls", [ACME_DOMAIN])
+        self.site = WellKnownSite(cert, key, {}).start()
         for name, home in self.homes.items():
-            home.init(NAMES[name])
+            identity = home.init(NAMES[name])
+            if name == "acme":
+                self.site.listing[ACME_DOMAIN] = [identity.did]
+            # every node checks vendors' domains against the demo's CA and site, never the internet's
+            home.write_config({**home.config(), "domains": {"ca_bundle": str(ca),
+                                                            "resolve": {ACME_DOMAIN: self.site.address}}})
             offline = Client(home)  # written now, published when the node runs
             offline.call("profile", name=NAMES[name])
             for topic in FOLLOWS.get(name, []):
@@ -106,8 +120,9 @@ class Network:
         if name not in VENDORS:
             return []
         org, topics = VENDORS[name]
-        text = (f'[vendor]\norg = "{org}"\ntopics = {json.dumps(topics)}\npromise_hours = 24\n\n'
-                '[delivery]\nretry_base_seconds = 0.2\nretry_max_seconds = 2\n')
+        text = (f'[vendor]\norg = "{org}"\ntopics = {json.dumps(topics)}\npromise_hours = 24\n'
+                + (f'domain = "{ACME_DOMAIN}"\n' if name == "acme" else "")
+                + '\n[delivery]\nretry_base_seconds = 0.2\nretry_max_seconds = 2\n')
         if name == "acme":
             text += (f'\n[[connectors.webhook]]\nname = "helpdesk"\nurl = "{self.receiver.url}"\n'
                      f'secret = "{self.receiver.secret}"\n')
@@ -120,6 +135,8 @@ class Network:
             client.close()
         if self.receiver:
             self.receiver.stop()
+        if self.site:
+            self.site.stop()
         with ThreadPoolExecutor(max(1, len(self.nodes))) as pool:
             list(pool.map(NodeProcess.stop, self.nodes))
 
@@ -137,10 +154,18 @@ def play(net: Network) -> None:
     rows = wait_for(lambda: claimed(c["customer"]), "the vendor manifests reaching the customer")
     say("the customer's node has the vendors' signed manifests: "
         + "; ".join(f"{r['name']} claims {', '.join(r['topics'])}" for r in rows))
+    wait_for(lambda: identity_of(c["customer"], "Acme") == "verified", "the customer verifying Acme's domain")
+    say(f"the customer's node verified Acme: {ACME_DOMAIN}/.well-known/antiport.json (served over HTTPS by this demo,"
+        " under its own CA) lists Acme's key; Globex names no domain, so it stays unverified and the customer"
+        " would not seal anything private to it")
     question(c)
     complaint(c, net.homes, net.receiver)
     unanswered(c)
     report(c)
+
+
+def identity_of(client: Client, org: str) -> str | None:
+    return next((r["identity"]["state"] for r in client.call("vendors") if r["name"] == org and r["claimed"]), None)
 
 
 def claimed(client: Client) -> list | None:
@@ -212,7 +237,8 @@ def report(c: dict) -> None:
             say(f"  {r['name']}: {r['seen']} request(s), no vendor on the network")
             continue
         oldest = r["oldest_unanswered"]
-        say(f"  {r['name']}: {r['seen']} request(s), {r['acknowledged_share']:.0%} answered, "
+        say(f"  {r['name']} ({r['identity']['state']}): {r['seen']} request(s), "
+            f"{r['acknowledged_share']:.0%} answered, "
             f"{r['resolved_share']:.0%} resolved" + (f", oldest unanswered: '{oldest['title']}'" if oldest else ""))
     top = c["customer"].call("experts", topic=STAPLER)
     if top:

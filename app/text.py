@@ -14,6 +14,21 @@ def written(result: dict, params: dict) -> str:
     return result["id"]
 
 
+def asked(result: dict, params: dict) -> str:
+    """ask: the new message's id, and whom its private part was sealed to."""
+    to = result.get("sealed_to")
+    return result["id"] + (f"\nprivate part sealed to {visible(to['org'])} {to['did']} ({standing(to)})" if to else "")
+
+
+def trusted_vendor(result: dict, params: dict) -> str:
+    return f"{'trusting' if result['trusted'] else 'no longer trusting'} {result['did']} as a vendor for private parts"
+
+
+def standing(identity: dict | None) -> str:
+    """verified, unverified, conflict, or trusted (the customer's own word wins)."""
+    return "-" if identity is None else "trusted" if identity["trusted"] else identity["state"]
+
+
 def following(result: dict, params: dict) -> str:
     return f"{'following' if result['following'] else 'not following'} {result['topic']}"
 
@@ -166,11 +181,13 @@ def vendor_line(r: dict) -> str:
     old = r["oldest_unanswered"]
     oldest = f"{old['id'][:12]} {secs(old['age_s'])} {visible(old['title'][:30])}" if old else "-"
     name = visible(r["name"]) + ("" if r["claimed"] else " (unclaimed)")
-    return (f"{name[:28]:28}  {r['seen']:>5}  {share(r['acknowledged_share']):>5}  {secs(r['median_response_s']):>7}"
+    return (f"{name[:28]:28}  {standing(r.get('identity')):10}  {r['seen']:>5}  {share(r['acknowledged_share']):>5}"
+            f"  {secs(r['median_response_s']):>7}"
             f"  {secs(r['p90_response_s']):>7}  {share(r['resolved_share']):>5}  {oldest}")
 
 
-VENDOR_HEADER = f"{'vendor':28}  {'seen':>5}  {'ack':>5}  {'median':>7}  {'p90':>7}  {'res':>5}  oldest unanswered"
+VENDOR_HEADER = (f"{'vendor':28}  {'identity':10}  {'seen':>5}  {'ack':>5}  {'median':>7}  {'p90':>7}  {'res':>5}"
+                 "  oldest unanswered")
 
 
 def vendors(rows: list, params: dict) -> str:
@@ -179,7 +196,11 @@ def vendors(rows: list, params: dict) -> str:
 
 def vendor(r: dict, params: dict) -> str:
     promise = f"first response promised within {r['promise']} h" if r["promise"] is not None else "no promise"
-    lines = [f"{visible(r['name'])}  {r['did'] or '(unclaimed: no manifest)'}", promise, "", VENDOR_HEADER,
+    lines = [f"{visible(r['name'])}  {r['did'] or '(unclaimed: no manifest)'}", promise]
+    if r["identity"]:
+        domain = visible(r["domain"]) if r["domain"] else "no domain"
+        lines.append(f"{domain}: {standing(r['identity'])} ({visible(r['identity']['detail'])})")
+    lines += ["", VENDOR_HEADER,
              vendor_line(r), ""]
     lines += [vendor_line({**p, "name": p["topic"], "claimed": True}) for p in r["per_topic"]]
     return "\n".join(lines)
@@ -187,10 +208,11 @@ def vendor(r: dict, params: dict) -> str:
 
 FORMATTERS = {
     "id": identity, "follow": following, "unfollow": following, "topics": topics,
-    **dict.fromkeys(["ask", "answer", "accept", "vote", "resolve", "retract", "report", "status", "trust", "profile"],
+    **dict.fromkeys(["answer", "accept", "vote", "resolve", "retract", "report", "status", "trust", "profile"],
                     written),
     "label": written, "labelers": labeler_list, "labelers_add": labeler_followed,
     "labelers_remove": labeler_followed, "label_effect": lambda r, p: f"{r['value']}: {r['effect']}",
+    "ask": asked, "trust_vendor": trusted_vendor,
     "list": threads, "show": thread, "search": found, "experts": experts, "why": why, "vendors": vendors,
     "vendor": vendor, "sync_status": sync_status, "peers": peers,
 }

@@ -68,5 +68,13 @@ def _labelers(db: sqlite_utils.Database) -> None:
     db.execute("CREATE TABLE label_effects (value TEXT PRIMARY KEY, effect TEXT NOT NULL)")
 
 
-MIGRATIONS = [_messages, _bridge_tables_and_thread_index, _every_claim, _labelers]
+def _vendor_domains(db: sqlite_utils.Database) -> None:
+    """What this node learned of vendors' domains (specs/02 section 6): the last check of each (did, domain),
+    the did pinned to each domain on first sight, and the vendors the customer trusts by hand."""
+    db["domain_checks"].create({"did": str, "domain": str, "problem": str, "checked": int}, pk=("did", "domain"))
+    db["domain_pins"].create({"domain": str, "did": str, "pinned": int}, pk="domain")
+    db["trusted_vendors"].create({"did": str, "since": int}, pk="did")
+
+
+MIGRATIONS = [_messages, _bridge_tables_and_thread_index, _every_claim, _labelers, _vendor_domains]
 VERSION = len(MIGRATIONS)

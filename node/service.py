@@ -19,6 +19,7 @@ from antiport.protocol import KINDS, STATES, BadTopic, Message, Rejected, normal
 from antiport.protocol.kinds import LABELS, THREAD_ROOTS
 from antiport.protocol.sequence import NotWellFormed, item_end
 
+from .domains import CannotSeal, seal_key
 from .home import now_ms
 from .ingest import Ingest
 from .labels import EFFECTS, VALUES, Moderation, effects
@@ -161,13 +162,15 @@ def ask(ctx: Ctx, topic: Topic, title: Annotated[str, Arg("the question or compl
     """Ask for help (kind=request) or complain (kind=complaint) in a product topic; follows it."""
     slug = topic_slug(topic)
     body = {"title": title.strip(), "text": text}
-    if private_text:
-        vendor = ctx.store.vendor_of_topic(slug)
-        if vendor is None:
-            raise OpError(f"no vendor manifest claims {slug}: there is nobody to seal the private part to")
-        body.update(private=seal(vendor, private_text.encode()), to=vendor)
+    sealed_to = None
+    if private_text:  # only to a vendor the customer can believe (specs/02 section 6), never dropped silently
+        try:
+            vendor_key, sealed_to = seal_key(ctx.store, slug)
+        except CannotSeal as e:
+            raise OpError(str(e), 409) from None
+        body.update(private=seal(vendor_key, private_text.encode()), to=vendor_key)
     ctx.store.follow(slug, now_ms())
-    return write(ctx, kind, slug, body)
+    return {**write(ctx, kind, slug, body), **({"sealed_to": sealed_to} if sealed_to else {})}
 
 
 @op(write=True)
@@ -223,6 +226,24 @@ def trust(ctx: Ctx, did: Did,
     if scope:
         body["scope"] = topic_slug(scope)
     return write(ctx, "trust", "", body)
+
+
+@op(write=True)
+def trust_vendor(ctx: Ctx, did: Did,
+                 value: Annotated[str, Arg(choices=("trust", "untrust"), switch="untrust")] = "trust") -> dict:
+    """Trust a vendor's key for private parts (or stop), when you know it is theirs but it is not verified.
+
+    A local choice, never published. A private part is sealed to the one vendor of the topic you
+    trust, else to the one whose domain lists its key (specs/02 section 6)."""
+    try:
+        key_from_did(did)
+    except BadKey as e:
+        raise OpError(str(e)) from None
+    if value == "trust":
+        ctx.store.trust_vendor(did, now_ms())
+    elif not ctx.store.untrust_vendor(did):
+        raise OpError(f"you do not trust {did} as a vendor", 404)
+    return {"did": did, "trusted": value == "trust"}
 
 
 @op(write=True)

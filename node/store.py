@@ -13,7 +13,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import sqlite_utils
-from antiport.crypto import did_from_key
 from antiport.protocol import Message, load
 
 from . import schema
@@ -180,11 +179,6 @@ class Store(BridgeTables):
         """Keys the vendors' newest manifests name for `topic` (who speaks for the vendor now)."""
         return {r[0] for r in self.db.execute("SELECT key FROM vendor_keys WHERE topic=?", [topic])}
 
-    def vendor_of_topic(self, topic: str) -> bytes | None:
-        """The own key of a vendor whose manifest claims `topic` (private parts are sealed to it)."""
-        rows = self.db.execute("SELECT key, vendor FROM vendor_keys WHERE topic=? ORDER BY vendor", [topic])
-        return next((key for key, vendor in rows if did_from_key(key) == vendor), None)
-
     def resolve_id(self, prefix: str) -> str | None:
         """The full id for a unique id prefix (at least 6 hex digits), else None."""
         prefix = prefix.lower()
@@ -328,6 +322,40 @@ class Store(BridgeTables):
         """(vendor did, topic, manifest id) of every claim by a current manifest."""
         return [tuple(r) for r in self.db.execute(
             "SELECT DISTINCT vendor, topic, manifest FROM vendor_keys ORDER BY vendor, topic")]
+
+    def current_manifests(self) -> list[Message]:
+        """Each vendor's newest manifest (the one `vendor_keys` holds), by did."""
+        return [load(raw) for (raw,) in self.db.execute(
+            "SELECT raw FROM messages WHERE id IN (SELECT DISTINCT manifest FROM vendor_keys) ORDER BY author")]
+
+    # -- vendor domains (specs/02 section 6) ------------------------------------------------------------
+
+    def record_domain_check(self, did: str, domain: str, problem: str | None, now: int) -> None:
+        """The outcome of a domain check (`problem` None: the domain lists the did); a did verified for a domain
+        no one was pinned to is pinned to it."""
+        with self.transaction():
+            self._write("INSERT OR REPLACE INTO domain_checks VALUES (?, ?, ?, ?)", [did, domain, problem, now])
+            if problem is None:
+                self._write("INSERT OR IGNORE INTO domain_pins VALUES (?, ?, ?)", [domain, did, now])
+
+    def domain_check(self, did: str, domain: str) -> tuple[str | None, int] | None:
+        """(problem or None when verified, when checked) of the last check of `did` for `domain`, if any."""
+        row = self.db.execute("SELECT problem, checked FROM domain_checks WHERE did=? AND domain=?",
+                              [did, domain]).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def domain_pin(self, domain: str) -> str | None:
+        row = self.db.execute("SELECT did FROM domain_pins WHERE domain=?", [domain]).fetchone()
+        return row[0] if row else None
+
+    def trust_vendor(self, did: str, now: int) -> None:
+        self._write("INSERT OR IGNORE INTO trusted_vendors VALUES (?, ?)", [did, now])
+
+    def untrust_vendor(self, did: str) -> bool:
+        return self._write("DELETE FROM trusted_vendors WHERE did=?", [did]).rowcount == 1
+
+    def trusted_vendors(self) -> set[str]:
+        return {r[0] for r in self.db.execute("SELECT did FROM trusted_vendors")}
 
     def root_topics(self) -> list[str]:
         """Topics with at least one request or complaint."""

@@ -8,6 +8,7 @@ from collections import defaultdict
 
 from antiport.crypto import did_from_key
 
+from .domains import judge
 from .store import Store
 
 
@@ -59,14 +60,17 @@ def metrics(store: Store, topics: list[str], now: int) -> dict:
 
 
 def vendors(store: Store, now: int) -> list[dict]:
-    """One row per vendor: claimed ones by their manifest, unclaimed topics under their slug's vendor part."""
+    """One row per vendor: claimed ones by their manifest (with its domain and whether the customer can believe
+    it: `identity`, domains.judge), unclaimed topics under their slug's vendor part."""
     groups: dict[str, dict] = {}
     claimed_topics = set()
     for did, topic, manifest_id in store.vendor_claims():
         if did not in groups:  # one manifest per vendor: read once, not once per topic it claims
             manifest = store.get(manifest_id)
+            domain = manifest.body.get("domain")
             groups[did] = {"name": manifest.body["org"], "did": did, "claimed": True, "topics": [],
-                           "promise": manifest.body.get("promise_hours")}
+                           "promise": manifest.body.get("promise_hours"), "domain": domain,
+                           "identity": judge(store, did, domain)}
         groups[did]["topics"].append(topic)
         claimed_topics.add(topic)
     open_topics = defaultdict(list)
@@ -75,7 +79,7 @@ def vendors(store: Store, now: int) -> list[dict]:
             open_topics[topic.split("/")[0]].append(topic)
     for slug, topics in sorted(open_topics.items()):
         groups["unclaimed:" + slug] = {"name": slug, "did": None, "claimed": False, "topics": sorted(topics),
-                                        "promise": None}
+                                        "promise": None, "domain": None, "identity": None}
     for row in groups.values():
         row.update(metrics(store, row["topics"], now))
         del row["response_times_s"]

@@ -11,8 +11,9 @@ from .thread import ThreadScreen
 
 HEADINGS = {"request": "Ask for help", "complaint": "Complain about a product", "answer": "Answer"}
 PRIVATE = ("Private part for the vendor (optional): sealed to the vendor's key, so only the vendor's "
-           "bridge can read it — for order numbers, serials, contact details. Needs a topic whose vendor "
-           "has published a manifest.")
+           "bridge can read it — for order numbers, serials, contact details. Sent only to a vendor whose "
+           "domain proves its key (verified on the Vendors screen) or whose key you trust (trust-vendor); "
+           "otherwise nothing is sent and you are told why.")
 
 
 class ComposeScreen(Screen):
@@ -83,5 +84,8 @@ class ComposeScreen(Screen):
         done = await self.app.call("ask", topic=topic, title=title, text=text, kind=self.kind,
                                    private_text=self.value("#private") or None)
         if done is not None:
-            self.notify("Complaint posted" if self.kind == "complaint" else "Request posted")
+            to = done.get("sealed_to")
+            standing = to and ("trusted" if to["trusted"] else to["state"])
+            sealed = f"; private part sealed to {to['org']} ({standing})" if to else ""
+            self.notify(("Complaint posted" if self.kind == "complaint" else "Request posted") + sealed)
             self.app.switch_screen(ThreadScreen(done["id"]))

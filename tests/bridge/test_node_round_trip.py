@@ -16,7 +16,7 @@ from antiport.crypto import Identity
 from antiport.node.bridge.bridge import bridge_service
 from antiport.node.bridge.config import parse_config
 from antiport.node.runtime import Node
-from antiport.node.service import Ctx, ask, show
+from antiport.node.service import Ctx, ask, show, trust_vendor
 from antiport.node.store import Store
 from bridge_helpers import SECRET, TOPIC, Receiver, Staff, rt_url
 from helpers import trio_wait_for
@@ -52,9 +52,10 @@ async def test_ask_ticket_reply_resolve_across_nodes(tmp_path):
             vendor = await start(nursery, tmp_path, "vendor", identity=vendor_id, bootstrap=hub,
                                  services=[bridge_service(cfg, vendor_id)])
 
-            await eventually(lambda: customer.store.vendor_of_topic(TOPIC) == vendor_id.public_key,
+            await eventually(lambda: vendor_id.public_key in customer.store.vendor_keys(TOPIC),
                              "the vendor manifest reaching the customer")
             ctx = Ctx(customer.store, customer.ingest, customer_id, node=customer)
+            trust_vendor(ctx, vendor_id.did)  # no domain here: the customer knows the vendor's key (specs/02 §6)
             request = ask(ctx, TOPIC, "Widget jams", "since 2.1", private_text="order 4471")["id"]
             customer.wake_outbox()
 

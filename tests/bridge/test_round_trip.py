@@ -39,6 +39,7 @@ def test_customer_relay_bridge_and_rt(tmp_path):
         ok(home, "init", "--name", name)
     ok(homes["relay"], "follow", TOPIC)  # gossipsub forwards only the topics a node is subscribed to
     vendor_did = ok(homes["vendor"], "id").split()[0]
+    ok(homes["customer"], "trust-vendor", vendor_did)  # no domain here: the customer knows the key (specs/02 §6)
     config = tmp_path / "bridge.toml"
     config.write_text(f'''
 [vendor]

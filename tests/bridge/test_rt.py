@@ -28,7 +28,7 @@ async def test_request_to_ticket_staff_reply_and_resolve_back_to_the_network(wor
     async with httpx.AsyncClient(timeout=30) as client:
         bridge = Bridge(world.store, world.ingest, world.vendor, cfg, client)
         bridge.start()  # publishes the vendor manifest: the vendor may now set statuses in its topic
-        assert world.store.vendor_of_topic(TOPIC) == world.vendor.public_key
+        assert world.store.vendor_keys(TOPIC) == {world.vendor.public_key}
 
         thread = world.ask("Widget jams after update", "Since 2.1 it jams daily.", private="order 4471, serial W-99")
         assert bridge.scan() == 1

@@ -63,6 +63,7 @@ def test_experts_why_and_vendors_across_homes(tmp_path, capsys):
 
     vendors = cli_json("carol", "vendors")
     assert vendors == [{"name": "acme", "did": None, "claimed": False, "topics": ["acme/widget"], "promise": None,
+                        "domain": None, "identity": None,
                         "seen": 1, "acknowledged_share": 0.0, "median_response_s": None, "p90_response_s": None,
                         "resolved_share": 0.0, "oldest_unanswered": vendors[0]["oldest_unanswered"]}]
     assert vendors[0]["oldest_unanswered"]["id"] == request

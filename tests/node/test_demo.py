@@ -52,8 +52,10 @@ def test_demo_plays_the_story_and_stops_everything():
                  "Acme's support answers through its bridge node's API and sets the status to resolved",
                  "confirms: resolved",
                  "Globex has no helpdesk connected and never answers",
-                 "Globex: 1 request(s), 0% answered, 0% resolved, oldest unanswered: 'Router drops Wi-Fi every hour'",
-                 "Acme: 1 request(s), 100% answered, 100% resolved",
+                 "the customer's node verified Acme: acme.example/.well-known/antiport.json",
+                 "Globex (unverified): 1 request(s), 0% answered, 0% resolved, oldest unanswered: 'Router drops Wi-Fi"
+                 " every hour'",
+                 "Acme (verified): 1 request(s), 100% answered, 100% resolved",
                  "stopped 6 node processes"):
         assert line in r.stdout
     assert demo_processes(str(demo_root(r.stdout))) == []

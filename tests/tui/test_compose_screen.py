@@ -24,7 +24,15 @@ async def test_a_complaint_with_a_private_part_then_an_answer(app, node, world):
         assert any("Fill in the title and text" in n for n in notes(pilot.app))
 
         await pilot.press(*"Arrived broken", "tab", *"Cracked lid", "tab", *"order 4711", "ctrl+s")
+        await settle(pilot)  # Acme's manifest names no domain: nothing private is sealed to it, and the form stays
+        assert isinstance(pilot.app.screen, ComposeScreen) and pilot.app.screen.value("#private") == "order 4711"
+        assert any("private part not sent: no vendor of acme/widget is verified" in n for n in notes(pilot.app))
+        assert node.call("list") == []
+
+        node.call("trust_vendor", did=acme.call("id")["did"])  # the customer knows this key is Acme's
+        await pilot.press("ctrl+s")
         await settle(pilot)
+        assert any("private part sealed to Acme (trusted)" in n for n in notes(pilot.app))
         screen = pilot.app.screen
         assert isinstance(screen, ThreadScreen)
         assert "sealed" in str(screen.query_one("#private").render())
