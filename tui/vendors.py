@@ -42,6 +42,18 @@ def metric_cells(row: dict, now_s: float) -> tuple:
 METRIC_COLUMNS = ("Requests", "Acknowledged", "Median 1st reply", "P90 1st reply", "Resolved", "Oldest unanswered")
 
 
+STANDING_STYLES = {"verified": "green", "trusted": "cyan", "unverified": "yellow", "conflict": "bold red"}
+
+
+def standing(row: dict) -> Text:
+    """Whether private parts may go to this vendor (specs/02 section 6): verified, trusted, unverified, conflict."""
+    identity = row["identity"]
+    if identity is None:
+        return Text("–")
+    word = "trusted" if identity["trusted"] else identity["state"]
+    return Text(word, style=STANDING_STYLES[word])
+
+
 def bar(value: float, top: float) -> str:
     """A horizontal bar of `value` out of `top`, in eighths of a character."""
     eighths = round(BAR_WIDTH * 8 * value / top) if top else 0
@@ -70,7 +82,7 @@ def chart(per_topic: list[dict]) -> str:
 class VendorsScreen(TablePage):
     BINDINGS = [Binding("enter", "open", "Open", show=False)]
     heading = "Vendors: how they answer in their topics"
-    COLUMNS = ("Vendor", "Topics", *METRIC_COLUMNS)
+    COLUMNS = ("Vendor", "Identity", "Topics", *METRIC_COLUMNS)
 
     async def load(self) -> None:
         rows = await self.app.call("vendors")
@@ -79,7 +91,7 @@ class VendorsScreen(TablePage):
         now = self.app.now()
         self.show(((r["did"] or r["name"], (
             plain(r["name"]) if r["claimed"] else plain(f"{r['name']} (unclaimed)", style="dim italic"),
-            len(r["topics"]), *metric_cells(r, now))) for r in rows),
+            standing(r), len(r["topics"]), *metric_cells(r, now))) for r in rows),
             "No vendors yet: a vendor appears when someone asks for help in one of its topics, "
             "or when it publishes a manifest claiming topics. Follow topics and sync with peers.")
 
@@ -114,9 +126,13 @@ class VendorScreen(Page):
         title = v["name"] if v["claimed"] else f"{v['name']} (unclaimed: no manifest claims these topics)"
         self.query_one("#name", Static).update(plain(title))
         promise = f"promises a first response within {v['promise']}h; " if v["promise"] else ""
-        self.query_one("#summary", Static).update(Text(
+        summary = Text(
             f"{promise}{v['seen']} requests, {share(v['acknowledged_share'])} acknowledged, median first reply "
-            f"{span(v['median_response_s'])}, p90 {span(v['p90_response_s'])}, {share(v['resolved_share'])} resolved"))
+            f"{span(v['median_response_s'])}, p90 {span(v['p90_response_s'])}, {share(v['resolved_share'])} resolved")
+        if v["identity"]:  # the domain and why it is (not) believed: network strings, drawn plain
+            summary = Text.assemble(summary, "\n", plain(v["domain"] or "no domain"), ": ", standing(v), " (",
+                                    plain(v["identity"]["detail"]), ")")
+        self.query_one("#summary", Static).update(summary)
         now = self.app.now()
         fill(self.query_one(DataTable), ((t["topic"], (t["topic"], *metric_cells(t, now))) for t in v["per_topic"]))
         self.query_one("#chart", Static).update(plain(chart(v["per_topic"]), line=False))

@@ -28,12 +28,14 @@ async def test_vendor_metrics_and_chart(app, node, world):
         table = pilot.app.screen.query_one(DataTable)
         rows = [row(table, i) for i in range(table.row_count)]
         assert [str(r[0]) for r in rows] == ["Acme Inc", "globex (unclaimed)"]
-        assert rows[0][1:5] == [2, 2, "50%", span(widget["median_response_s"])]
-        assert "It smokes" in str(rows[0][-1]) and rows[1][2:4] == [1, "0%"]
+        assert [str(r[1]) for r in rows] == ["unverified", "–"], "Acme's manifest names no domain"
+        assert rows[0][2:6] == [2, 2, "50%", span(widget["median_response_s"])]
+        assert "It smokes" in str(rows[0][-1]) and rows[1][3:5] == [1, "0%"]
         await pilot.press("enter")
         await settle(pilot)
         screen = pilot.app.screen
         assert isinstance(screen, VendorScreen)
+        assert "no domain: unverified (its manifest names no domain)" in str(screen.query_one("#summary").render())
         topics = screen.query_one(DataTable)
         assert [row(topics, i)[:3] for i in range(topics.row_count)] == [["acme/gadget", 0, "–"],
                                                                                ["acme/widget", 2, "50%"]]
