@@ -19,6 +19,7 @@ VALUES = (*LABELS, REPORTED)
 EFFECTS = ("hide", "mark", "ignore")
 DEFAULT_EFFECTS = {"spam": "hide", "scam": "hide"}  # every other value marks
 QUORUM = 0.05  # the ledger score that the reporters of one value on one message must reach together
+SCORES_MAX_AGE = 600  # seconds: ledger scores this old still weigh reports (a big topic's take seconds)
 
 
 def effects(store: Store) -> dict[str, str]:
@@ -50,7 +51,7 @@ class Moderation:
 
     def score(self, topic: str) -> dict[str, float]:
         if topic not in self._scores:
-            self._scores[topic] = ledger_for(self.store).scores(self.viewer, topic)[1]
+            self._scores[topic] = ledger_for(self.store).scores(self.viewer, topic, max_age=SCORES_MAX_AGE)[1]
         return self._scores[topic]
 
     def labels(self, rows: list[dict]) -> dict[str, list[dict]]:

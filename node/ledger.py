@@ -5,6 +5,7 @@ is pure Python so it runs without extra packages.
 """
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 from weakref import WeakKeyDictionary
@@ -114,16 +115,19 @@ class Ledger:
 
     def __init__(self, store: Store):
         self.store = store
-        self._cache: dict[tuple[str, str], tuple[int, list[Fact], dict[str, float]]] = {}
+        self._cache: dict[tuple[str, str], tuple[int, list[Fact], dict[str, float], float]] = {}
 
-    def scores(self, viewer: str, topic: str) -> tuple[list[Fact], dict[str, float]]:
-        version = self.store.newest_rowid()
+    def scores(self, viewer: str, topic: str, max_age: float = 0.0) -> tuple[list[Fact], dict[str, float]]:
+        """The facts and scores of `topic` for `viewer`, recomputed when the store has changed; with
+        `max_age`, ones computed up to that many seconds ago are good enough even if it has (a topic of
+        200k messages takes seconds: moderation lags a little instead)."""
+        version, now = self.store.newest_rowid(), time.monotonic()
         hit = self._cache.get((viewer, topic))
-        if hit and hit[0] == version:
+        if hit and (hit[0] == version or now - hit[3] <= max_age):
             return hit[1], hit[2]
         fs = facts(self.store, topic)
         score = rank(viewer, fs)
-        self._cache[(viewer, topic)] = (version, fs, score)
+        self._cache[(viewer, topic)] = (version, fs, score, now)
         return fs, score
 
     def experts(self, viewer: str, topic: str) -> list[dict]:

@@ -144,3 +144,19 @@ def test_label_and_labeler_errors_are_one_line(tmp_path):
         with pytest.raises(OpError) as e:
             call(v, op, **params)
         assert says in str(e.value) and "\n" not in str(e.value)
+
+
+@pytest.mark.fast
+def test_reports_are_weighed_with_scores_up_to_ten_minutes_old(tmp_path):
+    """Ranking a big topic takes seconds: moderation reuses recent scores, show and experts recompute."""
+    from antiport.node.labels import SCORES_MAX_AGE
+    from antiport.node.ledger import ledger_for
+    store = Store(tmp_path / "v.db")
+    ingest = Ingest(store)
+    viewer, asker = Identity(bytes([1]) * 32), Identity(bytes([2]) * 32)
+    ledger = ledger_for(store)
+    ingest(sign(asker, "request", W, {"title": "t", "text": "x"}, created=now() - 1000).raw, now(), "test")
+    _, first = ledger.scores(viewer.did, W)
+    ingest(sign(viewer, "trust", "", {"subject": asker.public_key, "value": "trust"}, created=now()).raw, now(), "t")
+    assert ledger.scores(viewer.did, W, max_age=SCORES_MAX_AGE)[1] is first
+    assert ledger.scores(viewer.did, W)[1][asker.did] > 0 == first.get(asker.did, 0)
