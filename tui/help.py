@@ -15,6 +15,7 @@ KEYS = (
     ("+ / -", "vote the highlighted answer up / down"),
     ("r", "mark your request resolved"),
     ("x / !", "retract your answer or request / report the highlighted answer (or the request)"),
+    ("l", "label the highlighted answer (or the request): spam, scam, ... for those who follow you"),
     ("s", "set the thread's status, when you are the topic's vendor"),
     ("f / u", "follow / unfollow a topic"),
     ("e", "experts of a topic; enter: why one ranks there; t: trust them"),

@@ -31,6 +31,7 @@ class ThreadScreen(Page):
         Binding("r", "resolve", "Resolve"),
         Binding("x", "retract", "Retract"),
         Binding("exclamation_mark", "report", "Report"),
+        Binding("l", "label", "Label"),
         Binding("s", "status", "Status"),  # shown to the topic's vendor only
     ]
 
@@ -137,8 +138,8 @@ class ThreadScreen(Page):
             return bool(self.view) and self.view["topic"] in self.app.vendor_topics
         return True
 
-    def form(self, op: str, target: dict, title: str) -> None:
-        self.app.push_screen(OpForm(op, fixed={"id": target["id"]}, title=title),
+    def form(self, op: str, target: dict, title: str, param: str = "id") -> None:
+        self.app.push_screen(OpForm(op, fixed={param: target["id"]}, title=title),
                              lambda done: done is not None and self.reload())
 
     def action_report(self) -> None:
@@ -146,6 +147,12 @@ class ThreadScreen(Page):
         if self.view:
             target = self.answer or self.view
             self.form("report", target, f"Report this {target['kind']} by {self.person(target)} as spam or abuse")
+
+    def action_label(self) -> None:
+        """Label the highlighted answer, or the request when no answer is highlighted (as a labeler)."""
+        if self.view:
+            target = self.answer or self.view
+            self.form("label", target, f"Label this {target['kind']} by {self.person(target)}", "target")
 
     def action_retract(self) -> None:
         """Withdraw the highlighted answer if it is yours, else the request if it is yours."""

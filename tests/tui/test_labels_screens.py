@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 from antiport.app.cli import main
+from antiport.tui.opform import OpForm
 from antiport.tui.thread import WITHHELD, ThreadScreen
 from antiport.tui.threads import ThreadsScreen
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Select, Static
 from tui_helpers import press, row, settle
 
 pytestmark = pytest.mark.asyncio
@@ -60,6 +61,15 @@ async def test_a_followed_labelers_labels_hide_and_mark_threads_and_answers(app,
         assert str(thread.query_one("#answer", Static).render()) == WITHHELD
         await press(pilot, "h")
         assert str(thread.query_one("#answer", Static).render()) == "buy pills"
+
+        table.move_cursor(row=[r[2].split(" (")[0] for r in rows(thread)].index("helper"))
+        await press(pilot, "l")  # the viewer labels too: its own labels count for itself
+        form = pilot.app.screen
+        assert isinstance(form, OpForm) and "Label this answer by helper" in form.heading
+        form.query_one("#p-value", Select).value = "duplicate"
+        await press(pilot, "ctrl+s")
+        assert pilot.app.screen is thread
+        assert {r[2].split(" (")[0]: r[1] for r in rows(thread)}["helper"] == "oil the hinge duplicate, by you"
 
     capsys.readouterr()
     assert main(["--home", str(node.home.path), "list", TOPIC]) == 0
