@@ -8,7 +8,9 @@ import pytest
 import trio
 from antiport.app.tls_site import WellKnownSite, make_certificates
 from antiport.crypto import Identity, unseal
-from antiport.node import domains
+from antiport.node import domains, sync
+from antiport.node.home import now_ms
+from antiport.protocol import Rejected, sign
 from antiport.node.service import Ctx, OpError, ask, trust_vendor, vendors
 from helpers import trio_wait_for
 from nodes import connect, start_node, wait_stored, wait_subscribed
@@ -141,3 +143,31 @@ def test_settings_of_the_wrong_shape_are_refused():
         with pytest.raises(ValueError, match=word):
             domains.Settings.from_config(bad)
     assert domains.Settings.from_config({"recheck_hours": 1}).recheck_hours == 1
+
+
+@pytest.mark.trio
+async def test_nodes_that_got_a_manifest_change_in_different_orders_converge(tmp_path):
+    """specs/02 section 4: validity is a function of the messages held. Node A got the vendor's status while
+    the manifest naming its key was current; node B got the newer manifest that drops the topic first, and the
+    status before the older manifest (refused then: no held manifest named its author). Once both hold the same
+    messages their stores are the same: B stores the status when sync brings it again."""
+    carol, dave, alice = Identity.generate(), Identity.generate(), Identity.generate()
+    now = now_ms()
+    old = sign(carol, "vendor", "", {"org": "Acme", "topics": [W], "keys": [dave.public_key]}, created=now - 9000)
+    new = sign(carol, "vendor", "", {"org": "Acme", "topics": ["acme/gadget"]}, created=now - 1000)
+    request = sign(alice, "request", W, {"title": "Jams", "text": "daily"}, created=now - 8000)
+    status = sign(dave, "status", W, {"state": "acknowledged"}, [request.id], created=now - 7000)
+    async with trio.open_nursery() as nursery:
+        a, b = [await start_node(nursery, tmp_path / n, n, services=[sync.service]) for n in "ab"]
+        for node, order in ((a, [old, request, status, new]), (b, [new, request, status, old])):
+            for msg in order:
+                try:
+                    node.ingest(msg.raw, now, "gossip")
+                except Rejected as e:
+                    assert (node, msg, e.reason) == (b, status, "not-vendor")
+            node.store.follow(W, now)
+        assert not b.store.has(status.id)
+        await connect(b, a)
+        await trio_wait_for(lambda: b.store.has(status.id), "B storing the status sync brought again")
+        assert sorted(a.store.raw_all()) == sorted(b.store.raw_all())
+        nursery.cancel_scope.cancel()
