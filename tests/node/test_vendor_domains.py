@@ -10,8 +10,8 @@ from antiport.app.tls_site import WellKnownSite, make_certificates
 from antiport.crypto import Identity, unseal
 from antiport.node import domains, sync
 from antiport.node.home import now_ms
-from antiport.protocol import Rejected, sign
 from antiport.node.service import Ctx, OpError, ask, trust_vendor, vendors
+from antiport.protocol import Rejected, sign
 from helpers import trio_wait_for
 from nodes import connect, start_node, wait_stored, wait_subscribed
 
