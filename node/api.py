@@ -13,9 +13,7 @@ import json
 import logging
 import secrets
 import tempfile
-import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import replace
 from typing import BinaryIO
 
 import hypercorn.config
@@ -30,7 +28,7 @@ from starlette.routing import Route
 from . import service
 from .home import CannotListen, first_in
 from .ingest import Ingest, Stored
-from .ops import Op
+from .readers import Readers
 from .service import OPS, Ctx, OpError
 from .store import Store, StoreError
 
@@ -41,37 +39,6 @@ IMPORT_LIMIT_MB = 64          # default of the home config's import_limit_mb
 IMPORT_TYPES = ("application/cbor-seq", "application/octet-stream")
 DRAIN_LIMIT = 1 << 30         # bytes of a refused body read (and dropped) so that its client can read the 413
 EXPORT_CHUNK = 1 << 18        # bytes of envelopes read per worker-thread call while exporting
-
-
-class Readers:
-    """Read ops run on worker threads, each thread with its own read-only connection to the store (WAL
-    lets them read beside the writer), so a heavy read (reputation, vendor metrics) never stalls the
-    node's event loop: gossip, sync and writes go on meanwhile. Writes stay on the loop (they are short)."""
-
-    def __init__(self, ctx: Ctx):
-        self.ctx = ctx
-        self.local = threading.local()
-        self.opened: list[Store] = []
-        self.lock = threading.Lock()
-
-    async def run(self, entry: Op, params: dict):
-        return await trio.to_thread.run_sync(self._run, entry, params)
-
-    def _run(self, entry: Op, params: dict):
-        ctx = getattr(self.local, "ctx", None)
-        if ctx is None:
-            store = Store(self.ctx.store.path, readonly=True)
-            with self.lock:
-                self.opened.append(store)
-            ctx = self.local.ctx = replace(self.ctx, store=store, ingest=None)
-        with ctx.store.snapshot():
-            return entry(ctx, params)
-
-    def close(self) -> None:
-        with self.lock:
-            for store in self.opened:
-                store.close()
-            self.opened.clear()
 
 
 def make_app(ctx: Ctx, token: str, readers: Readers, import_limit: int = IMPORT_LIMIT_MB << 20) -> Starlette:
@@ -113,7 +80,9 @@ def make_app(ctx: Ctx, token: str, readers: Readers, import_limit: int = IMPORT_
             params = entry.from_query(dict(request.query_params))
         if not isinstance(params, dict):
             raise OpError("the request body must be a JSON object")
-        result = entry(ctx, params) if entry.write or entry.live else await readers.run(entry, params)
+        if not (entry.write or entry.live):  # in a reader process, already JSON
+            return Response(await readers.run(entry, params), media_type="application/json")
+        result = entry(ctx, params)
         if entry.write and ctx.node is not None:
             ctx.node.wake_outbox()  # follows changed: join or leave their gossip topics now
         return JSONResponse(result)
@@ -306,6 +275,7 @@ async def serve(ctx: Ctx, home, port: int = 0, *, task_status=trio.TASK_STATUS_I
                 if failed is None:
                     raise
                 raise CannotListen(config.bind[0], failed.strerror or str(failed)) from None
+            nursery.start_soon(trio.to_thread.run_sync, readers.warm)
             home.write_api(binds[0], token)
             task_status.started(binds[0])
     finally:

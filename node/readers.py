@@ -1,0 +1,128 @@
+"""Read ops in worker processes, so that no read, however big, stalls the node's event loop.
+
+Threads were not enough: a ledger recompute is a long pure-Python loop and encoding a big result is one
+long C call, and both hold the GIL the loop needs to answer anything (measured on the popular-topic
+home of bench/popular.py: GET /v1/id waited up to 0.5 s behind a `why`). Each worker process opens
+the store read-only (WAL lets it read beside the writer), runs an op in one snapshot, and sends back
+its result already encoded as JSON; the loop only passes the bytes on. Reads never sign: a worker
+gets the viewer's public key, never the secret one.
+"""
+from __future__ import annotations
+
+import json
+import multiprocessing
+import threading
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+
+import trio
+from antiport.crypto import did_from_key
+
+from .ops import Op, OpError
+from .service import Ctx
+from .store import Store, StoreError
+
+# More workers than cores: a slow read (a vendor's metrics over 20,000 threads) must not hold up a
+# quick one (a page of threads) queued behind it; the cores are shared fairly by the kernel.
+WORKERS = 4
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who reads: the identity's public half (the ops read `ctx.identity.did`)."""
+    public_key: bytes
+    did: str
+
+
+class Readers:
+    """Runs read ops in a pool of worker processes, started when first needed."""
+
+    def __init__(self, ctx: Ctx):
+        self.ctx = ctx
+        self.pool: ProcessPoolExecutor | None = None
+        self.lock = threading.Lock()
+
+    def submit(self, fn, *args) -> Future:
+        """Blocks while the pool starts a worker (the first one waits for the forkserver's imports): call it
+        from a thread, never on the loop. A pool whose worker died is replaced."""
+        with self.lock:
+            if self.pool is not None:
+                try:
+                    return self.pool.submit(fn, *args)
+                except BrokenProcessPool:  # a worker died: this pool takes no more work
+                    self.pool.shutdown(wait=False)
+            # forkserver: a worker is a fork of a clean process that has imported the ops once (forking
+            # the node itself, with its threads and sockets, is unsafe; spawning each is slow)
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["antiport.node.service"])
+            self.pool = ProcessPoolExecutor(WORKERS, mp_context=context, initializer=_open, initargs=(
+                str(self.ctx.store.path), self.ctx.identity.public_key, self.ctx.name))
+            return self.pool.submit(fn, *args)
+
+    def warm(self) -> None:
+        """Start the forkserver and a worker now, so that the first read does not wait for them."""
+        self.submit(_open_only)
+
+    async def run(self, entry: Op, params: dict) -> bytes:
+        """The op's result as JSON; raises OpError (StoreError as a 503) as the op would."""
+        params = entry.bind(params)
+        try:
+            future = await trio.to_thread.run_sync(self.submit, _run, entry.fn, params)
+            status, body = await _wait(future)
+        except BrokenProcessPool:  # a worker died (killed, out of memory): the next read starts new ones
+            raise OpError("a reader process of the node stopped: try again", 503) from None
+        if status != 200:
+            raise OpError(body, status)
+        return body
+
+    def close(self) -> None:
+        with self.lock:
+            if self.pool is not None:
+                self.pool.shutdown(wait=False, cancel_futures=True)
+                self.pool = None
+
+
+async def _wait(future: Future):
+    """A concurrent future's result, awaited without holding a thread; cancelling drops the read."""
+    done = trio.Event()
+    token = trio.lowlevel.current_trio_token()
+
+    def wake(_) -> None:
+        try:
+            token.run_sync_soon(done.set)
+        except trio.RunFinishedError:  # the node stopped while the read ran
+            pass
+    future.add_done_callback(wake)
+    try:
+        await done.wait()
+    except trio.Cancelled:
+        future.cancel()  # not started yet: never runs (a running one finishes, unheard)
+        raise
+    return future.result()
+
+
+# -- in the worker process ----------------------------------------------------------------------------
+
+_ctx: Ctx | None = None
+
+
+def _open(path: str, public_key: bytes, name: str) -> None:
+    global _ctx
+    _ctx = Ctx(Store(path, readonly=True), None, Viewer(public_key, did_from_key(public_key)), name)
+
+
+def _open_only() -> None:
+    """Nothing: the worker opened the store as it started."""
+
+
+def _run(fn, params: dict) -> tuple[int, bytes | str]:
+    """(200, the result as JSON) or (status, the error's line)."""
+    try:
+        with _ctx.store.snapshot():
+            result = fn(_ctx, **params)
+    except OpError as e:
+        return e.status, str(e)
+    except StoreError as e:
+        return 503, str(e)
+    return 200, json.dumps(result, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
