@@ -11,9 +11,11 @@ TUI rows: the Textual app (headless, 120x40, on the node's API) driven by key pr
 key until the screen's table shows rows (polled every 10 ms, not pilot.pause: that waits for the whole
 app to be idle). "After going back": from the topic's thread list into a thread and back, then the
 key. The asks are --asks `antiport ask` processes started at once while the TUI shows the topic
-(their start-up is part of the time); the count of stored ones is checked after.
-References: idle /v1/id latency (median), and a bare SQLite count of the topic's threads (the least a
-list costs); "x idle" = API max / idle median, "x count" = time / bare count.
+(their start-up is part of the time), then as many asks over HTTP from as many threads (the node
+alone); the topic's message count says how many were stored.
+References: idle /v1/id latency (median), and a bare SQLite page: the 200 newest thread roots of the
+topic, ids and titles, nothing else (the least a list costs); "x idle" = API max / idle median,
+"x page" = time / bare page.
 """
 from __future__ import annotations
 
@@ -27,12 +29,13 @@ import sys
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 from antiport.app.processes import NodeProcess
-from antiport.node.client import Client, api_of
+from antiport.node.client import Client, ClientError, api_of
 from antiport.node.home import Home
 from antiport.tui.app import AntiportApp
 from antiport.tui.experts import ExpertsScreen
@@ -103,28 +106,28 @@ def poll(url: str, token: str) -> None:
 
 
 class Table:
-    def __init__(self, idle: float, count: float) -> None:
-        self.idle, self.count, self.rows = idle, count, []
+    def __init__(self, idle: float, page: float) -> None:
+        self.idle, self.page, self.rows = idle, page, []
 
     def add(self, action: str, seconds: float, api: dict, note: str = "") -> None:
-        row = (f"{action:<40} {seconds:>8.3f} {seconds / self.count:>9.0f} {api['max'] * 1e3:>9.1f}"
+        row = (f"{action:<40} {seconds:>8.3f} {seconds / self.page:>9.1f} {api['max'] * 1e3:>9.1f}"
                f" {api['max'] / self.idle:>7.0f} {api['stalled']:>4}/{api['polls']:<4} {note}")
         self.rows.append(row)
         print(row, flush=True)
 
     @staticmethod
     def header() -> None:
-        print(f"{'action':<40} {'time s':>8} {'x count':>9} {'API max':>9} {'x idle':>7} {'>100ms':>9}")
+        print(f"{'action':<40} {'time s':>8} {'x page':>9} {'API max':>9} {'x idle':>7} {'>100ms':>9}")
 
 
-def bare_count(db: Path, topic: str) -> float:
-    """The least a list costs: SQLite counting the topic's threads (best of 5)."""
+def bare_page(db: Path, topic: str) -> float:
+    """The least a list costs: SQLite reading the 200 newest thread roots' ids and titles (best of 5)."""
     conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
     best = float("inf")
     for _ in range(5):
         start = time.perf_counter()
-        conn.execute("SELECT count(*) FROM messages WHERE topic=? AND kind IN ('request','complaint')",
-                     [topic]).fetchone()
+        conn.execute("SELECT id, title FROM messages WHERE topic=? AND kind IN ('request','complaint')"
+                     " ORDER BY created DESC LIMIT 200", [topic]).fetchall()
         best = min(best, time.perf_counter() - start)
     conn.close()
     return best
@@ -206,22 +209,35 @@ async def tui_rows(table: Table, poller: Poller, client: Client, info: dict, hom
         await back_to_threads()
 
         argv = [sys.executable, "-m", "antiport.app.cli", "--home", str(home), "ask", info["topic"]]
-        with poller.window() as api:
-            start = time.perf_counter()
-            procs = [subprocess.Popen(argv + ["--title", f"Concurrent question {i}", "--text", "Does it work?"],
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for i in range(asks)]
-            codes = []
-            for p in procs:
-                while p.poll() is None:
-                    await asyncio.sleep(0.05)
-                codes.append(p.returncode)
-            seconds = time.perf_counter() - start
-        failed = [p.stderr.read().decode().strip() for p in procs if p.returncode]
-        stored = await asyncio.to_thread(client.call, "search", query="Concurrent question")
-        note = f"{codes.count(0)} ok, {len(failed)} failed, {len(stored)} stored (search shows up to 50)"
-        table.add(f"{asks} `antiport ask` at once, TUI open", seconds, api, note)
-        if failed:
-            print(f"  first failure: {failed[0][:200]}")
+
+        def by_process(i: int) -> str:
+            p = subprocess.run(argv + ["--title", f"Concurrent question {i}", "--text", "Does it work?"],
+                               capture_output=True, text=True)
+            return p.stderr.strip() if p.returncode else ""
+
+        def by_http(i: int) -> str:
+            try:
+                client.call("ask", topic=info["topic"], title=f"Concurrent question {i} (HTTP)", text="Does it?")
+            except ClientError as e:
+                return str(e)
+            return ""
+
+        for label, fn in ((f"{asks} `antiport ask` at once, TUI open", by_process),
+                          (f"{asks} asks at once over HTTP, TUI open", by_http)):
+            before = await asyncio.to_thread(messages, client, info["topic"])
+            with poller.window() as api, ThreadPoolExecutor(asks) as pool:
+                start = time.perf_counter()
+                errors = [e for e in await asyncio.gather(
+                    *(asyncio.get_running_loop().run_in_executor(pool, fn, i) for i in range(asks))) if e]
+                seconds = time.perf_counter() - start
+            stored = await asyncio.to_thread(messages, client, info["topic"]) - before
+            table.add(label, seconds, api, f"{asks - len(errors)} ok, {len(errors)} failed, {stored} stored")
+            if errors:
+                print(f"  first failure: {errors[0][:200]}")
+
+
+def messages(client: Client, topic: str) -> int:
+    return next(t["messages"] for t in client.call("topics") if t["topic"] == topic)
 
 
 def main() -> int:
@@ -236,7 +252,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "home"
         info = popular.fresh_home(path, args.scale, progress=print)
-        count = bare_count(path / "store.db", info["topic"])
+        page = bare_page(path / "store.db", info["topic"])
         with NodeProcess(path) as node:
             node.wait_ready(timeout=300)
             poller = Poller(node.home)
@@ -245,9 +261,9 @@ def main() -> int:
                 time.sleep(3)
                 idle = statistics.median(s for _, s, _ in poller.polls)
                 print(f"home: {info['messages']:,} messages; idle GET /v1/id median {idle * 1e3:.1f} ms"
-                      f" ({len(poller.polls)} polls); bare SQLite count of {info['topic']}'s threads"
-                      f" {count * 1e3:.1f} ms")
-                table = Table(idle, count)
+                      f" ({len(poller.polls)} polls); bare SQLite page of {info['topic']}'s threads"
+                      f" {page * 1e3:.1f} ms")
+                table = Table(idle, page)
                 table.header()
                 client = node.client()
                 op_rows(table, poller, client, info, args.repeat)

@@ -28,10 +28,11 @@ from .vendors import VendorsScreen
 from .visible import visible
 
 LIVE_BATCH_SECONDS = 0.5  # new messages are applied to the screen at most this often
+CALL_THREADS = 4
 
 
 class Live(Message):
-    """New messages arrived from the node (a batch); the current screen reloads what it shows."""
+    """New messages arrived from the node (a batch); the current screen reloads if they touch it."""
 
     def __init__(self, messages: list[dict]) -> None:
         super().__init__()
@@ -59,9 +60,12 @@ class AntiportApp(App):
         self._pending: list[dict] = []
         self.vendor_topics: set[str] = set()  # topics whose vendor manifest names your key: you may set statuses
         self.show_hidden = False  # what labels hide is shown too (key h), with why
-        # One thread for every node call: calls stay in order, and an offline client's SQLite
+        # Node calls run on threads: with a node, a few, so that one screen's slow call does not hold up
+        # another's (a screen's own calls are awaited in turn); offline, one, as a client's SQLite
         # connection is only ever used by the thread that opened it.
-        self._calls = ThreadPoolExecutor(1, thread_name_prefix="antiport-call")
+        self.live = client.running  # the node's event stream tells of every new message
+        self._calls = ThreadPoolExecutor(CALL_THREADS if client.running else 1, thread_name_prefix="antiport-call")
+        self.delivered = 0  # new messages heard from the node and passed to the screens
 
     def on_mount(self) -> None:
         self.push_screen(TopicsScreen())
@@ -87,15 +91,26 @@ class AntiportApp(App):
             self.vendor_topics = {t for v in vendors if v["did"] == me["did"] for t in v["topics"]}
 
     async def call(self, op: str, **params):
-        """Run a node operation off the UI thread. A failure is shown as a notification and gives None."""
+        """Run a node operation off the UI thread. A failure is shown as a notification and gives None.
+        After a write every screen loads again when it is back on top (the write is stored already; its
+        event may come after the screen is back)."""
         try:
-            return await asyncio.get_running_loop().run_in_executor(
+            result = await asyncio.get_running_loop().run_in_executor(
                 self._calls, functools.partial(self.client.call, op, **params))
+            if OPS[op].write:
+                self.outdate_screens()
+            return result
         except ClientError as e:
             self.notify(str(e), title="Antiport", severity="error", timeout=8)
         except Exception as e:  # noqa: BLE001 -- a screen shows a notification, never a traceback
             self.notify(f"{op} failed unexpectedly: {e!r}", title="Antiport", severity="error", timeout=8)
         return None
+
+    def outdate_screens(self) -> None:
+        """Every screen loads again when it is back on top."""
+        for screen in self.screen_stack:
+            if isinstance(screen, Page):
+                screen.stale = True
 
     @work(exclusive=True, group="live")
     async def listen(self) -> None:
@@ -113,10 +128,15 @@ class AntiportApp(App):
             await asyncio.sleep(2)
 
     def _flush_live(self) -> None:
+        """The batch to the screen on top; screens below that it touches load again when they are back."""
         # The timer can fire while the app shuts down, after the last screen is gone.
         if self._pending and self.screen_stack:
             batch, self._pending = self._pending, []
+            for screen in self.screen_stack[:-1]:
+                if isinstance(screen, Page) and screen.touched(batch):
+                    screen.stale = True
             self.screen.post_message(Live(batch))
+            self.delivered += len(batch)
 
     def on_unmount(self) -> None:
         self._calls.shutdown(wait=False, cancel_futures=True)
@@ -145,6 +165,7 @@ class AntiportApp(App):
     def action_toggle_hidden(self) -> None:
         self.show_hidden = not self.show_hidden
         self.notify("Showing what labels hide, and why" if self.show_hidden else "Hiding what labels hide")
+        self.outdate_screens()
         if isinstance(self.screen, Page):
             self.screen.reload()
 

@@ -13,13 +13,18 @@ from .visible import visible
 
 
 class Page(Screen):
-    """A screen that shows what the node knows. `load()` runs when it is shown, when it comes back to
-    the top, and when new messages arrive; a newer load cancels an older one still running.
+    """A screen that shows what the node knows. `load()` runs when it is shown, when new messages that
+    it shows arrive (`touched`), and when it comes back to the top if such messages arrived meanwhile
+    (or if the app cannot hear of them: no node). A reload asked for while a load runs cancels it
+    (its call's answer is ignored); one asked for by new messages waits for it instead, and runs after.
 
     Textual calls `on_mount` (and every handler) of each class in the MRO, subclass first: a
     subclass's handler must not call super() too, or the base's runs twice."""
 
     BINDINGS = [Binding("escape", "back", "Back")]
+    stale = False  # something shown here changed since the last load started
+    loading = 0    # loads under way
+    loads = 0      # loads started (the bench and the tests read it)
 
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 2:  # never pop the first screen (below it is Textual's blank one)
@@ -33,26 +38,45 @@ class Page(Screen):
         palette's forms start filled in with it."""
         return {}
 
+    def touched(self, messages: list[dict]) -> bool:
+        """Whether any of these new messages changes what the screen shows (any, unless a screen says)."""
+        return True
+
+    def outdated(self) -> bool:
+        """Whether to load again on coming back to the top: what it shows changed meanwhile."""
+        return self.stale or not self.app.live
+
     def reload(self) -> None:
+        self.stale = False
+        self.loads += 1
         self.run_worker(self.load_while_shown, exclusive=True, group="load")
 
     async def load_while_shown(self) -> None:
-        """`load`, except that a screen closed while its node call ran has no widgets left to fill."""
+        """`load`, except that a screen closed while its node call ran has no widgets left to fill; then
+        once more if new messages touched it meanwhile."""
+        self.loading += 1
         try:
             await self.load()
         except NoMatches:
             if self in self.app.screen_stack:
                 raise
+        finally:
+            self.loading -= 1
+        if self.stale and self.is_active:
+            self.reload()
 
     def on_mount(self) -> None:
         self.reload()
 
     def on_screen_resume(self) -> None:
-        if self.is_mounted:
+        if self.is_mounted and self.outdated():
             self.reload()
 
     def on_live(self, event) -> None:
-        self.reload()
+        if self.touched(event.messages):
+            self.stale = True
+            if not self.loading:
+                self.reload()
 
 
 class TablePage(Page):

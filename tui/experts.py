@@ -28,6 +28,10 @@ class ExpertsScreen(TablePage):
         why.display = False
         return (why,)
 
+    def touched(self, messages: list[dict]) -> bool:
+        """Facts in the topic, and trust and names (the meta topic)."""
+        return any(m["topic"] in (self.topic, "") for m in messages)
+
     async def load(self) -> None:
         rows = await self.app.call("experts", topic=self.topic)
         if rows is None:

@@ -84,6 +84,12 @@ class ThreadScreen(Page):
         fill(self.query_one(DataTable), ((a["id"], self.answer_cells(a, now)) for a in view["answers"]))
         self.show_answer()
 
+    def touched(self, messages: list[dict]) -> bool:
+        """Replies to the request or its answers, and names and trust (the meta topic); votes elsewhere
+        in the topic move the answers' scores a little, and count when it is next opened."""
+        shown = {self.thread_id, *(a["id"] for a in (self.view or {}).get("answers", ()))}
+        return any(m["topic"] == "" or (m["refs"] and m["refs"][0] in shown) for m in messages)
+
     def answer_cells(self, a: dict, now: float) -> tuple:
         votes = a["votes"].get("up", 0) - a["votes"].get("down", 0)
         mark = Text("✔", style="bold green") if a["accepted"] else ""

@@ -24,6 +24,9 @@ class ThreadsScreen(TablePage):
         self.topic = topic
         self.heading = f"Threads in {topic}"
 
+    def touched(self, messages: list[dict]) -> bool:
+        return any(m["topic"] == self.topic for m in messages)
+
     async def load(self) -> None:
         threads = await self.app.call("list", topic=self.topic, shown="all")
         if threads is None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from textual.binding import Binding
+from textual.widgets import DataTable
 
 from .base import TablePage
 from .experts import ExpertsScreen
@@ -25,6 +26,13 @@ class TopicsScreen(TablePage):
 
     heading = "Topics you follow"
     COLUMNS = ("Topic", "Threads", "Unanswered", "Unread")
+
+    def touched(self, messages: list[dict]) -> bool:
+        shown = {key for key, _ in getattr(self.query_one(DataTable), "shown_rows", ())}
+        return any(m["topic"] in shown for m in messages)
+
+    def outdated(self) -> bool:
+        return True  # follows and read marks change without a message
 
     async def load(self) -> None:
         topics = await self.app.call("topics")
