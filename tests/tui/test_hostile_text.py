@@ -53,6 +53,7 @@ def corpus(home: Home) -> Hostile:
     h.answer = h.add("answer", {"text": "[/i] a closing tag first"}, [h.request])
     h.add("status", {"state": "acknowledged", "note": "[/]noted"}, [h.request])
     h.add("report", {"reason": "[/b]spam"}, [h.request])
+    h.add("label", {"value": "off-topic", "reason": "[/b]marked"}, [h.request])  # the viewer follows mallory
     h.unknown = h.add("x-esc\x1b[2J", {"text": "hidden \x1b[2J\x1b]0;owned\x07 kind"})  # unknown kinds: unchecked
     # what the rule refuses: each would clear the screen, set the title, reorder or break a line
     h.owned = h.add("request", {"title": "Owned \x1b[2J\x1b]0;pwned\x07 \u202egpj.exe\nsecond line",
@@ -61,6 +62,7 @@ def corpus(home: Home) -> Hostile:
     h.add("profile", {"name": "Mal\x1b[8mlory\nsecond"}, topic="", valid=False)
     h.add("vendor", {"org": "Evil\x1b[2J\nCorp", "topics": [TOPIC]}, topic="", valid=False)
     h.add("report", {"reason": "spam\x1b[2J\nmore"}, [h.request], valid=False)
+    h.add("label", {"value": "abuse", "reason": "label\x1b[2J\nreason"}, [h.request], valid=False)
     h.add("status", {"state": "in-progress", "note": "\x1b]0;owned\x07"}, [h.request], valid=False)
     return h
 
@@ -142,17 +144,20 @@ async def test_hostile_text_on_every_screen_and_command(app, node, tmp_path, cap
     node.call("profile", name="[b]me[/b] [@click=app.quit]")
     with mallory(node, tmp_path) as h:
         inject(node, h.invalid)
+        node.call("labelers_add", did=h.me_did)  # mallory's labels mark (off-topic, abuse: nothing hidden)
         node.call("vote", id=h.answer.id, value="up")  # mallory among the experts
         async with app.run_test(size=(200, 60)) as pilot:
             await check(pilot, type(pilot.app.screen), TOPIC, "[b]me[/b] [@click=app.quit]")
             await pilot.press("enter")
-            await check(pilot, ThreadsScreen, "See [/b] for details", r"Owned \x1b[2J\x1b]0;pwned\x07 \u202egpj")
+            await check(pilot, ThreadsScreen, "See [/b] for details", r"Owned \x1b[2J\x1b]0;pwned\x07 \u202egpj",
+                        "[/b]marked")
             threads = pilot.app.screen.query_one(DataTable)
             threads.move_cursor(row=keys(threads).index(h.request.id))
             await pilot.press("enter")
             thread = pilot.app.screen
             await check(pilot, ThreadScreen, "See [/b] for details", "[bold red]boom[/]", "[/i] a closing tag",
-                        r"spam\x1b[2J\x0amore", r"\x1b]0;owned\x07", r"Mal\x1b[8mlory\x0asecond")
+                        r"spam\x1b[2J\x0amore", r"\x1b]0;owned\x07", r"Mal\x1b[8mlory\x0asecond",
+                        r"label\x1b[2J\x0areason")
             answers = thread.query_one(DataTable)
             answers.move_cursor(row=keys(answers).index(h.invalid[1].id))
             await check(pilot, ThreadScreen, r"answer \x1b]0;title\x07 [/b]")
