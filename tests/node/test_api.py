@@ -7,12 +7,14 @@ from typing import Annotated
 import httpx
 import pytest
 import trio
+from antiport.crypto import Identity
 from antiport.node import api
-from antiport.node.home import Home
+from antiport.node.home import Home, now_ms
 from antiport.node.ingest import Ingest
 from antiport.node.ops import OPS, Arg, Op, OpError
 from antiport.node.service import Ctx
 from antiport.node.store import Store
+from antiport.protocol import sign
 
 pytestmark = pytest.mark.fast
 
@@ -188,3 +190,17 @@ def test_query_strings_take_the_types_of_the_annotations():
         entry.bind({"topic": "t", "limit": True})  # JSON's true is no integer
     with pytest.raises(OpError, match="^paged does not take bogus$"):
         entry.bind(entry.from_query({"topic": "t", "bogus": "1"}))
+
+
+@pytest.mark.trio
+async def test_a_private_part_no_vendor_can_be_believed_for_is_a_409(home):
+    store = Store(home.db_file)
+    squatter = Identity.generate()
+    store.add(sign(squatter, "vendor", "", {"org": "Acme Corp", "topics": ["acme/widget"]}, created=now_ms()), now_ms())
+
+    async def test(http):
+        r = await http.post("/v1/ask", json={"topic": "acme/widget", "title": "t", "text": "x", "private_text": "p"})
+        assert r.status_code == 409 and r.json()["error"].startswith("private part not sent: no vendor of acme/widget")
+        assert squatter.did in r.json()["error"]
+    await with_api(home, test, store)
+    assert Store(home.db_file).count("acme/widget") == 0

@@ -6,6 +6,10 @@ from pathlib import Path
 
 import pytest
 from antiport.app.cli import main
+from antiport.node.home import Home
+from antiport.node.ingest import Ingest
+from antiport.node.service import Ctx, write
+from antiport.node.store import Store
 
 VECTORS = Path(__file__).resolve().parents[2] / "specs" / "vectors"
 
@@ -143,3 +147,25 @@ def test_discovery_is_on_by_default_and_config_keys_default(tmp_path, capsys):
     home.write_config({"name": "old", "mdns": False})  # a config from before the dht switch
     config = home.config()
     assert (config["name"], config["mdns"], config["dht"], config["bootstrap"]) == ("old", False, True, [])
+
+
+def test_a_private_part_to_an_unverified_vendor_is_one_line_until_trusted(homes, capsys, tmp_path):
+    """specs/02 section 6 on the command line: bob's manifest claims acme/widget but names no domain."""
+    alice, bob = map(str, homes)
+    bob_did = run(capsys, "--home", bob, "id")[1].split()[0]
+    home = Home(Path(bob))  # bob publishes his manifest through his own home's write path
+    store = Store(home.db_file)
+    write(Ctx(store, Ingest(store), home.identity()), "vendor", "", {"org": "Acme Corp", "topics": ["acme/widget"]})
+    store.close()
+    export = tmp_path / "b.cbor"
+    assert run(capsys, "--home", bob, "export", "--out", str(export))[0] == 0
+    assert run(capsys, "--home", alice, "import", str(export))[0] == 0
+    ask = ["--home", alice, "ask", "acme/widget", "--title", "Refund", "--text", "please", "--private-text", "IBAN 1"]
+    code, out, err = run(capsys, *ask)
+    assert code == 1 and out == "" and err.count("\n") == 1
+    assert "private part not sent: no vendor of acme/widget is verified" in err and bob_did in err
+    assert run(capsys, "--home", alice, "list", "--json")[1].strip() == "[]"
+    code, out, _ = run(capsys, "--home", alice, "trust-vendor", bob_did)
+    assert code == 0 and out.startswith(f"trusting {bob_did}")
+    code, out, _ = run(capsys, *ask)
+    assert code == 0 and f"private part sealed to Acme Corp {bob_did} (trusted)" in out
