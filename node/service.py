@@ -205,7 +205,8 @@ def retract(ctx: Ctx, id: Id, reason: Annotated[str, Arg("why, if you want to sa
 
 
 @op(write=True)
-def report(ctx: Ctx, id: Id, reason: Annotated[str, Arg("what is wrong with it (spam, abuse, ...)")]) -> dict:
+def report(ctx: Ctx, id: Id, reason: Annotated[str, Arg("what is wrong with it (spam, scam, abuse, off-topic,"
+                                                          " duplicate count as those labels)")]) -> dict:
     """Flag a message as spam or abuse."""
     return reply(ctx, "report", id, {"reason": reason})
 
