@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -114,12 +115,18 @@ def test_one_node_per_home_and_a_stale_api_file_is_ignored(home):
 
 
 def damage_a_page(db: Path) -> bytes:
-    """Overwrite one page in the middle of the database file, as a failing disk would; returns the damage."""
-    size = db.stat().st_size
-    assert size >= 16 * 4096, "a store of several pages"
+    """Overwrite a page of the messages table, as a failing disk would; returns the damage. (A page picked
+    by its place in the file may be the schema's, and then nothing at all can be read or kept.)"""
+    conn = sqlite3.connect(db)
+    try:
+        page_size, = conn.execute("PRAGMA page_size").fetchone()
+        pages = [n for n, in conn.execute("SELECT pageno FROM dbstat WHERE name = 'messages' ORDER BY pageno")]
+    finally:
+        conn.close()
+    assert len(pages) >= 4, "a store of several pages"
     with open(db, "r+b") as f:
-        f.seek(size // 2 // 4096 * 4096)
-        f.write(os.urandom(4096))
+        f.seek((pages[len(pages) // 2] - 1) * page_size)
+        f.write(os.urandom(page_size))
     return db.read_bytes()
 
 
@@ -192,7 +199,7 @@ def test_doctor_rebuilds_from_the_network(full_home, tmp_path):
 
 FULL_DISK = """
 set -u
-mount -t tmpfs -o size=400k tmpfs "$MNT"
+mount -t tmpfs -o size=2m tmpfs "$MNT"
 step() {{ name=$1; shift; "$@" >"$OUT/$name.out" 2>"$OUT/$name.err"; echo $? >"$OUT/$name.rc"; }}
 step init {antiport} --home "$MNT/h" init
 step ask {antiport} --home "$MNT/h" ask acme/widget --title "Before" --text "the disk filled"
