@@ -54,12 +54,24 @@ class RTClient:
             raise RTError(f"RT refused {method} {path}: {r.status_code} {r.text[:300]}")
         return r.json()
 
-    async def ensure_custom_field(self, name: str) -> None:
+    async def custom_fields(self, name: str) -> list[int]:
+        """The ids of the enabled ticket custom fields called `name`, lowest first."""
         found = await self.call("POST", "/customfields", json=[{"field": "Name", "value": name},
-                                                               {"field": "LookupType", "value": CF_LOOKUP}])
-        if not found["items"]:
+                                                               {"field": "LookupType", "value": CF_LOOKUP},
+                                                               {"field": "Disabled", "value": 0}])
+        return sorted(int(item["id"]) for item in found["items"])
+
+    async def ensure_custom_field(self, name: str) -> None:
+        """One enabled field called `name`. Two bridges starting at once on a new RT may both create it,
+        and RT then fills one and shows the other empty: every bridge keeps the lowest id and disables
+        the rest, so racing bridges agree."""
+        ids = await self.custom_fields(name)
+        if not ids:
             await self.call("POST", "/customfield", json={"Name": name, "Type": "Freeform", "MaxValues": 1,
                                                           "LookupType": CF_LOOKUP, "Queue": 0})
+            ids = await self.custom_fields(name)
+        for extra in ids[1:]:
+            await self.call("PUT", f"/customfield/{extra}", json={"Disabled": 1})
 
     async def ensure_queue(self, name: str) -> None:
         if await self.call("GET", f"/queue/{quote(name, safe='')}", ok404=True) is None:

@@ -5,8 +5,9 @@ import secrets
 
 import httpx
 import pytest
+import trio
 from antiport.node.bridge.bridge import Bridge
-from antiport.node.bridge.rt import CF_CUSTOMER, CF_THREAD, CURSOR
+from antiport.node.bridge.rt import CF_CUSTOMER, CF_THREAD, CURSOR, RTClient
 from antiport.node.service import Ctx, thread_view
 from bridge_helpers import TOPIC, Staff, config, rt_url
 
@@ -148,3 +149,16 @@ async def test_a_reply_is_published_however_many_tickets_changed_while_the_bridg
     [answer] = [m for m in world.store.thread(thread) if m.kind == "answer"]
     assert answer.body["text"] == "Tighten the back screw." and answer.author == world.vendor.public_key
     assert all(world.store.rt_ticket(t)[2] > 0 for t in busy)  # every change was read
+
+
+async def test_bridges_starting_at_once_on_a_new_rt_agree_on_one_custom_field(rt):
+    """Both find no field and both create one; each keeps the lowest id and disables the other."""
+    name = f"Antiport test field {secrets.token_hex(4)}"
+    async with httpx.AsyncClient(timeout=30) as client:
+        first, second = (RTClient(rt, "root", "password", client) for _ in range(2))
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(first.ensure_custom_field, name)
+            nursery.start_soon(second.ensure_custom_field, name)
+        [kept] = await first.custom_fields(name)
+        await second.ensure_custom_field(name)
+        assert await second.custom_fields(name) == [kept]
