@@ -28,7 +28,8 @@ class TopicsScreen(TablePage):
     COLUMNS = ("Topic", "Threads", "Unanswered", "Unread")
 
     def touched(self, messages: list[dict]) -> bool:
-        shown = {key for key, _ in getattr(self.query_one(DataTable), "shown_rows", ())}
+        # no table while the screen is being composed or taken down (the app closing)
+        shown = {key for table in self.query(DataTable) for key, _ in getattr(table, "shown_rows", ())}
         return any(m["topic"] in shown for m in messages)
 
     def outdated(self) -> bool:

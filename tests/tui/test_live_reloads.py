@@ -147,3 +147,10 @@ async def test_a_slow_call_on_one_screen_does_not_hold_up_another_screens_call(n
     finally:
         proxy.close()
         client.close()
+
+
+async def test_a_topics_screen_without_its_table_is_not_touched(app):
+    """Live messages reach the screens below the top also while one is composed or taken down (the
+    app closing): a screen with no table yet, or no more, shows nothing a message could change."""
+    async with app.run_test():
+        assert TopicsScreen().touched([{"topic": "acme/widget"}]) is False
