@@ -85,19 +85,23 @@ def content(m: dict, *fields: str) -> list[str]:
     return [visible(m["body"][f], line=f == "title") for f in fields if f in m["body"]] or [WITHHELD]
 
 
+def tally(votes: dict) -> str:
+    """Vote totals: '+12/-3'."""
+    return f"+{votes.get('up', 0)}/-{votes.get('down', 0)}"
+
+
 def thread(t: dict, params: dict) -> str:
     lines = [f"{t['kind']} {t['id']}{labelled(t)}",
              f"topic: {t['topic']}   by {who(t['author'], t['name'])}   {age(t['created'])} ago",
-             f"status: {t['status'] or '-'}   resolved: {'yes' if t['resolved'] else 'no'}", "",
+             f"status: {t['status'] or '-'}   resolved: {'yes' if t['resolved'] else 'no'}"
+             f"   votes: {tally(t['votes'])}", "",
              *content(t, "title", "text")]
     if "private" in t["body"]:
         lines.append(f"(+ a private part sealed to {t['body']['to']})")
     for a in t["answers"]:
         mark = "ACCEPTED " if a["accepted"] else ""
-        votes = a["votes"]
         head = (f"-- {mark}answer {a['id'][:12]} by {who(a['author'], a['name'])}"
-                f" (+{votes.get('up', 0)}/-{votes.get('down', 0)},"
-                f" score {a.get('score', 0):.4f}){labelled(a)}")
+                f" ({tally(a['votes'])}, score {a.get('score', 0):.4f}){labelled(a)}")
         lines += ["", head, *content(a, "text")]
     return "\n".join(lines)
 
@@ -161,6 +165,9 @@ def why(data: dict, params: dict) -> str:
         lines += [f"  {f['weight']:+.4f}  {f['kind']:8}  {f['id'][:12]}"
                   f"  from {who(f['from'], f['from_name'])}  {visible(f['note'])}"
                   for f in t["facts"]] or ["  (no facts)"]
+        if t["left_out"]:
+            kinds = ", ".join(f"{n:,} {kind}" for kind, n in t["counts"].items())
+            lines.append(f"  ... and {t['left_out']:,} weaker facts (in all {kinds})")
     return "\n".join(lines) if data["topics"] else f"{lines[0]}: no facts or answers in any topic"
 
 

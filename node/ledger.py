@@ -5,8 +5,9 @@ is pure Python so it runs without extra packages.
 """
 from __future__ import annotations
 
+import heapq
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from weakref import WeakKeyDictionary
 
@@ -17,6 +18,7 @@ from .store import Store
 
 ACCEPT, UPVOTE, DOWNVOTE, REPORT, TRUST = 1.0, 0.2, -0.2, -0.5, 1.0
 DAMPING, MAX_ITER, TOLERANCE = 0.85, 100, 1e-10
+WHY_FACTS = 10  # facts `explain` lists per topic, strongest first; the others are only counted
 
 
 @dataclass(frozen=True)
@@ -146,18 +148,24 @@ class Ledger:
             r["rank"] = i
         return rows
 
-    def explain(self, viewer: str, did: str, topic: str) -> dict:
-        """The facts about `did` in `topic` and what each contributed to its score."""
+    def explain(self, viewer: str, did: str, topic: str, limit: int = WHY_FACTS) -> dict:
+        """What `did`'s score in `topic` rests on: the `limit` facts that add or take most (strongest first,
+        each with what it contributed), how many facts of each kind there are in all (the most common
+        first), and how many were left out of the list (a busy answerer has tens of thousands)."""
         fs, score = self.scores(viewer, topic)
         total = defaultdict(float)
         for f in fs:
             total[f.source] += abs(f.weight)
-        ranked = sorted(score, key=lambda d: (-score[d], d))
-        facts_ = [{"id": f.id, "kind": f.kind, "from": f.source, "from_name": "",
-                   "weight": round(DAMPING * score.get(f.source, 0.0) * f.weight / total[f.source], 9), "note": f.note}
-                  for f in fs if f.subject == did]
-        return {"topic": topic, "score": round(score.get(did, 0.0), 9),
-                "rank": ranked.index(did) + 1 if did in score else None, "facts": facts_}
+        about = [(round(DAMPING * score.get(f.source, 0.0) * f.weight / total[f.source], 9), f)
+                 for f in fs if f.subject == did]
+        strongest = heapq.nsmallest(limit, about, key=lambda wf: (-abs(wf[0]), wf[1].id))
+        mine = (-score.get(did, 0.0), did)
+        place = sum(1 for d, s in score.items() if (-s, d) < mine) + 1 if did in score else None
+        return {"topic": topic, "score": round(score.get(did, 0.0), 9), "rank": place,
+                "facts": [{"id": f.id, "kind": f.kind, "from": f.source, "from_name": "", "weight": w,
+                           "note": f.note} for w, f in strongest],
+                "counts": dict(Counter(f.kind for _, f in about).most_common()),
+                "left_out": len(about) - len(strongest)}
 
 
 _LEDGERS: WeakKeyDictionary = WeakKeyDictionary()

@@ -317,8 +317,8 @@ def list_(ctx: Ctx,
 
 @op()
 def show(ctx: Ctx, id: Id, shown: Shown = "visible") -> dict:
-    """One thread: the request, its answers (accepted first), votes and statuses; what your labelers
-    hide is withheld (its labels say why) unless shown is all."""
+    """One thread: the request, its answers (accepted first), vote totals and the newest events; what your
+    labelers hide is withheld (its labels say why) unless shown is all."""
     msg = message(ctx, id)
     if msg.kind not in ("request", "complaint"):
         root = ctx.store.get(msg.refs[0]) if msg.refs else None
@@ -331,24 +331,34 @@ def show(ctx: Ctx, id: Id, shown: Shown = "visible") -> dict:
     return view
 
 
+THREAD_EVENTS = 20  # the newest events (statuses, accepts, reports...) a thread lists; the rest are counted
+
+
 def thread_view(ctx: Ctx, root: Message) -> dict:
+    """The thread of `root`: its votes and each answer's as totals (one per voter, the newest counts, as in
+    the ledger), its state, and the newest THREAD_EVENTS other events (`events_left_out` counts the rest)."""
     msgs = ctx.store.thread(root.id)
     retracted = {m.refs[0] for m in msgs if m.kind == "retract"}
     answers = {m.id: {**to_json(m), "accepted": False, "votes": Counter(), "retracted": m.id in retracted}
                for m in msgs if m.kind == "answer"}
     view = {**to_json(root), "retracted": root.id in retracted, "status": None, "resolved": False,
-            "votes": Counter(), "answers": [], "events": []}
+            "votes": Counter(), "answers": [], "events": [], "events_left_out": 0}
+    votes, events = {}, []
     for m in msgs:
         if m.kind == "accept" and m.refs[0] in answers:
             answers[m.refs[0]]["accepted"] = True
         elif m.kind == "vote":
-            (answers[m.refs[0]] if m.refs[0] in answers else view)["votes"][m.body["value"]] += 1
+            votes[(m.author, m.refs[0])] = m.body["value"]
         elif m.kind == "status":
             view["status"] = m.body["state"]
         elif m.kind == "resolve":
             view["resolved"] = True
-        if m.kind not in ("request", "complaint", "answer"):
-            view["events"].append(to_json(m))
+        if m.kind not in ("request", "complaint", "answer", "vote"):
+            events.append(m)
+    for (_, target), value in votes.items():
+        (answers[target] if target in answers else view)["votes"][value] += 1
+    view["events"] = [to_json(m) for m in events[-THREAD_EVENTS:]]
+    view["events_left_out"] = len(events) - len(view["events"])
     ranked = rank_answers(ctx, list(answers.values()))
     view["answers"] = [{**a, "votes": dict(a["votes"])} for a in ranked]
     view["votes"] = dict(view["votes"])
@@ -469,7 +479,10 @@ def experts(ctx: Ctx, topic: Topic) -> list:
 
 @op()
 def why(ctx: Ctx, did: Did, topic: Annotated[str | None, Arg("only this topic")] = None) -> dict:
-    """The facts behind an identity's score, per topic (all topics it has facts or answers in by default)."""
+    """The facts behind an identity's score, per topic (all topics it has facts or answers in by default).
+
+    Per topic the strongest facts are listed (what each added or took), with how many of each kind
+    there are in all: a busy answerer has tens of thousands."""
     key_of(did)
     ledger = ledger_for(ctx.store)
     if topic:

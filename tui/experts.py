@@ -87,6 +87,9 @@ def why_text(view: dict, me: str) -> Text:
             note = f"  {visible(f['note'])}" if f["note"] else ""
             source = "you" if f["from"] == me else who(f["from"], f["from_name"])
             text.append(f"  {visible(f['kind']):<9} from {source}  {f['weight']:+.3f}{note}\n")
+        if t["left_out"]:
+            kinds = ", ".join(f"{n:,} {kind}" for kind, n in t["counts"].items())
+            text.append(f"  ... and {t['left_out']:,} weaker facts (in all {kinds})\n")
         if not t["facts"]:
             text.append("  No accepts, votes or trust about this person yet: their answers have not been rated.\n")
     text.rstrip()

@@ -73,14 +73,17 @@ class ThreadScreen(Page):
         self.refresh_bindings()  # Status, for the topic's vendor
         body = view["body"]
         self.query_one("#title", Static).update(plain(body.get("title", WITHHELD)))
-        meta = Text.assemble(visible(f"{view['kind']} in {view['topic']} by "),
-                             self.person(view), f", {age(view['created'], now)} ago  ")
+        votes = view["votes"]
+        meta = Text.assemble(visible(f"{view['kind']} in {view['topic']} by "), self.person(view),
+                             f", {age(view['created'], now)} ago,"
+                             f" votes +{votes.get('up', 0)}/-{votes.get('down', 0)}  ")
         self.query_one("#meta", Static).update(meta + state({**view, "accepted": False}))
         self.query_one("#body", Static).update(plain(body.get("text", ""), line=False))
         self.query_one("#private", Static).update(SEALED if body.get("private") else "")
         self.query_one("#private").display = bool(body.get("private"))
+        earlier = [f"({view['events_left_out']:,} earlier events not shown)"] if view["events_left_out"] else []
         self.query_one("#events", Static).update(
-            plain("\n".join(event_line(e, now, self.person(e)) for e in view["events"]), line=False))
+            plain("\n".join([*earlier, *(event_line(e, now, self.person(e)) for e in view["events"])]), line=False))
         fill(self.query_one(DataTable), ((a["id"], self.answer_cells(a, now)) for a in view["answers"]))
         self.show_answer()
 

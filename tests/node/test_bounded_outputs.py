@@ -1,0 +1,92 @@
+"""Answers a person can read on a popular home (bench/popular.py, skewed authors, big threads): `why` lists
+the strongest facts and counts the rest, a thread's votes are totals (one per voter) and its events the
+newest few, and every read op's JSON stays under a bound however much the home holds."""
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pytest
+from antiport.app.text import TEXT
+from antiport.crypto import Identity
+from antiport.node.client import Client
+from antiport.node.home import now_ms
+from antiport.node.ledger import WHY_FACTS, ledger_for
+from antiport.node.ops import OPS
+from antiport.node.service import THREAD_EVENTS
+from antiport.protocol import sign
+from helpers import popular_home
+
+pytestmark = pytest.mark.fast
+
+OUTPUT_BOUND = 256 * 1024  # bytes of JSON any read op may return
+
+
+@pytest.fixture(scope="module")
+def popular(tmp_path_factory):
+    path = tmp_path_factory.mktemp("popular") / "home"
+    info = popular_home(path)
+    client = Client(path)
+    yield client, info
+    client.close()
+
+
+def biggest_thread(client: Client, topic: str) -> str:
+    return max(client.call("list", topic=topic), key=lambda t: t["answers"])["id"]
+
+
+def test_why_lists_the_strongest_facts_and_counts_the_rest(popular):
+    client, info = popular
+    why = client.call("why", did=info["busiest"])
+    big = next(t for t in why["topics"] if t["topic"] == info["topic"])
+    everything = ledger_for(client.ctx().store).explain(info["viewer"], info["busiest"], info["topic"], limit=10**9)
+    assert big["left_out"] > 0 and len(big["facts"]) == WHY_FACTS
+    assert big["counts"] == dict(Counter(f["kind"] for f in everything["facts"]))
+    for t in why["topics"]:
+        assert len(t["facts"]) <= WHY_FACTS and sum(t["counts"].values()) == len(t["facts"]) + t["left_out"]
+    weights = [abs(f["weight"]) for f in big["facts"]]
+    weaker = sorted((abs(f["weight"]) for f in everything["facts"]), reverse=True)[WHY_FACTS:]
+    assert weights == sorted(weights, reverse=True) and weights[-1] >= weaker[0]
+    assert big["score"] == everything["score"] and big["rank"] == everything["rank"]
+    assert f"and {big['left_out']:,} weaker facts" in TEXT["why"](why, {})
+
+
+def test_a_threads_votes_are_totals_and_its_events_the_newest(popular):
+    client, info = popular
+    root = client.call("show", id=biggest_thread(client, info["topic"]))
+    answer = root["answers"][0]["id"]
+    ingest, later = client.ctx().ingest, now_ms()
+    voter = Identity.generate()
+    for value in ("up", "up", "down"):  # one voter, three votes: the newest counts, once
+        later += 1
+        ingest(sign(voter, "vote", info["topic"], {"value": value}, [answer], created=later).raw, later, "test")
+    for _ in range(THREAD_EVENTS + 5):  # more reports than a thread lists
+        later += 1
+        ingest(sign(Identity.generate(), "report", info["topic"], {"reason": "spam"}, [root["id"]],
+                    created=later).raw, later, "test")
+    view = client.call("show", id=root["id"])
+    votes = {a["id"]: a["votes"] for a in view["answers"]}
+    before = {a["id"]: a["votes"] for a in root["answers"]}
+    assert votes[answer] == {**before[answer], "down": before[answer].get("down", 0) + 1}
+    newest = {}
+    for m in client.ctx().store.thread(root["id"]):
+        if m.kind == "vote":
+            newest[(m.author, m.refs[0])] = m.body["value"]
+    for a in view["answers"]:
+        assert sum(a["votes"].values()) == sum(1 for (_, target) in newest if target == a["id"])
+    assert "vote" not in {e["kind"] for e in view["events"]}
+    assert len(view["events"]) == THREAD_EVENTS and view["events_left_out"] >= 5
+    assert [e["created"] for e in view["events"]][-1] == later
+    assert f"votes: +{view['votes'].get('up', 0)}/-{view['votes'].get('down', 0)}" in TEXT["show"](view, {})
+
+
+def test_every_read_op_returns_a_bounded_answer(popular):
+    client, info = popular
+    cases = {"topics": {}, "labelers": {}, "list": {}, "search": {"query": "widget"},
+             "show": {"id": biggest_thread(client, info["topic"])}, "experts": {"topic": info["topic"]},
+             "why": {"did": info["busiest"]}, "vendors": {}, "vendor": {"name": info["vendor"]}}
+    reads = {name for name, entry in OPS.items() if not entry.write and not entry.live}
+    assert reads <= set(cases), f"give these read ops a case: {reads - set(cases)}"
+    for name in reads:
+        size = len(json.dumps(client.call(name, **cases[name])))
+        assert size < OUTPUT_BOUND, f"{name} returned {size:,} bytes"
