@@ -14,6 +14,7 @@ from pathlib import Path
 
 import sqlite_utils
 from antiport.protocol import Message, load
+from antiport.protocol.kinds import thread_order
 
 from . import schema
 from .store_bridge import BridgeTables
@@ -247,11 +248,12 @@ class Store(BridgeTables):
         return out
 
     def thread(self, root_id: str) -> list[Message]:
-        """The root and everything that refers to it or to its answers, in creation order."""
+        """The root and everything that refers to it or to its answers, in thread order: creation time,
+        then the author's `seq` (same-second helpdesk replies, specs/02 section 2), then id."""
         rows = self.db.execute(
             "SELECT raw FROM messages WHERE id=:r OR target=:r OR target IN "
             "(SELECT id FROM messages WHERE target=:r) ORDER BY created, id", {"r": root_id})
-        return [load(r[0]) for r in rows]
+        return sorted((load(r[0]) for r in rows), key=thread_order)
 
     def search(self, query: str, limit: int = 50) -> list[dict]:
         """Full-text search over titles and texts; the query is taken as words, not FTS syntax."""

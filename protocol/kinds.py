@@ -7,12 +7,16 @@ Kinds not listed here are stored and relayed unchanged so the protocol can grow.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import Rejected
 
+if TYPE_CHECKING:
+    from .envelope import Message
+
 TEXT = 20_000
 STATES = ("acknowledged", "in-progress", "resolved", "wont-fix")
+SEQ_MAX = 2**53 - 1  # an author's order among same-time messages (specs/02 section 2); exact in JSON numbers
 THREAD_ROOTS = ("request", "complaint")
 LABELS = ("spam", "scam", "abuse", "off-topic", "duplicate")  # what a labeler may say (specs/02 section 7)
 # The code points with the Unicode White_Space property (PropList.txt); not str.isspace(), which also
@@ -55,10 +59,12 @@ KINDS: dict[str, Kind] = {
     "complaint": Kind("product", {"title": F(str, max=200, said=True, line=True), "text": F(str, said=True),
                                   "private": F(bytes, required=False, max=4096),
                                   "to": F(bytes, required=False, min=32, max=32)}),
-    "answer": Kind("product", {"text": F(str, said=True)}, target=THREAD_ROOTS),
+    "answer": Kind("product", {"text": F(str, said=True), "seq": F(int, required=False, max=SEQ_MAX)},
+                   target=THREAD_ROOTS),
     "accept": Kind("product", {}, target=("answer",), who="asker"),
     "vote": Kind("product", {"value": F(str, choices=("up", "down"))}, target=("*",), who="not-target-author"),
-    "status": Kind("product", {"state": F(str, choices=STATES), "note": F(str, required=False)},
+    "status": Kind("product", {"state": F(str, choices=STATES), "note": F(str, required=False),
+                               "seq": F(int, required=False, max=SEQ_MAX)},
                    target=THREAD_ROOTS, who="vendor"),
     "resolve": Kind("product", {}, target=THREAD_ROOTS, who="asker"),
     "retract": Kind("target", {"reason": F(str, required=False, max=500, line=True)}, target=("*",),
@@ -100,6 +106,13 @@ def check_body(kind: Kind, body: dict[str, Any]) -> None:
             raise Rejected("empty-text", f"{name} is empty or only white space")
         if f.type is str and (bad := forbidden(value, f.line)):
             raise Rejected("bad-text", f"{name} holds U+{ord(bad):04X}")
+
+
+def thread_order(msg: Message) -> tuple[int, int, str]:
+    """The sort key of a thread's messages (02 section 2): created, then seq (only the kinds that define it;
+    absent counts as 0), then id."""
+    seq = msg.body.get("seq") if msg.kind in ("answer", "status") else None
+    return msg.created, seq if isinstance(seq, int) and not isinstance(seq, bool) else 0, msg.id
 
 
 def _out_of_bounds(name: str, f: F, size: int) -> str:

@@ -260,11 +260,15 @@ class RTConnector:
         return cursor
 
     async def _message_for(self, txn: dict) -> tuple[str, dict] | None:
+        """The kind and body a transaction becomes; `seq` is RT's transaction id, so that replies of the same
+        second (RT's times are whole seconds) keep RT's order in the thread (specs/02 section 2)."""
+        seq = int(txn["id"])
         if txn["Type"] == "Correspond":
-            text = (await self.rt.transaction_text(int(txn["id"])))[:TEXT_LIMIT]
-            return None if is_blank(text) else ("answer", {"text": text})
+            text = (await self.rt.transaction_text(seq))[:TEXT_LIMIT]
+            return None if is_blank(text) else ("answer", {"text": text, "seq": seq})
         if txn["Type"] == "Status" and txn.get("NewValue") in self.cfg.status_map:
-            return "status", {"state": self.cfg.status_map[txn["NewValue"]], "note": f"RT status: {txn['NewValue']}"}
+            return "status", {"state": self.cfg.status_map[txn["NewValue"]], "note": f"RT status: {txn['NewValue']}",
+                              "seq": seq}
         return None
 
 

@@ -117,6 +117,11 @@ def valid_messages() -> list[dict]:
         note="a label on an identity: `subject`, no ref, the meta topic")
     add("label-retract", "bob", "retract", TOPIC, {}, ["label"], ["label"],
         note="a labeler takes its label back by retracting it")
+    add("answer-with-seq", "carol", "answer", TOPIC, {"text": "Fixed in firmware 2.1.", "seq": 4711}, ["request"],
+        ["request"], note="a vendor bridge's answer: seq is the helpdesk's own order (its transaction id), for "
+                          "replies of the same second (02 section 2, order within a thread)")
+    add("status-with-seq", "dave", "status", TOPIC, {"state": "resolved", "seq": 2**53 - 1}, ["request"],
+        ["vendor", "request"], note="the largest seq, exact in a JSON number")
     return out
 
 
@@ -259,6 +264,13 @@ def invalid_messages(valid: dict[str, dict]) -> list[dict]:
                                                           refs=[ids["answer"]])))
     bad("status-unknown-state", "bad-body", envelope(payload_map(who="dave", kind="status", refs=[ids["request"]],
                                                                  body={"state": "done"}), signer="dave"))
+    bad("answer-seq-negative", "bad-body", envelope(payload_map(kind="answer", refs=[ids["request"]],
+                                                                body={"text": "x", "seq": -1})))
+    bad("answer-seq-too-big", "bad-body", envelope(payload_map(kind="answer", refs=[ids["request"]],
+                                                               body={"text": "x", "seq": 2**53})),
+        note="seq stays within 2^53 - 1, exact in JSON numbers")
+    bad("status-seq-text", "bad-body", envelope(payload_map(who="dave", kind="status", refs=[ids["request"]],
+                                                            body={"state": "resolved", "seq": "7"}), signer="dave"))
     bad("vendor-topic-not-slug", "bad-body", envelope(payload_map(who="carol", kind="vendor", topic="",
                                                                   body={"org": "Acme", "topics": ["Acme/Widget"]}),
                                                       signer="carol"))

@@ -120,7 +120,28 @@ async def test_html_reply_from_rt_web_editor_becomes_plain_text(world, rt):
             .raise_for_status()
         await bridge.poll_rt()
         [answer] = [m for m in world.store.thread(thread) if m.kind == "answer"]
-        assert answer.body == {"text": "Hello there,\noil & retry"} and answer.author == world.vendor.public_key
+        assert answer.body["text"] == "Hello there,\noil & retry" and answer.author == world.vendor.public_key
+
+
+async def test_staff_replies_carry_rts_transaction_id_as_their_order(world, rt):
+    """RT stamps transactions in whole seconds: each published reply carries RT's transaction id as `seq`, and
+    the thread is in RT's order (tests/node/test_store.py shows the same-second case on the store alone)."""
+    staff = Staff(rt)
+    async with httpx.AsyncClient(timeout=30) as client:
+        bridge = Bridge(world.store, world.ingest, world.vendor, rt_config(rt, "antiport-test-order"), client)
+        bridge.start()
+        thread = world.ask("Widget blinks", "red, then green")
+        bridge.scan()
+        assert await bridge.deliver_due("rt") == (1, 0)
+        ticket = int(staff.tickets_for(thread)[0]["id"])
+        for i in range(3):
+            staff.correspond(ticket, f"step {i}")
+        replies = [int(t["id"]) for t in staff.get(f"/ticket/{ticket}/history", fields="Type")["items"]
+                   if t["Type"] == "Correspond"]
+        assert await bridge.poll_rt() >= 3
+        answers = [m for m in world.store.thread(thread) if m.kind == "answer"]
+        assert [(a.body["seq"], a.body["text"]) for a in answers] == list(zip(replies, ["step 0", "step 1", "step 2"],
+                                                                               strict=True))
 
 
 async def test_a_reply_is_published_however_many_tickets_changed_while_the_bridge_was_stopped(world, rt):

@@ -13,6 +13,7 @@ import pytest
 from antiport.crypto import Identity
 from antiport.node import schema
 from antiport.node.bridge.outbox import Outbox
+from antiport.node.home import now_ms
 from antiport.node.ingest import Ingest
 from antiport.node.store import Store, StoreError
 
@@ -125,4 +126,17 @@ def test_thread_lists_find_replies_by_index(tmp_path):
     lookups = [step for step in plan if step.startswith("SEARCH") and " m " not in f" {step} "]
     assert len(lookups) == 5, plan  # answers; accepted (its answers, their accepts); resolved; status
     assert all("messages_replies" in step or "sqlite_autoindex_messages_1" in step for step in lookups), plan
+    store.close()
+
+
+def test_same_time_answers_are_in_the_order_of_their_seq(tmp_path):
+    """A helpdesk's replies of one second carry its own order in `seq` (specs/02 section 2); ids do not decide."""
+    store, vendor = Store(tmp_path / "store.db"), Identity(bytes([7]) * 32)
+    ingest, t = Ingest(store), now_ms() - 60_000
+    root = ingest.create(ASKER, "request", TOPIC, {"title": "Widget hums", "text": "x"}, created=t)
+    texts = [f"reply {i}" for i in range(6)]
+    for i in (3, 0, 5, 1, 4, 2):  # stored out of order, all in the same millisecond
+        ingest.create(vendor, "answer", TOPIC, {"text": texts[i], "seq": 100 + i}, [root.id], created=t + 1_000)
+    ingest.create(vendor, "answer", TOPIC, {"text": "later"}, [root.id], created=t + 2_000)
+    assert [m.body.get("text") for m in store.thread(root.id)[1:]] == [*texts, "later"]
     store.close()
