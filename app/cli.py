@@ -14,6 +14,7 @@ from antiport.node.home import Home, HomeError, resolve_home
 from antiport.node.ops import OPS
 from antiport.node.store import StoreError
 
+from . import keys
 from .processes import NodeProcess
 from .text import TEXT
 
@@ -24,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
-    home = Home(resolve_home(args.home))
+    home = Home(resolve_home(args.home), ask=keys.ask)
     os.umask(0o077)  # whatever antiport writes is for its user only (an export too: chmod it to share it)
     try:
         home.make_private()
@@ -64,8 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
             c.add_argument("--json", action="store_true", help="print JSON")
         return c
 
-    c = cmd("init", cmd_init, "create an identity, a host key and a config")
+    c = cmd("init", cmd_init, "create an identity (its key sealed with a passphrase you choose), a host key and a "
+            "config; or bring back an identity from a backup")
     c.add_argument("--name", help="your display name")
+    keys.add_init_arguments(c)
+    keys.add_key_commands(sub)
     run = cmd("run", cmd_run, "run the node in the foreground until Ctrl-C / SIGTERM")
     run.add_argument("--bridge", metavar="FILE", type=Path,
                      help="also run a vendor bridge from this TOML file (see docs/bridge.md)")
@@ -159,19 +163,26 @@ def call(home: Home, op: str, **params):
 # -- commands --------------------------------------------------------------------------------------
 
 def cmd_init(home: Home, args) -> None:
-    identity = home.init(args.name)
+    if home.exists():  # before any passphrase is asked
+        raise HomeError(f"{home.path} already holds an identity: a home holds one (choose another with --home)")
+    restore = args.restore or args.words
+    identity, passphrase = keys.restored(args) if restore else (None, keys.init_passphrase(args))
+    identity = home.init(args.name, passphrase, identity)
     if args.name:  # published through the one write path (queued until the node runs), so peers see it
         call(home, "profile", name=args.name)
     print(identity.did)
+    if restore:
+        print("its threads and standing come back by sync once 'antiport run' reaches peers that hold them",
+              file=sys.stderr)
 
 
 def cmd_tui(home: Home, args) -> int:
     from antiport.tui.app import run
-    home.identity()
+    home.identity()  # asks for the passphrase of a sealed key, on the terminal, before the TUI takes it
     node = None
     if api_of(home) is None:  # start the home's node for as long as the TUI is open
         print(f"antiport: starting the node for {home.path} ...", flush=True)
-        node = NodeProcess(home.path, discovery=True)
+        node = NodeProcess(home.path, discovery=True, passphrase=home.passphrase)
         try:
             node.wait_ready()
         except (RuntimeError, TimeoutError) as e:
@@ -189,6 +200,7 @@ def cmd_run(home: Home, args) -> int:
     from antiport.node.p2p import load_host_key
     from antiport.node.runtime import run_forever
     with home.lock():  # first: a second node for this home stops here, before it touches anything
+        home.identity()  # a sealed key's passphrase is asked before the node starts
         if home.host_key_file.exists():  # a damaged key is one line before the store is opened
             load_host_key(home.host_key_file)
         services = []

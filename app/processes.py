@@ -16,9 +16,11 @@ class NodeProcess:
     """One `antiport --home H run …` child process. Use as a context manager, or call stop()."""
 
     def __init__(self, home: Path, listen: list[str] | None = None, bootstrap: list[str] | None = None,
-                 extra: list[str] | None = None, log: Path | None = None, discovery: bool = False):
+                 extra: list[str] | None = None, log: Path | None = None, discovery: bool = False,
+                 passphrase: str | None = None):
         """`discovery` off (the default) runs the node with --no-discovery: no mDNS, no DHT, so the
-        tests' and the demo's topologies are what their --bootstrap lines say."""
+        tests' and the demo's topologies are what their --bootstrap lines say. `passphrase` opens a
+        sealed identity (the child has no terminal to ask on)."""
         self.home = Home(Path(home))
         argv = [sys.executable, "-m", "antiport.app.cli", "--home", str(home), "run"]
         if not discovery:
@@ -30,8 +32,9 @@ class NodeProcess:
         self.log_path = log or self.home.path / "node.log"
         self.home.path.mkdir(parents=True, exist_ok=True)
         self._log = open(self.log_path, "ab")
+        env = {**os.environ, "ANTIPORT_PASSPHRASE": passphrase} if passphrase else None
         self.proc = subprocess.Popen(argv + (extra or []), stdout=self._log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, start_new_session=True)
+                                     stdin=subprocess.DEVNULL, start_new_session=True, env=env)
 
     def wait_ready(self, timeout: float = 60) -> dict:
         """Wait until the node's API answers; returns `id` (did, peer id, addrs)."""

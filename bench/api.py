@@ -37,7 +37,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         home, valid, garbage = root / "h", root / "valid.apx", root / "junk.apx"
-        antiport(home, "init")
+        antiport(home, "init", "--no-passphrase")
         n = big_export(valid, args.mb << 20)
         junk(garbage, args.mb << 20)
         with NodeProcess(home) as node:

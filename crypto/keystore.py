@@ -1,4 +1,5 @@
-"""The on-disk keystore: one identity seed per file, mode 0600, optionally sealed with a passphrase.
+"""The on-disk keystore: one identity seed per file, mode 0600, optionally sealed with a passphrase;
+and the seed as 24 BIP-39 words, a backup on paper.
 
 File format (CBOR is not needed here; a small JSON document is easier to inspect):
   {"v": 1, "did": ..., "seed": hex}                                   plain
@@ -15,8 +16,11 @@ import nacl.exceptions
 import nacl.pwhash
 import nacl.secret
 import nacl.utils
+from mnemonic import Mnemonic
 
 from .keys import Identity
+
+_WORDS = Mnemonic("english")
 
 
 class KeystoreError(Exception):
@@ -98,3 +102,21 @@ def load_identity(path: Path, passphrase: str | None = None) -> Identity:
     if identity.did != doc.get("did"):
         raise _damaged(path, "its did is not the did of its key")
     return identity
+
+
+def seed_words(identity: Identity) -> str:
+    """The identity's seed as 24 BIP-39 words (the last word carries a checksum)."""
+    return str(_WORDS.to_mnemonic(identity.seed))
+
+
+def identity_from_words(words: str) -> Identity:
+    """The identity the 24 words of `seed_words` stand for; a KeystoreError saying what is wrong with them."""
+    given = words.lower().split()
+    unknown = [w for w in given if w not in _WORDS.wordlist]
+    if unknown:
+        raise KeystoreError(f"not a backup word: {', '.join(unknown[:3])} (check the spelling)")
+    if len(given) != 24:
+        raise KeystoreError(f"a key backup is 24 words; these are {len(given)}")
+    if not _WORDS.check(" ".join(given)):
+        raise KeystoreError("these 24 words do not add up (a word is wrong or out of place)")
+    return Identity(bytes(_WORDS.to_entropy(given)))

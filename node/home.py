@@ -5,12 +5,14 @@ import fcntl
 import json
 import os
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import platformdirs
-from antiport.crypto import Identity, load_identity, save_identity
+from antiport.crypto import Identity, KeystoreError, load_identity, save_identity
+from antiport.crypto.keystore import is_sealed
 
 DEFAULT_LISTEN = ["/ip4/127.0.0.1/tcp/0"]
 # mdns: find peers on the local network; dht: find peers of our topics through Kademlia provider records.
@@ -53,6 +55,10 @@ def resolve_home(option: str | None) -> Path:
 @dataclass
 class Home:
     path: Path
+    # asks the person for the identity's passphrase (the CLI's, on a terminal); without it and without
+    # ANTIPORT_PASSPHRASE a sealed identity cannot be opened
+    ask: Callable[[str], str] | None = field(default=None, repr=False)
+    passphrase: str | None = field(default=None, repr=False)  # the one that opened the identity
 
     def __post_init__(self) -> None:
         self.path = Path(self.path)
@@ -66,12 +72,15 @@ class Home:
     def exists(self) -> bool:
         return self.identity_file.exists()
 
-    def init(self, name: str | None = None, passphrase: str | None = None) -> Identity:
+    def init(self, name: str | None = None, passphrase: str | None = None,
+             identity: Identity | None = None) -> Identity:
+        """A new home for a new identity, or for `identity` (restored from a backup)."""
         if self.exists():
-            raise HomeError(f"{self.path} already holds an identity ({self.identity().did})")
+            raise HomeError(f"{self.path} already holds an identity: a home holds one")
         self.path.mkdir(parents=True, exist_ok=True, mode=0o700)
-        identity = Identity.generate()
+        identity = identity or Identity.generate()
         save_identity(identity, self.identity_file, passphrase)
+        self.passphrase = passphrase
         self.write_config({**DEFAULT_CONFIG, "name": name or ""})
         self.make_private()
         return identity
@@ -126,7 +135,31 @@ class Home:
 
     def identity(self) -> Identity:
         self.require()
-        return load_identity(self.identity_file, os.environ.get("ANTIPORT_PASSPHRASE"))
+        passphrase = self.passphrase or os.environ.get("ANTIPORT_PASSPHRASE")
+        if not passphrase and self.ask and is_sealed(self.identity_file):
+            passphrase = self.ask(f"passphrase of the identity in {self.path}: ")
+        identity = load_identity(self.identity_file, passphrase)
+        self.passphrase = passphrase
+        return identity
+
+    def set_passphrase(self, passphrase: str | None) -> None:
+        """Seal the identity with a new passphrase (None: keep it unsealed). The file is replaced whole."""
+        save_identity(self.identity(), self.identity_file, passphrase)
+        self.passphrase = passphrase
+
+    def backup(self, path: Path, passphrase: str) -> str:
+        """Write the identity to a new file (never over one), sealed with `passphrase`, and check that it
+        opens back to the same identity. Its did."""
+        identity = self.identity()
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # claims the name
+        try:
+            save_identity(identity, path, passphrase)
+            if load_identity(path, passphrase).did != identity.did:
+                raise KeystoreError("the backup does not open back to the same identity")
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        return identity.did
 
     def config(self) -> dict:
         """config.json over the defaults (a key missing from the file takes its default)."""

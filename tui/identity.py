@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from pathlib import Path
 
-from antiport.crypto import KeystoreError, load_identity, save_identity
-from antiport.node.home import Home, HomeError
+from antiport.crypto import KeystoreError
+from antiport.node.home import HomeError
 from rich.text import Text
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -80,8 +79,8 @@ class BackupScreen(ModalScreen[str | None]):
             yield Input(placeholder="file to write, e.g. ~/antiport-key.json", id="path")
             yield Input(placeholder="passphrase", password=True, id="passphrase")
             yield Input(placeholder="the passphrase again", password=True, id="again")
-            yield Static("To restore: copy the file into a new home as identity.json and run with "
-                        "ANTIPORT_PASSPHRASE set.", classes="explain")
+            yield Static("To restore it on a new machine: antiport init --restore FILE (your threads and "
+                        "standing come back by sync).", classes="explain")
 
     async def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id != "again":
@@ -96,7 +95,7 @@ class BackupScreen(ModalScreen[str | None]):
             return
         target = Path(path.strip()).expanduser()
         try:
-            await asyncio.to_thread(backup, self.app.client.home, target, passphrase)
+            await asyncio.to_thread(self.app.client.home.backup, target, passphrase)
         except FileExistsError:
             self.notify(f"{target} already exists: a backup never overwrites a file, choose another name.",
                         severity="error")
@@ -109,17 +108,3 @@ class BackupScreen(ModalScreen[str | None]):
             return
         self.notify(f"Key backed up to {target} (encrypted with your passphrase)")
         self.dismiss(str(target))
-
-
-def backup(home: Home, path: Path, passphrase: str) -> str:
-    """Write the home's identity to a new file, sealed with the passphrase, and check that it loads back."""
-    identity = home.identity()
-    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # claims the name: never overwrite
-    try:
-        save_identity(identity, path, passphrase)
-        if load_identity(path, passphrase).did != identity.did:
-            raise KeystoreError("the backup does not load back to the same identity")
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
-    return identity.did

@@ -45,7 +45,7 @@ def test_arguments_follow_the_signature():
 
 @pytest.fixture
 def home(tmp_path, capsys):
-    assert main(["--home", str(tmp_path / "h"), "init", "--name", "alice"]) == 0
+    assert main(["--home", str(tmp_path / "h"), "init", "--no-passphrase", "--name", "alice"]) == 0
     capsys.readouterr()
     return str(tmp_path / "h")
 

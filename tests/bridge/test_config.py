@@ -98,7 +98,7 @@ def test_cli_refuses_a_bad_bridge_file_before_starting(tmp_path, argv, capsys):
     from antiport.app.cli import main
 
     home = tmp_path / "home"
-    assert main(["--home", str(home), "init"]) == 0
+    assert main(["--home", str(home), "init", "--no-passphrase"]) == 0
     path = tmp_path / "bridge.toml"
     path.write_text('[vendor]\norg = "Acme"\ntopics = ["a/b"]\n'
                     'did = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"\n')

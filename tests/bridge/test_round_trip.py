@@ -36,7 +36,7 @@ def test_customer_relay_bridge_and_rt(tmp_path):
     staff, receiver = Staff(url), Receiver().start()
     homes = {n: tmp_path / n for n in ("customer", "relay", "vendor")}
     for name, home in homes.items():
-        ok(home, "init", "--name", name)
+        ok(home, "init", "--no-passphrase", "--name", name)
     ok(homes["relay"], "follow", TOPIC)  # gossipsub forwards only the topics a node is subscribed to
     vendor_did = ok(homes["vendor"], "id").split()[0]
     ok(homes["customer"], "trust-vendor", vendor_did)  # no domain here: the customer knows the key (specs/02 §6)

@@ -7,7 +7,7 @@ import stat
 import nacl.pwhash
 import pytest
 from antiport.crypto import Identity, KeystoreError, load_identity, save_identity
-from antiport.crypto.keystore import is_sealed
+from antiport.crypto.keystore import identity_from_words, is_sealed, seed_words
 
 pytestmark = pytest.mark.fast
 
@@ -77,3 +77,20 @@ def test_tampered_sealed_file_is_refused(tmp_path):
     path.write_text(json.dumps(doc))
     with pytest.raises(KeystoreError):
         load_identity(path, "pw")
+
+
+def test_the_seed_as_24_words_and_back():
+    words = seed_words(ME)
+    assert len(words.split()) == 24 and identity_from_words(f"  {words.upper()}\n").did == ME.did
+    # the BIP-39 vector for 32 bytes of 0x7f begins and ends so (the list and the checksum are the standard's)
+    assert seed_words(Identity(b"\x7f" * 32)).split()[::23] == ["legal", "title"]
+
+
+@pytest.mark.parametrize("change, error", [
+    (lambda w: ["abandonn", *w[1:]], "not a backup word: abandonn"),
+    (lambda w: w[:23], "these are 23"),
+    (lambda w: [w[-1], *w[:-1]], "do not add up"),
+])
+def test_wrong_words_say_what_is_wrong(change, error):
+    with pytest.raises(KeystoreError, match=error):
+        identity_from_words(" ".join(change(seed_words(ME).split())))

@@ -104,7 +104,7 @@ def post_import(home: Path, path: Path, content_type: str = "application/cbor-se
 
 @pytest.fixture
 def home(tmp_path) -> Path:
-    assert antiport(tmp_path / "h", "init").returncode == 0
+    assert antiport(tmp_path / "h", "init", "--no-passphrase").returncode == 0
     return tmp_path / "h"
 
 

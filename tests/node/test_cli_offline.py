@@ -25,14 +25,14 @@ def run(capsys, *argv) -> tuple[int, str, str]:
 @pytest.fixture
 def homes(tmp_path, capsys):
     for name in ("alice", "bob"):
-        assert run(capsys, "--home", str(tmp_path / name), "init", "--name", name)[0] == 0
+        assert run(capsys, "--home", str(tmp_path / name), "init", "--no-passphrase", "--name", name)[0] == 0
     return tmp_path / "alice", tmp_path / "bob"
 
 
 def test_init_prints_did_and_refuses_twice(tmp_path, capsys):
-    code, out, _ = run(capsys, "--home", str(tmp_path / "h"), "init")
+    code, out, _ = run(capsys, "--home", str(tmp_path / "h"), "init", "--no-passphrase")
     assert code == 0 and out.startswith("did:key:z6Mk")
-    code, _, err = run(capsys, "--home", str(tmp_path / "h"), "init")
+    code, _, err = run(capsys, "--home", str(tmp_path / "h"), "init", "--no-passphrase")
     assert code == 1 and err.startswith("antiport: ") and "already holds an identity" in err
     assert (tmp_path / "h" / "identity.json").stat().st_mode & 0o777 == 0o600
 
@@ -141,7 +141,7 @@ def test_import_skips_invalid_items_and_reports_them_in_one_line(homes, capsys, 
 
 def test_discovery_is_on_by_default_and_config_keys_default(tmp_path, capsys):
     from antiport.node.home import Home
-    assert run(capsys, "--home", str(tmp_path / "h"), "init")[0] == 0
+    assert run(capsys, "--home", str(tmp_path / "h"), "init", "--no-passphrase")[0] == 0
     home = Home(tmp_path / "h")
     assert home.config()["mdns"] is True and home.config()["dht"] is True
     home.write_config({"name": "old", "mdns": False})  # a config from before the dht switch

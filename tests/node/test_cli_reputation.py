@@ -19,7 +19,7 @@ def test_experts_why_and_vendors_across_homes(tmp_path, capsys):
     homes = {n: str(tmp_path / n) for n in ("alice", "bob", "mallory", "carol")}
     did = {}
     for name, home in homes.items():
-        assert run(capsys, "--home", home, "init", "--name", name)[0] == 0
+        assert run(capsys, "--home", home, "init", "--no-passphrase", "--name", name)[0] == 0
         did[name] = json.loads(run(capsys, "--home", home, "id", "--json")[1])["did"]
 
     def move(src, *dsts):

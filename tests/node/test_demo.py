@@ -147,10 +147,13 @@ def test_demo_opens_the_tui_in_a_real_terminal_and_quitting_stops_everything():
     assert not root.exists()
 
 
-def test_antiport_tui_starts_the_node_it_needs_and_stops_it_on_quit(tmp_path):
+def test_antiport_tui_unlocks_the_key_starts_the_node_it_needs_and_stops_it_on_quit(tmp_path):
     home = tmp_path / "home"
-    subprocess.run([*DEMO[:-2], "--home", str(home), "init", "--name", "Casey"], check=True, timeout=60)
+    subprocess.run([*DEMO[:-2], "--home", str(home), "init", "--name", "Casey"], check=True, timeout=60,
+                   env={**os.environ, "ANTIPORT_PASSPHRASE": "open sesame"})
     with terminal([*DEMO[:-2], "--home", str(home), "tui"]) as (proc, fd, seen):
+        read_until(fd, b"passphrase of the identity in", seen)
+        os.write(fd, b"open sesame\r")  # the node it starts opens the key with it too
         read_until(fd, b"You follow no topics yet", seen)
         quit_tui(proc, fd, seen)
     assert proc.returncode == 0 and b"Traceback" not in seen

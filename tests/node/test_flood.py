@@ -201,7 +201,7 @@ def test_settings_from_the_home_config_name_a_bad_key():
 def test_run_with_a_bad_flood_setting_is_one_line(tmp_path, capsys):
     from antiport.app.cli import main
     home = tmp_path / "h"
-    assert main(["--home", str(home), "init"]) == 0
+    assert main(["--home", str(home), "init", "--no-passphrase"]) == 0
     config = json.loads((home / "config.json").read_text())
     (home / "config.json").write_text(json.dumps({**config, "flood": {"author": [0, 5]}}))
     capsys.readouterr()

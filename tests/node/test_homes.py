@@ -6,27 +6,14 @@ import json
 import os
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from antiport.app.processes import NodeProcess
 from antiport.node.client import Client
 from antiport.node.home import Home
+from cli_helpers import ANTIPORT, antiport, one_line_error
 from helpers import wait_for
-
-ANTIPORT = str(Path(sys.executable).with_name("antiport"))
-
-
-def antiport(home: Path, *argv: str) -> subprocess.CompletedProcess:
-    return subprocess.run([ANTIPORT, "--home", str(home), *argv], capture_output=True, text=True, timeout=120,
-                          check=False, stdin=subprocess.DEVNULL)
-
-
-def one_line_error(r: subprocess.CompletedProcess, *words: str) -> None:
-    assert r.returncode == 1, r
-    assert r.stderr.startswith("antiport: ") and r.stderr.count("\n") == 1, r.stderr
-    assert "Traceback" not in r.stderr and all(w in r.stderr for w in words), r.stderr
 
 
 def snapshot(home: Path) -> dict[str, bytes]:
@@ -37,7 +24,7 @@ def snapshot(home: Path) -> dict[str, bytes]:
 @pytest.fixture
 def home(tmp_path) -> Path:
     path = tmp_path / "h"
-    assert antiport(path, "init", "--name", "ann").returncode == 0
+    assert antiport(path, "init", "--no-passphrase", "--name", "ann").returncode == 0
     assert antiport(path, "ask", "acme/widget", "--title", "Squeaks", "--text", "since Monday").returncode == 0
     return path
 
@@ -179,7 +166,7 @@ def test_doctor_reports_a_damaged_store_and_rebuilds_it_from_an_export(full_home
 def test_doctor_rebuilds_from_the_network(full_home, tmp_path):
     home, export, titles = full_home
     peer = tmp_path / "peer"
-    assert antiport(peer, "init").returncode == 0
+    assert antiport(peer, "init", "--no-passphrase").returncode == 0
     assert antiport(peer, "follow", "acme/widget").returncode == 0
     assert antiport(peer, "import", str(export)).returncode == 0
     damage_a_page(home / "store.db")
@@ -201,16 +188,16 @@ FULL_DISK = """
 set -u
 mount -t tmpfs -o size=2m tmpfs "$MNT"
 step() {{ name=$1; shift; "$@" >"$OUT/$name.out" 2>"$OUT/$name.err"; echo $? >"$OUT/$name.rc"; }}
-step init {antiport} --home "$MNT/h" init
+step init {antiport} --home "$MNT/h" init --no-passphrase
 step ask {antiport} --home "$MNT/h" ask acme/widget --title "Before" --text "the disk filled"
 dd if=/dev/zero of="$MNT/filler" bs=4k 2>/dev/null
-step init-full {antiport} --home "$MNT/other" init
+step init-full {antiport} --home "$MNT/other" init --no-passphrase
 step ask-full {antiport} --home "$MNT/h" ask acme/widget --title "During" --text "the disk is full"
 step run-full {antiport} --home "$MNT/h" run --no-discovery
 ls -A "$MNT/other" >"$OUT/other.ls" 2>/dev/null
 rm "$MNT/filler"
 step list-after {antiport} --home "$MNT/h" list --json
-step init-after {antiport} --home "$MNT/other" init
+step init-after {antiport} --home "$MNT/other" init --no-passphrase
 """
 
 

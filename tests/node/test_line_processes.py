@@ -23,7 +23,7 @@ def cli(home, *argv) -> str:
 def test_ask_answer_accept_across_a_line(tmp_path):
     homes = {n: tmp_path / n for n in "abc"}
     for name, home in homes.items():
-        cli(home, "init", "--name", name)
+        cli(home, "init", "--no-passphrase", "--name", name)
     with NodeProcess(homes["b"]) as b:
         b_addr = b.wait_ready()["addrs"][0]
         with NodeProcess(homes["a"], bootstrap=[b_addr]) as a, NodeProcess(homes["c"], bootstrap=[b_addr]) as c:

@@ -39,7 +39,7 @@ def cli(capsys, home, *argv) -> tuple[int, str, str]:
 
 @pytest.fixture
 def alice(tmp_path, capsys):
-    assert cli(capsys, tmp_path / "alice", "init")[0] == 0
+    assert cli(capsys, tmp_path / "alice", "init", "--no-passphrase")[0] == 0
     code, out, _ = cli(capsys, tmp_path / "alice", "ask", "acme/widget", "--title", "It squeaks", "--text", "help")
     assert code == 0
     return tmp_path / "alice", out.strip()
@@ -64,7 +64,7 @@ def test_no_vote_on_ones_own_message(alice, capsys, tmp_path):
         assert (code, out, err) == (1, "", "antiport: you cannot vote on your own message\n")
     # someone else may vote on both
     bob = tmp_path / "bob"
-    cli(capsys, bob, "init")
+    cli(capsys, bob, "init", "--no-passphrase")
     export = tmp_path / "a.apx"
     cli(capsys, home, "export", "--out", str(export))
     cli(capsys, bob, "import", str(export))

@@ -38,7 +38,7 @@ def count(home) -> int:
 def setup(tmp_path, n: int):
     homes = {name: tmp_path / name for name in "ab"}
     for name, home in homes.items():
-        cli(home, "init", "--name", name)
+        cli(home, "init", "--no-passphrase", "--name", name)
         cli(home, "follow", TOPIC)
     store = Store(Home(homes["a"]).db_file)
     ingest = Ingest(store)
@@ -86,7 +86,7 @@ def test_the_others_go_on_when_the_bootstrap_node_stops(tmp_path):
     through its DHT (provider records for the topic) and keep talking after it is gone."""
     homes = {name: tmp_path / name for name in "abc"}
     for name, home in homes.items():
-        cli(home, "init", "--name", name)
+        cli(home, "init", "--no-passphrase", "--name", name)
         Home(home).write_config({**Home(home).config(), "mdns": False})  # the DHT alone, not the LAN
     for name in "bc":
         cli(homes[name], "follow", TOPIC)

@@ -28,7 +28,7 @@ class Partition:
         self.homes = {name: root / name for name in [*SIDES["a"], *SIDES["b"], "r"]}
         self.nodes: dict[str, NodeProcess] = {}
         for name, home in self.homes.items():
-            cli(home, "init", "--name", name)
+            cli(home, "init", "--no-passphrase", "--name", name)
             if name != "r":
                 cli(home, "follow", TOPIC)
 

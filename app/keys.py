@@ -1,0 +1,112 @@
+"""The identity's key on the command line: the passphrase that seals it, backups (a file, or 24 words on
+paper) and restoring one into a new home. Passphrases are asked on the terminal; unattended (no
+terminal: servers, bridges, scripts) they come from ANTIPORT_PASSPHRASE."""
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+from pathlib import Path
+
+from antiport.crypto import load_identity
+from antiport.crypto.keystore import identity_from_words, is_sealed, seed_words
+from antiport.node.home import Home, HomeError
+
+NO_TERMINAL = "there is no terminal to ask for a passphrase on: set ANTIPORT_PASSPHRASE"
+
+
+def on_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
+def ask(prompt: str) -> str:
+    """One passphrase from the person at the terminal (not echoed)."""
+    if not on_terminal():
+        raise HomeError(NO_TERMINAL)
+    return getpass.getpass(prompt)
+
+
+def new_passphrase(what: str, opt_out: str | None = None) -> str:
+    """A passphrase chosen for `what`: ANTIPORT_PASSPHRASE, else typed twice. `opt_out` names the flag
+    that does without one, for the messages."""
+    if os.environ.get("ANTIPORT_PASSPHRASE"):
+        return os.environ["ANTIPORT_PASSPHRASE"]
+    instead = f", or pass {opt_out}" if opt_out else ""
+    if not on_terminal():
+        raise HomeError(f"{NO_TERMINAL}{instead}")
+    first = getpass.getpass(f"choose a passphrase for {what}: ")
+    if not first:
+        raise HomeError(f"an empty passphrase protects nothing: choose one{instead}")
+    if getpass.getpass("the same passphrase again: ") != first:
+        raise HomeError("the two passphrases differ: nothing was written, try again")
+    return first
+
+
+def init_passphrase(args) -> str | None:
+    return None if args.no_passphrase else new_passphrase("your identity", "--no-passphrase (servers, bridges)")
+
+
+def restored(args) -> tuple:
+    """(identity, passphrase that seals it in the new home) from --restore FILE or --words."""
+    if args.words:
+        text = getpass.getpass("your 24 words: ") if on_terminal() else sys.stdin.read()
+        return identity_from_words(text), init_passphrase(args)
+    backup = Path(args.restore).expanduser()
+    if not backup.is_file():
+        raise HomeError(f"no backup file at {backup}")
+    passphrase = None
+    if is_sealed(backup):  # the backup's passphrase seals the new home too, unless --no-passphrase
+        passphrase = os.environ.get("ANTIPORT_PASSPHRASE") or ask(f"passphrase of the backup {backup}: ")
+    return load_identity(backup, passphrase), None if args.no_passphrase else passphrase
+
+
+def cmd_backup(home: Home, args) -> None:
+    target = Path(args.file).expanduser()
+    home.identity()  # opened first: a wrong passphrase stops here, before choosing the backup's
+    try:
+        did = home.backup(target, new_passphrase(f"the backup {target}"))
+    except FileExistsError:
+        raise HomeError(f"{target} already exists: a backup never overwrites a file, choose another name") from None
+    print(f"backed up {did} to {target}, sealed with the passphrase you chose")
+    print(f"restore it on a new machine with: antiport init --restore {target}")
+
+
+def cmd_words(home: Home, args) -> None:
+    words = seed_words(home.identity())
+    print("Anyone who has these 24 words is you to the network: write them on paper, keep them out of"
+          " photos and files.\nRestore with: antiport init --words", file=sys.stderr)
+    print(words)
+
+
+def cmd_passphrase(home: Home, args) -> None:
+    home.identity()
+    if args.remove:
+        home.set_passphrase(None)
+        print(f"the identity in {home.path} is no longer sealed: anyone who can read the file is you")
+        return
+    home.set_passphrase(new_passphrase("your identity"))
+    print(f"the identity in {home.path} is sealed with the new passphrase (the node asks for it when it starts)")
+
+
+def add_key_commands(sub) -> None:
+    key = sub.add_parser("key", help="your identity's key: backups, paper words, passphrase; see 'antiport key -h'",
+                         description="Your identity's key: every thread, answer and standing hangs on it.")
+    group = key.add_subparsers(metavar="COMMAND")
+    c = group.add_parser("backup", help="write the key to a new file, sealed with a passphrase you choose")
+    c.add_argument("file", metavar="FILE")
+    c.set_defaults(handler=cmd_backup)
+    group.add_parser("words", help="print the key as 24 words for a paper backup").set_defaults(handler=cmd_words)
+    c = group.add_parser("passphrase", help="seal the key with a new passphrase (asked twice)")
+    c.add_argument("--remove", action="store_true", help="keep the key unsealed (a server's or a bridge's home)")
+    c.set_defaults(handler=cmd_passphrase)
+
+
+def add_init_arguments(c) -> None:
+    c.add_argument("--no-passphrase", action="store_true",
+                   help="do not seal the key with a passphrase (servers and bridges; anyone reading the file is you)")
+    how = c.add_mutually_exclusive_group()
+    how.add_argument("--restore", metavar="BACKUP",
+                     help="bring back the identity of a backup file ('antiport key backup')")
+    how.add_argument("--words", action="store_true", help="bring back the identity of 24 backup words (asked, or "
+                     "read from standard input)")
+
