@@ -6,18 +6,23 @@ from __future__ import annotations
 
 import logging
 import socket
+import time
 from collections import deque
 from contextlib import asynccontextmanager
+from weakref import WeakKeyDictionary
 
+import libp2p.pubsub.gossipsub as gossipsub_module
 import libp2p.pubsub.pubsub as pubsub_module
 import multiaddr
 import trio
 from libp2p.network.config import ConnectionConfig
 from libp2p.peer.id import ID
 from libp2p.peer.peerinfo import PeerInfo
+from libp2p.peer.peerstore import env_to_send_in_RPC
 from libp2p.pubsub.gossipsub import PROTOCOL_ID, PROTOCOL_ID_V11, GossipSub
 from libp2p.pubsub.rpc_queue import RpcQueue
 from libp2p.pubsub.score import ScoreParams, TopicScoreParams
+from libp2p.pubsub.utils import maybe_consume_signed_record
 
 from .home import CannotListen
 
@@ -35,6 +40,11 @@ DELIVERY_HISTORY = 64
 
 # Publishers wait while any peer's outbound queue holds this many RPCs (pacing instead of silent drops).
 PACE_QUEUE_DEPTH = 8
+
+# Our signed peer record is looked up again at most this often (seconds); a peer's identical record is verified again
+# at most this often.
+RECORD_REFRESH = 1.0
+RECORD_RECHECK = 60.0
 
 STOP_LIMIT = 10.0  # seconds libp2p gets to close its connections once the node is cancelled
 
@@ -113,10 +123,51 @@ class LargeRpcQueue(RpcQueue):
         super().__init__(max_size=max_size, **kwargs)
 
 
+class PeerRecords:
+    """Every pubsub RPC carries the sender's signed peer record. To send one, py-libp2p lists and parses the host's
+    addresses each time (env_to_send_in_RPC, ~0.8 ms: most of a small message's cost); on receipt it checks the
+    record's Ed25519 signature each time (maybe_consume_signed_record). Here the record to send is kept for
+    RECORD_REFRESH seconds per host, and a record byte-identical to the last one a peer sent and we accepted is not
+    verified again for RECORD_RECHECK seconds (a new or changed record is checked as before)."""
+
+    def __init__(self, clock=time.monotonic):
+        self.clock = clock
+        self.sent: WeakKeyDictionary = WeakKeyDictionary()  # host -> (when, what it sends)
+        self.accepted: WeakKeyDictionary = WeakKeyDictionary()  # host -> {peer: (when, record)}
+
+    def to_send(self, host) -> tuple[bytes, bool]:
+        now = self.clock()
+        held = self.sent.get(host)
+        if held is None or now - held[0] >= RECORD_REFRESH:
+            held = self.sent[host] = (now, env_to_send_in_RPC(host))
+        return held[1]
+
+    def consume(self, rpc, host, peer_id: ID) -> bool:
+        if not rpc.HasField("senderRecord"):
+            return True
+        now, peers = self.clock(), self.accepted.setdefault(host, {})
+        held = peers.get(peer_id)
+        if held is not None and held[1] == rpc.senderRecord and now - held[0] < RECORD_RECHECK:
+            return True
+        ok = maybe_consume_signed_record(rpc, host, peer_id)
+        if ok:
+            if len(peers) >= 10_000:  # peers come and go: forget them all now and then
+                peers.clear()
+            peers[peer_id] = (now, rpc.senderRecord)
+        return ok
+
+
+PEER_RECORDS = PeerRecords()
+
+
 def install() -> None:
-    """Pubsub reads these two module globals when a peer joins or a topic is subscribed: point them at ours."""
+    """Pubsub reads these module globals when a peer joins, a topic is subscribed, an RPC is sent or received:
+    point them at ours."""
     pubsub_module.RpcQueue = LargeRpcQueue
     pubsub_module.SUBSCRIPTION_CHANNEL_SIZE = SUBSCRIPTION_CHANNEL_SIZE
+    for module in (pubsub_module, gossipsub_module):
+        module.env_to_send_in_RPC = PEER_RECORDS.to_send
+        module.maybe_consume_signed_record = PEER_RECORDS.consume
 
 
 class NoVerdicts:

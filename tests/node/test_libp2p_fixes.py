@@ -20,10 +20,13 @@ from helpers import trio_wait_for
 from libp2p.network.exceptions import SwarmException
 from libp2p.peer.id import ID
 from libp2p.peer.peerinfo import PeerInfo
+from libp2p.peer.peerstore import env_to_send_in_RPC
 from libp2p.pubsub import rpc_queue
+from libp2p.pubsub import utils as pubsub_utils
 from libp2p.pubsub.gossipsub import PROTOCOL_ID_V11, GossipSub
 from libp2p.pubsub.pb import rpc_pb2
 from libp2p.pubsub.pubsub import ValidationCache, ValidationResult
+from libp2p.pubsub.utils import maybe_consume_signed_record
 from nodes import connect, start_node, wait_subscribed
 
 W = "acme/widget"
@@ -216,3 +219,30 @@ async def test_a_port_in_use_is_refused_not_ignored_nor_shared(tmp_path):
             libp2p_fixes.check_listen([addr])
     with pytest.raises(CannotListen, match="antiport listens on /ip4/<address>/tcp/<port>"):
         libp2p_fixes.check_listen(["/ip4/127.0.0.1/udp/4001/quic"])
+
+
+def test_the_peer_record_is_built_once_per_refresh_and_a_peer_s_same_record_verified_once(tmp_path, monkeypatch):
+    """py-libp2p lists and parses the host's addresses for every RPC it sends and verifies the sender's record in
+    every RPC it receives; ours does each once per refresh, and still refuses a record that does not verify."""
+    a, b = (p2p.build(p2p.host_key(tmp_path / n)).host for n in "ab")
+    listed, verified = [], []
+    monkeypatch.setattr(a, "get_addrs", lambda real=a.get_addrs: listed.append(1) or real())
+    monkeypatch.setattr(pubsub_utils, "consume_envelope",
+                        lambda *args, real=pubsub_utils.consume_envelope: verified.append(1) or real(*args))
+    for _ in range(3):
+        record, _ = env_to_send_in_RPC(a)
+    assert len(listed) == 3
+    now = [0.0]
+    records = libp2p_fixes.PeerRecords(clock=lambda: now[0])
+    assert all(records.to_send(a)[0] == record for _ in range(3)) and len(listed) == 4
+    now[0] += libp2p_fixes.RECORD_REFRESH
+    assert records.to_send(a)[0] == record and len(listed) == 5
+
+    rpc = rpc_pb2.RPC(senderRecord=record)
+    assert all(maybe_consume_signed_record(rpc, b, a.get_id()) for _ in range(3)) and len(verified) == 3
+    assert all(records.consume(rpc, b, a.get_id()) for _ in range(3)) and len(verified) == 4
+    forged = rpc_pb2.RPC(senderRecord=record[:-1] + bytes([record[-1] ^ 1]))
+    assert not records.consume(forged, b, a.get_id()) and not records.consume(forged, b, a.get_id())
+    assert len(verified) == 6  # a changed record is verified every time
+    now[0] += libp2p_fixes.RECORD_RECHECK
+    assert records.consume(rpc, b, a.get_id()) and len(verified) == 7
