@@ -135,7 +135,8 @@ class Guard:
             if not self.newcomers.take(peer, now):  # many keys, each under its budget: one peer still pays
                 return self._drop(peer, "rate-newcomers")
         try:
-            return self.ingest(raw, now_ms(), peer)[0], ""  # validated again in the store's transaction
+            self.ingest.add(msg, now_ms(), peer)  # its references checked again in the store's transaction
+            return msg, ""
         except Rejected as e:
             return None, e.reason  # counted by Ingest
 

@@ -5,19 +5,31 @@ Messages from elsewhere (gossip, sync, import) are validated and stored; message
 for the network in one SQLite transaction, so a crash leaves each wholly there or wholly absent.
 Every newly stored message is then announced to the subscribers (the node's live feed and gossip
 wake-up, the bridge's journal scan); nobody calls them from the write sites.
+
+In the running node (`group_commit`), messages from elsewhere join one transaction held open for GROUP_WINDOW
+seconds (group commit: a commit costs more than storing a small message) and are announced once it commits; a
+message created here commits the group with it before `write` returns.
 """
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+import trio
 from antiport.crypto import Identity
-from antiport.protocol import Message, Rejected, sign, validate
+from antiport.protocol import Message, Rejected, parse, sign
 from antiport.protocol.kinds import line_ends
+from antiport.protocol.validate import check_context, check_stateless
 
 from .home import now_ms
-from .store import Store
+from .store import Store, StoreError
+
+GROUP_WINDOW = 0.005  # seconds a group commit stays open
+GROUP_MAX = 500       # messages in one group at most
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -37,6 +49,8 @@ class Ingest:
         self.accepted: Counter[str] = Counter()
         self.rejected: Counter[tuple[str, str]] = Counter()  # (source, reason)
         self._subscribers: list[Callable[[Stored], None]] = []
+        self._nursery: trio.Nursery | None = None  # group commits once the node runs
+        self._held: list[Stored] = []  # stored in the open group, announced when it commits
 
     def subscribe(self, fn: Callable[[Stored], None]) -> Callable[[], None]:
         """Call `fn(Stored)` after every newly stored message; returns the unsubscribe function."""
@@ -46,12 +60,49 @@ class Ingest:
     def __call__(self, raw: bytes, now: int, source: str = "local") -> tuple[Message, bool]:
         """A message from elsewhere: returns (message, is_new); raises Rejected.
         `source` is a peer id, 'import', ..."""
-        return self._store(raw, now, source, queue=False)
+        msg = self.check(raw, now, source)
+        return msg, self.add(msg, now, source)
+
+    def check(self, raw: bytes, now: int, source: str = "local") -> Message:
+        """Decode and verify an envelope and check the rules that need no store (Rejected, counted)."""
+        try:
+            msg = parse(raw, now)
+            check_stateless(msg)
+        except Rejected as e:
+            self.rejected[(source, e.reason)] += 1
+            raise
+        return msg
+
+    def add(self, msg: Message, now: int, source: str) -> bool:
+        """Store a message `check` passed, checked against the store in the transaction it is stored in (once
+        the node runs, the group's); True when it is new. Raises Rejected (counted)."""
+        if self._nursery is None:
+            with self.store.transaction():
+                new = self._add(msg, now, source, queue=False)
+            if new:
+                self.announce(Stored(msg, source, False))
+            return new
+        if not self.store.held:
+            self._nursery.start_soon(self._commit_later)
+        with self.store.group():
+            new = self._add(msg, now, source, queue=False)
+        if new:
+            self._held.append(Stored(msg, source, False))
+            if len(self._held) >= GROUP_MAX:
+                self.commit()
+        return new
 
     def write(self, raw: bytes, now: int, source: str = "local") -> Message:
         """A message created here (signed by any key this node holds): validated, stored and queued for the
-        network in one transaction. Raises Rejected; sqlite3 errors (a full disk) leave nothing behind."""
-        return self._store(raw, now, source, queue=True)[0]
+        network in one transaction (with the open group, if any). Raises Rejected; sqlite3 errors (a full disk)
+        leave nothing behind."""
+        msg = self.check(raw, now, source)
+        with self.store.group() if self.store.held else self.store.transaction():
+            new = self._add(msg, now, source, queue=True)
+        self.commit()
+        if new:
+            self.announce(Stored(msg, source, True))
+        return msg
 
     def create(self, identity: Identity, kind: str, topic: str, body: dict, refs: Iterable[str] = (), *,
                created: int | None = None, source: str = "local") -> Message:
@@ -65,17 +116,35 @@ class Ingest:
             raise
         return self.write(msg.raw, now, source)
 
-    def _store(self, raw: bytes, now: int, source: str, queue: bool) -> tuple[Message, bool]:
-        with self.store.transaction():  # validated against the state it is stored into
-            try:
-                msg = validate(raw, now, self.store)
-            except Rejected as e:
-                self.rejected[(source, e.reason)] += 1
-                raise
-            new = self.store.add(msg, now, queue=queue)
-        if new:
-            self.announce(Stored(msg, source, queue))
-        return msg, new
+    def _add(self, msg: Message, now: int, source: str, queue: bool) -> bool:
+        try:
+            check_context(msg, self.store)
+        except Rejected as e:
+            self.rejected[(source, e.reason)] += 1
+            raise
+        return self.store.add(msg, now, queue=queue)
+
+    def group_commit(self, nursery: trio.Nursery | None) -> None:
+        """From now on, group messages from elsewhere into transactions committed by tasks in `nursery`; None: no
+        longer (what is open commits now)."""
+        self._nursery = nursery
+        if nursery is None:
+            self.commit()
+
+    def commit(self) -> None:
+        """Commit the open group and announce what it stored (StoreError when the commit failed: nothing of it
+        was stored, and sync brings it again)."""
+        held, self._held = self._held, []
+        self.store.release()
+        for event in held:
+            self.announce(event)
+
+    async def _commit_later(self) -> None:
+        await trio.sleep(GROUP_WINDOW)
+        try:
+            self.commit()
+        except StoreError as e:
+            log.warning("%s", e)
 
     def announce(self, event: Stored) -> None:
         """Count a newly stored message and tell the subscribers; an import's worker thread stores with an Ingest of

@@ -134,6 +134,7 @@ class Node:
     async def run(self, *, task_status=trio.TASK_STATUS_IGNORED) -> None:
         async with p2p.running(self.net, self.listen), trio.open_nursery() as nursery:
             self.gossip.nursery = nursery
+            self.ingest.group_commit(nursery)
             self._running = True
             try:
                 for slug in ["", *self.store.followed()]:
@@ -152,6 +153,7 @@ class Node:
                 await trio.sleep_forever()
             finally:
                 self._running = False
+                self.ingest.group_commit(None)
                 nursery.cancel_scope.cancel()
 
     def _stored(self, event: Stored) -> None:

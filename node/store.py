@@ -29,6 +29,8 @@ class StoreError(Exception):
 class Store(BridgeTables):
     """The store of one home. `readonly` opens a second connection for reads on another thread
     (WAL lets it read beside the writer); it never writes, migrates or checks."""
+    held = False  # a group commit's transaction is open (group, release)
+    _depth = 0  # transaction and group blocks running
 
     def __init__(self, path: Path | str, readonly: bool = False):
         self.path = Path(path)
@@ -81,19 +83,25 @@ class Store(BridgeTables):
                 self.db.execute(f"PRAGMA user_version={number}")
 
     def close(self) -> None:
+        self.release()
         self.db.conn.close()
 
     @contextmanager
     def transaction(self):
         """One explicit transaction: in autocommit mode (isolation_level=None) `with conn:` does not open one.
-        Inside another, it is part of that one."""
+        Inside another, it is part of that one. A group held open (`group`) is committed first: this one stands
+        on its own."""
+        if self.held and not self._depth:
+            self.release()
         if self.db.conn.in_transaction:
-            yield
+            with self._nested():
+                yield
             return
         try:
             self.db.execute("BEGIN IMMEDIATE")
             try:
-                yield
+                with self._nested():
+                    yield
                 self.db.execute("COMMIT")
             except BaseException:
                 if self.db.conn.in_transaction:  # SQLite may have rolled back already (a full disk)
@@ -101,6 +109,43 @@ class Store(BridgeTables):
                 raise
         except sqlite3.DatabaseError as e:
             raise StoreError(self._explain(e)) from None
+
+    @contextmanager
+    def group(self):
+        """Group commit: what runs inside joins a transaction held open after the block (opened when none is),
+        committed by `release()` or by the next `transaction()` outside a group. A database error rolls back the
+        whole group (StoreError); any other exception leaves the group as it is (write nothing before it)."""
+        try:
+            if not self.held:
+                self.db.execute("BEGIN IMMEDIATE")
+                self.held = True
+            with self._nested():
+                yield
+        except sqlite3.DatabaseError as e:
+            self.held = False
+            if self.db.conn.in_transaction:
+                self.db.execute("ROLLBACK")
+            raise StoreError(self._explain(e)) from None
+
+    def release(self) -> None:
+        """Commit the group held open, if any (StoreError, and the group rolled back, when that fails)."""
+        if not self.held:
+            return
+        self.held = False
+        try:
+            self.db.execute("COMMIT")
+        except sqlite3.DatabaseError as e:
+            if self.db.conn.in_transaction:
+                self.db.execute("ROLLBACK")
+            raise StoreError(self._explain(e)) from None
+
+    @contextmanager
+    def _nested(self):
+        self._depth += 1
+        try:
+            yield
+        finally:
+            self._depth -= 1
 
     def _write(self, sql: str, params=()) -> sqlite3.Cursor:
         """One statement in its own transaction: a full disk or a damaged file is a StoreError, not a crash."""
@@ -110,6 +155,7 @@ class Store(BridgeTables):
     @contextmanager
     def snapshot(self):
         """One read transaction: every read inside sees the same state of the store."""
+        self.release()
         self.db.execute("BEGIN DEFERRED")
         try:
             yield
