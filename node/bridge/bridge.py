@@ -2,8 +2,8 @@
 
 It keeps the vendor manifest current, follows the vendor's topics, journals every new thread and
 update in those topics into the outbox (a rowid cursor over the store, so nothing stored while the
-bridge was stopped is missed), delivers each event to every connector with retries, polls RT for staff
-replies and status changes and publishes them as signed messages, and serves the pull API.
+bridge was stopped is missed), delivers each event to every connector with retries, polls RT (and the
+mailbox) for staff replies and status changes and publishes them as signed messages, and serves the pull API.
 """
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from ..service import Ctx, OpError
 from ..store import Store, StoreError
 from .config import BridgeConfig, BridgeConfigError, load_config
 from .events import KINDS, event_of
+from .mail import EmailConnector
 from .manifest import refresh_manifest
 from .outbox import Outbox
 from .rt import RTConnector
@@ -51,13 +52,15 @@ class Bridge:
         self.ctx = Ctx(store, ingest, identity)
         self.outbox = Outbox(store, cfg.connector_names(), int(cfg.retry_base_seconds * 1000),
                              int(cfg.retry_max_seconds * 1000))
-        self.connectors: dict[str, WebhookConnector | RTConnector] = {}
+        self.connectors: dict[str, WebhookConnector | RTConnector | EmailConnector] = {}
         for w in cfg.webhooks:
             hook = WebhookConnector(w.name, w.url, w.secret, client)
             self.connectors[hook.name] = hook
         self.rt = RTConnector(cfg.rt, store, client, identity.did) if cfg.rt else None
-        if self.rt:
-            self.connectors[self.rt.name] = self.rt
+        self.email = EmailConnector(cfg.email, store, identity.did, cfg.topics) if cfg.email else None
+        for connector in (self.rt, self.email):
+            if connector:
+                self.connectors[connector.name] = connector
         self.new_events = Signal()
         self.stored = Signal()
 
@@ -145,13 +148,14 @@ class Bridge:
             with trio.move_on_after(wait):
                 await self.new_events.wait()
 
-    async def rt_loop(self) -> None:
+    async def poll_loop(self, connector: RTConnector | EmailConnector) -> None:
+        """Publish what staff did in RT or by mail, every poll_seconds."""
         while True:
             try:
-                await self.poll_rt()
+                await connector.poll(self.publish, self.created_floor)
             except Exception as e:
-                log.warning("polling RT failed (retrying in %.0fs): %s", self.cfg.rt.poll_seconds, e)
-            await trio.sleep(self.cfg.rt.poll_seconds)
+                log.warning("polling %s failed (retrying in %.0fs): %s", connector.name, connector.cfg.poll_seconds, e)
+            await trio.sleep(connector.cfg.poll_seconds)
 
     async def manifest_loop(self) -> None:
         while True:
@@ -188,8 +192,9 @@ def bridge_service(cfg: BridgeConfig, identity: Identity):
                 nursery.start_soon(bridge.scan_loop)
                 for name in bridge.connectors:
                     nursery.start_soon(bridge.delivery_loop, name)
-                if bridge.rt:
-                    nursery.start_soon(bridge.rt_loop)
+                for connector in (bridge.rt, bridge.email):
+                    if connector:
+                        nursery.start_soon(bridge.poll_loop, connector)
                 nursery.start_soon(bridge.manifest_loop)
                 if cfg.pull:
                     bridge.pull_url = await nursery.start(serve_pull, bridge, cfg.pull)

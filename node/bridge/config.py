@@ -9,6 +9,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from antiport.crypto import BadKey, key_from_did
 from antiport.protocol import BadTopic, normalise
@@ -46,6 +47,20 @@ class RTConfig:
 
 
 @dataclass
+class EmailConfig:
+    support: str          # the vendor's support address: requests and complaints are mailed there
+    address: str          # the bridge's own address: From of its mails, the mailbox staff replies reach
+    smtp: str             # smtp://host:port (STARTTLS unless starttls = false) or smtps://host:port
+    imap: str             # imap://host:port (likewise) or imaps://host:port
+    user: str
+    password: str
+    staff: list[str]      # addresses (or @domains) whose replies are published
+    mailbox: str = "INBOX"
+    starttls: bool = True
+    poll_seconds: float = 10.0
+
+
+@dataclass
 class BridgeConfig:
     org: str
     topics: list[str]
@@ -59,10 +74,11 @@ class BridgeConfig:
     webhooks: list[Webhook] = field(default_factory=list)
     pull: Pull | None = None
     rt: RTConfig | None = None
+    email: EmailConfig | None = None
 
     def connector_names(self) -> list[str]:
         """Push connectors, each with its own delivery records in the outbox."""
-        return [f"webhook:{w.name}" for w in self.webhooks] + (["rt"] if self.rt else [])
+        return [f"webhook:{w.name}" for w in self.webhooks] + [name for name in ("rt", "email") if getattr(self, name)]
 
 
 def load_config(path: Path | str) -> BridgeConfig:
@@ -123,9 +139,53 @@ def parse_config(data: dict) -> BridgeConfig:
                           poll_seconds=rt.get("poll_seconds", (int, float)) or 5.0,
                           status_map={k: v for k, v in status_map.items() if v})
         rt.done()
+    if email := connectors.section("email"):
+        cfg.email = _email(email)
     connectors.done()
     r.done()
     return cfg
+
+
+def _email(r: _Reader) -> EmailConfig:
+    address = _address(r.get("address", str, required=True), r._name("address"))
+    staff = [s.lower() if isinstance(s, str) else s for s in r.get("staff", list, required=True)]
+    if not staff:
+        raise BridgeConfigError(f"{r._name('staff')}: name the addresses (or @domains) whose replies are published")
+    for s in staff:
+        if not (isinstance(s, str) and (is_domain(s[1:]) if s.startswith("@") else _is_address(s))):
+            raise BridgeConfigError(f"{r._name('staff')}: {s!r} is neither a mail address nor an @domain")
+    starttls = r.get("starttls", bool)
+    cfg = EmailConfig(support=_address(r.get("support", str, required=True), r._name("support")), address=address,
+                      smtp=_mail_url(r.get("smtp", str, required=True), ("smtp", "smtps"), r._name("smtp")),
+                      imap=_mail_url(r.get("imap", str, required=True), ("imap", "imaps"), r._name("imap")),
+                      user=r.get("user", str) or address, password=r.secret("password"), staff=staff,
+                      mailbox=r.get("mailbox", str) or "INBOX", starttls=starttls is not False,
+                      poll_seconds=r.get("poll_seconds", (int, float)) or 10.0)
+    r.done()
+    return cfg
+
+
+def _is_address(text: str) -> bool:
+    """local@domain with nothing a header could be bent with (no spaces, quotes, brackets, commas)."""
+    local, _, domain = text.rpartition("@")
+    return bool(local) and is_domain(domain.lower()) and text.isprintable() and not set(text) & set(' <>,;:"()[]\\')
+
+
+def _address(text: str, where: str) -> str:
+    if not _is_address(text):
+        raise BridgeConfigError(f"{where}: {text!r} is not a plain mail address such as support@acme.example")
+    return text
+
+
+def _mail_url(text: str, schemes: tuple[str, ...], where: str) -> str:
+    try:
+        url = urlsplit(text)
+        ok = url.scheme in schemes and url.hostname and not url.path.strip("/") and url.port != 0
+    except ValueError:
+        ok = False
+    if not ok:
+        raise BridgeConfigError(f"{where}: {text!r} is not {' or '.join(s + '://host:port' for s in schemes)}")
+    return text
 
 
 def _topic(text, where: str) -> str:
@@ -169,7 +229,7 @@ class _Reader:
                 raise BridgeConfigError(f"{self._name(key)} is required")
             return None
         value = self.data[key]
-        if not isinstance(value, typ) or isinstance(value, bool):
+        if not isinstance(value, typ) or (isinstance(value, bool) and typ is not bool):
             name = typ.__name__ if isinstance(typ, type) else "number"
             raise BridgeConfigError(f"{self._name(key)} must be a {name}, got {value!r}")
         return value

@@ -18,6 +18,7 @@ from antiport.node.bridge.rt import CF_THREAD
 from antiport.node.bridge.webhook import WebhookError, verify
 from antiport.node.home import now_ms
 from antiport.node.ingest import Ingest
+from antiport.node.runtime import Node
 from antiport.node.store import Store
 from antiport.protocol import sign
 
@@ -114,6 +115,13 @@ class Receiver:
             self.server.shutdown()
             self.server.server_close()
             self.server = None
+
+
+async def start(nursery, tmp_path, name: str, **kwargs) -> Node:
+    """A node on 127.0.0.1 (a real libp2p host) running in `nursery`."""
+    node = Node(Store(tmp_path / f"{name}.db"), tmp_path / f"{name}.key", listen=["/ip4/127.0.0.1/tcp/0"], **kwargs)
+    await nursery.start(node.run)
+    return node
 
 
 def rt_url() -> str:

@@ -13,7 +13,7 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "bridge.example.toml"
 
 
 def test_the_documented_example_loads(monkeypatch):
-    for name in ("ACME_WEBHOOK_SECRET", "ACME_PULL_TOKEN", "ACME_RT_PASSWORD"):
+    for name in ("ACME_WEBHOOK_SECRET", "ACME_PULL_TOKEN", "ACME_RT_PASSWORD", "ACME_MAIL_PASSWORD"):
         monkeypatch.setenv(name, f"value of {name}")
     cfg = load_config(EXAMPLE)
     assert cfg.org == "Acme Corp" and cfg.topics == ["acme/widget", "acme/gadget"]
@@ -22,7 +22,9 @@ def test_the_documented_example_loads(monkeypatch):
     assert cfg.rt.queues == {"acme/widget": "Widget support", "acme/gadget": "General"}
     assert cfg.rt.password == "value of ACME_RT_PASSWORD"
     assert cfg.rt.status_map == {"open": "in-progress", "resolved": "resolved", "rejected": "wont-fix"}
-    assert cfg.connector_names() == ["webhook:crm", "rt"]
+    assert cfg.email.user == "antiport@acme.example" and cfg.email.password == "value of ACME_MAIL_PASSWORD"
+    assert cfg.email.staff == ["@acme.example"] and cfg.email.starttls and cfg.email.mailbox == "INBOX"
+    assert cfg.connector_names() == ["webhook:crm", "rt", "email"]
 
 
 def base(**extra) -> dict:

@@ -15,22 +15,14 @@ import trio
 from antiport.crypto import Identity
 from antiport.node.bridge.bridge import bridge_service
 from antiport.node.bridge.config import parse_config
-from antiport.node.runtime import Node
 from antiport.node.service import Ctx, ask, show, trust_vendor
-from antiport.node.store import Store
-from bridge_helpers import SECRET, TOPIC, Receiver, Staff, rt_url
+from bridge_helpers import SECRET, TOPIC, Receiver, Staff, rt_url, start
 from helpers import trio_wait_for
 
 pytestmark = [pytest.mark.rt, pytest.mark.trio]
 TIMEOUT = 90
 # checks may call RT: in a thread, so the nodes in this trio loop keep running
 eventually = partial(trio_wait_for, timeout=TIMEOUT, thread=True)
-
-
-async def start(nursery, tmp_path, name: str, **kwargs) -> Node:
-    node = Node(Store(tmp_path / f"{name}.db"), tmp_path / f"{name}.key", listen=["/ip4/127.0.0.1/tcp/0"], **kwargs)
-    await nursery.start(node.run)
-    return node
 
 
 async def test_ask_ticket_reply_resolve_across_nodes(tmp_path):

@@ -1,0 +1,121 @@
+"""The email connector against a real mail server (Dovecot and an SMTP front, see tests/mail/setup-mail.sh)."""
+from __future__ import annotations
+
+from email.message import EmailMessage
+
+import httpx
+import pytest
+from antiport.node.bridge.bridge import Bridge
+from antiport.node.bridge.mail import CURSOR, MAIL_LIMIT
+from antiport.node.service import Ctx, thread_view
+from bridge_helpers import config
+from helpers import wait_for
+from mail_helpers import mail_server, reply
+
+pytestmark = [pytest.mark.mail, pytest.mark.trio]
+
+
+@pytest.fixture
+def mail():
+    return mail_server()
+
+
+def answers(world, thread: str) -> list[dict]:
+    return thread_view(Ctx(world.store, world.ingest, world.customer), world.store.get(thread))["answers"]
+
+
+async def poll(bridge) -> int:
+    return await bridge.email.poll(bridge.publish, bridge.created_floor)
+
+
+async def test_request_to_mail_staff_replies_back_as_signed_answers_in_the_thread(world, mail):
+    async with httpx.AsyncClient() as client:
+        bridge = Bridge(world.store, world.ingest, world.vendor, config(email=mail.config()), client)
+        bridge.start()
+        thread = world.ask("Widget jams — Größe 2", "Since 2.1 it jams daily.", private="order 4471")
+        bridge.scan()
+        assert await bridge.deliver_due("email") == (1, 0)
+
+        [first] = wait_for(lambda: mail.inbox(), "the request reaching the support mailbox")
+        assert first["Subject"] == "Widget jams — Größe 2"
+        assert first["From"] == mail.bridge and first["To"] == mail.support
+        assert first["Message-ID"] == f"<antiport.{thread}@acme.test>" and first["X-Antiport-Thread"] == thread
+        assert first["X-Antiport-Author"] == world.customer.did and first["X-Antiport-Kind"] == "request"
+        text = first.get_content()
+        assert "Since 2.1 it jams daily." in text and "order 4471" in text and world.customer.did in text
+
+        # An expert's answer on the network follows in the same mail thread.
+        expert = world.post(world.customer, "answer", {"text": "Try oiling it."}, [thread])
+        bridge.scan()
+        assert await bridge.deliver_due("email") == (1, 0)
+        second = wait_for(lambda: (box := mail.inbox()) and len(box) == 2 and box[1], "the update mail")
+        assert second["Subject"] == "Re: Widget jams — Größe 2"
+        assert second["In-Reply-To"] == second["References"] == first["Message-ID"]
+        assert second["Message-ID"] == f"<antiport.{expert}@acme.test>" and "Try oiling it." in second.get_content()
+
+        # Staff reply to the request, and to the update mail: both become the vendor's answers in the thread,
+        # without the quoted mail below them.
+        mail.send(reply(first, "Please update to 2.1.1."))
+        mail.send(reply(second, "Oil will not help; 2.1.1 fixes it.", sender="bob@acme.test"))
+        assert await poll(bridge) == 2
+        mine = [a for a in answers(world, thread) if a["author"] == world.vendor.did]
+        assert sorted(a["body"]["text"] for a in mine) == ["Oil will not help; 2.1.1 fixes it.",
+                                                           "Please update to 2.1.1."]
+
+        # The vendor's own answers are not mailed back to the support address.
+        assert bridge.scan() == 2
+        assert await bridge.deliver_due("email") == (2, 0)
+        assert len(mail.inbox()) == 2
+
+
+async def test_hostile_and_stray_mail_is_dropped_and_counted_and_a_restart_loses_no_reply(world, mail):
+    async with httpx.AsyncClient() as client:
+        cfg = config(email=mail.config())
+        bridge = Bridge(world.store, world.ingest, world.vendor, cfg, client)
+        bridge.start()
+        thread = world.ask("Gadget hums", "a low hum")
+        bridge.scan()
+        assert await bridge.deliver_due("email") == (1, 0)
+        [first] = wait_for(lambda: mail.inbox(), "the request mail")
+
+        stranger = reply(first, "Buy cheap watches", sender="mallory@evil.test")
+        auto = reply(first, "I am out of office")
+        auto["Auto-Submitted"] = "auto-replied"
+        unthreaded = EmailMessage()
+        unthreaded["From"], unthreaded["Subject"] = "anna@acme.test", "lunch?"
+        unthreaded.set_content("pizza at noon")
+        unknown = reply(first, "Which thread is this?")
+        unknown.replace_header("In-Reply-To", f"<antiport.{'ab' * 32}@acme.test>")
+        unknown.replace_header("References", f"<antiport.{'ab' * 32}@acme.test>")
+        big = reply(first, ("x" * 99 + "\n") * (MAIL_LIMIT // 100 + 1))
+        for m in (stranger, auto, unthreaded, unknown, big):
+            mail.send(m)
+        mail.send(b"From: anna@acme.test\r\nIn-Reply-To: " + first["Message-ID"].encode()
+                  + b"\r\nContent-Type: text/plain; charset=no-such-charset\r\n\r\n\xff\xfe broken\r\n")
+        mail.send(b"\x00\xff garbage without headers \x00\r\n\r\n")
+        mail.send(reply(first, "It hums when the fan is dusty; clean it."))
+
+        assert await poll(bridge) == 1
+        [answer] = answers(world, thread)
+        assert answer["body"]["text"] == "It hums when the fan is dusty; clean it."
+        assert bridge.email.dropped == {"not-staff": 2, "auto-reply": 1, "no-thread": 1, "unknown-thread": 1,
+                                        "too-large": 1, "unreadable": 1}
+
+        # Two replies while the bridge is stopped; a new bridge on the same store (its cursor) publishes
+        # both and nothing twice; dropped counts are kept.
+        mail.send(reply(first, "Second thought: also check the firmware."))
+        mail.send(reply(first, "And the power supply."))
+        count = world.store.count()
+        again = Bridge(world.store, world.ingest, world.vendor, cfg, client)
+        again.start()
+        assert again.email.dropped == bridge.email.dropped
+        assert await poll(again) == 2
+        assert world.store.count() == count + 2
+        assert len(answers(world, thread)) == 3
+
+        # A crash that lost the cursor: every mail is read again; the same answers (signed with each
+        # mail's arrival time), nothing new on the network.
+        validity = world.store.bridge_state(CURSOR).split(":")[0]
+        world.store.set_bridge_state(CURSOR, f"{validity}:0")
+        assert await poll(again) == 3
+        assert world.store.count() == count + 2

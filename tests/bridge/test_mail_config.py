@@ -1,0 +1,86 @@
+"""The email connector's configuration and its reading of mail, without a server: every bad value is
+one clear line; hostile mail is dropped with a reason."""
+from __future__ import annotations
+
+import pytest
+from antiport.node.bridge.config import BridgeConfigError, parse_config
+from antiport.node.bridge.mail import MARKER, Dropped, parse_reply, reply_text
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+pytestmark = pytest.mark.fast
+
+GOOD = {"support": "support@acme.example", "address": "bridge@acme.example", "smtp": "smtps://mail.acme.example",
+        "imap": "imap://127.0.0.1:1143", "password": "p", "staff": ["@Acme.example", "ann@partner.example"]}
+
+
+def email_config(**changes):
+    section = {k: v for k, v in {**GOOD, **changes}.items() if v is not None}
+    return parse_config({"vendor": {"org": "Acme", "topics": ["acme/widget"]}, "connectors": {"email": section}})
+
+
+def test_a_good_section_and_its_defaults():
+    cfg = email_config().email
+    assert cfg.user == "bridge@acme.example" and cfg.staff == ["@acme.example", "ann@partner.example"]
+    assert cfg.starttls is True and cfg.mailbox == "INBOX" and cfg.poll_seconds == 10.0
+    assert email_config(starttls=False).email.starttls is False
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"support": None}, "connectors.email.support is required"),
+    ({"support": "support"}, "connectors.email.support: 'support' is not a plain mail address"),
+    ({"address": "Bridge <b@acme.example>"}, "connectors.email.address: 'Bridge <b@acme.example>' is not a plain"),
+    ({"address": "b@acme.example\nBcc: x@evil.example"}, "is not a plain mail address"),
+    ({"smtp": "http://mail.acme.example"}, "connectors.email.smtp: 'http://mail.acme.example' is not smtp://host:port"
+                                           " or smtps://host:port"),
+    ({"imap": "imaps://:993"}, "connectors.email.imap: 'imaps://:993' is not imap://host:port"),
+    ({"imap": "imap://mail.acme.example:99999"}, "connectors.email.imap: 'imap://mail.acme.example:99999' is not"),
+    ({"staff": []}, "connectors.email.staff: name the addresses (or @domains)"),
+    ({"staff": ["acme.example"]}, "connectors.email.staff: 'acme.example' is neither a mail address nor an @domain"),
+    ({"staff": "@acme.example"}, "connectors.email.staff must be a list"),
+    ({"starttls": "no"}, "connectors.email.starttls must be a bool, got 'no'"),
+    ({"password": None}, "connectors.email.password (or password_env) is required"),
+    ({"folder": "INBOX"}, "unknown key connectors.email.folder"),
+])
+def test_bad_values_are_one_clear_line(changes, message):
+    with pytest.raises(BridgeConfigError) as e:
+        email_config(**changes)
+    assert message in str(e.value) and "\n" not in str(e.value)
+
+
+def test_the_reply_is_what_staff_wrote_above_the_quote():
+    text = f"Update to 2.1.1.\n\nThanks,\nAnn\n\nOn Thu, 3 Dec 2026, Acme wrote:\n> {MARKER}\n> since 2.1\n"
+    assert reply_text(text) == "Update to 2.1.1.\n\nThanks,\nAnn"
+    assert reply_text(f"Top.\n{MARKER}\nold text") == "Top."
+
+
+def test_hostile_mail_is_dropped_with_a_reason():
+    cfg = email_config().email
+    thread = "<antiport." + "ab" * 32 + "@acme.example>"
+    ok = f"From: ann@partner.example\r\nIn-Reply-To: {thread}\r\n\r\nFine.\r\n".encode()
+    assert parse_reply(ok, cfg) == (["ab" * 32], "Fine.")
+    html = ok.replace(b"\r\n\r\nFine.", b"\r\nContent-Type: text/html\r\n\r\n<p>Fine, <b>thanks</b></p><blockquote>"
+                      + MARKER.encode() + b"<p>old</blockquote>")
+    assert parse_reply(html, cfg) == (["ab" * 32], "Fine, thanks")
+    for raw, reason in [
+        (ok.replace(b"ann@partner", b"ann@partner.example.evil"), "not-staff"),
+        (b"From: a@acme.example, b@acme.example\r\nIn-Reply-To: " + thread.encode() + b"\r\n\r\nx\r\n", "not-staff"),
+        (ok.replace(b"In-Reply-To", b"X-Other"), "no-thread"),
+        (ok.replace(b"Fine.", f"> {MARKER}".encode()), "empty"),
+        (ok.replace(b"\r\n\r\n", b"\r\nContent-Type: text/plain; charset=x-none\r\n\r\n"), "unreadable"),
+    ]:
+        with pytest.raises(Dropped) as e:
+            parse_reply(raw, cfg)
+        assert str(e.value) == reason
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(max_size=400), st.sampled_from([b"", b"From: ann@partner.example\r\nIn-Reply-To: <antiport."
+                                                 + b"ab" * 32 + b"@x.example>\r\nContent-Type: multipart/mixed; "
+                                                 b"boundary=b\r\n\r\n--b\r\n"]))
+def test_any_bytes_are_a_reply_or_dropped_never_an_error(tail, head):
+    try:
+        ids, text = parse_reply(head + tail, email_config().email)
+        assert ids == ["ab" * 32] and text.strip()
+    except Dropped:
+        pass
