@@ -11,9 +11,10 @@ over IMAP and publishes its text as the vendor's signed `answer` in the thread i
 References name. Only mail from a `staff` address or domain is published; anything else (a stranger,
 an auto-reply, no thread, too large, unreadable) is dropped and counted by reason, never published.
 The mailbox is read by UID after a cursor kept in the bridge's state (with the mailbox's UIDVALIDITY),
-from its first mail on (give the bridge a mailbox of its own): nothing is missed across restarts, and
-an answer is signed with the mail's arrival time at the server (INTERNALDATE), so reading a mail again
-after a crash gives the same message id.
+from its first mail on (give the bridge a mailbox of its own): nothing is missed across restarts. An
+answer is signed with the mail's arrival time at the server (INTERNALDATE, whole seconds) and carries
+the mail's UID as `seq`, so that replies of one second keep the mailbox's order (specs/02 section 2);
+a reply already in the thread (same time and text) is not published again.
 """
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ from email.utils import formatdate, getaddresses, parsedate_to_datetime
 from urllib.parse import urlsplit
 
 import trio
+from antiport.crypto import key_from_did
 from antiport.protocol import is_blank
 from antiport.protocol.kinds import THREAD_ROOTS
 
@@ -206,6 +208,7 @@ class EmailConnector:
 
     def __init__(self, cfg: EmailConfig, store: Store, vendor_did: str, topics: list[str]):
         self.cfg, self.store, self.vendor_did, self.topics = cfg, store, vendor_did, topics
+        self.vendor_key = key_from_did(vendor_did)
         self.mailbox = Mailbox(cfg)
         self.dropped = Counter(json.loads(store.bridge_state(DROPPED, "{}")))
 
@@ -235,12 +238,14 @@ class EmailConnector:
             for number, arrived, raw in mails:
                 try:
                     thread, text = self._reply(raw)
-                    try:
-                        publish("answer", self.store.get(thread).topic, {"text": text}, [thread],
-                                max(arrived, created_floor(thread)))
-                    except RuntimeError as e:  # refused by the protocol's rules (a full disk is retried)
-                        raise Dropped("refused") from e
-                    published += 1
+                    created = max(arrived, created_floor(thread))
+                    if not self._answered(thread, text, created):
+                        try:
+                            publish("answer", self.store.get(thread).topic, {"text": text, "seq": number},
+                                    [thread], created)
+                        except RuntimeError as e:  # refused by the protocol's rules (a full disk is retried)
+                            raise Dropped("refused") from e
+                        published += 1
                 except Dropped as e:
                     self._drop(number, str(e))
                 self._save(validity, number)
@@ -258,6 +263,12 @@ class EmailConnector:
             if thread and self.store.get(thread).topic in self.topics:
                 return thread, text
         raise Dropped("unknown-thread")
+
+    def _answered(self, thread: str, text: str, created: int) -> bool:
+        """Whether this reply is already in the thread: read again after a crash, or after the mailbox
+        was made anew (new UIDs, so another seq, but the same arrival time and text)."""
+        return any(m.kind == "answer" and m.author == self.vendor_key and m.created == created
+                   and m.body.get("text") == text for m in self.store.thread(thread))
 
     def cursor(self) -> tuple[int | None, int]:
         validity, _, uid = (self.store.bridge_state(CURSOR) or ":0").partition(":")
