@@ -20,14 +20,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import cbor2
-
 from . import codec
 from .errors import Rejected, brief
 
 VERSION = 1
 MAX_FRAME = 65_536       # bytes, both ways
-MIN_FRAME = 4_096        # the smallest frame budget a sender may use (every single answer fits)
+MIN_FRAME = 4_096        # the smallest frame budget a sender may use (a frame's first answer always fits)
 MAX_RANGES = 1_024       # ranges per frame
 BUCKETS = 16             # sub-ranges per split
 IDLIST_MAX = 16          # a side holding at most this many items in a differing range lists them
@@ -136,7 +134,7 @@ class Reconciler:
             hi = bisect_left(self.items, upper) if upper != INFINITY else len(self.items)
             mark = out.mark()
             cut = self._answer(out, lo, hi, upper, mode, payload, new_need, new_have)
-            if cut is None and out.full():
+            if cut is None and not out.within_budget():
                 out.rollback(mark)
                 cut = lo
             if cut is not None:  # defer the rest: one fingerprint over it, answered next round
@@ -164,14 +162,7 @@ class Reconciler:
                 self._answer_differing(out, lo, hi, upper, split_first=True)
         elif mode == IDLIST:
             if not payload and hi - lo > IDLIST_MAX:  # they hold none here: send ours, as many as fit
-                room = (self.frame_limit - out.size - 200) // 34
-                if room < 1:
-                    return lo
-                end = min(hi, lo + room)
-                self._learn([], self.items[lo:end], new_need, new_have)
-                bound = upper if end == hi else separator(self.items[end - 1], self.items[end])
-                out.add(bound, IDDIFF, [[i for _, i in self.items[lo:end]], b""])
-                return None if end == hi else end
+                return self._send_ids(out, lo, hi, upper, new_need, new_have)
             if hi - lo > IDLIST_MAX:  # too many to list back: narrow the range down first
                 self._split(out, lo, hi, upper)
                 return None
@@ -205,6 +196,20 @@ class Reconciler:
         else:
             out.add(upper, FINGERPRINT, self._fp(lo, hi))
 
+    def _send_ids(self, out: _Out, lo: int, hi: int, upper: Item, new_need: list[bytes],
+                  new_have: list[Item]) -> int | None:
+        """An IDDIFF of our first k ids in items[lo:hi], k the largest that keeps the frame within budget
+        (each id takes 33 bytes, so no more than the room left); returns where the rest starts, if any."""
+        mark = out.mark()
+        for end in range(lo + min(hi - lo, out.room() // 33), lo, -1):
+            bound = upper if end == hi else separator(self.items[end - 1], self.items[end])
+            out.add(bound, IDDIFF, [[i for _, i in self.items[lo:end]], b""])
+            if out.within_budget():
+                self._learn([], self.items[lo:end], new_need, new_have)
+                return None if end == hi else end
+            out.rollback(mark)
+        return lo
+
     def _split(self, out: _Out, lo: int, hi: int, upper: Item) -> None:
         n = hi - lo
         edges = [lo + n * k // BUCKETS for k in range(1, BUCKETS)]
@@ -235,50 +240,67 @@ class Reconciler:
 
 
 class _Out:
-    """Ranges of the frame being built, with consecutive SKIPs merged and a running size."""
+    """Ranges of the frame being built, consecutive SKIPs merged, and the exact size of each range's encoding
+    (a range's `c` counts from the previous bound, so a merge re-measures the range it extends)."""
 
     def __init__(self, limit: int):
         self.ranges: list[list[Any]] = []
         self.sizes: list[int] = []
-        self.size = 0
+        self.total = 0
         self.limit = limit
 
     def add(self, upper: Item, mode: int, payload: Any) -> None:
         if mode == SKIP and self.ranges and self.ranges[-1][1] == SKIP:
             self.ranges[-1][0] = upper
-            return
-        self.ranges.append([upper, mode, payload])
-        self.sizes.append(len(cbor2.dumps(payload)) + len(upper[1]) + 16)
-        self.size += self.sizes[-1]
+            self.total -= self.sizes.pop()
+        else:
+            self.ranges.append([upper, mode, payload])
+        prev = self.ranges[-2][0][0] if len(self.ranges) > 1 else 0
+        self.sizes.append(len(codec.encode(_wire(self.ranges[-1], prev))))
+        self.total += self.sizes[-1]
 
-    def mark(self) -> tuple[int, Item | None]:
-        return len(self.ranges), (self.ranges[-1][0] if self.ranges else None)
+    def mark(self) -> tuple[int, Item | None, int, int]:
+        if not self.ranges:
+            return 0, None, 0, 0
+        return len(self.ranges), self.ranges[-1][0], self.sizes[-1], self.total
 
-    def rollback(self, mark: tuple[int, Item | None]) -> None:
-        n, last_upper = mark
-        self.size -= sum(self.sizes[n:])
+    def rollback(self, mark: tuple[int, Item | None, int, int]) -> None:
+        n, last_upper, last_size, self.total = mark
         del self.ranges[n:], self.sizes[n:]
-        if n:
-            self.ranges[-1][0] = last_upper
+        if n:  # the last range may have grown by a merged SKIP since
+            self.ranges[-1][0], self.sizes[-1] = last_upper, last_size
 
-    def full(self) -> bool:
-        # keep room for the one fingerprint range that defers the rest
-        return self.size + 80 > self.limit or len(self.ranges) >= MAX_RANGES
+    def complete_size(self) -> int:
+        """The bytes of this frame once one deferral range ends it (specs/05 section 4, frame budget)."""
+        n = len(self.ranges) + 1
+        return 6 + (1 if n < 24 else 2 if n < 256 else 3) + self.total + DEFERRAL_SIZE
+
+    def within_budget(self) -> bool:
+        return self.complete_size() <= self.limit and len(self.ranges) + 1 <= MAX_RANGES
+
+    def room(self) -> int:
+        return max(0, self.limit - self.complete_size())
 
     def encode(self) -> bytes:
         if all(mode == SKIP for _, mode, _ in self.ranges):
             return EMPTY_FRAME
         wire, prev = [], 0
-        for (created, prefix), mode, payload in self.ranges:
-            if (created, prefix) == INFINITY:
-                wire.append([0, b"", mode, payload])
-            else:
-                wire.append([1 + created - prev, prefix, mode, payload])
-                prev = created
+        for r in self.ranges:
+            wire.append(_wire(r, prev))
+            prev = r[0][0]
         return codec.encode({"v": VERSION, "r": wire})
 
 
+def _wire(r: list[Any], prev_created: int) -> list[Any]:
+    """A range [upper bound, mode, payload] as sent: [c, prefix, mode, payload] (section 3)."""
+    (created, prefix), mode, payload = r
+    if (created, prefix) == INFINITY:
+        return [0, b"", mode, payload]
+    return [1 + created - prev_created, prefix, mode, payload]
+
+
 EMPTY_FRAME = codec.encode({"v": VERSION, "r": []})
+DEFERRAL_SIZE = len(codec.encode([0, b"", FINGERPRINT, bytes(FINGERPRINT_SIZE)]))  # 21
 
 
 def decode_frame(frame: bytes) -> list[Range]:

@@ -61,6 +61,7 @@ def exchange(name: str, a_items, b_items, frame_limit: int = MAX_FRAME) -> dict:
 def build() -> dict:
     base = items("base", 200)
     gone = set(range(5, 200, 23))  # 9 items b lacks
+    many = items("many", 400)
     return {"exchanges": [
         exchange("equal sets: one fingerprint, then done", base[:40], base[:40]),
         exchange("small sets: id lists", items("x", 5), items("x", 3) + items("y", 2)),
@@ -68,6 +69,8 @@ def build() -> dict:
         exchange("nine missing of two hundred: fingerprints split, then id lists",
                  base, [x for k, x in enumerate(base) if k not in gone]),
         exchange("empty side, smallest frames: the rest is deferred", [], items("z", 250), MIN_FRAME),
+        exchange("one in seven missing, smallest frames: split answers deferred",
+                 many, [x for k, x in enumerate(many) if k % 7 != 3], MIN_FRAME),
     ]}
 
 
