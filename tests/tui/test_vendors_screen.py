@@ -1,12 +1,21 @@
 from __future__ import annotations
 
 import pytest
+from antiport.app.cli import main
+from antiport.app.processes import NodeProcess
+from antiport.app.tls_site import WellKnownSite, make_certificates
+from antiport.node.client import Client
+from antiport.node.home import Home
 from antiport.node.service import write
+from antiport.tui.app import AntiportApp
 from antiport.tui.vendors import VendorScreen, VendorsScreen, span
+from helpers import wait_for
 from textual.widgets import DataTable
-from tui_helpers import notes, row, settle
+from tui_helpers import notes, press, row, settle, until
 
 pytestmark = pytest.mark.asyncio
+
+DOMAIN = "acme.example"
 
 
 async def test_vendor_metrics_and_chart(app, node, world):
@@ -56,3 +65,60 @@ async def test_no_vendors_and_an_unknown_vendor(app):
         pilot.app.push_screen(VendorScreen("Nobody Ltd"))
         await settle(pilot)
         assert any("no vendor named 'Nobody Ltd'" in n for n in notes(pilot.app))
+
+
+async def test_a_pin_conflict_is_shown_on_the_vendors_screens(tmp_path, capsys):
+    """specs/02 section 6: Acme's domain is verified and pinned to Acme's key; later the site (taken over) lists a
+    second key whose manifest claims the same name and domain. The CLI and the TUI show it as a conflict, and why."""
+    ca, cert, key = make_certificates(tmp_path, [DOMAIN])
+    site = WellKnownSite(cert, key, {}).start()
+    home = Home(tmp_path / "me")
+    home.init("me")
+    home.write_config({**home.config(), "domains": {"ca_bundle": str(ca), "resolve": {DOMAIN: site.address}}})
+    people = {}
+    for name in ("acme", "squatter"):
+        Home(tmp_path / name).init(name)
+        people[name] = Client(Home(tmp_path / name))
+    acme, squatter = (people[n].call("id")["did"] for n in ("acme", "squatter"))
+    try:
+        with NodeProcess(home.path) as proc:
+            proc.wait_ready()
+            node = Client(home)
+
+            def claim(name: str, did: str, state: str) -> None:
+                write(people[name].ctx(), "vendor", "", {"org": "Acme Corp", "topics": ["acme/widget"],
+                                                         "domain": DOMAIN})
+                node.import_(b"".join(people[name].export()))
+                wait_for(lambda: any(r["did"] == did and r["identity"]["state"] == state
+                                     for r in node.call("vendors")), f"{name} {state}")
+
+            site.listing[DOMAIN] = [acme]
+            claim("acme", acme, "verified")
+            site.listing[DOMAIN] = [acme, squatter]
+            claim("squatter", squatter, "conflict")
+            detail = f"{DOMAIN} was first verified for another key, {acme}"
+
+            capsys.readouterr()
+            assert main(["--home", str(home.path), "vendors"]) == 0
+            lines = [line.split() for line in capsys.readouterr().out.splitlines()[1:]]
+            assert sorted(words[2] for words in lines) == ["conflict", "verified"]
+            assert main(["--home", str(home.path), "vendor", squatter]) == 0
+            assert f"{DOMAIN}: conflict ({detail})" in capsys.readouterr().out
+
+            async with AntiportApp(node).run_test() as pilot:
+                await press(pilot, "v")
+                table = pilot.app.screen.query_one(DataTable)
+                await until(pilot, lambda: table.row_count == 2, "both claimants listed")
+                words = [str(row(table, i)[1]) for i in range(2)]
+                assert sorted(words) == ["conflict", "verified"]
+                table.move_cursor(row=words.index("conflict"))
+                await press(pilot, "enter")
+                assert isinstance(pilot.app.screen, VendorScreen)
+                summary = pilot.app.screen.query_one("#summary")
+                await until(pilot, lambda: detail in str(summary.render()), "the conflict explained")
+                assert f"{DOMAIN}: conflict" in str(summary.render())
+            node.close()
+    finally:
+        site.stop()
+        for c in people.values():
+            c.close()
