@@ -31,8 +31,9 @@ def test_the_seeds_reach_more_than_one_outcome(target):
 
 @pytest.mark.parametrize("target", TARGETS)
 def test_a_short_mutation_run_finds_nothing(target):
-    run = fuzz(target, inputs=3_000, seed=hash(target) % 1000, seconds=4)
-    assert run.inputs > 100 and not run.findings, [f.error for f in run.findings.values()]
+    # A number of inputs, not of seconds: on a loaded machine a time limit left too few to mean anything.
+    run = fuzz(target, inputs=500, seed=hash(target) % 1000)
+    assert run.inputs >= 500 and not run.findings, [f.error for f in run.findings.values()]
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
