@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from antiport.node.bridge.config import BridgeConfigError, parse_config
-from antiport.node.bridge.mail import MARKER, Dropped, parse_reply, reply_text
+from antiport.node.bridge.mail import MARKER, Dropped, compose, parse_reply, reply_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -84,3 +84,14 @@ def test_any_bytes_are_a_reply_or_dropped_never_an_error(tail, head):
         assert ids == ["ab" * 32] and text.strip()
     except Dropped:
         pass
+
+
+def test_a_complaint_mail_is_marked_and_a_retry_composes_the_same_mail():
+    cfg = email_config().email
+    event = {"id": "cd" * 32, "thread": "cd" * 32, "kind": "complaint", "topic": "acme/widget",
+             "author": "did:key:z6Mk", "created": 1_796_277_922_000, "body": {"title": "Broken", "text": "It broke."}}
+    mail = compose(event, cfg, "Broken")
+    assert mail["Subject"] == "[Complaint] Broken" and mail["Date"] == "Thu, 03 Dec 2026 06:05:22 +0000"
+    assert mail["Message-ID"] == f"<antiport.{'cd' * 32}@acme.example>" and mail["In-Reply-To"] is None
+    assert mail.as_bytes() == compose(event, cfg, "Broken").as_bytes()
+    assert "It broke." in mail.get_content() and MARKER in mail.get_content()
