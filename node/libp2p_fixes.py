@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import socket
 import time
-from collections import deque
+from collections import Counter, deque
 from contextlib import asynccontextmanager
 from weakref import WeakKeyDictionary
 
@@ -16,10 +16,12 @@ import libp2p.pubsub.pubsub as pubsub_module
 import multiaddr
 import trio
 from libp2p.network.config import ConnectionConfig
+from libp2p.network.stream.exceptions import StreamReset
 from libp2p.peer.id import ID
 from libp2p.peer.peerinfo import PeerInfo
 from libp2p.peer.peerstore import env_to_send_in_RPC
 from libp2p.pubsub.gossipsub import PROTOCOL_ID, PROTOCOL_ID_V11, GossipSub
+from libp2p.pubsub.pubsub import Pubsub
 from libp2p.pubsub.rpc_queue import RpcQueue
 from libp2p.pubsub.score import ScoreParams, TopicScoreParams
 from libp2p.pubsub.utils import maybe_consume_signed_record
@@ -168,6 +170,74 @@ def install() -> None:
     for module in (pubsub_module, gossipsub_module):
         module.env_to_send_in_RPC = PEER_RECORDS.to_send
         module.maybe_consume_signed_record = PEER_RECORDS.consume
+
+
+# Bytes pubsub reads from a peer's stream at a time (BufferedStream).
+READ_CHUNK = 65536
+
+# Messages of one peer being handled (push_msg) at once; its stream is not read further meanwhile.
+IN_FLIGHT = 16
+
+
+class AntiportPubsub(Pubsub):
+    """Pubsub with two fixes for a peer that floods us:
+    - py-libp2p reads a peer's stream as fast as it arrives and starts a task per message: a flooder's thousands
+      of tasks queue before an honest peer's message. Each peer's stream is read through a BufferedStream that
+      waits while IN_FLIGHT of that peer's messages are being handled (the muxer's window then pushes back);
+    - a blacklisted peer's stream is read on, each frame parsed and given a task before push_msg drops it, until
+      the connection closes. Ours stops reading it and resets it."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.in_flight: Counter[ID] = Counter()
+
+    async def stream_handler(self, stream) -> None:
+        peer = stream.muxed_conn.peer_id
+        if not self.is_peer_blacklisted(peer):
+            await super().stream_handler(BufferedStream(stream, self, peer))
+        if self.is_peer_blacklisted(peer):  # its reader returns quietly on StreamReset: reset it here
+            await stream.reset()
+
+    async def push_msg(self, msg_forwarder: ID, msg) -> None:
+        self.in_flight[msg_forwarder] += 1
+        try:
+            await super().push_msg(msg_forwarder, msg)
+        finally:
+            self.in_flight[msg_forwarder] -= 1
+            if not self.in_flight[msg_forwarder]:
+                del self.in_flight[msg_forwarder]
+
+
+class BufferedStream:
+    """A peer's pubsub stream as pubsub reads it. py-libp2p reads each RPC's length a byte at a time, and each
+    read of a yamux stream takes three locks and sends a window update frame: ~3 muxer reads and 2 frames written
+    per message. This reads up to READ_CHUNK bytes at once and serves the small reads from memory, one scheduler
+    turn each (so the tasks pubsub started for earlier frames are counted before the next is read), and waits
+    while the peer has IN_FLIGHT messages being handled. Once the peer is blacklisted it raises StreamReset
+    instead (the pubsub reader then stops), so what is still buffered is never parsed."""
+
+    def __init__(self, stream, pubsub: AntiportPubsub, peer: ID):
+        self.stream = stream
+        self.pubsub = pubsub
+        self.peer = peer
+        self.buffer = bytearray()
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+    async def read(self, n: int | None = -1) -> bytes:
+        await trio.lowlevel.checkpoint()
+        while self.pubsub.in_flight[self.peer] >= IN_FLIGHT and not self.pubsub.is_peer_blacklisted(self.peer):
+            await trio.sleep(0.001)
+        if self.pubsub.is_peer_blacklisted(self.peer):
+            raise StreamReset("the peer is blacklisted")
+        if not self.buffer:
+            self.buffer += await self.stream.read(READ_CHUNK)
+        if n is None or n < 0:
+            n = len(self.buffer)
+        data = bytes(self.buffer[:n])
+        del self.buffer[:n]
+        return data
 
 
 class NoVerdicts:

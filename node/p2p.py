@@ -15,7 +15,6 @@ from libp2p.crypto.keys import KeyPair
 from libp2p.crypto.x25519 import create_new_key_pair as create_noise_key_pair
 from libp2p.custom_types import TProtocol
 from libp2p.identity_utils import load_identity, save_identity
-from libp2p.pubsub.pubsub import Pubsub
 from libp2p.security.noise.transport import PROTOCOL_ID as NOISE_ID
 from libp2p.security.noise.transport import Transport as Noise
 from libp2p.stream_muxer.yamux.yamux import PROTOCOL_ID as YAMUX_ID
@@ -65,7 +64,7 @@ def is_loopback(addrs: list[str]) -> bool:
 @dataclass
 class P2P:
     host: object
-    pubsub: Pubsub
+    pubsub: libp2p_fixes.AntiportPubsub
     gossipsub: libp2p_fixes.AntiportGossipSub
 
     @property
@@ -81,7 +80,7 @@ def build(key: KeyPair, loopback: bool = True, mdns: bool = False) -> P2P:
                     muxer_opt={TProtocol(YAMUX_ID): Yamux},
                     connection_config=libp2p_fixes.connection_config(), enable_mDNS=mdns)
     gossipsub = libp2p_fixes.AntiportGossipSub(**libp2p_fixes.gossipsub_settings(loopback))
-    pubsub = Pubsub(host, gossipsub, strict_signing=True, msg_id_constructor=content_id,
+    pubsub = libp2p_fixes.AntiportPubsub(host, gossipsub, strict_signing=True, msg_id_constructor=content_id,
                     **libp2p_fixes.PUBSUB_SETTINGS)
     pubsub.validation_cache = libp2p_fixes.NoVerdicts()
     return P2P(host, pubsub, gossipsub)

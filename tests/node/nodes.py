@@ -7,7 +7,11 @@ from antiport.node.runtime import Node
 from antiport.node.store import Store
 from antiport.protocol import topic_name
 from helpers import trio_wait_for
+from libp2p.peer.id import ID
 from libp2p.peer.peerinfo import info_from_p2p_addr
+from libp2p.pubsub.pb import rpc_pb2
+from libp2p.pubsub.validators import PUBSUB_SIGNING_PREFIX
+from libp2p.utils import encode_varint_prefixed
 
 TIMEOUT = 30
 
@@ -45,3 +49,17 @@ async def check_published_at_start(home, tmp_path, slug: str, message_id: str) -
         await wait_stored(b, message_id)
         await trio_wait_for(lambda: a.store.outbox() == [], "the outbox emptied")
         nursery.cancel_scope.cancel()
+
+
+def rpc_frames(key_pair, slug: str, payloads: list[bytes]) -> list[bytes]:
+    """Each payload as a length-prefixed pubsub RPC of one message in `slug`'s topic, signed by the libp2p key
+    pair as pubsub.publish signs: what a peer writes on its gossipsub stream, ready to write as it is."""
+    sender = ID.from_pubkey(key_pair.public_key).to_bytes()
+    out = []
+    for seqno, payload in enumerate(payloads, 1):
+        msg = rpc_pb2.Message(data=payload, topicIDs=[topic_name(slug)], from_id=sender,
+                              seqno=seqno.to_bytes(8, "big"))
+        msg.signature = key_pair.private_key.sign(PUBSUB_SIGNING_PREFIX.encode() + msg.SerializeToString())
+        msg.key = key_pair.public_key.serialize()
+        out.append(encode_varint_prefixed(rpc_pb2.RPC(publish=[msg]).SerializeToString()))
+    return out

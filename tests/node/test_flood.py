@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import time
 
 import pytest
 import trio
 from antiport.crypto import Identity
+from antiport.node import libp2p_fixes, p2p
 from antiport.node.flood import Guard, Settings
 from antiport.node.ingest import Ingest
 from antiport.node.store import Store
@@ -18,7 +20,7 @@ from antiport.protocol import sign, topic_name
 from antiport.protocol.budget import Budget
 from helpers import trio_wait_for
 from libp2p.network.exceptions import SwarmException
-from nodes import connect, start_node, wait_stored, wait_subscribed
+from nodes import connect, rpc_frames, start_node, wait_stored, wait_subscribed
 
 W = "acme/widget"
 FLOODER, HONEST, ASKER, HELPER = (Identity(bytes([i]) * 32) for i in (31, 32, 33, 34))
@@ -154,6 +156,62 @@ async def test_a_flooder_is_held_to_its_budget_and_disconnected_while_honest_mes
             await connect(f, r)
         await wait_disconnected(r, f)
         assert len([raw for raw in r.store.raw_all(W) if raw in set(flood)]) == AUTHOR_BUDGET
+        nursery.cancel_scope.cancel()
+
+
+def invalid_flood(kind: str, n: int) -> list[bytes]:
+    """Payloads of a flood of one kind: random bytes, requests with a broken signature, answers to messages
+    nobody has."""
+    t = now()
+    if kind == "junk":
+        return [os.urandom(200) for _ in range(n)]
+    if kind == "missing-ref":
+        return [sign(FLOODER, "answer", W, {"text": f"a{i}"}, [os.urandom(32).hex()], created=t + i).raw
+                for i in range(n)]
+    return [raw[:-1] + bytes([raw[-1] ^ 1]) for raw in (request(FLOODER, i, t).raw for i in range(n))]
+
+
+@pytest.mark.trio
+@pytest.mark.parametrize(("kind", "reason"), [("junk", "malformed"), ("bad-signature", "bad-signature"),
+                                              ("missing-ref", "parked-full")])
+async def test_a_flooder_of_invalid_messages_is_disconnected_and_nothing_of_it_stored(tmp_path, kind, reason):
+    """F writes ready-made gossipsub frames straight on a stream of its own to R (as fast as R reads them), while
+    H publishes: H's messages all arrive, none of F's is stored, at most its parking share waits, and R
+    disconnects F and keeps it out."""
+    settings = Settings(strikes=Budget(30, 3600), park_per_peer=10)
+    async with trio.open_nursery() as nursery:
+        r = await start_node(nursery, tmp_path / "r", "r", flood_settings=settings)
+        f, h = [await start_node(nursery, tmp_path / n, n) for n in "fh"]
+        for node in (r, h):
+            await node.follow(W)
+        await connect(h, r)
+        await wait_subscribed(h, r, W)
+        await connect(f, r)
+        r_id = r.net.host.get_id()
+        await f.net.pubsub.wait_for_peer(r_id, 30)
+        stream = await f.net.host.new_stream(r_id, libp2p_fixes.PROTOCOLS)
+        payloads = invalid_flood(kind, FLOOD)
+        frames = rpc_frames(p2p.host_key(tmp_path / "f" / "f.key"), W, payloads)
+
+        async def flooding():
+            with contextlib.suppress(Exception):  # R resets the stream, then closes the connection
+                for i in range(0, len(frames), 20):
+                    await stream.write(b"".join(frames[i:i + 20]))
+                    await trio.sleep(0.01)
+
+        nursery.start_soon(flooding)
+        t = now()
+        honest = []
+        for i in range(5):
+            honest.append(await h.submit(request(HONEST, i, t).raw))
+            await trio.sleep(0.05)
+        for m in honest:
+            await wait_stored(r, m.id)
+        await wait_disconnected(r, f)
+        assert f.peer_id in r.guard.graylist
+        assert r.store.count(W) == len(honest)
+        dropped = {why: n for (src, why), n in r.ingest.rejected.items() if src == f.peer_id}
+        assert dropped[reason] >= 1 and r.counters()["parked"] <= settings.park_per_peer
         nursery.cancel_scope.cancel()
 
 

@@ -18,6 +18,8 @@ from antiport.protocol import sign, topic_name
 from antiport.protocol.budget import Budget
 from helpers import trio_wait_for
 from libp2p.network.exceptions import SwarmException
+from libp2p.network.stream.exceptions import StreamError
+from libp2p.network.stream.net_stream import NetStream
 from libp2p.peer.id import ID
 from libp2p.peer.peerinfo import PeerInfo
 from libp2p.peer.peerstore import env_to_send_in_RPC
@@ -27,7 +29,7 @@ from libp2p.pubsub.gossipsub import PROTOCOL_ID_V11, GossipSub
 from libp2p.pubsub.pb import rpc_pb2
 from libp2p.pubsub.pubsub import ValidationCache, ValidationResult
 from libp2p.pubsub.utils import maybe_consume_signed_record
-from nodes import connect, start_node, wait_subscribed
+from nodes import connect, rpc_frames, start_node, wait_subscribed
 
 W = "acme/widget"
 BURST = 200
@@ -246,3 +248,71 @@ def test_the_peer_record_is_built_once_per_refresh_and_a_peer_s_same_record_veri
     assert len(verified) == 6  # a changed record is verified every time
     now[0] += libp2p_fixes.RECORD_RECHECK
     assert records.consume(rpc, b, a.get_id()) and len(verified) == 7
+
+async def raw_pair(nursery, tmp_path, accepted: list):
+    """R: bare pubsub in W, its validator noting each payload; F: a host connected to it, with a gossipsub stream
+    of its own to R on which it writes ready-made frames (signed with F's key pair, returned last)."""
+    keys = [p2p.host_key(tmp_path / n) for n in "rf"]
+    r, f = (p2p.build(key) for key in keys)
+    for net in (r, f):
+        await nursery.start(_running, net)
+
+    async def note(forwarder, msg) -> bool:
+        accepted.append(msg.data)
+        return True
+    r.pubsub.set_topic_validator(topic_name(W), note, True)
+    await r.pubsub.subscribe(topic_name(W))
+    r_id = r.host.get_id()
+    await f.host.connect(PeerInfo(r_id, r.host.get_addrs()))
+    await f.pubsub.wait_for_peer(r_id, 10)
+    return r, f, await f.host.new_stream(r_id, libp2p_fixes.PROTOCOLS), keys[1]
+
+
+async def _running(net, task_status=trio.TASK_STATUS_IGNORED):
+    async with p2p.running(net, ["/ip4/127.0.0.1/tcp/0"]):
+        task_status.started()
+        await trio.sleep_forever()
+
+
+@pytest.mark.trio
+async def test_pubsub_reads_a_peer_stream_in_chunks(tmp_path, monkeypatch):
+    """py-libp2p reads each RPC's length prefix a byte at a time, each read a muxer read (three locks, a window
+    update frame): 200 frames cost 600 reads. Ours reads what has arrived at once."""
+    reads = []
+    original = NetStream.read
+
+    async def counted(self, n=None):
+        reads.append(n)
+        return await original(self, n)
+    accepted: list[bytes] = []
+    async with trio.open_nursery() as nursery:
+        r, f, stream, key = await raw_pair(nursery, tmp_path, accepted)
+        payloads = [f"m{i}".encode() for i in range(BURST)]
+        monkeypatch.setattr(NetStream, "read", counted)
+        await stream.write(b"".join(rpc_frames(key, W, payloads)))
+        await trio_wait_for(lambda: len(accepted) == BURST, "every frame read and validated")
+        assert sorted(accepted) == sorted(payloads)
+        assert len(reads) < BURST / 10
+        nursery.cancel_scope.cancel()
+
+
+@pytest.mark.trio
+async def test_a_blacklisted_peer_stream_is_reset_not_read_on(tmp_path):
+    """py-libp2p's blacklist resets only our own stream to the peer and drops its messages after parsing each;
+    the peer's stream to us is read on as long as it writes. Ours stops reading it and resets it."""
+    accepted: list[bytes] = []
+    async with trio.open_nursery() as nursery:
+        r, f, stream, key = await raw_pair(nursery, tmp_path, accepted)
+        frames = iter(rpc_frames(key, W, [f"m{i}".encode() for i in range(10_000)]))
+        await stream.write(next(frames))
+        await trio_wait_for(lambda: len(accepted) == 1, "a first frame validated")
+        r.pubsub.add_to_blacklist(f.host.get_id())
+        written = 0
+        with pytest.raises(StreamError), trio.fail_after(20):
+            for frame in frames:
+                await stream.write(frame)
+                written += 1
+                await trio.sleep(0.001)
+        assert len(accepted) == 1 and written < 5_000
+        assert f.host.get_id() not in r.pubsub.peers
+        nursery.cancel_scope.cancel()
