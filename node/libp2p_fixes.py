@@ -4,6 +4,7 @@ Each item says in one line what py-libp2p does and what we do; tests/node/test_l
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 import time
@@ -185,7 +186,8 @@ class AntiportPubsub(Pubsub):
       of tasks queue before an honest peer's message. Each peer's stream is read through a BufferedStream that
       waits while IN_FLIGHT of that peer's messages are being handled (the muxer's window then pushes back);
     - a blacklisted peer's stream is read on, each frame parsed and given a task before push_msg drops it, until
-      the connection closes. Ours stops reading it and resets it."""
+      the connection closes. Ours stops reading it and resets it;
+    - blacklisting a peer that disconnects meanwhile raised KeyError (below)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -197,6 +199,15 @@ class AntiportPubsub(Pubsub):
             await super().stream_handler(BufferedStream(stream, self, peer))
         if self.is_peer_blacklisted(peer):  # its reader returns quietly on StreamReset: reset it here
             await stream.reset()
+
+    async def _teardown_if_connected(self, peer_id: ID) -> None:
+        """Blacklisting resets our stream to the peer, then deletes its entry: when the peer disconnected while
+        the reset was awaited, the entry is gone and py-libp2p's KeyError stops pubsub, and the node with it."""
+        stream = self.peers.pop(peer_id, None)
+        if stream is not None:
+            with contextlib.suppress(Exception):  # the stream may be gone with the connection
+                await stream.reset()
+        self._forget_all_subscriptions(peer_id)
 
     async def push_msg(self, msg_forwarder: ID, msg) -> None:
         self.in_flight[msg_forwarder] += 1

@@ -27,7 +27,7 @@ from libp2p.pubsub import rpc_queue
 from libp2p.pubsub import utils as pubsub_utils
 from libp2p.pubsub.gossipsub import PROTOCOL_ID_V11, GossipSub
 from libp2p.pubsub.pb import rpc_pb2
-from libp2p.pubsub.pubsub import ValidationCache, ValidationResult
+from libp2p.pubsub.pubsub import Pubsub, ValidationCache, ValidationResult
 from libp2p.pubsub.utils import maybe_consume_signed_record
 from nodes import connect, rpc_frames, start_node, wait_subscribed
 
@@ -315,4 +315,26 @@ async def test_a_blacklisted_peer_stream_is_reset_not_read_on(tmp_path):
                 await trio.sleep(0.001)
         assert len(accepted) == 1 and written < 5_000
         assert f.host.get_id() not in r.pubsub.peers
+        nursery.cancel_scope.cancel()
+
+
+@pytest.mark.trio
+async def test_blacklisting_a_peer_that_disconnects_meanwhile_does_not_stop_pubsub(tmp_path):
+    """py-libp2p's blacklist teardown awaits the reset of our stream to the peer, then deletes the peer's entry;
+    a disconnect in between has deleted it already, and the KeyError ended pubsub (and the node)."""
+    async with trio.open_nursery() as nursery:
+        r, f, _, _ = await raw_pair(nursery, tmp_path, [])
+        f_id = f.host.get_id()
+        out = r.pubsub.peers[f_id]
+        reset = out.reset
+
+        async def disconnected_meanwhile():
+            r.pubsub.peers.pop(f_id, None)  # what the dead-peer handling does when the connection goes
+            await reset()
+        out.reset = disconnected_meanwhile
+        with pytest.raises(KeyError):
+            await Pubsub._teardown_if_connected(r.pubsub, f_id)
+        r.pubsub.peers[f_id] = out
+        await r.pubsub._teardown_if_connected(f_id)
+        assert f_id not in r.pubsub.peers
         nursery.cancel_scope.cancel()
