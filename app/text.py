@@ -10,14 +10,15 @@ from antiport.tui.visible import visible
 
 
 def written(result: dict, params: dict) -> str:
-    """A write: the new message's id."""
-    return result["id"]
+    """A write: the new message's id (and, for a retry of one the node had already carried out, that it was)."""
+    return result["id"] + ("\n(already stored from your earlier try: not sent twice)" if result.get("already") else "")
 
 
 def asked(result: dict, params: dict) -> str:
     """ask: the new message's id, and whom its private part was sealed to."""
     to = result.get("sealed_to")
-    return result["id"] + (f"\nprivate part sealed to {visible(to['org'])} {to['did']} ({standing(to)})" if to else "")
+    return written(result, params) + (f"\nprivate part sealed to {visible(to['org'])} {to['did']} ({standing(to)})"
+                                      if to else "")
 
 
 def trusted_vendor(result: dict, params: dict) -> str:

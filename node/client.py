@@ -114,6 +114,12 @@ class Client:
     def _request(self, method: str, path: str, **kw) -> httpx.Response:
         try:
             return self.http.request(method, path, **kw)
+        except (httpx.ReadTimeout, httpx.WriteTimeout):  # sent, at least in part: it may have been done
+            waited = f"the node for {self.home.path} did not answer within {self.http.timeout.read:g} s"
+            if method == "GET":
+                raise ClientError(f"{waited} (busy? see its log): try again") from None
+            raise ClientError(f"{waited}, so what you sent may have been stored: run the same command again, which "
+                              "is safe (a repeat within a day is not stored or counted twice)") from None
         except httpx.HTTPError as e:
             raise ClientError(f"the node for {self.home.path} is not answering ({e}); "
                               "is 'antiport run' still up?") from None

@@ -92,21 +92,25 @@ class Ingest:
                 self.commit()
         return new
 
-    def write(self, raw: bytes, now: int, source: str = "local") -> Message:
+    def write(self, raw: bytes, now: int, source: str = "local",
+              also: Callable[[Message], None] | None = None) -> Message:
         """A message created here (signed by any key this node holds): validated, stored and queued for the
-        network in one transaction (with the open group, if any). Raises Rejected; sqlite3 errors (a full disk)
-        leave nothing behind."""
+        network in one transaction (with the open group, if any), `also(message)` in it too when it is new
+        (what is recorded with it). Raises Rejected; sqlite3 errors (a full disk) leave nothing behind."""
         msg = self.check(raw, now, source)
         with self.store.group() if self.store.held else self.store.transaction():
             new = self._add(msg, now, source, queue=True)
+            if new and also is not None:
+                also(msg)
         self.commit()
         if new:
             self.announce(Stored(msg, source, True))
         return msg
 
     def create(self, identity: Identity, kind: str, topic: str, body: dict, refs: Iterable[str] = (), *,
-               created: int | None = None, source: str = "local") -> Message:
-        """Sign a new message as `identity` and `write` it. Raises Rejected (an oversize body as well)."""
+               created: int | None = None, source: str = "local",
+               also: Callable[[Message], None] | None = None) -> Message:
+        """Sign a new message as `identity` and `write` it (with `also`). Raises Rejected (an oversize body as well)."""
         now = now_ms()
         body = {k: line_ends(v) if isinstance(v, str) else v for k, v in body.items()}  # pasted CR LF, RT's mail
         try:
@@ -114,7 +118,7 @@ class Ingest:
         except Rejected as e:
             self.rejected[(source, e.reason)] += 1
             raise
-        return self.write(msg.raw, now, source)
+        return self.write(msg.raw, now, source, also)
 
     def _add(self, msg: Message, now: int, source: str, queue: bool) -> bool:
         try:

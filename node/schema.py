@@ -76,5 +76,11 @@ def _vendor_domains(db: sqlite_utils.Database) -> None:
     db["trusted_vendors"].create({"did": str, "since": int}, pk="did")
 
 
-MIGRATIONS = [_messages, _bridge_tables_and_thread_index, _every_claim, _labelers, _vendor_domains]
+def _sent(db: sqlite_utils.Database) -> None:
+    """Write requests this node carried out lately, by a digest of each, with the message it made: the same
+    request again (a client that timed out retries) gives back that message (service.write)."""
+    db.execute("CREATE TABLE sent (request BLOB PRIMARY KEY, id TEXT NOT NULL, at INTEGER NOT NULL)")
+
+
+MIGRATIONS = [_messages, _bridge_tables_and_thread_index, _every_claim, _labelers, _vendor_domains, _sent]
 VERSION = len(MIGRATIONS)

@@ -6,6 +6,7 @@ a running node publishes the outbox (it is told to right away), an offline home 
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import mmap
 from collections import Counter
@@ -16,6 +17,7 @@ from typing import Annotated, BinaryIO
 
 from antiport.crypto import BadKey, Identity, did_from_key, key_from_did, seal
 from antiport.protocol import KINDS, STATES, BadTopic, Message, Rejected, normalise
+from antiport.protocol.codec import encode
 from antiport.protocol.kinds import LABELS, THREAD_ROOTS
 from antiport.protocol.sequence import NotWellFormed, item_end
 
@@ -83,15 +85,34 @@ def to_json(msg: Message) -> dict:
             "created": msg.created, "refs": list(msg.refs), "body": body}
 
 
-def write(ctx: Ctx, kind: str, topic: str, body: dict, refs=()) -> dict:
-    """Sign, validate, store and queue a message as this node's identity (the one write path, Ingest.create)."""
+RETRY_WINDOW = 24 * 3600 * 1000  # ms: the same write request again within a day is a retry (design notes)
+ADDING = (*THREAD_ROOTS, "answer", "report")  # kinds of which every message counts: a retry must not add one
+
+
+def write(ctx: Ctx, kind: str, topic: str, body: dict, refs=(), request: dict | None = None) -> dict:
+    """Sign, validate, store and queue a message as this node's identity (the one write path, Ingest.create).
+    A message of an ADDING kind that repeats a write request carried out within RETRY_WINDOW (the same
+    kind, topic, refs and `request`: the body as the user gave it, `body` unless said) is not made again:
+    its client may have timed out after it was stored. The result is that message's id, `already` true."""
+    now = now_ms()
+    key = retry_key(ctx, kind, topic, refs, body if request is None else request) if kind in ADDING else None
+    prior = ctx.store.sent(key, now - RETRY_WINDOW) if key else None  # writes run one at a time (the loop)
+    if prior:
+        return {"id": prior, "already": True}
+    remember = (lambda msg: ctx.store.remember_sent(key, msg.id, now, now - RETRY_WINDOW)) if key else None
     try:
-        msg = ctx.ingest.create(ctx.identity, kind, topic, body, refs)
+        msg = ctx.ingest.create(ctx.identity, kind, topic, body, refs, also=remember)
     except Rejected as e:
         raise OpError(_explain(e)) from None
     except StoreError as e:
         raise OpError(str(e), 507) from None
     return {"id": msg.id}
+
+
+def retry_key(ctx: Ctx, kind: str, topic: str, refs, request: dict) -> bytes:
+    """What tells one write request from another: a digest of who writes what, where, as the user gave it."""
+    return hashlib.blake2b(encode([ctx.identity.public_key, kind, topic, list(refs), request]),
+                           digest_size=32).digest()
 
 
 def _explain(e: Rejected) -> str:
@@ -162,6 +183,7 @@ def ask(ctx: Ctx, topic: Topic, title: Annotated[str, Arg("the question or compl
     """Ask for help (kind=request) or complain (kind=complaint) in a product topic; follows it."""
     slug = topic_slug(topic)
     body = {"title": title.strip(), "text": text}
+    request = {**body, "private_text": private_text} if private_text else body  # what a retry repeats
     sealed_to = None
     if private_text:  # only to a vendor the customer can believe (specs/02 section 6), never dropped silently
         try:
@@ -170,7 +192,7 @@ def ask(ctx: Ctx, topic: Topic, title: Annotated[str, Arg("the question or compl
             raise OpError(str(e), 409) from None
         body.update(private=seal(vendor_key, private_text.encode()), to=vendor_key)
     ctx.store.follow(slug, now_ms())
-    return {**write(ctx, kind, slug, body), **({"sealed_to": sealed_to} if sealed_to else {})}
+    return {**write(ctx, kind, slug, body, request=request), **({"sealed_to": sealed_to} if sealed_to else {})}
 
 
 @op(write=True)

@@ -450,6 +450,19 @@ class Store(BridgeTables):
 
     # -- follows, outbox, peers -----------------------------------------------------------------------
 
+    def sent(self, request: bytes, since: int) -> str | None:
+        """The message made for this write request (its digest) at `since` or later, while it is held."""
+        row = self.db.execute("SELECT s.id FROM sent s JOIN messages m ON m.id=s.id WHERE s.request=? AND s.at>=?",
+                              (request, since)).fetchone()
+        return row[0] if row else None
+
+    def remember_sent(self, request: bytes, message_id: str, now: int, forget_before: int) -> None:
+        """Remember the message made for a write request; requests older than `forget_before` are forgotten."""
+        with self.transaction():
+            self.db.execute("DELETE FROM sent WHERE at<?", (forget_before,))
+            self.db.execute("INSERT OR REPLACE INTO sent (request, id, at) VALUES (?,?,?)",
+                            (request, message_id, now))
+
     def follow(self, slug: str, now: int) -> bool:
         return self._write("INSERT OR IGNORE INTO follows VALUES (?, ?)", [slug, now]).rowcount == 1
 
