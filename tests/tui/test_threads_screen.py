@@ -40,6 +40,8 @@ async def test_ask_then_accept_vote_and_resolve_an_experts_answer(app, node, wor
         expert = world.person("expert")
         world.sync()
         expert.call("answer", id=request, text="Oil the hinge")
+        for value in ("down", "up"):  # one voter: the newer vote replaces the older, in the totals
+            expert.call("vote", id=request, value=value)
         world.sync()
         await pilot.press("enter")
         await settle(pilot)
@@ -53,6 +55,9 @@ async def test_ask_then_accept_vote_and_resolve_an_experts_answer(app, node, wor
         await settle(pilot)
         assert column(pilot.app.screen, 0) == ["✔"]
         assert "resolved" in str(pilot.app.screen.query_one("#meta").render())
+        assert "votes +1/-0" in str(pilot.app.screen.query_one("#meta").render())
+        events = str(pilot.app.screen.query_one("#events").render())
+        assert "accept" in events and "resolve" in events and "vote" not in events  # votes are totals, not lines
         await pilot.press("escape")
         await settle(pilot)
         assert column(pilot.app.screen, 4) == ["accepted resolved"]
