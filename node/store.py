@@ -19,6 +19,7 @@ from antiport.protocol.kinds import thread_order
 from . import schema
 from .store_bridge import BridgeTables
 
+RECENT = 1000  # messages kept decoded for get(): replies and votes refer to recent ones
 NOT_RETRACTED = "NOT EXISTS (SELECT 1 FROM messages r WHERE r.target = m.id AND r.kind = 'retract')"  # m: a label
 
 
@@ -34,6 +35,7 @@ class Store(BridgeTables):
 
     def __init__(self, path: Path | str, readonly: bool = False):
         self.path = Path(path)
+        self._recent: dict[str, Message] = {}
         try:
             if readonly:
                 conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=30,
@@ -56,7 +58,7 @@ class Store(BridgeTables):
         """A second read-write connection to the same file, for a worker thread (the import): no check and no
         migration (this one did them); SQLite lets one of them write at a time."""
         store = object.__new__(type(self))
-        store.path = self.path
+        store.path, store._recent = self.path, {}
         try:
             store.db = sqlite_utils.Database(sqlite3.connect(str(self.path), timeout=30, isolation_level=None,
                                                              check_same_thread=False))
@@ -104,6 +106,7 @@ class Store(BridgeTables):
                     yield
                 self.db.execute("COMMIT")
             except BaseException:
+                self._recent.clear()
                 if self.db.conn.in_transaction:  # SQLite may have rolled back already (a full disk)
                     self.db.execute("ROLLBACK")
                 raise
@@ -123,6 +126,7 @@ class Store(BridgeTables):
                 yield
         except sqlite3.DatabaseError as e:
             self.held = False
+            self._recent.clear()
             if self.db.conn.in_transaction:
                 self.db.execute("ROLLBACK")
             raise StoreError(self._explain(e)) from None
@@ -135,6 +139,7 @@ class Store(BridgeTables):
         try:
             self.db.execute("COMMIT")
         except sqlite3.DatabaseError as e:
+            self._recent.clear()
             if self.db.conn.in_transaction:
                 self.db.execute("ROLLBACK")
             raise StoreError(self._explain(e)) from None
@@ -195,6 +200,7 @@ class Store(BridgeTables):
                      _str(msg.body.get("title")), _str(msg.body.get("text")), received])
                 if cur.rowcount:
                     new += 1
+                    self._remember(msg)
                     if msg.kind == "vendor":
                         self._index_manifest(msg)
         return new
@@ -215,8 +221,20 @@ class Store(BridgeTables):
         return self.db.execute("SELECT 1 FROM messages WHERE id=?", [message_id]).fetchone() is not None
 
     def get(self, message_id: str) -> Message | None:
-        row = self.db.execute("SELECT raw FROM messages WHERE id=?", [message_id]).fetchone()
-        return load(row[0]) if row else None
+        msg = self._recent.get(message_id)
+        if msg is None:
+            row = self.db.execute("SELECT raw FROM messages WHERE id=?", [message_id]).fetchone()
+            msg = load(row[0]) if row else None
+            if msg is not None:
+                self._remember(msg)
+        return msg
+
+    def _remember(self, msg: Message) -> None:
+        """Replies refer to recent messages: the last RECENT stored or read are kept decoded (ids never change
+        what they name; a rollback forgets them all)."""
+        self._recent[msg.id] = msg
+        if len(self._recent) > RECENT:
+            del self._recent[next(iter(self._recent))]
 
     def claimed_keys(self, topic: str) -> set[bytes]:
         """Keys any held manifest names for `topic` (the validation context: they may send status)."""
