@@ -98,7 +98,7 @@ def watch(home: Path, arrived: dict, stop: threading.Event, ready: threading.Eve
 def antiport_run(tmp: Path, hops: int, rate: float, seconds: float) -> dict:
     homes = [tmp / f"n{i}" for i in range(hops + 1)]
     for i, home in enumerate(homes):
-        cli(home, "init", "--name", f"n{i}")
+        cli(home, "init", "--no-passphrase", "--name", f"n{i}")
         config = json.loads((home / "config.json").read_text())
         (home / "config.json").write_text(json.dumps({**config, **UNLIMITED}))
     procs = [NodeProcess(homes[0])]
