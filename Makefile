@@ -36,6 +36,8 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
+# every bench, each printing its rows as ratios against a reference measured in the same run; the long ones
+# (bench/line.py, bench/sync.py) run short by default and take --full for the lengths of issue 20
 bench: $(VENV)/.installed
 	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
 

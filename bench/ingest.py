@@ -1,6 +1,6 @@
 """How fast one node validates and stores messages, against the bare work measured in the same run.
 
-    python bench/ingest.py [--n 5000] [--batch 100] [--profile]
+    python bench/ingest.py [--n 3000] [--batch 100] [--rounds 3] [--profile]
 
 The reference is a bare loop doing the least any implementation must do per message, batched as a real
 loop would batch it: decode the envelope and payload with cbor2, verify the Ed25519 signature with nacl,
@@ -20,6 +20,7 @@ import cProfile
 import hashlib
 import pstats
 import sqlite3
+import statistics
 import sys
 import tempfile
 import time
@@ -151,23 +152,27 @@ def timed(fn, raws, batch) -> float:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--n", type=int, default=5000, help="messages to ingest (default 5000)")
+    ap.add_argument("--n", type=int, default=3000, help="messages to ingest (default 3000)")
     ap.add_argument("--batch", type=int, default=100, help="messages per commit of the bare loop and add_many")
+    ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds; the median is shown")
     ap.add_argument("--profile", action="store_true", help="also profile the gossip path")
     args = ap.parse_args(argv)
     raws = messages(args.n)
-    rows = []
-    for label, fn, batch in [(f"bare loop, commit per {args.batch}", bare, args.batch),
-                             ("node gossip (guard, group commit)", node_gossip, 0),
-                             ("node sync (Ingest, group commit)", node_sync, 0),
-                             ("old: Ingest, commit per message", node_each, 0),
-                             (f"old: validate + add_many/{args.batch}", node_batched, args.batch)]:
-        seconds = timed(fn, raws, batch)
-        rows.append((label, args.n / seconds, seconds))
-    reference = rows[0][1]
-    print(f"{'path':<38} {'msgs':>6} {'seconds':>8} {'msg/s':>8} {'ratio':>6}")
-    for label, rate, seconds in rows:
-        print(f"{label:<38} {args.n:>6} {seconds:>8.3f} {rate:>8.0f} {rate / reference:>6.2f}")
+    paths = [(f"bare loop, commit per {args.batch}", bare, args.batch),
+             ("node gossip (guard, group commit)", node_gossip, 0),
+             ("node sync (Ingest, group commit)", node_sync, 0),
+             ("old: Ingest, commit per message", node_each, 0),
+             (f"old: validate + add_many/{args.batch}", node_batched, args.batch)]
+    times: dict[str, list[float]] = {label: [] for label, _, _ in paths}
+    for _ in range(args.rounds):  # interleaved, so a busy moment of the machine falls on every path alike
+        for label, fn, batch in paths:
+            times[label].append(timed(fn, raws, batch))
+    reference = args.n / statistics.median(times[paths[0][0]])
+    print(f"{'path (median of ' + str(args.rounds) + ' interleaved rounds)':<44} {'msgs':>6} {'seconds':>8} "
+          f"{'msg/s':>8} {'ratio':>6}")
+    for label, seconds in times.items():
+        rate = args.n / statistics.median(seconds)
+        print(f"{label:<44} {args.n:>6} {statistics.median(seconds):>8.3f} {rate:>8.0f} {rate / reference:>6.2f}")
     print("ratio = msg/s / the bare loop's msg/s in this run (goal for the node paths: >= 0.8)")
     if args.profile:
         with tempfile.TemporaryDirectory() as tmp:
