@@ -14,7 +14,7 @@ ALLOWED = {
     "protocol": {"__future__", "cbor2", "dataclasses", "hashlib", "re", "typing", "unicodedata", "collections",
                  "enum", "bisect", "itertools", "functools", "antiport.crypto"},
     "crypto": {"__future__", "nacl", "json", "os", "pathlib", "hashlib", "dataclasses", "typing", "functools",
-               "mnemonic"},  # the BIP-39 word list of a paper backup,
+               "mnemonic"},  # mnemonic: the BIP-39 word list of a paper backup
 }
 FORBIDDEN_CALLS = {"open", "time", "time_ns", "monotonic", "now", "utcnow", "today", "sleep"}
 
