@@ -19,6 +19,7 @@ STATES = ("acknowledged", "in-progress", "resolved", "wont-fix")
 SEQ_MAX = 2**53 - 1  # an author's order among same-time messages (specs/02 section 2); exact in JSON numbers
 THREAD_ROOTS = ("request", "complaint")
 LABELS = ("spam", "scam", "abuse", "off-topic", "duplicate")  # what a labeler may say (specs/02 section 7)
+CLAIM_MINUTES = 120  # the longest a claim holds (specs/02 section 8)
 # The code points with the Unicode White_Space property (PropList.txt); not str.isspace(), which also
 # counts U+001C..U+001F, so that every implementation draws the same line.
 WHITE_SPACE = frozenset("\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
@@ -80,6 +81,8 @@ KINDS: dict[str, Kind] = {
     # on a message (one ref, the target's topic) or, with `subject`, on an identity (no ref, meta): section 7
     "label": Kind("target", {"value": F(str, choices=LABELS), "subject": F(bytes, required=False, min=32, max=32),
                              "reason": F(str, required=False, max=500, line=True)}, target=("*",)),
+    # "I'm on it" for `minutes` from its created (section 8): advice to other experts, never a lock
+    "claim": Kind("product", {"minutes": F(int, min=1, max=CLAIM_MINUTES)}, target=THREAD_ROOTS),
 }
 
 

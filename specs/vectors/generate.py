@@ -122,6 +122,10 @@ def valid_messages() -> list[dict]:
                           "replies of the same second (02 section 2, order within a thread)")
     add("status-with-seq", "dave", "status", TOPIC, {"state": "resolved", "seq": 2**53 - 1}, ["request"],
         ["vendor", "request"], note="the largest seq, exact in a JSON number")
+    add("claim", "bob", "claim", TOPIC, {"minutes": 30}, ["request"], ["request"],
+        note="bob, an expert, is on it for 30 minutes from its created (02 section 8)")
+    add("claim-longest", "carol", "claim", TOPIC, {"minutes": 120}, ["complaint"], ["complaint"],
+        note="a claim holds at most two hours; the vendor may claim too")
     return out
 
 
@@ -331,6 +335,15 @@ def invalid_messages(valid: dict[str, dict]) -> list[dict]:
     bad("trust-scope-not-slug", "bad-body", envelope(payload_map(kind="trust", topic="", body={
         "subject": ID["bob"].public_key, "value": "trust", "scope": "widgets"})))
 
+    for name, minutes in (("claim-zero-minutes", 0), ("claim-121-minutes", 121)):
+        bad(name, "bad-body", envelope(payload_map(who="bob", kind="claim", body={"minutes": minutes},
+                                                   refs=[ids["request"]]), signer="bob"),
+            note="a claim holds 1 to 120 minutes")
+    bad("claim-on-an-answer", "bad-refs", envelope(payload_map(who="bob", kind="claim", body={"minutes": 5},
+                                                               refs=[ids["answer"]]), signer="bob"),
+        context=["request", "answer"], note="a claim refers to a thread root")
+    bad("claim-bool-minutes", "bad-body", envelope(payload_map(who="bob", kind="claim", body={"minutes": True},
+                                                               refs=[ids["request"]]), signer="bob"))
     bad("label-unknown-value", "bad-body", envelope(payload_map(who="bob", kind="label", body={"value": "nsfw"},
                                                                 refs=[ids["answer-spam"]]), signer="bob"),
         note="label values are a fixed vocabulary")

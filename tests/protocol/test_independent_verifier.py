@@ -197,6 +197,7 @@ KINDS = {
                                                                       "duplicate")),
                                           "subject": (bytes, False, 32, 32, ()),
                                           "reason": (str, False, 0, 500, ())}),
+    "claim": ("product", ROOTS, "anyone", {"minutes": (int, True, 1, 120, ())}),
 }
 
 
