@@ -78,6 +78,26 @@ def threads(rows: list, params: dict) -> str:
     return "\n".join(map(thread_line, rows)) or "(no threads)"
 
 
+def queue_line(e: dict) -> str:
+    done = "you answered" if e["mine"] else "vendor answered" if e["vendor_answered"] else f"{e['answers']} ans"
+    claims = "".join(f"  [on it: {who(c['did'], c['name'])} until {clock(c['until'])}]" for c in e["claims"])
+    return (f"{e['id'][:12]}  {e['kind']:9} {age(e['created']):>4}  {done:15}  {e['topic']}  {visible(e['title'])}"
+            f"  by {who(e['author'], e['name'])}{claims}")
+
+
+def clock(ms: int) -> str:
+    return time.strftime("%H:%M", time.localtime(ms / 1000))
+
+
+def queue(rows: list, params: dict) -> str:
+    return "\n".join(map(queue_line, rows)) or "(nothing open in the topics you follow)"
+
+
+def skipped(result: dict, params: dict) -> str:
+    until = time.strftime("%Y-%m-%d %H:%M", time.localtime(result["until"] / 1000))
+    return f"{result['id'][:12]} is out of your queue until {until}"
+
+
 WITHHELD = "(withheld: --all shows it)"
 
 
@@ -218,7 +238,8 @@ FORMATTERS = {
     "id": identity, "follow": following, "unfollow": following, "topics": topics,
     **dict.fromkeys(["answer", "accept", "vote", "resolve", "retract", "report", "status", "trust", "profile"],
                     written),
-    "label": written, "labelers": labeler_list, "labelers_add": labeler_followed,
+    "label": written, "claim": written, "skip": skipped, "queue": queue,
+    "labelers": labeler_list, "labelers_add": labeler_followed,
     "labelers_remove": labeler_followed, "label_effect": lambda r, p: f"{r['value']}: {r['effect']}",
     "ask": asked, "trust_vendor": trusted_vendor,
     "list": threads, "show": thread, "search": found, "experts": experts, "why": why, "vendors": vendors,

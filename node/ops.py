@@ -124,7 +124,8 @@ class Op:
         if missing:
             raise OpError(f"{self.name} needs {', '.join(missing)}")
         for name, value in params.items():
-            if type(value) not in declared[name].types:
+            types = declared[name].types
+            if type(value) not in types and not (type(value) is int and float in types):  # JSON's 2 is a number
                 raise OpError(f"{name} must be {declared[name].expected()}, not {_json_type(value)}")
             choices = declared[name].arg.choices
             if choices and value not in choices:

@@ -82,5 +82,11 @@ def _sent(db: sqlite_utils.Database) -> None:
     db.execute("CREATE TABLE sent (request BLOB PRIMARY KEY, id TEXT NOT NULL, at INTEGER NOT NULL)")
 
 
-MIGRATIONS = [_messages, _bridge_tables_and_thread_index, _every_claim, _labelers, _vendor_domains, _sent]
+def _queue_skips(db: sqlite_utils.Database) -> None:
+    """Requests the expert set aside in their queue, until when (local: never published)."""
+    db["queue_skips"].create({"id": str, "until": int}, pk="id")
+
+
+MIGRATIONS = [_messages, _bridge_tables_and_thread_index, _every_claim, _labelers, _vendor_domains, _sent,
+              _queue_skips]
 VERSION = len(MIGRATIONS)

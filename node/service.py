@@ -18,13 +18,14 @@ from typing import Annotated, BinaryIO
 from antiport.crypto import BadKey, Identity, did_from_key, key_from_did, seal
 from antiport.protocol import KINDS, STATES, BadTopic, Message, Rejected, normalise
 from antiport.protocol.codec import encode
-from antiport.protocol.kinds import LABELS, THREAD_ROOTS
+from antiport.protocol.kinds import CLAIM_MINUTES, LABELS, THREAD_ROOTS
 from antiport.protocol.sequence import NotWellFormed, item_end
 
+from . import expert_queue
 from .domains import CannotSeal, seal_key
 from .home import now_ms
 from .ingest import Ingest
-from .labels import EFFECTS, VALUES, Moderation, effects
+from .labels import EFFECTS, SCORES_MAX_AGE, VALUES, Moderation, effects
 from .ledger import ledger_for
 from .ledger import names as ledger_names
 from .ops import OPS, Arg, Command, OpError, op  # noqa: F401 -- OPS and OpError are service's API too
@@ -497,6 +498,40 @@ def experts(ctx: Ctx, topic: Topic) -> list:
     rows = ledger_for(ctx.store).experts(ctx.identity.did, topic_slug(topic))
     known = ledger_names(ctx.store, [r["did"] for r in rows])
     return [{**r, "name": known[r["did"]]} for r in rows]
+
+
+@op()
+def queue(ctx: Ctx, limit: Annotated[int, Arg("how many to show")] = 50) -> list:
+    """Open requests and complaints across your followed topics, in the order to take them next (unanswered
+    first; claimed by others later; askers with standing first; newest first: docs/queue.md)."""
+    rows = expert_queue.order(expert_queue.entries(ctx.store, ctx.identity.did, now_ms(), SCORES_MAX_AGE),
+                              ctx.identity.did)[:max(1, min(limit, expert_queue.CANDIDATES))]
+    known = ledger_names(ctx.store, [r["author"] for r in rows] + [c["did"] for r in rows for c in r["claims"]])
+    for r in rows:
+        r["name"] = known[r["author"]]
+        for c in r["claims"]:
+            c["name"] = known[c["did"]]
+    return rows
+
+
+@op(write=True)
+def claim(ctx: Ctx, id: Id,
+          minutes: Annotated[int, Arg(f"how long you are on it (1-{CLAIM_MINUTES})")] = 30) -> dict:
+    """Tell the other experts you are on a request, for a while (a signed claim; retract it to let go)."""
+    if not 1 <= minutes <= CLAIM_MINUTES:
+        raise OpError(f"a claim holds 1 to {CLAIM_MINUTES} minutes, not {minutes}: claim again when it ends")
+    return reply(ctx, "claim", id, {"minutes": minutes})
+
+
+@op(write=True)
+def skip(ctx: Ctx, id: Id, hours: Annotated[float, Arg("how long to keep it out of your queue")] = 24.0) -> dict:
+    """Keep a request out of your queue for a while (only on this node: nobody else sees it)."""
+    target = message(ctx, id)
+    if target.kind not in THREAD_ROOTS:
+        raise OpError(f"{target.id[:12]} is a {target.kind}: skip a request or a complaint")
+    until = now_ms() + int(max(0.0, hours) * 3_600_000)
+    ctx.store.skip(target.id, until)
+    return {"id": target.id, "until": until}
 
 
 @op()

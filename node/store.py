@@ -490,6 +490,36 @@ class Store(BridgeTables):
     def followed(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT slug FROM follows ORDER BY slug")]
 
+    def skip(self, message_id: str, until: int) -> None:
+        self._write("INSERT OR REPLACE INTO queue_skips VALUES (?, ?)", [message_id, until])
+
+    def skipped(self, now: int) -> set[str]:
+        return {r[0] for r in self.db.execute("SELECT id FROM queue_skips WHERE until > ?", [now])}
+
+    # -- the expert's queue (node/queue.py) ---------------------------------------------------------
+
+    def open_roots(self, topics: list[str], limit: int) -> list[dict]:
+        """The newest `limit` requests and complaints of `topics` that their asker has neither resolved nor
+        accepted an answer on."""
+        if not topics:
+            return []
+        marks = ",".join("?" * len(topics))
+        return self._rows(
+            f"topic IN ({marks}) AND kind IN ('request', 'complaint')"
+            " AND NOT EXISTS (SELECT 1 FROM messages r WHERE r.target = messages.id AND r.kind = 'resolve'"
+            "                 AND r.author = messages.author)"
+            " AND NOT EXISTS (SELECT 1 FROM messages a JOIN messages c ON c.target = a.id"
+            "                 WHERE a.target = messages.id AND a.kind = 'answer' AND c.kind = 'accept'"
+            "                 AND c.author = messages.author)", topics, order="created DESC, id", limit=limit)
+
+    def replies_to(self, ids: list[str], kinds: tuple[str, ...]) -> list[Message]:
+        """The messages of `kinds` that refer to one of `ids`, in creation order."""
+        if not ids:
+            return []
+        sql = (f"SELECT raw FROM messages WHERE target IN ({','.join('?' * len(ids))})"
+               f" AND kind IN ({','.join('?' * len(kinds))}) ORDER BY created, id")
+        return [load(r[0]) for r in self.db.execute(sql, [*ids, *kinds])]
+
     def outbox(self) -> list[Message]:
         rows = self.db.execute("SELECT m.raw FROM outbox o JOIN messages m ON m.id=o.id ORDER BY o.added, o.id")
         return [load(r[0]) for r in rows]
