@@ -36,7 +36,7 @@ from antiport.protocol import sign
 
 TOPIC = "bench/line"
 KNEE_P99 = 250.0  # ms: above this a rate counts as past the knee
-WAIT_AFTER = 10.0  # seconds to wait for stragglers after the last send
+WAIT_AFTER = 10.0  # seconds to wait for stragglers after the last send (more on a long run: a loaded machine lags)
 SENDERS = 4  # concurrent API callers (the local API serves several requests at once)
 UNLIMITED = {"flood": {"author": [10**9, 1], "author_standing": [10**9, 1], "peer": [10**9, 1],
                        "peer_newcomers": [10**9, 1]}}  # the network is measured here, not the flood guard
@@ -130,7 +130,7 @@ def antiport_run(tmp: Path, hops: int, rate: float, seconds: float) -> dict:
             sent[title] = time.monotonic()
             clients[i % SENDERS].call("ask", topic=TOPIC, title=title, text="It beeps when I press the red button.")
         achieved = paced(rate, seconds, send, SENDERS)
-        wait(lambda: len([k for k in sent if k in arrived]) == len(sent), WAIT_AFTER)
+        wait(lambda: len([k for k in sent if k in arrived]) == len(sent), patience(seconds))
         stop.set()
         return {**summary(sent, arrived), "achieved": achieved}
     finally:
@@ -151,8 +151,8 @@ def bare_run(tmp: Path, hops: int, rate: float, seconds: float) -> dict:
                     "--out", str(out)] + (["--dial", addr] if addr else [])
             procs.append(subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True))
             addr = procs[-1].stdout.readline().strip()
-        procs[0].wait(timeout=seconds + 120)
-        wait(lambda: out.exists() and out.stat().st_size > 0, WAIT_AFTER + 30)
+        procs[0].wait(timeout=patience(seconds) + seconds + 120)
+        wait(lambda: out.exists() and out.stat().st_size > 0, 30)
         time.sleep(0.2)
         data = json.loads(out.read_text())
         sent = {k: v for k, v in data["sent"].items()}
@@ -230,7 +230,7 @@ async def publish(pubsub, topic: str, rate: float, seconds: float, out: Path) ->
         await pubsub.publish(topic, raw)
     achieved = len(raws) / max(time.monotonic() - start, 1e-9)
     arrived_file = out.with_suffix(".arrived")
-    await until(pubsub, topic, b"end", arrived_file, WAIT_AFTER + 10)
+    await until(pubsub, topic, b"end", arrived_file, patience(seconds))
     await trio.sleep(0.2)
     arrived = json.loads(arrived_file.read_text()) if arrived_file.exists() else {}
     out.write_text(json.dumps({"sent": sent, "arrived": arrived, "achieved": achieved}))
@@ -245,6 +245,11 @@ async def until(pubsub, topic: str, word: bytes, done: Path, timeout: float) -> 
             if pubsub.peer_topics.get(topic):
                 await pubsub.publish(topic, word + str(i).encode())
             await trio.sleep(0.5)
+
+
+def patience(seconds: float) -> float:
+    """How long both kinds wait for the last messages of a run of `seconds`."""
+    return WAIT_AFTER + 3 * seconds
 
 
 def wait(check, timeout: float) -> bool:
