@@ -73,9 +73,13 @@ def atheris(args) -> int:
                          if line.startswith("stat::number_of_executed_units")), 0)
             cov = next((line.split("cov: ")[1].split()[0] for line in reversed(child.stderr.splitlines())
                         if "cov: " in line), "?")
-            crashes = sorted(Path(work).glob("crash-*"))
+            # libFuzzer names what it stops on by kind: crash-, oom-, timeout-, slow-unit-, leak-
+            crashes = sorted(c for c in Path(work).iterdir() if c.is_file() and "-" in c.name)
             print(f"{target:13} {runs:8} inputs {runs / took:9.0f}/s  {len(crashes)} findings  (coverage {cov} edges)",
                   flush=True)
+            if not runs and not crashes:  # the child stopped before its statistics: say how
+                found += 1
+                print(f"    libFuzzer exited {child.returncode}: {child.stderr[-300:]!r}", flush=True)
             for c in crashes:
                 found += 1
                 error = next((line for line in child.stderr.splitlines() if "AssertionError" in line),
