@@ -127,9 +127,11 @@ def add_param(c: argparse.ArgumentParser, p) -> None:
     elif p.arg.positional:
         c.add_argument(p.name, metavar=p.name.upper(), nargs=None if p.required else "?", choices=choices,
                        help=help)
+    elif bool in p.types:
+        c.add_argument(f"--{p.name.replace('_', '-')}", dest=p.name, action="store_true", help=p.arg.help)
     else:
         c.add_argument(f"--{p.name.replace('_', '-')}", dest=p.name, metavar=p.name.split("_")[-1].upper(),
-                       required=p.required, choices=choices, help=help)
+                       required=p.required, choices=choices, help=help, type=int if int in p.types else None)
 
 
 def op_handler(op: str, preset: dict):

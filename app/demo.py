@@ -240,7 +240,7 @@ def report(c: dict) -> None:
         say(f"  {r['name']} ({r['identity']['state']}): {r['seen']} request(s), "
             f"{r['acknowledged_share']:.0%} answered, "
             f"{r['resolved_share']:.0%} resolved" + (f", oldest unanswered: '{oldest['title']}'" if oldest else ""))
-    top = c["customer"].call("experts", topic=STAPLER)
+    top = c["customer"].call("experts", topic=STAPLER)["experts"]
     if top:
         say(f"best expert in {STAPLER} for the customer: {top[0]['name'] or top[0]['did']} "
             f"({top[0]['accepted']} accepted answer)")

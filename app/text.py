@@ -74,8 +74,14 @@ def thread_line(t: dict) -> str:
             f"{t['topic']}  {visible(t['title'])}{status}{labelled(t)}")
 
 
-def threads(rows: list, params: dict) -> str:
-    return "\n".join(map(thread_line, rows)) or "(no threads)"
+def more(page: dict) -> list[str]:
+    """Where the pages beside this one are, as the options that show them."""
+    return [f"({word}: --{side} {page[side]})" for side, word in (("before", "more below"), ("after", "more above"))
+            if page.get(side)]
+
+
+def threads(data: dict, params: dict) -> str:
+    return "\n".join([*map(thread_line, data["threads"]), *more(data["page"])]) or "(no threads)"
 
 
 def queue_line(e: dict) -> str:
@@ -124,12 +130,13 @@ def thread(t: dict, params: dict) -> str:
         head = (f"-- {mark}answer {a['id'][:12]} by {who(a['author'], a['name'])}"
                 f" ({tally(a['votes'])}, score {a.get('score', 0):.4f}){labelled(a)}")
         lines += ["", head, *content(a, "text")]
-    return "\n".join(lines)
+    return "\n".join(lines + [""] * bool(more(t["page"])) + more(t["page"]))
 
 
-def found(rows: list, params: dict) -> str:
-    return ("\n".join(f"{r['id'][:12]}  {visible(r['kind']):9} {r['topic']}"
-                      f"  {visible(r['title'] or (r['text'] or '')[:60])}{labelled(r)}" for r in rows)
+def found(data: dict, params: dict) -> str:
+    return ("\n".join([*(f"{r['id'][:12]}  {visible(r['kind']):9} {r['topic']}"
+                        f"  {visible(r['title'] or (r['text'] or '')[:60])}{labelled(r)}" for r in data["results"]),
+                      *more(data["page"])])
             or "(nothing found)")
 
 
@@ -172,11 +179,12 @@ def sync_status(data: dict, params: dict) -> str:
 
 # -- reputation and vendors ------------------------------------------------------------------------
 
-def experts(rows: list, params: dict) -> str:
+def experts(data: dict, params: dict) -> str:
+    rows = data["experts"]
     lines = [f"{'rank':>4}  {'score':>8}  {'acc':>3}  {'up':>3}  {'down':>4}  {'ans':>3}  who"]
     lines += [f"{r['rank']:>4}  {r['score']:8.4f}  {r['accepted']:>3}  {r['upvotes']:>3}  {r['downvotes']:>4}"
               f"  {r['answers']:>3}  {who(r['did'], r['name'])}" for r in rows]
-    return "\n".join(lines) if rows else f"(nobody has answered in {params['topic']} yet)"
+    return "\n".join(lines + more(data["page"])) if rows else f"(nobody has answered in {params['topic']} yet)"
 
 
 def why(data: dict, params: dict) -> str:
@@ -189,7 +197,7 @@ def why(data: dict, params: dict) -> str:
         if t["left_out"]:
             kinds = ", ".join(f"{n:,} {kind}" for kind, n in t["counts"].items())
             lines.append(f"  ... and {t['left_out']:,} weaker facts (in all {kinds})")
-    return "\n".join(lines) if data["topics"] else f"{lines[0]}: no facts or answers in any topic"
+    return "\n".join(lines + more(data["page"])) if data["topics"] else f"{lines[0]}: no facts or answers in any topic"
 
 
 def share(x) -> str:
@@ -231,6 +239,7 @@ def vendor(r: dict, params: dict) -> str:
     lines += ["", VENDOR_HEADER,
              vendor_line(r), ""]
     lines += [vendor_line({**p, "name": p["topic"], "claimed": True}) for p in r["per_topic"]]
+    lines += ["", "requests and complaints, newest first:", *map(thread_line, r["requests"]), *more(r["page"])]
     return "\n".join(lines)
 
 

@@ -113,7 +113,7 @@ async def measure(client: Client, feeder: Feeder, keys: int) -> tuple[list[float
         await asyncio.sleep(1)  # the feed is flowing
         loaded = await latencies(app, frames, keys)
         feeder.stop.set()
-        rows = len(client.call("list", topic=TOPIC))
+        rows = len(client.call("list", topic=TOPIC, limit=200)["threads"])
     return idle, loaded, rows
 
 

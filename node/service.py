@@ -29,6 +29,7 @@ from .labels import EFFECTS, SCORES_MAX_AGE, VALUES, Moderation, effects
 from .ledger import ledger_for
 from .ledger import names as ledger_names
 from .ops import OPS, Arg, Command, OpError, op  # noqa: F401 -- OPS and OpError are service's API too
+from .paging import LIMIT, After, Before, Limit, Oldest, Window, cut, page
 from .store import Store, StoreError
 from .vendors import vendor as vendor_row
 from .vendors import vendors as vendor_rows
@@ -330,23 +331,51 @@ def moderated(ctx: Ctx, rows: list[dict], shown: str = "visible") -> list[dict]:
 
 # -- reading ---------------------------------------------------------------------------------------
 
+def edges(ctx: Ctx, window: Window, rowid: bool = False) -> dict:
+    """The store's `before`/`after` for a page of a list in time order whose positions are message ids:
+    (created, id), or the rowid (search); the oldest page is the one just after the start."""
+    if window.oldest:
+        return {"after": 0 if rowid else (-1, "")}
+    if window.position is None:
+        return {}
+    found = ctx.store.position(window.position)
+    if found is None:
+        raise window.unknown()
+    return {"before" if window.down else "after": found[2] if rowid else found[:2]}
+
+
+def by_id(row: dict) -> str:
+    return row["id"]
+
+
 @op()
 def list_(ctx: Ctx,
           topic: Annotated[str | None, Arg("only this topic (vendor/product)", positional=True)] = None,
-          shown: Shown = "visible") -> list:
-    """Threads (requests and complaints), newest first, in one topic or all."""
-    return moderated(ctx, named(ctx, ctx.store.threads(topic_slug(topic) if topic else None)), shown)
+          shown: Shown = "visible", before: Before = None, after: After = None, limit: Limit = LIMIT,
+          oldest: Oldest = False) -> dict:
+    """Threads (requests and complaints), newest first, in one topic or all, a page at a time.
+
+    Positions are thread ids; `page` says where the pages beside this one are (node/paging.py)."""
+    window = Window(before, after, limit, oldest)
+    slug = topic_slug(topic) if topic else None
+    rows, where = cut(ctx.store.threads(slug, limit + 1, **edges(ctx, window)), window, by_id)
+    return {"threads": moderated(ctx, named(ctx, rows), shown), "page": where}
 
 
 @op()
-def show(ctx: Ctx, id: Id, shown: Shown = "visible") -> dict:
+def show(ctx: Ctx, id: Id, shown: Shown = "visible", before: Before = None, after: After = None,
+         limit: Limit = LIMIT, oldest: Oldest = False) -> dict:
     """One thread: the request, its answers (accepted first), vote totals and the newest events; what your
-    labelers hide is withheld (its labels say why) unless shown is all."""
+    labelers hide is withheld (its labels say why) unless shown is all.
+
+    The answers come a page at a time in their ranked order, positions being answer ids (`page`)."""
+    window = Window(before, after, limit, oldest)
     msg = message(ctx, id)
     if msg.kind not in ("request", "complaint"):
         root = ctx.store.get(msg.refs[0]) if msg.refs else None
         msg = root if root and root.kind in ("request", "complaint") else msg
     view = thread_view(ctx, msg)
+    view["answers"], view["page"] = page(view["answers"], window, by_id)
     moderated(ctx, [view, *view["answers"]], "all")
     for m in (view, *view["answers"]):
         if m["hidden"] and shown != "all":
@@ -409,9 +438,14 @@ def rank_answers(ctx: Ctx, answers: list[dict]) -> list[dict]:
 
 
 @op()
-def search(ctx: Ctx, query: Annotated[str, Arg("words to find", positional=True)], shown: Shown = "visible") -> list:
-    """Full-text search over titles and texts."""
-    return moderated(ctx, named(ctx, ctx.store.search(query)), shown)
+def search(ctx: Ctx, query: Annotated[str, Arg("words to find", positional=True)], shown: Shown = "visible",
+           before: Before = None, after: After = None, limit: Limit = LIMIT, oldest: Oldest = False) -> dict:
+    """Full-text search over titles and texts, the most recently stored first, a page at a time.
+
+    Positions are message ids (`page`)."""
+    window = Window(before, after, limit, oldest)
+    rows, where = cut(ctx.store.search(query, limit + 1, **edges(ctx, window, rowid=True)), window, by_id)
+    return {"results": moderated(ctx, named(ctx, rows), shown), "page": where}
 
 
 # -- export and import -----------------------------------------------------------------------------
@@ -493,11 +527,16 @@ def split_sequence(data: bytes) -> list[bytes]:
 # -- reputation and vendors (specs/06-reputation.md) -----------------------------------------------
 
 @op()
-def experts(ctx: Ctx, topic: Topic) -> list:
-    """Who answers best in a topic, as seen from your trust roots, best first."""
-    rows = ledger_for(ctx.store).experts(ctx.identity.did, topic_slug(topic))
+def experts(ctx: Ctx, topic: Topic, before: Before = None, after: After = None, limit: Limit = LIMIT,
+            oldest: Oldest = False) -> dict:
+    """Who answers best in a topic, as seen from your trust roots, best first, a page at a time.
+
+    Positions are dids (`page`)."""
+    window = Window(before, after, limit, oldest)
+    rows, where = page(ledger_for(ctx.store).experts(ctx.identity.did, topic_slug(topic)), window,
+                       lambda r: r["did"])
     known = ledger_names(ctx.store, [r["did"] for r in rows])
-    return [{**r, "name": known[r["did"]]} for r in rows]
+    return {"experts": [{**r, "name": known[r["did"]]} for r in rows], "page": where}
 
 
 @op()
@@ -535,23 +574,27 @@ def skip(ctx: Ctx, id: Id, hours: Annotated[float, Arg("how long to keep it out 
 
 
 @op()
-def why(ctx: Ctx, did: Did, topic: Annotated[str | None, Arg("only this topic")] = None) -> dict:
+def why(ctx: Ctx, did: Did, topic: Annotated[str | None, Arg("only this topic")] = None,
+        before: Before = None, after: After = None, limit: Limit = LIMIT, oldest: Oldest = False) -> dict:
     """The facts behind an identity's score, per topic (all topics it has facts or answers in by default).
 
     Per topic the strongest facts are listed (what each added or took), with how many of each kind
-    there are in all: a busy answerer has tens of thousands."""
+    there are in all: a busy answerer has tens of thousands. The topics come a page at a time in name
+    order, positions being topics (`page`)."""
+    window = Window(before, after, limit, oldest)
     key_of(did)
     ledger = ledger_for(ctx.store)
     if topic:
         topics_ = [topic_slug(topic)]
     else:
         topics_ = ctx.store.topics_of(did)
+    topics_, where = page(topics_, window, str)
     found = [ledger.explain(ctx.identity.did, did, t) for t in topics_]
     known = ledger_names(ctx.store, [did, *(f["from"] for t in found for f in t["facts"])])
     for t in found:
         for f in t["facts"]:
             f["from_name"] = known[f["from"]]
-    return {"did": did, "name": known[did], "topics": found}
+    return {"did": did, "name": known[did], "topics": found, "page": where}
 
 
 @op()
@@ -562,11 +605,17 @@ def vendors(ctx: Ctx) -> list:
 
 @op()
 def vendor(ctx: Ctx,
-           name: Annotated[str, Arg("organisation name, unclaimed vendor slug or did", positional=True)]) -> dict:
-    """One vendor (organisation name, unclaimed slug or did) with metrics per topic."""
+           name: Annotated[str, Arg("organisation name, unclaimed vendor slug or did", positional=True)],
+           before: Before = None, after: After = None, limit: Limit = LIMIT, oldest: Oldest = False) -> dict:
+    """One vendor (organisation name, unclaimed slug or did) with metrics per topic, and the requests
+    and complaints in its topics, newest first, a page at a time (positions are thread ids: `page`)."""
+    window = Window(before, after, limit, oldest)
     row = vendor_row(ctx.store, name.strip(), now_ms())
     if row is None:
         raise OpError(f"no vendor named {name!r} (see 'antiport vendors')", 404)
+    found = [t for topic in row["topics"] for t in ctx.store.threads(topic, limit + 1, **edges(ctx, window))]
+    found.sort(key=lambda t: (t["created"], t["id"]), reverse=window.down)  # the topics' walks merged
+    row["requests"], row["page"] = cut(found[:limit + 1], window, by_id)
     return row
 
 

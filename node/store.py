@@ -20,6 +20,7 @@ from . import schema
 from .store_bridge import BridgeTables
 
 RECENT = 1000  # messages kept decoded for get(): replies and votes refer to recent ones
+ROOTS = "m.kind IN ('request','complaint')"  # thread roots; the partial indexes messages_roots* say the same
 NOT_RETRACTED = "NOT EXISTS (SELECT 1 FROM messages r WHERE r.target = m.id AND r.kind = 'retract')"  # m: a label
 
 
@@ -287,21 +288,39 @@ class Store(BridgeTables):
 
     # -- threads and search -------------------------------------------------------------------------
 
-    def threads(self, topic: str | None = None, limit: int = 200) -> list[dict]:
-        """Thread roots (requests and complaints), newest first, with answer counts and state."""
-        where = "m.kind IN ('request','complaint')" + (" AND m.topic=?" if topic else "")
+    def position(self, message_id: str) -> tuple[int, str, int] | None:
+        """(created, id, rowid) of a message: where it stands in a list in time order (paging)."""
+        row = self.db.execute("SELECT created, id, rowid FROM messages WHERE id=?", [message_id]).fetchone()
+        return tuple(row) if row else None
+
+    def threads(self, topic: str | None = None, limit: int = 50, before: tuple[int, str] | None = None,
+                after: tuple[int, str] | None = None) -> list[dict]:
+        """Thread roots (requests and complaints) with answer counts and state: the newest `limit`, or those
+        just older than the (created, id) `before`, newest first; or those just newer than `after`, oldest
+        first. The page is read first (an index of roots: `messages_roots`), then each of its rows' replies
+        by target (`messages_replies`, `messages_accepts`; `+author`: never the author index, whose busiest
+        author has written thousands), so a page costs what it returns and its threads' answers hold."""
+        where, params = ROOTS + (" AND m.topic=?" if topic is not None else ""), [topic] if topic is not None else []
+        edge, order = (before, "DESC") if after is None else (after, "ASC")
+        if edge is not None:  # a row value: a range of the index, not a scan down to the position
+            where += f" AND (m.created, m.id) {'<' if order == 'DESC' else '>'} (?, ?)"
+            params += list(edge)
         sql = f"""
             SELECT m.id, m.kind, m.author, m.topic, m.created, m.title,
               (SELECT count(*) FROM messages a WHERE a.target=m.id AND a.kind='answer') AS answers,
               EXISTS(SELECT 1 FROM messages a WHERE a.target=m.id AND a.kind='answer' AND EXISTS(
-                     SELECT 1 FROM messages c WHERE c.target=a.id AND c.kind='accept' AND c.author=m.author))
+                     SELECT 1 FROM messages c INDEXED BY messages_accepts
+                     WHERE c.target=a.id AND c.kind='accept' AND c.author=m.author))
                 AS accepted,
               EXISTS(SELECT 1 FROM messages r
-                     WHERE r.target=m.id AND r.kind='resolve' AND r.author=m.author) AS resolved,
+                     WHERE r.target=m.id AND r.kind='resolve' AND +r.author=m.author) AS resolved,
               (SELECT s.raw FROM messages s
                WHERE s.target=m.id AND s.kind='status' ORDER BY s.created DESC LIMIT 1) AS status
-            FROM messages m WHERE {where} ORDER BY m.created DESC LIMIT ?"""
-        cur = self.db.execute(sql, ([topic] if topic else []) + [limit])
+            FROM (SELECT m.id, m.kind, m.author, m.topic, m.created, m.title
+                  FROM messages m INDEXED BY messages_roots{"" if topic is not None else "_all"} WHERE {where}
+                  ORDER BY m.created {order}, m.id {order} LIMIT ?) AS m
+            ORDER BY m.created {order}, m.id {order}"""
+        cur = self.db.execute(sql, params + [limit])
         cols = [c[0] for c in cur.description]
         out = []
         for r in cur:
@@ -319,14 +338,19 @@ class Store(BridgeTables):
             "(SELECT id FROM messages WHERE target=:r) ORDER BY created, id", {"r": root_id})
         return sorted((load(r[0]) for r in rows), key=thread_order)
 
-    def search(self, query: str, limit: int = 50) -> list[dict]:
-        """Full-text search over titles and texts; the query is taken as words, not FTS syntax."""
+    def search(self, query: str, limit: int = 50, before: int | None = None, after: int | None = None) -> list[dict]:
+        """Full-text search over titles and texts; the query is taken as words, not FTS syntax. The most
+        recently stored first (FTS5 walks its matches in rowid order and stops at `limit`: a common word
+        costs the page, not every message holding it); those stored just before the rowid `before`, or
+        just after `after` (then oldest first)."""
         words = [w for w in query.replace('"', " ").split() if w]
         if not words:
             return []
         fts = " ".join(f'"{w}"' for w in words)
-        return self._rows("rowid IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)", [fts],
-                          order="created DESC", limit=limit)
+        edge, order = (before, "DESC") if after is None else (after, "ASC")
+        where = "" if edge is None else f" AND rowid {'<' if order == 'DESC' else '>'} {int(edge)}"
+        return self._rows(f"rowid IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?{where}"
+                          f" ORDER BY rowid {order} LIMIT {int(limit)})", [fts], order=f"rowid {order}")
 
     def roots(self, topic: str) -> list[dict]:
         """The requests and complaints of a topic, oldest first."""

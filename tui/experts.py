@@ -33,9 +33,10 @@ class ExpertsScreen(TablePage):
         return any(m["topic"] in (self.topic, "") for m in messages)
 
     async def load(self) -> None:
-        rows = await self.app.call("experts", topic=self.topic)
-        if rows is None:
+        found = await self.app.call("experts", topic=self.topic, limit=200)
+        if found is None:
             return
+        rows = found["experts"]
         self.names = {r["did"]: who(r["did"], r["name"]) for r in rows}
         self.show(((r["did"], (r["rank"], plain(self.names[r["did"]]), f"{r['score']:.3f}", r["answers"],
                                r["accepted"], f"+{r['upvotes']} -{r['downvotes']}")) for r in rows),

@@ -33,9 +33,10 @@ class SearchScreen(TablePage):
         if not words:
             self.show((), "Type words and press enter; then enter on a result opens its thread.")
             return
-        rows = await self.app.call("search", query=words, shown="all")
-        if rows is None:
+        found = await self.app.call("search", query=words, shown="all", limit=200)
+        if found is None:
             return
+        rows = found["results"]
         now, shown = self.app.now(), self.app.shown(rows)
         self.show(((r["id"], (snippet(r), plain(r["kind"], style="red" if r["kind"] == "complaint" else ""),
                               r["topic"], age(r["created"], now), labelled(r))) for r in shown),

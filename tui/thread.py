@@ -64,7 +64,8 @@ class ThreadScreen(Page):
     async def load(self) -> None:
         if not self.me:
             self.me = (await self.app.call("id") or {}).get("did", "")
-        view = await self.app.call("show", id=self.thread_id, shown="all" if self.app.show_hidden else "visible")
+        view = await self.app.call("show", id=self.thread_id, shown="all" if self.app.show_hidden else "visible",
+                                   limit=200)
         if view is None:
             if self.view is None:
                 self.query_one("#title", Static).update("This thread could not be loaded: escape to go back.")

@@ -62,9 +62,9 @@ def test_ask_answer_accept_across_homes_by_export_import(homes, capsys, tmp_path
     assert thread["topic"] == "acme/widget" and thread["body"]["title"] == "It squeaks"
     assert [a["id"] for a in thread["answers"]] == [answer] and thread["answers"][0]["accepted"]
     code, out, _ = run(capsys, "--home", alice, "list", "--json")
-    assert json.loads(out)[0]["accepted"] is True
+    assert json.loads(out)["threads"][0]["accepted"] is True
     code, out, _ = run(capsys, "--home", alice, "search", "squeaks", "--json")
-    assert [r["id"] for r in json.loads(out)] == [request]
+    assert [r["id"] for r in json.loads(out)["results"]] == [request]
 
 
 def test_writes_wait_in_the_outbox(homes, capsys):
@@ -120,7 +120,7 @@ def test_import_rejects_garbage_and_counts_tampering(homes, capsys, tmp_path):
     code, out, _ = run(capsys, "--home", bob, "import", str(bad), "--json")
     assert json.loads(out) == {"accepted": 1, "duplicates": 0, "rejected": {"bad-signature": 1}}  # 1: the profile
     code, out, _ = run(capsys, "--home", bob, "list", "--json")
-    assert json.loads(out) == []
+    assert json.loads(out)["threads"] == []
 
 
 def test_import_skips_invalid_items_and_reports_them_in_one_line(homes, capsys, tmp_path):
@@ -134,7 +134,7 @@ def test_import_skips_invalid_items_and_reports_them_in_one_line(homes, capsys, 
     code, out, err = run(capsys, "--home", bob, "import", str(truncated))
     assert code == 1 and f"at byte {cases['truncated']['refused_at']}" in err and "nothing imported" in err
     assert err.count("\n") == 1
-    assert run(capsys, "--home", bob, "list", "--json")[1].strip() == "[]"
+    assert json.loads(run(capsys, "--home", bob, "list", "--json")[1])["threads"] == []
     code, out, _ = run(capsys, "--home", bob, "import", str(mixed))
     assert code == 0 and out == "3 new, 1 already held, rejected: 5 malformed, 1 bad-signature\n"
 
@@ -164,7 +164,7 @@ def test_a_private_part_to_an_unverified_vendor_is_one_line_until_trusted(homes,
     code, out, err = run(capsys, *ask)
     assert code == 1 and out == "" and err.count("\n") == 1
     assert "private part not sent: no vendor of acme/widget is verified" in err and bob_did in err
-    assert run(capsys, "--home", alice, "list", "--json")[1].strip() == "[]"
+    assert json.loads(run(capsys, "--home", alice, "list", "--json")[1])["threads"] == []
     code, out, _ = run(capsys, "--home", alice, "trust-vendor", bob_did)
     assert code == 0 and out.startswith(f"trusting {bob_did}")
     code, out, _ = run(capsys, *ask)

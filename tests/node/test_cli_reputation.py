@@ -45,7 +45,7 @@ def test_experts_why_and_vendors_across_homes(tmp_path, capsys):
     move("alice", "carol")
     cli_json("carol", "trust", did["alice"])
 
-    experts = cli_json("carol", "experts", "acme/widget")
+    experts = cli_json("carol", "experts", "acme/widget")["experts"]
     assert [e["did"] for e in experts][:2] == [did["bob"], did["mallory"]]
     assert experts[0]["accepted"] == 1 and experts[0]["upvotes"] == 1 and experts[0]["score"] > 0
     assert experts[1]["score"] == 0 and experts[1]["upvotes"] == 0
@@ -89,7 +89,7 @@ async def test_reputation_ops_over_http(tmp_path):
         r = await http.get("/v1/vendor", params={"name": "nope"})
         assert r.status_code == 404 and "no vendor named" in r.text
         r = await http.get("/v1/experts", params={"topic": "acme/widget"})
-        assert r.status_code == 200 and r.json() == []
+        assert r.status_code == 200 and r.json() == {"experts": [], "page": {"before": None, "after": None}}
         r = await http.get("/v1/why", params={"did": "nonsense"})
         assert r.status_code == 400
     await with_api(home, test)

@@ -96,7 +96,7 @@ def test_one_node_per_home_and_a_stale_api_file_is_ignored(home):
     (home / "api.json").write_text(json.dumps({**stale, "pid": os.getpid()}))
     r = antiport(home, "list", "--json")
     assert r.returncode == 0, r.stderr
-    assert [t["title"] for t in json.loads(r.stdout)] == ["Squeaks"]
+    assert [t["title"] for t in json.loads(r.stdout)["threads"]] == ["Squeaks"]
     r = antiport(home, "id", "--json")
     assert r.returncode == 0 and json.loads(r.stdout)["running"] is False
 
@@ -134,7 +134,7 @@ def full_home(home, tmp_path) -> tuple[Path, Path, list[str]]:
 def listed(home: Path) -> list[str]:
     r = antiport(home, "list", "--json")
     assert r.returncode == 0, r.stderr
-    return sorted(t["title"] for t in json.loads(r.stdout))
+    return sorted(t["title"] for t in json.loads(r.stdout)["threads"])
 
 
 def test_doctor_reports_a_damaged_store_and_rebuilds_it_from_an_export(full_home):
@@ -179,7 +179,7 @@ def test_doctor_rebuilds_from_the_network(full_home, tmp_path):
             node.wait_ready()
             one_line_error(antiport(home, "doctor", "--rebuild-from-network"), "a node already runs")
             client = node.client()
-            wait_for(lambda: sorted(t["title"] for t in client.call("list")) == sorted(titles),
+            wait_for(lambda: sorted(t["title"] for t in client.call("list")["threads"]) == sorted(titles),
                      "the threads synced back")
             client.close()
 

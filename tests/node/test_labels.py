@@ -59,39 +59,39 @@ async def test_a_followed_labeler_hides_and_marks_for_its_followers_only(tmp_pat
             for label in labels:
                 await wait_stored(node, label)
 
-        seen = by_id(call(V, "list", topic=W))
+        seen = by_id(call(V, "list", topic=W)["threads"])
         assert set(seen) == {odd, fine}  # spam is hidden
         assert [lb["why"] for lb in seen[odd]["labels"]] == [f"off-topic, by labeler {lab.identity.did[:20]}…"]
         assert seen[odd]["labels"][0]["effect"] == "mark" and not seen[odd]["hidden"]
         assert seen[fine]["labels"] == []  # the stranger's scam label does nothing
-        everything = by_id(call(V, "list", topic=W, shown="all"))
+        everything = by_id(call(V, "list", topic=W, shown="all")["threads"])
         assert everything[spam]["hidden"] and everything[spam]["labels"][0]["reason"] == "[b]link farm[/b]"
-        assert [r["id"] for r in call(V, "search", query="example")] == []
-        assert [r["id"] for r in call(V, "search", query="example", shown="all")] == [spam]
+        assert [r["id"] for r in call(V, "search", query="example")["results"]] == []
+        assert [r["id"] for r in call(V, "search", query="example", shown="all")["results"]] == [spam]
         thread = call(V, "show", id=spam)
         assert thread["hidden"] and thread["body"] == {} and thread["labels"][0]["value"] == "spam"
         assert call(V, "show", id=spam, shown="all")["body"]["title"] == "Cheap widgets"
 
-        other = by_id(call(S, "list", topic=W, shown="all"))  # W does not follow the labeler
+        other = by_id(call(S, "list", topic=W, shown="all")["threads"])  # W does not follow the labeler
         assert not other[spam]["labels"] and not other[odd]["labels"]
         assert [lb["why"] for lb in other[fine]["labels"]] == ["scam, by you"]  # its own label counts for W
 
         call(V, "label_effect", value="spam", effect="mark")  # the viewer's own setting per value
-        assert spam in by_id(call(V, "list", topic=W))
+        assert spam in by_id(call(V, "list", topic=W)["threads"])
         call(V, "label_effect", value="off-topic", effect="ignore")
-        assert by_id(call(V, "list", topic=W))[odd]["labels"] == []
+        assert by_id(call(V, "list", topic=W)["threads"])[odd]["labels"] == []
         call(V, "label_effect", value="spam", effect="hide")
 
         retraction = call(L, "retract", id=labels[0])["id"]  # the labeler takes its label back
         await wait_stored(v, retraction)
-        assert spam in by_id(call(V, "list", topic=W))
+        assert spam in by_id(call(V, "list", topic=W)["threads"])
         mark = call(L, "label", target=a.identity.did, value="scam")["id"]  # an identity label, in meta
         await wait_stored(v, mark)
-        assert call(V, "list", topic=W) == []  # every message of that author is hidden now
-        assert by_id(call(V, "list", topic=W, shown="all"))[fine]["labels"][0]["why"].startswith(
+        assert call(V, "list", topic=W)["threads"] == []  # every message of that author is hidden now
+        assert by_id(call(V, "list", topic=W, shown="all")["threads"])[fine]["labels"][0]["why"].startswith(
             "scam (its author), by labeler")
         call(V, "labelers_remove", did=lab.identity.did)
-        assert set(by_id(call(V, "list", topic=W))) == {spam, odd, fine}
+        assert set(by_id(call(V, "list", topic=W)["threads"])) == {spam, odd, fine}
         nursery.cancel_scope.cancel()
 
 
@@ -117,19 +117,19 @@ def test_reports_count_by_the_reporters_standing(tmp_path):
         put(s, "report", W, {"reason": "spam"}, [request])
     for s in sybils[:5]:
         put(s, "trust", "", {"subject": sybils[-1].public_key, "value": "trust"})  # praising each other
-    [row] = call(v, "list", topic=W)
+    [row] = call(v, "list", topic=W)["threads"]
     assert row["labels"] == [] and not row["hidden"]
 
     put(helper, "report", W, {"reason": "Spam "}, [request])
-    assert call(v, "list", topic=W) == []
-    [row] = call(v, "list", topic=W, shown="all")
+    assert call(v, "list", topic=W)["threads"] == []
+    [row] = call(v, "list", topic=W, shown="all")["threads"]
     [label] = row["labels"]
     assert label["source"] == "reports" and label["by"] == [helper.did] and label["standing"] >= 0.05
     assert label["why"].startswith(f"spam, reported by {helper.did[:20]}… with standing")
 
     other = put(asker, "request", W, {"title": "Widget is loud", "text": "why"})
     put(helper, "report", W, {"reason": "rude title"}, [other])  # not a label value: 'reported', a mark
-    assert [lb["value"] for lb in by_id(call(v, "list", topic=W))[other]["labels"]] == ["reported"]
+    assert [lb["value"] for lb in by_id(call(v, "list", topic=W)["threads"])[other]["labels"]] == ["reported"]
 
 
 @pytest.mark.fast

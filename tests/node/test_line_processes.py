@@ -31,7 +31,7 @@ def test_ask_answer_accept_across_a_line(tmp_path):
             cli(homes["c"], "follow", "acme/widget")
             request = json.loads(cli(homes["a"], "ask", "acme/widget", "--title", "It squeaks",
                                      "--text", "since the update", "--json"))["id"]
-            wait_for(lambda: json.loads(cli(homes["c"], "list", "acme/widget", "--json")))
+            wait_for(lambda: json.loads(cli(homes["c"], "list", "acme/widget", "--json"))["threads"])
             answer = cli(homes["c"], "answer", request, "--text", "oil the hinge").strip()
             wait_for(lambda: json.loads(cli(homes["a"], "show", request, "--json"))["answers"])
             cli(homes["a"], "accept", answer)

@@ -111,24 +111,6 @@ def test_a_full_disk_refuses_the_write_and_loses_nothing(tmp_path):
     assert store.count() == 2 and store.outbox() == [kept, again]
 
 
-def test_thread_lists_find_replies_by_index(tmp_path):
-    store = Store(tmp_path / "store.db")
-    plan = []
-    real_execute = store.db.execute
-
-    def execute(sql, params=()):
-        if sql.lstrip().startswith("SELECT m.id"):
-            plan.extend(str(r[-1]) for r in real_execute("EXPLAIN QUERY PLAN " + sql, params))
-        return real_execute(sql, params)
-
-    store.db.execute = execute
-    store.threads(TOPIC)
-    lookups = [step for step in plan if step.startswith("SEARCH") and " m " not in f" {step} "]
-    assert len(lookups) == 5, plan  # answers; accepted (its answers, their accepts); resolved; status
-    assert all("messages_replies" in step or "sqlite_autoindex_messages_1" in step for step in lookups), plan
-    store.close()
-
-
 def test_same_time_answers_are_in_the_order_of_their_seq(tmp_path):
     """A helpdesk's replies of one second carry its own order in `seq` (specs/02 section 2); ids do not decide."""
     store, vendor = Store(tmp_path / "store.db"), Identity(bytes([7]) * 32)

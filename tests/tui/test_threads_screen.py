@@ -1,10 +1,16 @@
 from __future__ import annotations
 
 import pytest
+from antiport.app.processes import NodeProcess
+from antiport.node.client import Client
+from antiport.node.home import Home
+from antiport.tui.app import AntiportApp
+from antiport.tui.base import highlighted
 from antiport.tui.experts import ExpertsScreen
 from antiport.tui.marks import read_marks
 from antiport.tui.thread import ThreadScreen
 from antiport.tui.threads import ThreadsScreen
+from helpers import popular_home
 from textual.widgets import DataTable
 from tui_helpers import notes, press, settle, until
 
@@ -105,3 +111,29 @@ async def test_a_thread_closed_while_it_loads_does_not_stop_the_app(app, node):
         await screen.load_while_shown()  # what a load still running at escape does: nothing left to fill
         await settle(pilot)
         assert pilot.app.is_running and not isinstance(pilot.app.screen, ThreadScreen)
+
+
+async def test_a_big_topic_loads_more_at_the_bottom_and_jumps_to_the_oldest(tmp_path):
+    """200 threads come 50 at a time: reaching the last row loads the next page below it; o shows the
+    oldest ones, the cursor on the very oldest; o again the newest."""
+    info = popular_home(tmp_path / "home")
+    with NodeProcess(tmp_path / "home") as proc:
+        proc.wait_ready(timeout=120)
+        client = Client(Home(tmp_path / "home"))
+        every = [t["id"] for t in client.call("list", topic=info["topic"], limit=200, shown="all")["threads"]]
+        app = AntiportApp(client)
+        async with app.run_test() as pilot:
+            await settle(pilot)
+            app.push_screen(ThreadsScreen(info["topic"]))
+            await settle(pilot)
+            table = app.screen.query_one(DataTable)
+            assert table.row_count == ThreadsScreen.PAGE
+            await press(pilot, "ctrl+end")  # the last row: the next page comes
+            await until(pilot, lambda: table.row_count == 2 * ThreadsScreen.PAGE, "the second page")
+            assert [r.value for r in table.rows][:100] == every[:100]
+            await press(pilot, "o")
+            await until(pilot, lambda: highlighted(table) == every[-1], "the oldest thread under the cursor")
+            assert [r.value for r in table.rows] == every[-ThreadsScreen.PAGE:]
+            await press(pilot, "o")
+            await until(pilot, lambda: [r.value for r in table.rows] == every[:ThreadsScreen.PAGE], "the newest again")
+        client.close()
