@@ -38,6 +38,7 @@ from antiport.app.processes import NodeProcess
 from antiport.node.client import Client, ClientError, api_of
 from antiport.node.home import Home
 from antiport.tui.app import AntiportApp
+from antiport.tui.base import highlighted
 from antiport.tui.experts import ExpertsScreen
 from antiport.tui.search import SearchScreen
 from antiport.tui.thread import ThreadScreen
@@ -134,9 +135,17 @@ def bare_page(db: Path, topic: str) -> float:
 
 
 def op_rows(table: Table, poller: Poller, client: Client, info: dict, repeat: int) -> None:
+    newest = client.call("list", topic=info["topic"], limit=20)["page"]["before"]
+    biggest = max(client.call("list", topic=info["topic"], oldest=True, limit=200)["threads"],
+                  key=lambda t: t["answers"])
     for action, op, params in [
             (f"list {info['topic']}", "list", {"topic": info["topic"]}),
             ("list (all topics)", "list", {}),
+            (f"list {info['topic']} --before (page 2)", "list", {"topic": info["topic"], "before": newest}),
+            (f"list {info['topic']} --oldest", "list", {"topic": info["topic"], "oldest": True}),
+            ("list --oldest (all topics)", "list", {"oldest": True}),
+            ("search 'reset firmware'", "search", {"query": "reset firmware"}),
+            (f"show (a thread of {biggest['answers']:,} answers)", "show", {"id": biggest["id"]}),
             ("why DID (the busiest author)", "why", {"did": info["busiest"]}),
             (f"experts {info['topic']}", "experts", {"topic": info["topic"]}),
             (f"vendor {info['vendor']}", "vendor", {"name": info["vendor"]})]:
@@ -189,6 +198,14 @@ async def tui_rows(table: Table, poller: Poller, client: Client, info: dict, hom
             table.add(action, end - start, api, note)
 
         await timed("TUI: open the topic", ["enter"], ThreadsScreen)
+        await asyncio.sleep(1)
+        oldest = client.call("list", topic=info["topic"], oldest=True, limit=1)["threads"][0]["id"]
+        with poller.window() as api:
+            start = time.perf_counter()
+            app.simulate_key("o")
+            end = await until(lambda: highlighted(app.screen.query_one(DataTable)) == oldest, "the oldest thread")
+        table.add("TUI: o, the cursor on the oldest thread", end - start, api)
+        app.simulate_key("o")  # back to the newest
         await asyncio.sleep(1)
 
         async def back_to_threads() -> None:
