@@ -3,6 +3,8 @@ time, the next one loaded when the cursor reaches the last row or the table is s
 to the oldest ones and back."""
 from __future__ import annotations
 
+from functools import partial
+
 from textual.binding import Binding
 from textual.widgets import DataTable
 
@@ -66,7 +68,7 @@ class ThreadsScreen(TablePage):
     def at_bottom(self, reached: bool) -> None:
         """The cursor on the last row, or the table scrolled to its end: the next page, if there is one."""
         if reached and self.more_below:
-            self.run_worker(self.more(self.more_below), exclusive=True, group="more")
+            self.run_worker(partial(self.more, self.more_below), exclusive=True, group="more")
 
     async def more(self, position: str) -> None:
         """The next page down, below the last row shown."""
