@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from . import service
+from . import alerts, service
 from .home import CannotListen, first_in
 from .ingest import Ingest, Stored
 from .readers import Readers
@@ -118,7 +118,8 @@ def make_app(ctx: Ctx, token: str, readers: Readers, import_limit: int = IMPORT_
 
     @endpoint
     async def events(request: Request) -> Response:
-        """New messages as they are stored, one JSON object per `data:` line."""
+        """New messages as they are stored, one JSON object per `data:` line, each with the alert it raises
+        for this node's identity (node/alerts.py) or null."""
         if ctx.node is None:
             raise OpError("the node is not running", 503)
 
@@ -126,7 +127,8 @@ def make_app(ctx: Ctx, token: str, readers: Readers, import_limit: int = IMPORT_
             yield ": antiport events\n\n"
             with ctx.node.message_feed() as feed:
                 async for msg in feed:
-                    yield f"data: {json.dumps(service.to_json(msg))}\n\n"
+                    found = alerts.alert(ctx.store, ctx.identity.did, msg)  # what this node's person hears of
+                    yield f"data: {json.dumps({**service.to_json(msg), 'alert': found})}\n\n"
         return StreamingResponse(stream(), media_type="text/event-stream")
 
     async def openapi(request: Request) -> Response:
@@ -229,6 +231,9 @@ def openapi_document(import_limit: int = IMPORT_LIMIT_MB << 20) -> dict:
         "requestBody": {"content": {t: {"schema": {"type": "string", "format": "binary"}} for t in IMPORT_TYPES}},
         "responses": {**ERRORS, "200": {"description": "counts by outcome"}}}}
     paths["/v1/events"] = {"get": {"summary": "new messages as server-sent events",
+                                   "description": "One message per `data:` line, as JSON, with `alert`: what it "
+                                                  "tells this node's person (kind, thread, topic, message, text), "
+                                                  "or null.",
                                    "responses": {"200": {"description": "text/event-stream"}}}}
     return {"openapi": "3.1.0", "info": {"title": "Antiport node API", "version": "1"},
             "components": {"securitySchemes": {"token": {"type": "http", "scheme": "bearer"}}},

@@ -16,7 +16,7 @@ from antiport.protocol.topics import PREFIX, is_slug
 from libp2p.peer.id import ID
 from libp2p.peer.peerinfo import info_from_p2p_addr
 
-from . import discovery, domains, flood, libp2p_fixes, p2p, sync
+from . import alerts, discovery, domains, flood, libp2p_fixes, p2p, sync
 from .gossip import Gossip, disconnect
 from .home import DEFAULT_LISTEN, CannotListen, Home, HomeError, first_in, now_ms
 from .ingest import Ingest, Stored
@@ -256,13 +256,15 @@ def run_forever(home: Home, listen: list[str] | None = None, bootstrap: list[str
     try:
         settings = flood.Settings.from_config(config.get("flood", {}))
         checker = domains.service(domains.Settings.from_config(config.get("domains", {})))
+        hooks = alerts.service(alerts.Settings.from_config(config.get("alerts", {})))
     except ValueError as e:
         raise HomeError(f"{home.config_file}: {e}: fix it, or remove the key for its default") from None
     store = Store(home.db_file)
     node = Node(store, home.host_key_file, identity=identity, listen=listen or config.get("listen"),
                 bootstrap=[*(bootstrap or []), *config.get("bootstrap", [])],
                 mdns=discovery and config["mdns"], dht=discovery and config["dht"],
-                services=[api_service(home, api_port or 0), sync.service, checker, *services], flood_settings=settings)
+                services=[api_service(home, api_port or 0), sync.service, checker, hooks, *services],
+                flood_settings=settings)
 
     async def main() -> None:
         async with trio.open_nursery() as nursery:

@@ -536,6 +536,11 @@ class Store(BridgeTables):
             "                 WHERE a.target = messages.id AND a.kind = 'answer' AND c.kind = 'accept'"
             "                 AND c.author = messages.author)", topics, order="created DESC, id", limit=limit)
 
+    def answer_authors(self, root_id: str) -> set[str]:
+        """The dids that answered a thread root."""
+        return {r[0] for r in self.db.execute("SELECT author FROM messages WHERE target=? AND kind='answer'",
+                                              [root_id])}
+
     def replies_to(self, ids: list[str], kinds: tuple[str, ...]) -> list[Message]:
         """The messages of `kinds` that refer to one of `ids`, in creation order."""
         if not ids:

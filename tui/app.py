@@ -29,6 +29,7 @@ from .visible import visible
 
 LIVE_BATCH_SECONDS = 0.5  # new messages are applied to the screen at most this often
 CALL_THREADS = 4
+ALERTS_SHOWN = 3  # notifications at once; the header counts them all
 
 
 class Live(Message):
@@ -66,6 +67,8 @@ class AntiportApp(App):
         self.live = client.running  # the node's event stream tells of every new message
         self._calls = ThreadPoolExecutor(CALL_THREADS if client.running else 1, thread_name_prefix="antiport-call")
         self.delivered = 0  # new messages heard from the node and passed to the screens
+        self.alerts = 0  # alerts (node/alerts.py) since the queue was last looked at: a count in the header
+        self.me = ""  # how the header names you
 
     def on_mount(self) -> None:
         self.push_screen(TopicsScreen())
@@ -86,7 +89,8 @@ class AntiportApp(App):
     async def _whoami(self) -> None:
         me = await self.call("id")
         if me:
-            self.sub_title = who(me["did"], me["name"]) + ("" if me["running"] else " · node not running")
+            self.me = who(me["did"], me["name"]) + ("" if me["running"] else " · node not running")
+            self.show_alerts()
             vendors = await self.call("vendors") or []
             self.vendor_topics = {t for v in vendors if v["did"] == me["did"] for t in v["topics"]}
 
@@ -137,6 +141,23 @@ class AntiportApp(App):
                     screen.stale = True
             self.screen.post_message(Live(batch))
             self.delivered += len(batch)
+            self.alert([m["alert"] for m in batch if m.get("alert")])
+
+    def alert(self, found: list[dict]) -> None:
+        """New alerts as notifications (the first few; a count for the rest) and in the header's count."""
+        for a in found[:ALERTS_SHOWN]:
+            self.notify(a["text"], title="Antiport", timeout=10)
+        if len(found) > ALERTS_SHOWN:
+            self.notify(f"and {len(found) - ALERTS_SHOWN} more: press q on the first screen for your queue")
+        self.alerts += len(found)
+        self.show_alerts()
+
+    def alerts_seen(self) -> None:
+        self.alerts = 0
+        self.show_alerts()
+
+    def show_alerts(self) -> None:
+        self.sub_title = self.me + (f" · {self.alerts} new" if self.alerts else "")
 
     def on_unmount(self) -> None:
         self._calls.shutdown(wait=False, cancel_futures=True)

@@ -7,6 +7,7 @@ from textual.widgets import DataTable
 from .base import TablePage
 from .experts import ExpertsScreen
 from .marks import read_marks
+from .queue import QueueScreen
 from .threads import ThreadsScreen
 
 
@@ -19,6 +20,7 @@ class TopicsScreen(TablePage):
         Binding("n", "compose('request')", "Ask"),
         Binding("c", "compose('complaint')", "Complain"),
         Binding("e", "experts", "Experts"),
+        Binding("q", "queue", "Queue"),
         Binding("v", "app.vendors", "Vendors"),
         Binding("w", "app.network", "Network"),
         Binding("i", "app.identity", "Identity"),
@@ -59,6 +61,9 @@ class TopicsScreen(TablePage):
 
     def action_compose(self, kind: str) -> None:
         self.app.action_compose(kind, topic=self.topic)
+
+    def action_queue(self) -> None:
+        self.app.push_screen(QueueScreen())
 
     def action_experts(self) -> None:
         if self.topic:

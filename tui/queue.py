@@ -1,0 +1,71 @@
+"""The expert's queue: what is open across the followed topics, in the order to take it (docs/queue.md),
+with keys to open, answer, claim and skip."""
+from __future__ import annotations
+
+import time
+
+from textual.binding import Binding
+
+from .base import TablePage, age, plain, who
+from .thread import ThreadScreen
+
+CLAIM_MINUTES = 30
+SKIP_HOURS = 24
+REFRESH_SECONDS = 15  # claims end without a message saying so: the queue looks again this often
+
+
+def answered(e: dict) -> str:
+    return "you" if e["mine"] else "vendor" if e["vendor_answered"] else str(e["answers"] or "")
+
+
+def on_it(e: dict, me: str) -> str:
+    return ", ".join("you" if c["did"] == me else who(c["did"], c["name"]) for c in e["claims"])
+
+
+class QueueScreen(TablePage):
+    BINDINGS = [
+        Binding("enter", "open", "Open"),
+        Binding("a", "answer", "Answer"),
+        Binding("c", "claim", "Claim"),
+        Binding("s", "skip", "Skip"),
+    ]
+
+    heading = "Your queue: open requests in the topics you follow, what to take next first"
+    COLUMNS = ("Topic", "Title", "Asker", "Age", "Answered", "On it")
+
+    def on_mount(self) -> None:  # Textual runs the base classes' on_mount too (the table, the first load)
+        self.set_interval(REFRESH_SECONDS, self.reload)
+
+    def touched(self, messages: list[dict]) -> bool:
+        return any(m["kind"] in ("request", "complaint", "answer", "accept", "resolve", "status", "claim",
+                                 "retract") for m in messages)
+
+    async def load(self) -> None:
+        me = await self.app.call("id")
+        rows = me and await self.app.call("queue")
+        if rows is None or not me:
+            return
+        now = self.app.now()
+        self.show(((e["id"], (e["topic"], plain(e["title"]), who(e["author"], e["name"]), age(e["created"], now),
+                              answered(e), on_it(e, me["did"]))) for e in rows),
+                  "Nothing open in the topics you follow: press escape and f to follow more topics.")
+        self.app.alerts_seen()
+
+    def action_open(self) -> None:
+        if self.current:
+            self.app.push_screen(ThreadScreen(self.current))
+
+    def action_answer(self) -> None:
+        if self.current:
+            self.app.action_compose("answer", target=self.current)
+
+    async def action_claim(self) -> None:
+        if self.current and await self.app.call("claim", id=self.current, minutes=CLAIM_MINUTES) is not None:
+            until = time.strftime("%H:%M", time.localtime(self.app.now() + CLAIM_MINUTES * 60))
+            self.notify(f"You are on it until {until}: other experts see your claim")
+            self.reload()
+
+    async def action_skip(self) -> None:
+        if self.current and await self.app.call("skip", id=self.current, hours=SKIP_HOURS) is not None:
+            self.notify(f"Out of your queue for {SKIP_HOURS} hours")
+            self.reload()
