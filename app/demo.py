@@ -125,7 +125,7 @@ class Network:
                 + '\n[delivery]\nretry_base_seconds = 0.2\nretry_max_seconds = 2\n')
         if name == "acme":
             text += (f'\n[[connectors.webhook]]\nname = "helpdesk"\nurl = "{self.receiver.url}"\n'
-                     f'secret = "{self.receiver.secret}"\n')
+                     f'secret = "{self.receiver.secret}"\nprivate = true\n')
         path = self.root / f"{name}-bridge.toml"
         path.write_text(text)
         return ["--bridge", str(path)]

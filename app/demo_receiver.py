@@ -22,8 +22,8 @@ class WebhookReceiver:
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
                 try:
-                    event = verify(receiver.secret, self.headers, body, int(time.time()))
-                except WebhookError as e:
+                    event = verify(receiver.secret, self.headers, body, int(time.time()))["data"]
+                except (WebhookError, KeyError, TypeError) as e:
                     receiver.refused.append(str(e))
                     self.send_response(400)
                 else:

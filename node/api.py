@@ -235,7 +235,9 @@ def openapi_document(import_limit: int = IMPORT_LIMIT_MB << 20) -> dict:
                                                   "tells this node's person (kind, thread, topic, message, text), "
                                                   "or null.",
                                    "responses": {"200": {"description": "text/event-stream"}}}}
-    return {"openapi": "3.1.0", "info": {"title": "Antiport node API", "version": "1"},
+    about = ("A node's local API. A node run as a vendor bridge (`antiport bridge`) also serves the bridge's pull"
+             " API, with its own token and port, described at /v1/openapi.json there (docs/bridge.md).")
+    return {"openapi": "3.1.0", "info": {"title": "Antiport node API", "version": "1", "description": about},
             "components": {"securitySchemes": {"token": {"type": "http", "scheme": "bearer"}}},
             "security": [{"token": []}], "paths": paths}
 

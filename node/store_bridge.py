@@ -13,7 +13,8 @@ class BridgeTables:
 
     def journal_add(self, message_id: str, now: int, connectors: list[str]) -> int | None:
         """Journal a message and schedule it for every connector, in one transaction; None when it
-        was already journaled (the message id is the idempotency key)."""
+        was already journaled (the message id is the idempotency key). A delivery's `next_try` is unread
+        since back-off moved to the connector (Outbox); the column stays for homes made before."""
         with self.transaction():
             cur = self.db.execute("INSERT OR IGNORE INTO bridge_events (message_id, added) VALUES (?, ?)",
                                   [message_id, now])
@@ -38,32 +39,22 @@ class BridgeTables:
     def journal_last_seq(self) -> int:
         return self.db.execute("SELECT coalesce(max(seq), 0) FROM bridge_events").fetchone()[0]
 
-    def deliveries_due(self, connector: str, now: int, limit: int) -> list[tuple[int, str, int]]:
-        """(seq, message id, attempts) of unacknowledged deliveries due by `now`, in journal order."""
+    def deliveries_pending(self, connector: str, limit: int) -> list[tuple[int, str, int]]:
+        """(seq, message id, attempts) of unacknowledged deliveries, in journal order."""
         return [tuple(r) for r in self.db.execute(
             "SELECT d.seq, e.message_id, d.attempts FROM bridge_deliveries d JOIN bridge_events e ON e.seq=d.seq"
-            " WHERE d.connector=? AND d.acked IS NULL AND d.next_try<=? ORDER BY d.seq LIMIT ?",
-            [connector, now, limit])]
-
-    def delivery_next_try(self, connector: str) -> int | None:
-        return self.db.execute("SELECT min(next_try) FROM bridge_deliveries WHERE connector=? AND acked IS NULL",
-                               [connector]).fetchone()[0]
+            " WHERE d.connector=? AND d.acked IS NULL ORDER BY d.seq LIMIT ?", [connector, limit])]
 
     def delivery_begin(self, connector: str, seq: int) -> None:
         self._write("UPDATE bridge_deliveries SET attempts=attempts+1 WHERE connector=? AND seq=?",
                         [connector, seq])
 
-    def delivery_attempts(self, connector: str, seq: int) -> int:
-        return self.db.execute("SELECT attempts FROM bridge_deliveries WHERE connector=? AND seq=?",
-                               [connector, seq]).fetchone()[0]
-
     def delivery_acked(self, connector: str, seq: int, now: int) -> None:
         self._write("UPDATE bridge_deliveries SET acked=?, last_error=NULL WHERE connector=? AND seq=?",
                         [now, connector, seq])
 
-    def delivery_failed(self, connector: str, seq: int, next_try: int, error: str) -> None:
-        self._write("UPDATE bridge_deliveries SET next_try=?, last_error=? WHERE connector=? AND seq=?",
-                        [next_try, error, connector, seq])
+    def delivery_failed(self, connector: str, seq: int, error: str) -> None:
+        self._write("UPDATE bridge_deliveries SET last_error=? WHERE connector=? AND seq=?", [error, connector, seq])
 
     def delivery_report(self, connector: str) -> tuple[int, int, str | None]:
         """(acknowledged, pending, the last error of the first pending delivery) for one connector."""

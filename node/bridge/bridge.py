@@ -8,7 +8,6 @@ mailbox) for staff replies and status changes and publishes them as signed messa
 from __future__ import annotations
 
 import logging
-import time
 
 import httpx
 import trio
@@ -20,7 +19,7 @@ from ..ingest import Ingest
 from ..service import Ctx, OpError
 from ..store import Store, StoreError
 from .config import BridgeConfig, BridgeConfigError, load_config
-from .events import KINDS, event_of
+from .events import KINDS, Connector, event_of
 from .mail import EmailConnector
 from .manifest import refresh_manifest
 from .outbox import Outbox
@@ -52,9 +51,9 @@ class Bridge:
         self.ctx = Ctx(store, ingest, identity)
         self.outbox = Outbox(store, cfg.connector_names(), int(cfg.retry_base_seconds * 1000),
                              int(cfg.retry_max_seconds * 1000))
-        self.connectors: dict[str, WebhookConnector | RTConnector | EmailConnector] = {}
+        self.connectors: dict[str, Connector] = {}
         for w in cfg.webhooks:
-            hook = WebhookConnector(w.name, w.url, w.secret, client)
+            hook = WebhookConnector(w, client)
             self.connectors[hook.name] = hook
         self.rt = RTConnector(cfg.rt, store, client, identity.did) if cfg.rt else None
         self.email = EmailConnector(cfg.email, store, identity.did, cfg.topics) if cfg.email else None
@@ -87,20 +86,21 @@ class Bridge:
             self.new_events.notify()
         return added
 
-    def event(self, message_id: str) -> dict:
-        return event_of(self.store, self.identity, self.store.get(message_id))
+    def event(self, message_id: str, private: bool) -> dict:
+        return event_of(self.store, self.identity, self.store.get(message_id), private)
 
     async def deliver_due(self, name: str) -> tuple[int, int]:
-        """Deliver what is due for one connector, in journal order; stops at the first failure
-        (the connector is likely down; every failed delivery backs off on its own)."""
+        """Deliver what is pending for one connector, one at a time in journal order; stop at the first
+        failure, which puts the connector in back-off (nothing is tried until it is due again, and then
+        only the oldest pending delivery, as the probe). Returns (delivered, failed)."""
         connector, delivered = self.connectors[name], 0
         for due in self.outbox.due(name, now_ms()):
             self.outbox.begin(name, due.seq)
             try:
-                await connector.deliver(self.event(due.message_id), int(time.time()), retry=due.attempts > 0)
+                await connector.deliver(due.seq, self.event(due.message_id, connector.private), due.attempts > 0)
             except Exception as e:  # any failure of the far side is retried; the reason is recorded
                 delay = self.outbox.failed(name, due.seq, now_ms(), f"{type(e).__name__}: {e}")
-                log.warning("delivery of %s to %s failed (attempt %d, next in %.1fs): %s",
+                log.warning("delivery of %s to %s failed (attempt %d; the connector is probed again in %.1fs): %s",
                             due.message_id[:12], name, due.attempts + 1, delay / 1000, e)
                 return delivered, 1
             self.outbox.acked(name, due.seq, now_ms())

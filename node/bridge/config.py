@@ -5,6 +5,7 @@ Every problem is reported as one BridgeConfigError naming the file and the key.
 """
 from __future__ import annotations
 
+import base64
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -27,13 +28,15 @@ class BridgeConfigError(Exception):
 class Webhook:
     name: str
     url: str
-    secret: str
+    secrets: list[str]              # whsec_ secrets; each delivery is signed with every one (rotation)
+    private: bool = False           # opened private parts, only when opted in
 
 
 @dataclass
 class Pull:
     token: str
     port: int = 0
+    private: bool = False
 
 
 @dataclass
@@ -44,6 +47,7 @@ class RTConfig:
     queues: dict[str, str]          # topic slug -> RT queue name
     poll_seconds: float = 5.0
     status_map: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_STATUS_MAP))
+    private: bool = False
 
 
 @dataclass
@@ -58,6 +62,7 @@ class EmailConfig:
     mailbox: str = "INBOX"
     starttls: bool = True
     poll_seconds: float = 10.0
+    private: bool = False           # opened private parts in the mails, only when opted in
 
 
 @dataclass
@@ -116,17 +121,19 @@ def parse_config(data: dict) -> BridgeConfig:
     for i, hook in enumerate(connectors.get("webhook", list) or []):
         w = _Reader(hook, f"connectors.webhook[{i}]")
         cfg.webhooks.append(Webhook(name=w.get("name", str, required=True), url=w.get("url", str, required=True),
-                                    secret=w.secret("secret")))
+                                    secrets=_webhook_secrets(w.secret("secret"), f"connectors.webhook[{i}].secret"),
+                                    private=w.get("private", bool) or False))
         w.done()
     if len({w.name for w in cfg.webhooks}) != len(cfg.webhooks):
         raise BridgeConfigError("connectors.webhook: each webhook needs a different name")
     if pull := connectors.section("pull"):
-        cfg.pull = Pull(token=pull.secret("token"), port=pull.get("port", int) or 0)
+        cfg.pull = Pull(token=pull.secret("token"), port=pull.get("port", int) or 0,
+                        private=pull.get("private", bool) or False)
         pull.done()
     if rt := connectors.section("rt"):
         queues = rt.get("queues", dict) or {}
-        mapping = {_topic(t, "connectors.rt.queues"): q for t, q in queues.items()}
-        default = rt.get("queue", str)
+        mapping = {_topic(t, "connectors.rt.queues"): _queue(q, f"connectors.rt.queues.{t}") for t, q in queues.items()}
+        default = _queue(rt.get("queue", (str, int)), "connectors.rt.queue")
         missing = [t for t in topics if t not in mapping and not default]
         if missing:
             raise BridgeConfigError(f"connectors.rt: no queue for topic {missing[0]} (set queue or queues)")
@@ -137,7 +144,8 @@ def parse_config(data: dict) -> BridgeConfig:
         cfg.rt = RTConfig(url=rt.get("url", str, required=True).rstrip("/"), user=rt.get("user", str) or "root",
                           password=rt.secret("password"), queues={t: mapping.get(t, default) for t in topics},
                           poll_seconds=rt.get("poll_seconds", (int, float)) or 5.0,
-                          status_map={k: v for k, v in status_map.items() if v})
+                          status_map={k: v for k, v in status_map.items() if v},
+                          private=rt.get("private", bool) or False)
         rt.done()
     if email := connectors.section("email"):
         cfg.email = _email(email)
@@ -160,7 +168,8 @@ def _email(r: _Reader) -> EmailConfig:
                       imap=_mail_url(r.get("imap", str, required=True), ("imap", "imaps"), r._name("imap")),
                       user=r.get("user", str) or address, password=r.secret("password"), staff=staff,
                       mailbox=r.get("mailbox", str) or "INBOX", starttls=starttls is not False,
-                      poll_seconds=r.get("poll_seconds", (int, float)) or 10.0)
+                      poll_seconds=r.get("poll_seconds", (int, float)) or 10.0,
+                      private=r.get("private", bool) or False)
     r.done()
     return cfg
 
@@ -195,6 +204,35 @@ def _topic(text, where: str) -> str:
         return normalise(text)
     except BadTopic as e:
         raise BridgeConfigError(f"{where}: {e}") from None
+
+
+def _queue(name, where: str) -> str | None:
+    """An RT queue by name. A number (3, or "3") is what RT takes as a queue id: refused, as ids differ
+    from one RT to the next and a typo would file tickets in whichever queue has that id."""
+    if name is None:
+        return None
+    if isinstance(name, int) or (isinstance(name, str) and name.strip().isdigit()):
+        raise BridgeConfigError(f"{where}: {name!r} looks like a queue id; give the queue's name (\"General\")")
+    if not isinstance(name, str) or not name.strip():
+        raise BridgeConfigError(f"{where}: give the queue's name as a string")
+    return name
+
+
+def _webhook_secrets(text: str, where: str) -> list[str]:
+    """One secret or several separated by spaces (while rotating: the new one and the old one), each
+    `whsec_` and the base64 of 24 to 64 random bytes, as Standard Webhooks writes them."""
+    out = text.split()
+    for secret in out:
+        if not secret.startswith("whsec_"):
+            raise BridgeConfigError(f"{where}: write a secret as whsec_ and base64 (Standard Webhooks), "
+                                    f"for example whsec_{base64.b64encode(bytes(24)).decode()}")
+        try:
+            size = len(base64.b64decode(secret[len("whsec_"):], validate=True))
+        except ValueError:
+            raise BridgeConfigError(f"{where}: the part after whsec_ is not base64") from None
+        if not 24 <= size <= 64:
+            raise BridgeConfigError(f"{where}: a secret holds 24 to 64 bytes; this one {size}")
+    return out
 
 
 def _domain(text: str | None) -> str | None:

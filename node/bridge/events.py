@@ -1,5 +1,9 @@
-"""What a connector receives for one network message: a JSON event with the sealed part opened."""
+"""What a connector receives for one network message: a JSON event, with the sealed part opened for the
+connectors that opt in; and the interface every connector (RT, webhooks, mail) offers the bridge."""
 from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Protocol
 
 from antiport.crypto import Identity, SealError, unseal
 from antiport.protocol import Message
@@ -8,8 +12,23 @@ from antiport.protocol.kinds import THREAD_ROOTS
 from ..service import to_json
 from ..store import Store
 
-# Kinds the vendor hears about: new threads and every update to them.
-KINDS = (*THREAD_ROOTS, "answer", "accept", "vote", "status", "resolve", "retract")
+# Kinds the vendor hears about: new threads and every update to them, with their webhook event types.
+TYPES = {"request": "request.created", "complaint": "complaint.created", "answer": "answer.created",
+         "accept": "answer.accepted", "vote": "message.voted", "status": "thread.status_changed",
+         "resolve": "thread.resolved", "retract": "message.retracted"}
+KINDS = tuple(TYPES)
+WITHHELD = "this connector does not receive private parts (set private = true in its configuration)"
+
+
+class Connector(Protocol):
+    """A push connector. The bridge runs one delivery loop per connector: one attempt in flight at a time,
+    events in journal order, the next only after `deliver` returned; an exception is a failure, retried
+    with the connector's back-off (node/bridge/outbox.py). `seq` is the event's journal number, the same on
+    every retry; `retry` says an earlier attempt may have reached the far side (look before doing again)."""
+    name: str       # unique among connectors: "rt", "webhook:<name>", ...
+    private: bool   # opted in to opened private parts
+
+    async def deliver(self, seq: int, event: dict, retry: bool) -> None: ...
 
 
 def thread_root(store: Store, msg: Message) -> str | None:
@@ -34,14 +53,28 @@ def open_private(identity: Identity, msg: Message) -> str:
         raise SealError("the sealed part opened but is not UTF-8 text") from None
 
 
-def event_of(store: Store, identity: Identity, msg: Message) -> dict:
+def event_of(store: Store, identity: Identity, msg: Message, private: bool) -> dict:
+    """The message as JSON with `thread`; a sealed part becomes `private`: {"text"} opened, {"error"} when it
+    cannot be, or {"withheld"} for a connector that did not opt in (its ciphertext is never passed on)."""
     event = to_json(msg)
     event["body"].pop("to", None)
     event["thread"] = thread_root(store, msg)
     if "private" in event["body"]:
         del event["body"]["private"]
+        if not private:
+            event["private"] = {"withheld": WITHHELD}
+            return event
         try:
             event["private"] = {"text": open_private(identity, msg)}
         except SealError as e:
             event["private"] = {"error": str(e)}
     return event
+
+
+def envelope(seq: int, event: dict) -> dict:
+    """A delivery in the Standard Webhooks shape: the event type, when it happened (the message's signed
+    creation time, ISO 8601 UTC) and the event as `data`, with its journal `seq` (a receiver that sees a
+    seq lower than one it has seen knows an older event came late). Webhook bodies and SSE data."""
+    when = datetime.fromtimestamp(event["created"] / 1000, UTC).isoformat(timespec="milliseconds")
+    return {"type": TYPES.get(event["kind"], f"{event['kind']}.created"), "timestamp": when.replace("+00:00", "Z"),
+            "data": {**event, "seq": seq}}

@@ -63,8 +63,8 @@ def one_line(text: str, limit: int = 200) -> str:
     return " ".join("".join(c if c.isprintable() else " " for c in text).split())[:limit]
 
 
-def compose(event: dict, cfg: EmailConfig, title: str) -> EmailMessage:
-    """The mail an event becomes. Only `event` and `title` vary, so a retry composes the same mail."""
+def compose(seq: int, event: dict, cfg: EmailConfig, title: str) -> EmailMessage:
+    """The mail an event becomes. Only `seq`, `event` and `title` vary, so a retry composes the same mail."""
     domain, thread = cfg.address.rsplit("@", 1)[1], event["thread"] or event["id"]
     root = event["kind"] in THREAD_ROOTS
     mail = EmailMessage(policy.default.clone(max_line_length=998))  # headers unfolded: ids stay whole
@@ -77,7 +77,7 @@ def compose(event: dict, cfg: EmailConfig, title: str) -> EmailMessage:
         mail["In-Reply-To"] = mail["References"] = mail_id(thread, domain)
     mail["X-Antiport-Thread"], mail["X-Antiport-Kind"] = thread, event["kind"]
     mail["X-Antiport-Topic"], mail["X-Antiport-Author"] = one_line(event["topic"]), event["author"]
-    mail.set_content(f"{MARKER}\n\n" + (ticket_text(event) if root else describe(event)))
+    mail.set_content(f"{MARKER}\n\n" + (ticket_text(seq, event) if root else describe(seq, event)))
     return mail
 
 
@@ -208,20 +208,21 @@ class EmailConnector:
 
     def __init__(self, cfg: EmailConfig, store: Store, vendor_did: str, topics: list[str]):
         self.cfg, self.store, self.vendor_did, self.topics = cfg, store, vendor_did, topics
+        self.private = cfg.private
         self.vendor_key = key_from_did(vendor_did)
         self.mailbox = Mailbox(cfg)
         self.dropped = Counter(json.loads(store.bridge_state(DROPPED, "{}")))
 
     # -- network -> mail ----------------------------------------------------------------------------
 
-    async def deliver(self, event: dict, now_s: int, retry: bool = False) -> None:
+    async def deliver(self, seq: int, event: dict, retry: bool) -> None:
         """The vendor's own messages (replies read from mail, RT's) are not mailed back."""
         if event["author"] == self.vendor_did:
             return
         root = self.store.get(event["thread"]) if event["thread"] else None
         if root is None:
             raise RuntimeError(f"thread of {event['id']} not stored yet; the thread is delivered first")
-        mail = compose(event, self.cfg, str(root.body.get("title", "")))
+        mail = compose(seq, event, self.cfg, str(root.body.get("title", "")))
         await trio.to_thread.run_sync(self.mailbox.send, mail)
 
     # -- mail -> network ----------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 acknowledgement cursor. Bearer token from the configuration; served on 127.0.0.1 (Hypercorn on trio).
 
 GET  /v1/items?after=SEQ&limit=N   events after SEQ, oldest first
-GET  /v1/stream?after=SEQ          the same as server-sent events (`id:` is the seq; Last-Event-ID resumes)
+GET  /v1/stream?after=SEQ          the same as server-sent events: unnamed (EventSource.onmessage gets them),
+                                   `id:` the seq (Last-Event-ID resumes), `data:` the Standard Webhooks body
 POST /v1/ack {"through": SEQ}      record that the CRM has everything up to SEQ
 GET  /v1/status                    delivery state of every connector
 GET  /v1/openapi.json              this description (no token needed)
@@ -21,13 +22,15 @@ from starlette.responses import JSONResponse, StreamingResponse
 from starlette.routing import Route
 
 from .config import Pull
+from .events import envelope
+from .openapi import openapi_document
 
 PULL = "pull"
 MAX_LIMIT = 500
 
 
-def make_pull_app(bridge, token: str) -> Starlette:
-    outbox = bridge.outbox
+def make_pull_app(bridge, cfg: Pull) -> Starlette:
+    outbox, token = bridge.outbox, cfg.token
 
     def denied(request: Request) -> JSONResponse | None:
         if secrets.compare_digest(request.headers.get("authorization", ""), f"Bearer {token}"):
@@ -46,7 +49,7 @@ def make_pull_app(bridge, token: str) -> Starlette:
         return n
 
     def items(after: int, limit: int) -> list[dict]:
-        return [{"seq": seq, "event": bridge.event(mid)} for seq, mid in outbox.events_after(after, limit)]
+        return [{"seq": seq, "event": bridge.event(mid, cfg.private)} for seq, mid in outbox.events_after(after, limit)]
 
     async def get_items(request: Request):
         if refused := denied(request):
@@ -73,7 +76,7 @@ def make_pull_app(bridge, token: str) -> Starlette:
                 batch = items(cursor, 100)
                 for item in batch:
                     cursor = item["seq"]
-                    yield f"id: {cursor}\nevent: {item['event']['kind']}\ndata: {json.dumps(item['event'])}\n\n"
+                    yield f"id: {cursor}\ndata: {json.dumps(envelope(cursor, item['event']))}\n\n"
                 if not batch:
                     with trio.move_on_after(15):
                         await bridge.new_events.wait()
@@ -115,45 +118,6 @@ def make_pull_app(bridge, token: str) -> Starlette:
     ])
 
 
-def openapi_document() -> dict:
-    seq = {"name": "after", "in": "query", "schema": {"type": "integer", "minimum": 0},
-           "description": "return events with a larger seq"}
-    event = {"type": "object", "description": "an Antiport message as JSON; `thread` is its request's id,"
-             " `private` holds the opened sealed part ({text}) or why it was refused ({error})",
-             "properties": {"id": {"type": "string"}, "kind": {"type": "string"}, "topic": {"type": "string"},
-                            "author": {"type": "string"}, "created": {"type": "integer"},
-                            "refs": {"type": "array", "items": {"type": "string"}}, "thread": {"type": "string"},
-                            "body": {"type": "object"}, "private": {"type": "object"}}}
-    item = {"type": "object", "properties": {"seq": {"type": "integer"}, "event": event}}
-    error = {"description": '{"error": "..."}'}
-    return {
-        "openapi": "3.1.0",
-        "info": {"title": "Antiport bridge pull API", "version": "1"},
-        "components": {"securitySchemes": {"token": {"type": "http", "scheme": "bearer"}}},
-        "security": [{"token": []}],
-        "paths": {
-            "/v1/items": {"get": {"summary": "events after a seq, oldest first",
-                                  "parameters": [seq, {"name": "limit", "in": "query", "schema": {"type": "integer"}}],
-                                  "responses": {"200": {"description": "items", "content": {"application/json": {
-                                      "schema": {"type": "object", "properties": {
-                                          "items": {"type": "array", "items": item},
-                                          "last_seq": {"type": "integer"}}}}}},
-                                      "401": error, "400": error}}},
-            "/v1/stream": {"get": {"summary": "server-sent events; the SSE id is the seq, Last-Event-ID resumes",
-                                   "parameters": [seq],
-                                   "responses": {"200": {"description": "text/event-stream"}, "401": error}}},
-            "/v1/ack": {"post": {"summary": "acknowledge every event up to a seq",
-                                 "requestBody": {"content": {"application/json": {"schema": {
-                                     "type": "object", "required": ["through"],
-                                     "properties": {"through": {"type": "integer"}}}}}},
-                                 "responses": {"200": {"description": "the acknowledged seq"}, "400": error,
-                                               "401": error}}},
-            "/v1/status": {"get": {"summary": "delivery state per connector",
-                                   "responses": {"200": {"description": "counts and last errors"}, "401": error}}},
-        },
-    }
-
-
 async def serve_pull(bridge, cfg: Pull, *, task_status=trio.TASK_STATUS_IGNORED) -> None:
     """Serve the pull API on 127.0.0.1 until cancelled; task_status gets its base URL."""
     config = hypercorn.config.Config()
@@ -162,5 +126,5 @@ async def serve_pull(bridge, cfg: Pull, *, task_status=trio.TASK_STATUS_IGNORED)
     config.errorlog = None
     async with trio.open_nursery() as nursery:
         binds = await nursery.start(lambda task_status: hypercorn.trio.serve(
-            make_pull_app(bridge, cfg.token), config, task_status=task_status))
+            make_pull_app(bridge, cfg), config, task_status=task_status))
         task_status.started(binds[0])

@@ -173,7 +173,7 @@ class RTConnector:
     name = "rt"
 
     def __init__(self, cfg: RTConfig, store: Store, client: httpx.AsyncClient, vendor_did: str):
-        self.cfg, self.store, self.vendor_did = cfg, store, vendor_did
+        self.cfg, self.store, self.vendor_did, self.private = cfg, store, vendor_did, cfg.private
         self.rt = RTClient(cfg.url, cfg.user, cfg.password, client)
         self._ready = False
 
@@ -197,25 +197,25 @@ class RTConnector:
 
     # -- network -> RT ------------------------------------------------------------------------------
 
-    async def deliver(self, event: dict, now_s: int, retry: bool = False) -> None:
+    async def deliver(self, seq: int, event: dict, retry: bool) -> None:
         """On a retry the earlier attempt may have reached RT; look before commenting again."""
         await self.setup()
         if event["kind"] in ("request", "complaint"):
-            await self._ticket(event, retry)
+            await self._ticket(seq, event, retry)
         elif not self.from_rt(event["id"]):
             ticket = self.ticket_of(event["thread"] or "")
             if ticket is None:
                 raise RTError(f"no ticket yet for thread {event['thread']}; the thread is delivered first")
             if retry and any(text.endswith(message_line(event)) for text in await self.rt.texts(ticket, "Comment")):
                 return
-            await self.rt.comment(ticket, describe(event))
+            await self.rt.comment(ticket, describe(seq, event))
 
-    async def _ticket(self, event: dict, retry: bool) -> None:
+    async def _ticket(self, seq: int, event: dict, retry: bool) -> None:
         thread = event["id"]
         ticket = self.ticket_of(thread) or (await self.rt.find_ticket(thread) if retry else None)
         if ticket is None:
             ticket = await self.rt.create_ticket(
-                self.cfg.queues[event["topic"]], event["body"]["title"], ticket_text(event),
+                self.cfg.queues[event["topic"]], event["body"]["title"], ticket_text(seq, event),
                 {CF_THREAD: thread, CF_CUSTOMER: event["author"]})
         self.store.rt_add_ticket(thread, ticket, event["topic"])
 
@@ -272,18 +272,20 @@ class RTConnector:
         return None
 
 
-def ticket_text(event: dict) -> str:
+def ticket_text(seq: int, event: dict) -> str:
     lines = [event["body"].get("text", ""), "", "--", f"{event['kind'].capitalize()} on Antiport in {event['topic']}",
-             f"Customer: {event['author']}", f"Message: {event['id']}"]
+             f"Customer: {event['author']}", f"Message: {event['id']}", f"Sequence: {seq}"]
     private = event.get("private")
     if private and "text" in private:
         lines += ["", "Private part (sealed to the vendor, opened by the bridge):", private["text"]]
-    elif private:
+    elif private and "error" in private:
         lines += ["", f"Private part refused: {private['error']}"]
+    elif private:
+        lines += ["", f"Private part not shown: {private['withheld']}"]
     return "\n".join(lines)
 
 
-def describe(event: dict) -> str:
+def describe(seq: int, event: dict) -> str:
     """The comment an update becomes in RT."""
     who, body = event["author"], event["body"]
     text = {
@@ -295,7 +297,7 @@ def describe(event: dict) -> str:
         "retract": f"{who} retracted {event['refs'][0] if event['refs'] else ''}."
                    + (f" Reason: {body['reason']}" if body.get("reason") else ""),
     }.get(event["kind"], f"{event['kind']} by {who}")
-    return f"{text}\n\n--\n{message_line(event)}"
+    return f"{text}\n\n--\nSequence: {seq}\n{message_line(event)}"
 
 
 def message_line(event: dict) -> str:

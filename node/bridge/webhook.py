@@ -1,9 +1,10 @@
-"""Signed webhooks in the style of the Standard Webhooks convention.
+"""Webhooks as Standard Webhooks (standardwebhooks.com) describes them.
 
+Body: `{"type", "timestamp", "data"}` (events.envelope; `data` is the event with its journal `seq`).
 Headers: `webhook-id` (the Antiport message id: the idempotency key, the same on every retry),
 `webhook-timestamp` (seconds since the epoch) and `webhook-signature`: space-separated `v1,<base64>`
-entries, each HMAC-SHA256 over `id.timestamp.body` with the shared secret. A secret written
-`whsec_<base64>` is the base64-decoded bytes; any other string is used as its UTF-8 bytes.
+entries, one per configured secret (rotation), each HMAC-SHA256 over `id.timestamp.body` keyed with the
+bytes of a `whsec_<base64>` secret.
 """
 from __future__ import annotations
 
@@ -11,8 +12,12 @@ import base64
 import hashlib
 import hmac
 import json
+import time
 
 import httpx
+
+from .config import Webhook
+from .events import envelope
 
 TOLERANCE_S = 5 * 60
 
@@ -22,12 +27,12 @@ class WebhookError(Exception):
 
 
 def secret_bytes(secret: str) -> bytes:
-    if secret.startswith("whsec_"):
-        try:
-            return base64.b64decode(secret[len("whsec_"):], validate=True)
-        except ValueError:
-            raise WebhookError("a whsec_ secret must be base64 after the prefix") from None
-    return secret.encode()
+    if not secret.startswith("whsec_"):
+        raise WebhookError("a secret is written whsec_ and base64")
+    try:
+        return base64.b64decode(secret[len("whsec_"):], validate=True)
+    except ValueError:
+        raise WebhookError("a whsec_ secret must be base64 after the prefix") from None
 
 
 def signature(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
@@ -35,9 +40,11 @@ def signature(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
     return "v1," + base64.b64encode(mac.digest()).decode()
 
 
-def sign_headers(secret: str, msg_id: str, timestamp: int, body: bytes) -> dict[str, str]:
-    return {"webhook-id": msg_id, "webhook-timestamp": str(timestamp),
-            "webhook-signature": signature(secret, msg_id, timestamp, body), "content-type": "application/json"}
+def sign_headers(secrets: list[str], msg_id: str, timestamp: int, body: bytes) -> dict[str, str]:
+    """The three headers, the signature listing one entry per secret."""
+    signatures = " ".join(signature(secret, msg_id, timestamp, body) for secret in secrets)
+    return {"webhook-id": msg_id, "webhook-timestamp": str(timestamp), "webhook-signature": signatures,
+            "content-type": "application/json"}
 
 
 def verify(secret: str, headers, body: bytes, now_s: int, tolerance_s: int = TOLERANCE_S) -> dict:
@@ -61,15 +68,16 @@ def verify(secret: str, headers, body: bytes, now_s: int, tolerance_s: int = TOL
 
 
 class WebhookConnector:
-    """Posts events to one URL. A 2xx answer acknowledges; anything else raises and is retried."""
+    """Posts deliveries to one URL. A 2xx answer acknowledges; anything else raises and is retried."""
 
-    def __init__(self, name: str, url: str, secret: str, client: httpx.AsyncClient):
-        self.name, self.url, self.secret, self.client = f"webhook:{name}", url, secret, client
+    def __init__(self, cfg: Webhook, client: httpx.AsyncClient):
+        self.name, self.url, self.secrets, self.private = f"webhook:{cfg.name}", cfg.url, cfg.secrets, cfg.private
+        self.client = client
 
-    async def deliver(self, event: dict, now_s: int, retry: bool = False) -> None:
+    async def deliver(self, seq: int, event: dict, retry: bool) -> None:
         """Receivers deduplicate on webhook-id, so a retry needs nothing special here."""
-        body = json.dumps(event, separators=(",", ":"), sort_keys=True).encode()
-        headers = sign_headers(self.secret, event["id"], now_s, body)
+        body = json.dumps(envelope(seq, event), separators=(",", ":"), sort_keys=True).encode()
+        headers = sign_headers(self.secrets, event["id"], int(time.time()), body)
         response = await self.client.post(self.url, content=body, headers=headers)
         if not response.is_success:
             raise httpx.HTTPStatusError(f"{self.url} answered {response.status_code}",

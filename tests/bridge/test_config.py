@@ -10,14 +10,16 @@ from antiport.node.bridge.manifest import manifest_body
 pytestmark = pytest.mark.fast
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "bridge.example.toml"
+NEW, OLD = "whsec_" + "A" * 32, "whsec_" + "B" * 32
 
 
 def test_the_documented_example_loads(monkeypatch):
-    for name in ("ACME_WEBHOOK_SECRET", "ACME_PULL_TOKEN", "ACME_RT_PASSWORD", "ACME_MAIL_PASSWORD"):
+    for name in ("ACME_PULL_TOKEN", "ACME_RT_PASSWORD", "ACME_MAIL_PASSWORD"):
         monkeypatch.setenv(name, f"value of {name}")
+    monkeypatch.setenv("ACME_WEBHOOK_SECRET", f"{NEW} {OLD}")  # while rotating: both
     cfg = load_config(EXAMPLE)
     assert cfg.org == "Acme Corp" and cfg.topics == ["acme/widget", "acme/gadget"]
-    assert cfg.webhooks[0].secret == "value of ACME_WEBHOOK_SECRET"
+    assert cfg.webhooks[0].secrets == [NEW, OLD] and not cfg.webhooks[0].private and cfg.rt.private
     assert cfg.pull.token == "value of ACME_PULL_TOKEN" and cfg.pull.port == 8470
     assert cfg.rt.queues == {"acme/widget": "Widget support", "acme/gadget": "General"}
     assert cfg.rt.password == "value of ACME_RT_PASSWORD"
@@ -57,8 +59,20 @@ def test_the_domain_goes_into_the_manifest():
      "connectors.webhook[0].secret (or secret_env) is required"),
     (base(connectors={"webhook": [{"name": "crm", "url": "http://x", "secret_env": "ANTIPORT_UNSET_VAR"}]}),
      "the environment variable ANTIPORT_UNSET_VAR is not set"),
-    (base(connectors={"webhook": [{"name": "a", "url": "u", "secret": "s"}, {"name": "a", "url": "v", "secret": "t"}]}),
+    (base(connectors={"webhook": [{"name": "a", "url": "u", "secret": NEW}, {"name": "a", "url": "v", "secret": OLD}]}),
      "different name"),
+    (base(connectors={"webhook": [{"name": "crm", "url": "u", "secret": "hunter2"}]}),
+     "connectors.webhook[0].secret: write a secret as whsec_ and base64 (Standard Webhooks)"),
+    (base(connectors={"webhook": [{"name": "crm", "url": "u", "secret": f"{NEW} whsec_not*base64"}]}),
+     "connectors.webhook[0].secret: the part after whsec_ is not base64"),
+    (base(connectors={"webhook": [{"name": "crm", "url": "u", "secret": "whsec_c2hvcnQ="}]}),
+     "a secret holds 24 to 64 bytes; this one 5"),
+    (base(connectors={"webhook": [{"name": "crm", "url": "u", "secret": NEW, "private": "yes"}]}),
+     "connectors.webhook[0].private must be a bool"),
+    (base(connectors={"rt": {"url": "http://rt", "password": "p", "queues": {"acme/widget-pro": 3}}}),
+     "connectors.rt.queues.acme/widget-pro: 3 looks like a queue id; give the queue's name"),
+    (base(connectors={"rt": {"url": "http://rt", "password": "p", "queue": "7"}}),
+     "connectors.rt.queue: '7' looks like a queue id"),
     (base(connectors={"rt": {"url": "http://rt", "password": "p"}}),
      "connectors.rt: no queue for topic acme/widget-pro"),
     (base(connectors={"rt": {"url": "http://rt", "password": "p", "queue": "Q", "status_map": {"open": "done"}}}),

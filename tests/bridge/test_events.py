@@ -2,31 +2,38 @@ from __future__ import annotations
 
 import pytest
 from antiport.crypto import Identity, seal
-from antiport.node.bridge.events import event_of
+from antiport.node.bridge.events import WITHHELD, event_of
 
 pytestmark = pytest.mark.fast
 
 
 def test_sealed_part_is_opened_only_by_the_vendor(world):
-    ok = event_of(world.store, world.vendor, world.store.get(world.ask("Refund", "please", private="IBAN DE00")))
+    ok = event_of(world.store, world.vendor, world.store.get(world.ask("Refund", "please", private="IBAN DE00")), True)
     assert ok["private"] == {"text": "IBAN DE00"}
     assert "private" not in ok["body"] and "to" not in ok["body"]
 
     tampered = event_of(world.store, world.vendor,
-                        world.store.get(world.ask("Refund", "please", private="IBAN DE00", tamper=True)))
+                        world.store.get(world.ask("Refund", "please", private="IBAN DE00", tamper=True)), True)
     assert tampered["private"] == {"error": "the sealed part cannot be opened: not addressed to this key, "
                                             "or tampered with"}
 
     other = Identity.generate()
     elsewhere = world.post(world.customer, "request", {"title": "t", "text": "x", "to": other.public_key,
                                                        "private": seal(other.public_key, b"secret")})
-    event = event_of(world.store, world.vendor, world.store.get(elsewhere))
+    event = event_of(world.store, world.vendor, world.store.get(elsewhere), True)
     assert event["private"] == {"error": "the sealed part is addressed to another key, not to this vendor"}
+
+
+def test_a_connector_that_did_not_opt_in_gets_no_private_part(world):
+    withheld = event_of(world.store, world.vendor, world.store.get(world.ask("Refund", "please", private="IBAN")),
+                        False)
+    assert withheld["private"] == {"withheld": WITHHELD} and "IBAN" not in str(withheld)
+    assert "private" not in withheld["body"] and "to" not in withheld["body"]
 
 
 def test_updates_name_their_thread(world):
     root = world.ask("Widget jams", "daily")
     answer = world.post(world.vendor, "answer", {"text": "oil it"}, [root])
     vote = world.post(world.customer, "vote", {"value": "up"}, [answer])
-    assert event_of(world.store, world.vendor, world.store.get(vote))["thread"] == root
-    assert event_of(world.store, world.vendor, world.store.get(root))["thread"] == root
+    assert event_of(world.store, world.vendor, world.store.get(vote), True)["thread"] == root
+    assert event_of(world.store, world.vendor, world.store.get(root), True)["thread"] == root

@@ -30,7 +30,7 @@ async def poll(bridge) -> int:
 
 async def test_request_to_mail_staff_replies_back_as_signed_answers_in_the_thread(world, mail):
     async with httpx.AsyncClient() as client:
-        bridge = Bridge(world.store, world.ingest, world.vendor, config(email=mail.config()), client)
+        bridge = Bridge(world.store, world.ingest, world.vendor, config(email=mail.config(private=True)), client)
         bridge.start()
         thread = world.ask("Widget jams — Größe 2", "Since 2.1 it jams daily.", private="order 4471")
         bridge.scan()

@@ -90,8 +90,8 @@ def test_a_complaint_mail_is_marked_and_a_retry_composes_the_same_mail():
     cfg = email_config().email
     event = {"id": "cd" * 32, "thread": "cd" * 32, "kind": "complaint", "topic": "acme/widget",
              "author": "did:key:z6Mk", "created": 1_796_277_922_000, "body": {"title": "Broken", "text": "It broke."}}
-    mail = compose(event, cfg, "Broken")
+    mail = compose(7, event, cfg, "Broken")
     assert mail["Subject"] == "[Complaint] Broken" and mail["Date"] == "Thu, 03 Dec 2026 06:05:22 +0000"
     assert mail["Message-ID"] == f"<antiport.{'cd' * 32}@acme.example>" and mail["In-Reply-To"] is None
-    assert mail.as_bytes() == compose(event, cfg, "Broken").as_bytes()
-    assert "It broke." in mail.get_content() and MARKER in mail.get_content()
+    assert mail.as_bytes() == compose(7, event, cfg, "Broken").as_bytes()
+    assert "It broke." in mail.get_content() and MARKER in mail.get_content() and "Sequence: 7" in mail.get_content()

@@ -24,7 +24,7 @@ async def test_request_by_mail_and_staff_reply_back_across_nodes(tmp_path):
     vendor_id, customer_id = Identity.generate(), Identity.generate()
     cfg = parse_config({"vendor": {"org": "Acme", "topics": [TOPIC], "did": vendor_id.did},
                         "delivery": {"retry_base_seconds": 0.2, "retry_max_seconds": 2},
-                        "connectors": {"email": mail.config()}})
+                        "connectors": {"email": mail.config(private=True)}})
     async with trio.open_nursery() as nursery:
         relay = await start(nursery, tmp_path, "relay")
         await relay.follow(TOPIC)

@@ -32,8 +32,9 @@ async def test_ask_ticket_reply_resolve_across_nodes(tmp_path):
     cfg = parse_config({
         "vendor": {"org": "Acme", "topics": [TOPIC], "did": vendor_id.did},
         "delivery": {"retry_base_seconds": 0.2, "retry_max_seconds": 2},
-        "connectors": {"webhook": [{"name": "crm", "url": receiver.url, "secret": SECRET}],
-                       "rt": {"url": url, "password": "password", "poll_seconds": 0.5, "queues": {TOPIC: queue}}}})
+        "connectors": {"webhook": [{"name": "crm", "url": receiver.url, "secret": SECRET, "private": True}],
+                       "rt": {"url": url, "password": "password", "poll_seconds": 0.5, "queues": {TOPIC: queue},
+                              "private": True}}})
     try:
         async with trio.open_nursery() as nursery:
             relay = await start(nursery, tmp_path, "relay")

@@ -55,12 +55,14 @@ retry_max_seconds = 2
 name = "crm"
 url = "{receiver.url}"
 secret = "{SECRET}"
+private = true
 
 [connectors.rt]
 url = "{url}"
 password = "password"
 poll_seconds = 1
 queues = {{ "{TOPIC}" = "{queue}" }}
+private = true
 ''')
     try:
         with NodeProcess(homes["relay"]) as relay:

@@ -20,7 +20,7 @@ def rt():
 
 
 def rt_config(url: str, queue: str):
-    return config(rt={"url": url, "user": "root", "password": "password", "queues": {TOPIC: queue}})
+    return config(rt={"url": url, "user": "root", "password": "password", "queues": {TOPIC: queue}, "private": True})
 
 
 async def test_request_to_ticket_staff_reply_and_resolve_back_to_the_network(world, rt):
@@ -96,7 +96,7 @@ async def test_tampered_sealed_part_is_refused_with_a_clear_error(world, rt):
         bridge.start()
         thread = world.ask("Refund", "Please refund.", private="IBAN DE00 1234", tamper=True)
         bridge.scan()
-        event = bridge.event(thread)
+        event = bridge.event(thread, True)
         assert event["private"] == {"error": "the sealed part cannot be opened: not addressed to this key, "
                                              "or tampered with"}
         assert await bridge.deliver_due("rt") == (1, 0)

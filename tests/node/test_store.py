@@ -39,7 +39,7 @@ def test_a_schema_1_home_opens_migrated_with_its_data(tmp_path):
     assert [r["title"] for r in store.search("loudly")] == ["Widget hums"]
     journal = Outbox(store, ["webhook:a", "rt"])
     assert journal.last_seq() == 5 and journal.get_state("scan.rowid") == "7"
-    assert journal.report()["webhook:a"] == {"acknowledged": 1, "pending": 4, "last_error": None}
+    assert journal.report()["webhook:a"] == {"acknowledged": 1, "pending": 4, "last_error": None, "retry_at": None}
     assert store.rt_ticket(7)[1:] == (TOPIC, 42)
     store.close()
     assert Store(db).count() == 7  # opening again migrates nothing
