@@ -181,10 +181,39 @@ def sync_status(data: dict, params: dict) -> str:
 
 def experts(data: dict, params: dict) -> str:
     rows = data["experts"]
-    lines = [f"{'rank':>4}  {'score':>8}  {'acc':>3}  {'up':>3}  {'down':>4}  {'ans':>3}  who"]
+    lines = [f"{'rank':>4}  {'score':>8}  {'acc':>3}  {'up':>3}  {'down':>4}  {'ans':>3}  {'resp':>4}  {'acc%':>4}"
+             f"  {'wait':>6}  who"]
     lines += [f"{r['rank']:>4}  {r['score']:8.4f}  {r['accepted']:>3}  {r['upvotes']:>3}  {r['downvotes']:>4}"
-              f"  {r['answers']:>3}  {who(r['did'], r['name'])}" for r in rows]
+              f"  {r['answers']:>3}  {share(r['response_rate']):>4}  {share(r['accept_rate']):>4}"
+              f"  {secs(r['median_first_answer_s']):>6}  {who(r['did'], r['name'])}" for r in rows]
     return "\n".join(lines + more(data["page"])) if rows else f"(nobody has answered in {params['topic']} yet)"
+
+
+def day(ms: int) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(ms / 1000))
+
+
+def figures(data: dict, params: dict) -> str:
+    lines = [who(data["did"], data["name"])]
+    for t in data["topics"]:
+        lines += ["", f"{t['topic']}: answered {t['answered']} of {t['threads']} threads"
+                      f" ({share(t['response_rate'])}), median first answer {secs(t['median_first_answer_s'])},"
+                      f" accepted {t['accepted']} of {t['answers']} answers ({share(t['accept_rate'])})",
+                  f"  active {day(t['active_from'])} to {day(t['active_to'])}; the newest threads counted:"]
+        lines += [f"  {r['id'][:12]}  {'missed' if r['first_answer_s'] is None else secs(r['first_answer_s']):>6}"
+                  f"  {r['answers']} answers, {r['accepted']} accepted  {visible(r['title'][:50])}"
+                  for r in t["threads_shown"]]
+        if t["threads_left_out"]:
+            lines.append(f"  ... and {t['threads_left_out']:,} older threads")
+    if data["topics_left_out"]:
+        lines.append(f"\n... and {data['topics_left_out']:,} topics with fewer answers")
+    return "\n".join(lines) if data["topics"] else f"{lines[0]}: no answers to anyone in any topic"
+
+
+def suggested(rows: list, params: dict) -> str:
+    lines = [f"{r['topic']}: {r['accepted']} of your {r['answers']} answers accepted ({share(r['accept_rate'])});"
+             f" antiport follow {r['topic']}" for r in rows]
+    return "\n".join(lines) if rows else "(no topic you do not follow has an accepted answer of yours)"
 
 
 def why(data: dict, params: dict) -> str:
@@ -252,7 +281,7 @@ FORMATTERS = {
     "labelers_remove": labeler_followed, "label_effect": lambda r, p: f"{r['value']}: {r['effect']}",
     "ask": asked, "trust_vendor": trusted_vendor,
     "list": threads, "show": thread, "search": found, "experts": experts, "why": why, "vendors": vendors,
-    "vendor": vendor, "sync_status": sync_status, "peers": peers,
+    "vendor": vendor, "figures": figures, "suggest": suggested, "sync_status": sync_status, "peers": peers,
 }
 
 

@@ -21,7 +21,7 @@ from antiport.protocol.codec import encode
 from antiport.protocol.kinds import CLAIM_MINUTES, LABELS, THREAD_ROOTS
 from antiport.protocol.sequence import NotWellFormed, item_end
 
-from . import expert_queue
+from . import expert_queue, figures
 from .domains import CannotSeal, seal_key
 from .home import now_ms
 from .ingest import Ingest
@@ -536,7 +536,31 @@ def experts(ctx: Ctx, topic: Topic, before: Before = None, after: After = None, 
     rows, where = page(ledger_for(ctx.store).experts(ctx.identity.did, topic_slug(topic)), window,
                        lambda r: r["did"])
     known = ledger_names(ctx.store, [r["did"] for r in rows])
-    return {"experts": [{**r, "name": known[r["did"]]} for r in rows], "page": where}
+    own = figures.in_topic(ctx.store, topic_slug(topic), {r["did"] for r in rows})
+    return {"experts": [{**r, "name": known[r["did"]], **figures.compact(own.get(r["did"]))} for r in rows],
+            "page": where}
+
+
+@op()
+def figures_(ctx: Ctx, did: Annotated[str | None, Arg("an identity (default: you)", positional=True)] = None) -> dict:
+    """An expert's figures per topic: response rate, median time to a first answer, accept rate, with the
+    newest threads behind them (docs/queue.md, "Your figures")."""
+    did = (did or ctx.identity.did).strip()
+    key_of(did)
+    return {**figures.of(ctx.store, did), "name": ledger_names(ctx.store, [did])[did]}
+
+
+SUGGESTED = 20  # topics `suggest` lists at most
+
+
+@op()
+def suggest(ctx: Ctx) -> list:
+    """Topics you do not follow where askers accepted your answers, most accepted first."""
+    followed = set(ctx.store.followed())
+    rows = [{"topic": t, "accepted": acc, "answers": n, "accept_rate": round(acc / n, 3)}
+            for t, n, acc in ctx.store.answered_topics(ctx.identity.did) if acc and t not in followed]
+    rows.sort(key=lambda r: (-r["accepted"], -r["accept_rate"], r["topic"]))
+    return rows[:SUGGESTED]
 
 
 @op()

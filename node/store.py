@@ -393,6 +393,24 @@ class Store(BridgeTables):
         return dict(self.db.execute("SELECT author, count(*) FROM messages WHERE kind='answer' AND topic=?"
                                     " GROUP BY author", [topic]).fetchall())
 
+    def answers_in(self, topic: str) -> list[tuple[str, str, int, int]]:
+        """(root id, author, created, 1 if its asker accepted it else 0) of every answer to a root of `topic`,
+        in creation order."""
+        return [tuple(r) for r in self.db.execute(
+            "SELECT a.target, a.author, a.created, EXISTS(SELECT 1 FROM messages c WHERE c.target = a.id"
+            "   AND c.kind = 'accept' AND c.author = m.author)"
+            " FROM messages m JOIN messages a ON a.target = m.id AND a.kind = 'answer'"
+            " WHERE m.topic = ? AND m.kind IN ('request', 'complaint') ORDER BY a.created, a.id", [topic])]
+
+    def answered_topics(self, did: str) -> list[tuple[str, int, int]]:
+        """(topic, answers, accepted ones) where `did` answered someone else's request or complaint."""
+        return [tuple(r) for r in self.db.execute(
+            "SELECT a.topic, count(*), sum(EXISTS(SELECT 1 FROM messages c WHERE c.target = a.id"
+            "   AND c.kind = 'accept' AND c.author = m.author))"
+            " FROM messages a JOIN messages m ON a.target = m.id AND m.kind IN ('request', 'complaint')"
+            " WHERE a.kind = 'answer' AND a.author = ? AND m.author != ? GROUP BY a.topic ORDER BY a.topic",
+            [did, did])]
+
     def profiles(self, dids: list[str]) -> list[tuple[str, bytes]]:
         """(author, raw) of the profiles of `dids`, each author's oldest first."""
         out = []
