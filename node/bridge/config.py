@@ -18,6 +18,7 @@ from antiport.protocol.kinds import is_domain
 
 DEFAULT_STATUS_MAP = {"open": "in-progress", "resolved": "resolved", "rejected": "wont-fix"}
 STATES = ("acknowledged", "in-progress", "resolved", "wont-fix")
+DEFAULT_PRIORITY = {"request": 20, "complaint": 70}  # RT's priorities run 0-99; a complaint comes first
 
 
 class BridgeConfigError(Exception):
@@ -40,6 +41,14 @@ class Pull:
 
 
 @dataclass
+class RTFields:
+    """How a thread fills an RT ticket's fields ([connectors.rt.fields])."""
+    priority: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_PRIORITY))  # kind -> RT priority
+    type_field: str = "Antiport type"     # ticket custom field: request or complaint
+    topic_field: str = "Antiport topic"   # ticket custom field: the thread's topic
+
+
+@dataclass
 class RTConfig:
     url: str
     user: str
@@ -48,6 +57,9 @@ class RTConfig:
     poll_seconds: float = 5.0
     status_map: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_STATUS_MAP))
     private: bool = False
+    fields: RTFields = field(default_factory=RTFields)
+    resolve_on_customer: bool = True   # the customer's resolve sets the ticket to resolved
+    promise_hours: int | None = None   # the vendor's promise (vendor.promise_hours): the ticket's due date
 
 
 @dataclass
@@ -144,14 +156,35 @@ def parse_config(data: dict) -> BridgeConfig:
         cfg.rt = RTConfig(url=rt.get("url", str, required=True).rstrip("/"), user=rt.get("user", str) or "root",
                           password=rt.secret("password"), queues={t: mapping.get(t, default) for t in topics},
                           poll_seconds=rt.get("poll_seconds", (int, float)) or 5.0,
-                          status_map={k: v for k, v in status_map.items() if v},
-                          private=rt.get("private", bool) or False)
+                          status_map={k: v for k, v in status_map.items() if v}, fields=_rt_fields(rt),
+                          private=rt.get("private", bool) or False,
+                          resolve_on_customer=rt.get("resolve_on_customer", bool) is not False,
+                          promise_hours=cfg.promise_hours)
         rt.done()
     if email := connectors.section("email"):
         cfg.email = _email(email)
     connectors.done()
     r.done()
     return cfg
+
+
+def _rt_fields(rt: _Reader) -> RTFields:
+    r, out = rt.section("fields"), RTFields()
+    if r is None:
+        return out
+    for kind, value in (r.get("priority", dict) or {}).items():
+        if kind not in DEFAULT_PRIORITY:
+            raise BridgeConfigError(f"{r._name('priority')}: {kind!r} is neither request nor complaint")
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 99:
+            raise BridgeConfigError(f"{r._name('priority')}.{kind}: {value!r} is not a priority from 0 to 99")
+        out.priority[kind] = value
+    for key in ("type_field", "topic_field"):
+        name = r.get(key, str)
+        if name is not None and not (name.strip() and name.isprintable() and len(name) <= 200):
+            raise BridgeConfigError(f"{r._name(key)}: {name!r} is not a custom field name")
+        setattr(out, key, name or getattr(out, key))
+    r.done()
+    return out
 
 
 def _email(r: _Reader) -> EmailConfig:

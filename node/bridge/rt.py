@@ -1,8 +1,12 @@
 """Request Tracker 5 connector over its REST 2.0 API.
 
 Network -> RT: a request or complaint becomes a ticket in the topic's queue, with the customer's did and
-the message id in two ticket custom fields ("Antiport customer", "Antiport thread"); every update becomes
-a comment. RT -> network: a staff reply (Correspond) becomes a signed `answer`, a status change that the
+the message id in two ticket custom fields ("Antiport customer", "Antiport thread"), the kind and topic in
+two more (names set in [connectors.rt.fields]), the kind's priority, a due date from the vendor's promise,
+and the customer as Requestor: an RT user named by their did, with their profile's display name as real
+name (no mail address: RT mails nobody). Every update becomes a comment; the customer's resolve also
+resolves the ticket (unless resolve_on_customer = false).
+RT -> network: a staff reply (Correspond) becomes a signed `answer`, a status change that the
 configuration maps (resolved -> resolved, ...) becomes a signed `status`.
 
 Nothing is done twice: on a retry, the ticket (or comment) an earlier attempt may have made is looked
@@ -14,13 +18,14 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 from urllib.parse import quote
 
 import httpx
 from antiport.protocol import is_blank
 
+from ..ledger import names
 from ..store import Store
 from .config import RTConfig
 
@@ -81,10 +86,25 @@ class RTClient:
         found = await self.call("GET", "/tickets", params={"query": f"'CF.{{{CF_THREAD}}}' = '{thread}'"})
         return int(found["items"][0]["id"]) if found["items"] else None
 
-    async def create_ticket(self, queue: str, subject: str, content: str, fields: dict) -> int:
+    async def create_ticket(self, queue: str, subject: str, content: str, fields: dict, **more) -> int:
+        """`more`: further ticket fields (Requestor, Priority, Due)."""
         made = await self.call("POST", "/ticket", json={"Queue": queue, "Subject": subject, "Content": content,
-                                                        "ContentType": "text/plain", "CustomFields": fields})
+                                                        "ContentType": "text/plain", "CustomFields": fields, **more})
         return int(made["id"])
+
+    async def ensure_user(self, name: str, real_name: str) -> int:
+        """The id of the RT user called `name` (made if missing), with `real_name` as its real name."""
+        path = f"/user/{quote(name, safe='')}"
+        user = await self.call("GET", path, ok404=True)
+        if user is None:
+            try:
+                await self.call("POST", "/user", json={"Name": name, "RealName": real_name})
+            except RTError:  # another bridge may have made it meanwhile; the lookup below tells
+                pass
+            user = await self.call("GET", path)
+        elif real_name and user.get("RealName") != real_name:
+            await self.call("PUT", f"/user/{user['id']}", json={"RealName": real_name})
+        return int(user["id"])
 
     async def comment(self, ticket: int, text: str) -> None:
         await self.call("POST", f"/ticket/{ticket}/comment", json={"Content": text, "ContentType": "text/plain"})
@@ -169,6 +189,11 @@ def rt_time_ms(text: str) -> int:
     return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)
 
 
+def rt_time(ms: int) -> str:
+    """A time (ms since the epoch) as RT takes it: UTC, whole seconds."""
+    return datetime.fromtimestamp(ms // 1000, UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
 class RTConnector:
     name = "rt"
 
@@ -181,7 +206,7 @@ class RTConnector:
         """Create the custom fields and queues the bridge needs (once per run; idempotent)."""
         if self._ready:
             return
-        for name in (CF_THREAD, CF_CUSTOMER):
+        for name in (CF_THREAD, CF_CUSTOMER, self.cfg.fields.type_field, self.cfg.fields.topic_field):
             await self.rt.ensure_custom_field(name)
         for queue in sorted(set(self.cfg.queues.values())):
             await self.rt.ensure_queue(queue)
@@ -206,17 +231,25 @@ class RTConnector:
             ticket = self.ticket_of(event["thread"] or "")
             if ticket is None:
                 raise RTError(f"no ticket yet for thread {event['thread']}; the thread is delivered first")
-            if retry and any(text.endswith(message_line(event)) for text in await self.rt.texts(ticket, "Comment")):
-                return
-            await self.rt.comment(ticket, describe(seq, event))
+            if not (retry and any(text.endswith(message_line(event))
+                                  for text in await self.rt.texts(ticket, "Comment"))):
+                await self.rt.comment(ticket, describe(seq, event))
+            if event["kind"] == "resolve" and self.cfg.resolve_on_customer:  # only the asker may resolve
+                await self.rt.set_status(ticket, "resolved")  # a second time changes nothing
 
     async def _ticket(self, seq: int, event: dict, retry: bool) -> None:
         thread = event["id"]
         ticket = self.ticket_of(thread) or (await self.rt.find_ticket(thread) if retry else None)
         if ticket is None:
+            fields, customer = self.cfg.fields, event["author"]
+            requestor = await self.rt.ensure_user(customer, names(self.store, [customer])[customer])
+            more = {"Requestor": requestor, "Priority": fields.priority[event["kind"]]}
+            if self.cfg.promise_hours is not None:
+                more["Due"] = rt_time(event["created"] + self.cfg.promise_hours * 3_600_000)
             ticket = await self.rt.create_ticket(
                 self.cfg.queues[event["topic"]], event["body"]["title"], ticket_text(seq, event),
-                {CF_THREAD: thread, CF_CUSTOMER: event["author"]})
+                {CF_THREAD: thread, CF_CUSTOMER: customer, fields.type_field: event["kind"],
+                 fields.topic_field: event["topic"]}, **more)
         self.store.rt_add_ticket(thread, ticket, event["topic"])
 
     # -- RT -> network ------------------------------------------------------------------------------

@@ -27,6 +27,8 @@ def test_the_documented_example_loads(monkeypatch):
     assert cfg.email.user == "antiport@acme.example" and cfg.email.password == "value of ACME_MAIL_PASSWORD"
     assert cfg.email.staff == ["@acme.example"] and cfg.email.starttls and cfg.email.mailbox == "INBOX"
     assert cfg.connector_names() == ["webhook:crm", "rt", "email"]
+    assert cfg.rt.fields.priority == {"request": 20, "complaint": 70} and cfg.rt.fields.topic_field == "Product"
+    assert cfg.rt.resolve_on_customer and cfg.rt.promise_hours == 24
 
 
 def base(**extra) -> dict:
@@ -77,6 +79,14 @@ def test_the_domain_goes_into_the_manifest():
      "connectors.rt: no queue for topic acme/widget-pro"),
     (base(connectors={"rt": {"url": "http://rt", "password": "p", "queue": "Q", "status_map": {"open": "done"}}}),
      "connectors.rt.status_map: 'done' is not one of"),
+    (base(connectors={"rt": {"url": "u", "password": "p", "queue": "Q", "fields": {"priority": {"bug": 1}}}}),
+     "connectors.rt.fields.priority: 'bug' is neither request nor complaint"),
+    (base(connectors={"rt": {"url": "u", "password": "p", "queue": "Q", "fields": {"priority": {"request": 100}}}}),
+     "connectors.rt.fields.priority.request: 100 is not a priority from 0 to 99"),
+    (base(connectors={"rt": {"url": "u", "password": "p", "queue": "Q", "fields": {"type_field": " "}}}),
+     "connectors.rt.fields.type_field: ' ' is not a custom field name"),
+    (base(connectors={"rt": {"url": "u", "password": "p", "queue": "Q", "fields": {"tags": "x"}}}),
+     "unknown key connectors.rt.fields.tags"),
     (base(delivery={"retry_base_seconds": "2"}), "delivery.retry_base_seconds must be a number"),
 ])
 def test_bad_configuration_is_refused_with_the_key_named(data, message):

@@ -2,13 +2,17 @@
 from __future__ import annotations
 
 import secrets
+from urllib.parse import quote
 
 import httpx
 import pytest
 import trio
 from antiport.node.bridge.bridge import Bridge
-from antiport.node.bridge.rt import CF_CUSTOMER, CF_THREAD, CURSOR, RTClient
+from antiport.node.bridge.config import parse_config
+from antiport.node.bridge.rt import CF_CUSTOMER, CF_THREAD, CURSOR, RTClient, rt_time_ms
+from antiport.node.home import now_ms
 from antiport.node.service import Ctx, thread_view
+from antiport.protocol import sign
 from bridge_helpers import TOPIC, Staff, config, rt_url
 
 pytestmark = [pytest.mark.rt, pytest.mark.trio]
@@ -183,3 +187,35 @@ async def test_bridges_starting_at_once_on_a_new_rt_agree_on_one_custom_field(rt
         [kept] = await first.custom_fields(name)
         await second.ensure_custom_field(name)
         assert await second.custom_fields(name) == [kept]
+
+
+async def test_a_complaint_fills_the_tickets_fields_and_the_customers_resolve_resolves_it(world, rt):
+    """Requestor: an RT user named by the customer's did, with their profile's display name; the kind and
+    topic in the configured custom fields; the kind's priority; due by the vendor's promise."""
+    staff, queue = Staff(rt), f"antiport-test-{secrets.token_hex(4)}"
+    cfg = parse_config({"vendor": {"org": "Acme", "topics": [TOPIC], "promise_hours": 48},
+                        "connectors": {"rt": {"url": rt, "password": "password", "queues": {TOPIC: queue},
+                                              "fields": {"priority": {"complaint": 90}, "topic_field": "Product"}}}})
+    profile = sign(world.customer, "profile", "", {"name": "Ada Lovelace"}, [], created=now_ms())
+    world.ingest(profile.raw, now_ms(), "test")
+    async with httpx.AsyncClient(timeout=30) as client:
+        bridge = Bridge(world.store, world.ingest, world.vendor, cfg, client)
+        bridge.start()
+        thread = world.post(world.customer, "complaint", {"title": "Broken on arrival", "text": "Cracked case."})
+        bridge.scan()
+        assert await bridge.deliver_due("rt") == (1, 0)
+        ticket = int(staff.tickets_for(thread)[0]["id"])
+        t = staff.get(f"/ticket/{ticket}")
+        [requestor] = t["Requestor"]
+        assert requestor["id"] == world.customer.did
+        assert staff.get(f"/user/{quote(world.customer.did, safe='')}")["RealName"] == "Ada Lovelace"
+        fields = {cf["name"]: cf["values"] for cf in t["CustomFields"]}
+        assert fields["Antiport type"] == ["complaint"] and fields["Product"] == [TOPIC]
+        assert int(t["Priority"]) == 90
+        assert rt_time_ms(t["Due"]) == world.store.get(thread).created // 1000 * 1000 + 48 * 3_600_000
+
+        world.post(world.customer, "resolve", {}, [thread])
+        bridge.scan()
+        assert await bridge.deliver_due("rt") == (1, 0)
+        assert staff.get(f"/ticket/{ticket}")["Status"] == "resolved"
+        assert "confirmed that the request is solved" in staff.texts(ticket, "Comment")[0]
