@@ -166,7 +166,8 @@ def test_restored_from_words_a_person_gets_their_threads_back_by_sync_and_may_ac
     with NodeProcess(peer) as p, NodeProcess(home, bootstrap=[p.wait_ready()["addrs"][0]]) as node:
         node.wait_ready()
         client = node.client()
-        wait_for(lambda: [t["id"] for t in client.call("list", topic="acme/widget")] == [asked], "the thread synced")
+        wait_for(lambda: [t["id"] for t in client.call("list", topic="acme/widget")["threads"]] == [asked],
+                 "the thread synced")
         wait_for(lambda: len(client.call("show", id=asked)["answers"]) == 1, "its answer synced")
         client.call("accept", id=answered)  # only the asker may: the restored key is the asker
         assert client.call("show", id=asked)["answers"][0]["accepted"]

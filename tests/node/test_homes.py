@@ -221,7 +221,7 @@ def test_a_full_disk_is_one_line_and_nothing_is_lost(tmp_path):
     for name in ("init-full", "ask-full", "run-full"):
         one_line_error(step(name), "is full", "free some space and try again")
     listed = step("list-after")
-    assert listed.returncode == 0 and [t["title"] for t in json.loads(listed.stdout)] == ["Before"]
+    assert listed.returncode == 0 and [t["title"] for t in json.loads(listed.stdout)["threads"]] == ["Before"]
     assert (out / "other.ls").read_text() == ""  # no half-written identity: init works once there is space
     assert step("init-after").returncode == 0
 
