@@ -28,7 +28,7 @@ from starlette.routing import Route
 from . import alerts, service
 from .home import CannotListen, first_in
 from .ingest import Ingest, Stored
-from .readers import Readers
+from .readers import FACT_OPS, LEDGER_WAIT, Readers
 from .service import OPS, Ctx, OpError
 from .store import Store, StoreError
 
@@ -85,6 +85,8 @@ def make_app(ctx: Ctx, token: str, readers: Readers, import_limit: int = IMPORT_
         result = entry(ctx, params)
         if entry.write and ctx.node is not None:
             ctx.node.wake_outbox()  # follows changed: join or leave their gossip topics now
+        if name in FACT_OPS:  # the user's next read shows what the fact did to the scores
+            await readers.ledger_caught_up(LEDGER_WAIT)
         return JSONResponse(result)
 
     @endpoint
@@ -283,6 +285,7 @@ async def serve(ctx: Ctx, home, port: int = 0, *, task_status=trio.TASK_STATUS_I
                     raise
                 raise CannotListen(config.bind[0], failed.strerror or str(failed)) from None
             nursery.start_soon(trio.to_thread.run_sync, readers.warm)
+            nursery.start_soon(readers.keep_ledger, ctx.ingest)
             home.write_api(binds[0], token)
             task_status.started(binds[0])
     finally:

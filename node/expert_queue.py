@@ -59,7 +59,7 @@ def entries(store: Store, me: str, now: int, scores_max_age: float) -> list[dict
             continue
         answers = [m for m in thread if m.kind == "answer"]
         held = claims_holding([m for m in thread if m.kind == "claim"], retracted, now)
-        standing = ledger.scores(me, r["topic"], max_age=scores_max_age)[1].get(r["author"], 0.0)
+        standing = ledger.scores(me, r["topic"], max_age=scores_max_age).get(r["author"], 0.0)
         out.append({**r, "answers": len(answers), "mine": any(a.author_did == me for a in answers),
                     "vendor_answered": any(a.author in vendors for a in answers),
                     "claims": [{"did": d, "until": u} for d, u in sorted(held.items())],

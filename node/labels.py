@@ -51,7 +51,7 @@ class Moderation:
 
     def score(self, topic: str) -> dict[str, float]:
         if topic not in self._scores:
-            self._scores[topic] = ledger_for(self.store).scores(self.viewer, topic, max_age=SCORES_MAX_AGE)[1]
+            self._scores[topic] = ledger_for(self.store).scores(self.viewer, topic, max_age=SCORES_MAX_AGE)
         return self._scores[topic]
 
     def labels(self, rows: list[dict]) -> dict[str, list[dict]]:

@@ -1,14 +1,21 @@
 """Reputation ledger: personalised PageRank per topic from the viewer's trust roots (specs/06-reputation.md).
 
-The graph is built from stored facts (accept, vote, report, trust) as plain tuples; the computation
-is pure Python so it runs without extra packages.
+The facts (accept, vote, report, trust) are read from the store and ranked as arrays (numpy, and
+scipy.sparse for the power iteration; imported when first needed, so that commands that never rank
+start without them). Results are kept in files beside the store, shared by every process that reads it.
 """
 from __future__ import annotations
 
+import hashlib
 import heapq
+import os
+import tempfile
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass
+from itertools import chain
+from operator import attrgetter
+from pathlib import Path
 from weakref import WeakKeyDictionary
 
 from antiport.crypto import did_from_key
@@ -19,6 +26,7 @@ from .store import Store
 ACCEPT, UPVOTE, DOWNVOTE, REPORT, TRUST = 1.0, 0.2, -0.2, -0.5, 1.0
 DAMPING, MAX_ITER, TOLERANCE = 0.85, 100, 1e-10
 WHY_FACTS = 10  # facts `explain` lists per topic, strongest first; the others are only counted
+KINDS = {k: i for i, k in enumerate(("accept", "upvote", "downvote", "report", "trust", "distrust"))}
 
 
 @dataclass(frozen=True)
@@ -31,10 +39,11 @@ class Fact:
     note: str = ""
 
 
-def facts(store: Store, topic: str) -> list[Fact]:
-    """Every fact that counts in `topic`: self-facts dropped, one vote per (voter, target), newest wins."""
+def facts(store: Store, topic: str, about: str | None = None) -> list[Fact]:
+    """Every fact that counts in `topic` (with `about`, those about that did): self-facts dropped, one vote
+    per (voter, target), newest wins."""
     out, votes = [], {}
-    for mid, kind, source, subject, raw, target in store.fact_rows(topic):
+    for mid, kind, source, subject, raw, target in store.fact_rows(topic, about):
         if source == subject:
             continue
         if kind == "accept":
@@ -53,7 +62,7 @@ def facts(store: Store, topic: str) -> list[Fact]:
         if scope not in ("", topic):
             continue
         subject = did_from_key(body["subject"])
-        if subject == author:
+        if subject == author or about not in (None, subject):
             continue
         value = body["value"]
         trusts[(author, subject)] = Fact(mid, value, author, subject, TRUST if value == "trust" else -TRUST,
@@ -70,79 +79,159 @@ def roots(viewer: str, fs: list[Fact]) -> set[str]:
 
 def rank(viewer: str, fs: list[Fact]) -> dict[str, float]:
     """Personalised PageRank over positive facts; negative facts subtract afterwards, never below 0."""
-    seeds = roots(viewer, fs)
-    cut = {f.subject for f in fs if f.source == viewer and f.kind == "distrust"}
-    out_pos: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    total: dict[str, float] = defaultdict(float)
-    for f in fs:
-        if f.source in cut:
-            continue
-        total[f.source] += abs(f.weight)  # a voter's whole outgoing weight is normalised to 1
-        if f.weight > 0:
-            out_pos[f.source][f.subject] += f.weight
-    nodes = seeds | {f.source for f in fs} | {f.subject for f in fs}
-    # per source: the share of its score passed on, and (subject, fraction) pairs
-    edges = {n: (sum(e.values()) / total[n], [(m, w / total[n]) for m, w in e.items()]) for n, e in out_pos.items()}
-    restart = {n: 1.0 / len(seeds) for n in seeds}
-    score = dict(restart)
-    for _ in range(MAX_ITER):
-        nxt = dict.fromkeys(nodes, 0.0)
-        dangling = 0.0
-        for n, s in score.items():
-            if not s:
-                continue
-            passed, targets = edges.get(n, (0.0, ()))
-            dangling += s * (1 - passed)  # no positive facts, or the negative part of the budget
-            share = DAMPING * s
-            for m, w in targets:
-                nxt[m] += share * w
-        for n, r in restart.items():  # restart, and mass with nowhere to go, return to the roots
-            nxt[n] += (1 - DAMPING + DAMPING * dangling) * r
-        delta = sum(abs(v - score.get(n, 0.0)) for n, v in nxt.items())
-        score = nxt
-        if delta < TOLERANCE:
-            break
-    score = {n: score.get(n, 0.0) for n in nodes}
-    penalty: dict[str, float] = defaultdict(float)
-    for f in fs:
-        if f.weight < 0 and f.source not in cut:
-            penalty[f.subject] += DAMPING * score[f.source] * -f.weight / total[f.source]
-    for n, p in penalty.items():
-        score[n] = max(0.0, score[n] - p)
-    return score
+    graph = Graph(viewer, fs)
+    return dict(zip(graph.dids, graph.rank().tolist(), strict=True))
+
+
+class Graph:
+    """The facts of one topic as arrays, identities numbered in `dids` (roots first)."""
+
+    def __init__(self, viewer: str, fs: list[Fact]):
+        import numpy as np
+        import scipy.sparse as sp
+        seeds = roots(viewer, fs)
+        cut = {f.subject for f in fs if f.source == viewer and f.kind == "distrust"}
+        sources, subjects = list(map(attrgetter("source"), fs)), list(map(attrgetter("subject"), fs))
+        self.dids = list(dict.fromkeys(chain(sorted(seeds), sources, subjects)))
+        index = {d: i for i, d in enumerate(self.dids)}
+        self.src = np.fromiter(map(index.__getitem__, sources), np.int64, len(fs))
+        self.dst = np.fromiter(map(index.__getitem__, subjects), np.int64, len(fs))
+        self.weight = np.fromiter(map(attrgetter("weight"), fs), np.float64, len(fs))
+        self.kind = np.fromiter(map(KINDS.__getitem__, map(attrgetter("kind"), fs)), np.int8, len(fs))
+        self.live = ~np.isin(self.src, [index[d] for d in cut])  # a distrusted source passes nothing on
+        n, src, dst, w = len(self.dids), self.src[self.live], self.dst[self.live], self.weight[self.live]
+        self.budget = np.bincount(src, np.abs(w), n)  # a source's budget: the absolute weights of all its facts
+        pos = w > 0
+        share = w[pos] / self.budget[src[pos]]  # what each positive fact passes on, of its source's score
+        self.edges = sp.csr_matrix((share, (dst[pos], src[pos])), shape=(n, n))
+        self.passed = np.bincount(src[pos], share, n)
+        self.restart = np.zeros(n)
+        self.restart[:len(seeds)] = 1.0 / len(seeds)
+
+    def rank(self):
+        """The scores, in the order of `dids` (specs/06 section 3)."""
+        import numpy as np
+        score = self.restart
+        for _ in range(MAX_ITER):
+            # no positive facts, or the negative share of budgets (not `@`: BLAS threads fight over shared cores)
+            dangling = score.sum() - (score * self.passed).sum()
+            nxt = DAMPING * (self.edges @ score) + (1 - DAMPING + DAMPING * dangling) * self.restart
+            delta = np.abs(nxt - score).sum()
+            score = nxt
+            if delta < TOLERANCE:
+                break
+        neg = self.live & (self.weight < 0)
+        src, dst, w = self.src[neg], self.dst[neg], -self.weight[neg]
+        return np.maximum(score - np.bincount(dst, DAMPING * score[src] * w / self.budget[src], len(self.dids)), 0.0)
+
+    def counts(self):
+        """Per identity: how many accepts, upvotes and downvotes are about it."""
+        import numpy as np
+        return np.stack([np.bincount(self.dst[self.kind == KINDS[k]], minlength=len(self.dids))
+                         for k in ("accept", "upvote", "downvote")], axis=1)
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """What reads use of one (viewer, topic): scores, budgets (for explanations) and fact counts per
+    identity, as of `version` (the store's newest message in the topic and newest trust then)."""
+    version: tuple[int, int]
+    made: float                                # wall-clock time it was computed
+    score: dict[str, float]
+    budget: dict[str, float]                   # sources with live facts only
+    counts: dict[str, tuple[int, int, int]]    # accepted, upvotes, downvotes; identities with any
+
+    def rank_of(self, did: str) -> int | None:
+        if did not in self.score:
+            return None
+        mine = (-self.score[did], did)
+        return 1 + sum(1 for d, s in self.score.items() if (-s, d) < mine)
 
 
 class Ledger:
-    """Scores per (viewer, topic), recomputed only when the store has changed."""
+    """Scores per (viewer, topic), kept in files beside the store (one per pair) that every process reading
+    the store shares. With `background` (the node's reader processes), a read uses the file whatever its
+    age and computes only when there is none yet; the node calls `refresh` after writes. Otherwise (the
+    offline CLI) a read recomputes when the topic has changed, unless the file is under `max_age` seconds old."""
 
-    def __init__(self, store: Store):
-        self.store = store
-        self._cache: dict[tuple[str, str], tuple[int, list[Fact], dict[str, float], float]] = {}
+    def __init__(self, store: Store, background: bool = False):
+        self.store, self.background = store, background
+        self.folder = store.path.with_name(store.path.name + "-ledger")
+        self._loaded: dict[Path, tuple[tuple, Ranked]] = {}
 
-    def scores(self, viewer: str, topic: str, max_age: float = 0.0) -> tuple[list[Fact], dict[str, float]]:
-        """The facts and scores of `topic` for `viewer`, recomputed when the store has changed; with
-        `max_age`, ones computed up to that many seconds ago are good enough even if it has (a topic of
-        200k messages takes seconds: moderation lags a little instead)."""
-        version, now = self.store.newest_rowid(), time.monotonic()
-        hit = self._cache.get((viewer, topic))
-        if hit and (hit[0] == version or now - hit[3] <= max_age):
-            return hit[1], hit[2]
-        fs = facts(self.store, topic)
-        score = rank(viewer, fs)
-        self._cache[(viewer, topic)] = (version, fs, score, now)
-        return fs, score
+    def ranked(self, viewer: str, topic: str, max_age: float = 0.0) -> Ranked:
+        found = self._load(self._file(viewer, topic))
+        if found and (self.background or time.time() - found.made <= max_age
+                      or found.version == self.store.ledger_version(topic)):
+            return found
+        return self._compute(viewer, topic)
+
+    def scores(self, viewer: str, topic: str, max_age: float = 0.0) -> dict[str, float]:
+        return self.ranked(viewer, topic, max_age).score
+
+    def refresh(self) -> int:
+        """Recompute every kept (viewer, topic) whose topic changed since; returns how many were."""
+        import numpy as np
+        done = 0
+        for path in sorted(self.folder.glob("*.npz")):
+            try:
+                with np.load(path) as saved:
+                    viewer, topic = str(saved["key"]).split("\n")
+                    version = tuple(saved["version"].tolist())
+            except (OSError, ValueError, KeyError):  # removed meanwhile, or not ours: computed again on a read
+                continue
+            if version != self.store.ledger_version(topic):
+                self._compute(viewer, topic)
+                done += 1
+        return done
+
+    def _compute(self, viewer: str, topic: str) -> Ranked:
+        import numpy as np
+        version, made = self.store.ledger_version(topic), time.time()
+        graph = Graph(viewer, facts(self.store, topic))
+        score, counts = graph.rank(), graph.counts()
+        self.folder.mkdir(mode=0o700, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")  # readable by the owner only
+        with os.fdopen(fd, "wb") as out:
+            np.savez(out, key=np.array(f"{viewer}\n{topic}"), version=np.array(version), made=np.array(made),
+                     dids=np.array([d.encode() for d in graph.dids], "S"), score=score, budget=graph.budget,
+                     counts=counts)
+        path = self._file(viewer, topic)
+        os.replace(tmp, path)
+        return self._load(path)
+
+    def _file(self, viewer: str, topic: str) -> Path:
+        return self.folder / (hashlib.sha256(f"{viewer}\n{topic}".encode()).hexdigest()[:32] + ".npz")
+
+    def _load(self, path: Path) -> Ranked | None:
+        """The file's results, read again only when it was replaced since."""
+        import numpy as np
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            return None
+        stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
+        if path in self._loaded and self._loaded[path][0] == stamp:
+            return self._loaded[path][1]
+        with np.load(path) as saved:
+            dids = [d.decode() for d in saved["dids"].tolist()]
+            score, budget, counts = saved["score"].tolist(), saved["budget"].tolist(), saved["counts"].tolist()
+            found = Ranked(tuple(saved["version"].tolist()), float(saved["made"]),
+                           dict(zip(dids, score, strict=True)),
+                           {d: b for d, b in zip(dids, budget, strict=True) if b},
+                           {d: tuple(c) for d, c in zip(dids, counts, strict=True) if any(c)})
+        self._loaded[path] = (stamp, found)
+        return found
 
     def experts(self, viewer: str, topic: str) -> list[dict]:
         """Authors of answers or facts in `topic`, best first (ties: more accepted, then did)."""
-        fs, score = self.scores(viewer, topic)
+        ranked = self.ranked(viewer, topic)
         answers = self.store.answer_counts(topic)
-        count = defaultdict(lambda: defaultdict(int))
-        for f in fs:
-            count[f.subject][f.kind] += 1
-        people = (set(answers) | {f.subject for f in fs if f.kind in ("accept", "upvote", "downvote")}) - {viewer}
-        rows = [{"did": d, "name": "", "score": round(score.get(d, 0.0), 9), "accepted": count[d]["accept"],
-                 "upvotes": count[d]["upvote"], "downvotes": count[d]["downvote"], "answers": answers.get(d, 0)}
-                for d in people]
+        none = (0, 0, 0)
+        rows = [{"did": d, "name": "", "score": round(ranked.score.get(d, 0.0), 9),
+                 "accepted": ranked.counts.get(d, none)[0], "upvotes": ranked.counts.get(d, none)[1],
+                 "downvotes": ranked.counts.get(d, none)[2], "answers": answers.get(d, 0)}
+                for d in (set(answers) | set(ranked.counts)) - {viewer}]
         rows.sort(key=lambda r: (-r["score"], -r["accepted"], r["did"]))
         for i, r in enumerate(rows, 1):
             r["rank"] = i
@@ -152,16 +241,11 @@ class Ledger:
         """What `did`'s score in `topic` rests on: the `limit` facts that add or take most (strongest first,
         each with what it contributed), how many facts of each kind there are in all (the most common
         first), and how many were left out of the list (a busy answerer has tens of thousands)."""
-        fs, score = self.scores(viewer, topic)
-        total = defaultdict(float)
-        for f in fs:
-            total[f.source] += abs(f.weight)
-        about = [(round(DAMPING * score.get(f.source, 0.0) * f.weight / total[f.source], 9), f)
-                 for f in fs if f.subject == did]
+        ranked = self.ranked(viewer, topic)
+        about = [(round(DAMPING * ranked.score.get(f.source, 0.0) * f.weight / ranked.budget[f.source], 9)
+                  if f.source in ranked.budget else 0.0, f) for f in facts(self.store, topic, about=did)]
         strongest = heapq.nsmallest(limit, about, key=lambda wf: (-abs(wf[0]), wf[1].id))
-        mine = (-score.get(did, 0.0), did)
-        place = sum(1 for d, s in score.items() if (-s, d) < mine) + 1 if did in score else None
-        return {"topic": topic, "score": round(score.get(did, 0.0), 9), "rank": place,
+        return {"topic": topic, "score": round(ranked.score.get(did, 0.0), 9), "rank": ranked.rank_of(did),
                 "facts": [{"id": f.id, "kind": f.kind, "from": f.source, "from_name": "", "weight": w,
                            "note": f.note} for w, f in strongest],
                 "counts": dict(Counter(f.kind for _, f in about).most_common()),
@@ -171,10 +255,10 @@ class Ledger:
 _LEDGERS: WeakKeyDictionary = WeakKeyDictionary()
 
 
-def ledger_for(store: Store) -> Ledger:
-    """One ledger (and its cache) per open store."""
+def ledger_for(store: Store, background: bool = False) -> Ledger:
+    """One ledger per open store (`background` when it is first asked for: see `Ledger`)."""
     if store not in _LEDGERS:
-        _LEDGERS[store] = Ledger(store)
+        _LEDGERS[store] = Ledger(store, background)
     return _LEDGERS[store]
 
 

@@ -6,12 +6,19 @@ home of bench/popular.py: GET /v1/id waited up to 0.5 s behind a `why`). Each wo
 the store read-only (WAL lets it read beside the writer), runs an op in one snapshot, and sends back
 its result already encoded as JSON; the loop only passes the bytes on. Reads never sign: a worker
 gets the viewer's public key, never the secret one.
+
+The ledger is never computed on a read (except the first of a topic): workers read its files, and
+`keep_ledger` has one of them recompute what changed a moment after writes (node/ledger.py). A write of
+the user's own that states a fact (accept, vote, report, trust) waits for that, up to LEDGER_WAIT, so
+that the user's next read shows its effect.
 """
 from __future__ import annotations
 
 import json
+import logging
 import multiprocessing
 import threading
+import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -19,6 +26,8 @@ from dataclasses import dataclass
 import trio
 from antiport.crypto import did_from_key
 
+from .ingest import Ingest
+from .ledger import ledger_for
 from .ops import Op, OpError
 from .service import Ctx
 from .store import Store, StoreError
@@ -26,6 +35,9 @@ from .store import Store, StoreError
 # More workers than cores: a slow read (a vendor's metrics over 20,000 threads) must not hold up a
 # quick one (a page of threads) queued behind it; the cores are shared fairly by the kernel.
 WORKERS = 4
+LEDGER_QUIET = 0.25  # seconds after a write before the ledger is brought up to date (writes meanwhile join in)
+LEDGER_WAIT = 2.0  # seconds an API write that states a fact waits at most for the ledger to include it
+FACT_OPS = ("accept", "vote", "report", "trust")
 
 
 @dataclass(frozen=True)
@@ -42,6 +54,8 @@ class Readers:
         self.ctx = ctx
         self.pool: ProcessPoolExecutor | None = None
         self.lock = threading.Lock()
+        self.ledger_runs = [0, 0]  # ledger refreshes started, finished
+        self.ledger_ran = trio.Event()
 
     def submit(self, fn, *args) -> Future:
         """Blocks while the pool starts a worker (the first one waits for the forkserver's imports): call it
@@ -75,6 +89,39 @@ class Readers:
         if status != 200:
             raise OpError(body, status)
         return body
+
+    async def keep_ledger(self, ingest: Ingest) -> None:
+        """Recompute the ledger's changed topics in a worker a moment after writes: one run at a time, each followed
+        by a rest as long as it took, so that however busy the node is the ledger takes at most half a core."""
+        changed = trio.Event()
+
+        def stored(_) -> None:
+            changed.set()
+        unsubscribe = ingest.subscribe(stored)
+        try:
+            while True:
+                await changed.wait()
+                await trio.sleep(LEDGER_QUIET)
+                changed = trio.Event()
+                self.ledger_runs[0] += 1
+                took = 0.0
+                try:
+                    took = await _wait(await trio.to_thread.run_sync(self.submit, _refresh_ledger))
+                except Exception:  # a damaged store, a dead worker: the reads go on with the files they have
+                    logging.getLogger("antiport.ledger").exception("ledger refresh failed")
+                self.ledger_runs[1] += 1
+                self.ledger_ran.set()
+                self.ledger_ran = trio.Event()
+                await trio.sleep(took)
+        finally:
+            unsubscribe()
+
+    async def ledger_caught_up(self, timeout: float) -> None:
+        """Wait until a ledger refresh that starts after now has finished, or `timeout` seconds."""
+        wanted = self.ledger_runs[0] + 1
+        with trio.move_on_after(timeout):
+            while self.ledger_runs[1] < wanted:
+                await self.ledger_ran.wait()
 
     def close(self) -> None:
         with self.lock:
@@ -110,10 +157,19 @@ _ctx: Ctx | None = None
 def _open(path: str, public_key: bytes, name: str) -> None:
     global _ctx
     _ctx = Ctx(Store(path, readonly=True), None, Viewer(public_key, did_from_key(public_key)), name)
+    ledger_for(_ctx.store, background=True)
 
 
 def _open_only() -> None:
     """Nothing: the worker opened the store as it started."""
+
+
+def _refresh_ledger() -> float:
+    """Seconds spent recomputing (0 when no topic changed)."""
+    started = time.perf_counter()
+    with _ctx.store.snapshot():
+        done = ledger_for(_ctx.store).refresh()
+    return time.perf_counter() - started if done else 0.0
 
 
 def _run(fn, params: dict) -> tuple[int, bytes | str]:

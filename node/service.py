@@ -430,7 +430,7 @@ def rank_answers(ctx: Ctx, answers: list[dict]) -> list[dict]:
     """Accepted first, then by the author's score in the viewer's ledger, then votes, then oldest first."""
     if not answers:
         return answers
-    _, score = ledger_for(ctx.store).scores(ctx.identity.did, answers[0]["topic"])
+    score = ledger_for(ctx.store).scores(ctx.identity.did, answers[0]["topic"])
     for a in answers:
         a["score"] = round(score.get(a["author"], 0.0), 9)
     return sorted(answers, key=lambda a: (not a["accepted"], -a["score"], -(a["votes"]["up"] - a["votes"]["down"]),

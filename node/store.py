@@ -378,11 +378,21 @@ class Store(BridgeTables):
 
     # -- what reputation and vendor metrics are computed from ---------------------------------------------
 
-    def fact_rows(self, topic: str) -> list[tuple[str, str, str, str, bytes, str]]:
-        """(id, kind, author, target's author, raw, target id) of the accepts, votes and reports in a topic."""
+    def fact_rows(self, topic: str, about: str | None = None) -> list[tuple[str, str, str, str, bytes, str]]:
+        """(id, kind, author, target's author, raw, target id) of the accepts, votes and reports in a topic
+        (with `about`, those on messages by that author)."""
+        where, params = ("", [topic]) if about is None else (" AND t.author = ?", [topic, about])
         return [tuple(r) for r in self.db.execute(
             "SELECT m.id, m.kind, m.author, t.author, m.raw, t.id FROM messages m JOIN messages t ON m.target = t.id"
-            " WHERE m.topic = ? AND m.kind IN ('accept', 'vote', 'report') ORDER BY m.created, m.id", [topic])]
+            " WHERE m.topic = ? AND m.kind IN ('accept', 'vote', 'report')" + where + " ORDER BY m.created, m.id",
+            params)]
+
+    def ledger_version(self, topic: str) -> tuple[int, int]:
+        """(newest message in `topic`, newest trust statement): what a topic's scores are computed from changes
+        only when one of them does (messages are only ever added)."""
+        return tuple(self.db.execute(
+            "SELECT (SELECT coalesce(max(rowid), 0) FROM messages WHERE topic = ?),"
+            " (SELECT coalesce(max(rowid), 0) FROM messages WHERE kind = 'trust')", [topic]).fetchone())
 
     def of_kind(self, kind: str) -> list[tuple[str, str, bytes]]:
         """(id, author, raw) of every message of one kind, in creation order."""

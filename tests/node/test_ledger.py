@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import random
+from collections import defaultdict
+
 import pytest
 from antiport.crypto import Identity
-from antiport.node.ledger import Ledger
+from antiport.node.ledger import DAMPING, MAX_ITER, TOLERANCE, Fact, Ledger, rank, roots
 from antiport.node.store import Store
 from antiport.protocol import sign
 
@@ -108,3 +111,83 @@ def test_why_lists_the_facts(tmp_path):
     assert by_id[accept.id]["kind"] == "accept" and by_id[accept.id]["from"] == customer.did
     assert by_id[accept.id]["weight"] > by_id[vote.id]["weight"] > 0
     assert why["score"] > 0 and why["rank"] is not None
+
+
+def reference_rank(viewer: str, fs: list[Fact]) -> dict[str, float]:
+    """specs/06 section 3 read literally, in pure Python (the ledger's own code until it moved to arrays)."""
+    seeds = roots(viewer, fs)
+    cut = {f.subject for f in fs if f.source == viewer and f.kind == "distrust"}
+    out_pos: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    total: dict[str, float] = defaultdict(float)
+    for f in fs:
+        if f.source in cut:
+            continue
+        total[f.source] += abs(f.weight)
+        if f.weight > 0:
+            out_pos[f.source][f.subject] += f.weight
+    nodes = seeds | {f.source for f in fs} | {f.subject for f in fs}
+    edges = {n: (sum(e.values()) / total[n], [(m, w / total[n]) for m, w in e.items()]) for n, e in out_pos.items()}
+    restart = {n: 1.0 / len(seeds) for n in seeds}
+    score = dict(restart)
+    for _ in range(MAX_ITER):
+        nxt = dict.fromkeys(nodes, 0.0)
+        dangling = 0.0
+        for n, s in score.items():
+            passed, targets = edges.get(n, (0.0, ()))
+            dangling += s * (1 - passed)
+            for m, w in targets:
+                nxt[m] += DAMPING * s * w
+        for n, r in restart.items():
+            nxt[n] += (1 - DAMPING + DAMPING * dangling) * r
+        delta = sum(abs(v - score.get(n, 0.0)) for n, v in nxt.items())
+        score = nxt
+        if delta < TOLERANCE:
+            break
+    score = {n: score.get(n, 0.0) for n in nodes}
+    penalty: dict[str, float] = defaultdict(float)
+    for f in fs:
+        if f.weight < 0 and f.source not in cut:
+            penalty[f.subject] += DAMPING * score[f.source] * -f.weight / total[f.source]
+    for n, p in penalty.items():
+        score[n] = max(0.0, score[n] - p)
+    return score
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_ranking_agrees_with_the_spec_read_literally_on_a_random_graph(seed):
+    rnd = random.Random(seed)
+    people = [f"did:key:p{i}" for i in range(300)]
+    viewer = "did:key:viewer"
+    kinds = [("accept", 1.0), ("upvote", 0.2), ("downvote", -0.2), ("report", -0.5), ("trust", 1.0),
+             ("distrust", -1.0)]
+    fs = [Fact(f"t{i}", "trust", viewer, people[i], 1.0) for i in range(5)]
+    fs += [Fact("d0", "distrust", viewer, people[5], -1.0), Fact("d1", "distrust", viewer, people[0], -1.0)]
+    for i in range(3000):
+        a, b = rnd.sample(people[:200] if i % 2 else people, 2)  # 100 identities only ever receive
+        kind, weight = rnd.choice(kinds[:5] if i % 7 else kinds)
+        fs.append(Fact(f"f{i}", kind, a, b, weight))
+    ours, theirs = rank(viewer, fs), reference_rank(viewer, fs)
+    assert set(ours) == set(theirs)
+    assert max(abs(ours[d] - theirs[d]) for d in theirs) < 1e-12
+    assert sum(1 for d in theirs if theirs[d] > 0) > 50 and ours[people[5]] == theirs[people[5]]
+
+
+def test_a_reader_uses_the_kept_scores_until_they_are_refreshed(tmp_path):
+    """The node's readers never rank on a read (but the first): they share the file the last ranking wrote."""
+    w, viewer, friend, dana, eli = World(tmp_path), *(Identity.generate() for _ in range(4))
+    w.trust(viewer, friend)
+    request = w.ask(friend)
+    w.say(friend, "accept", {}, [w.answer(dana, request).id])
+    w.flush()
+    reader = Ledger(w.store, background=True)
+    before = reader.scores(viewer.did, TOPIC)
+    assert before[dana.did] > 0 and eli.did not in before
+    w.say(friend, "accept", {}, [w.answer(eli, request).id])
+    w.flush()
+    assert reader.scores(viewer.did, TOPIC) is before
+    assert Ledger(w.store, background=True).scores(viewer.did, TOPIC) == before  # another process: the same file
+    assert Ledger(w.store, background=True).refresh() == 1
+    after = reader.scores(viewer.did, TOPIC)
+    assert after[eli.did] > 0 and after == Ledger(w.store).scores(viewer.did, TOPIC)
+    assert {r["did"] for r in reader.experts(viewer.did, TOPIC)} == {dana.did, eli.did}
+    assert reader.refresh() == 0
