@@ -23,6 +23,7 @@ import functools
 import json
 import shutil
 import signal
+import socket
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -101,14 +102,15 @@ class Network:
                 offline.call("follow", topic=topic)
             offline.close()
         self.receiver = WebhookReceiver()
-        relay = self.spawn("relay").wait_ready()["addrs"][0]
-        say(f"relay up at {relay}; homes in {self.root}")
-        others = {name: self.spawn(name, bootstrap=[relay], extra=self.bridge_args(name))
-                  for name in NAMES if name != "relay"}
-        for node in others.values():
+        listen, relay = relay_address(self.homes["relay"])
+        # all at once: the others dial the relay's address, known before it runs, until it answers
+        nodes = [self.spawn("relay", listen=[listen])]
+        nodes += [self.spawn(name, bootstrap=[relay], extra=self.bridge_args(name)) for name in list(NAMES)[1:]]
+        for node in nodes:
             node.wait_ready()
         self.clients = {name: Client(home) for name, home in self.homes.items()}
-        say(f"{len(self.nodes)} nodes up: {', '.join(NAMES)}; each connected only to the relay")
+        say(f"{len(self.nodes)} nodes up: {', '.join(NAMES)}; each connected only to the relay at {relay}; "
+            f"homes in {self.root}")
 
     def spawn(self, name: str, **kw) -> NodeProcess:
         with signals_held():
@@ -139,6 +141,15 @@ class Network:
             self.site.stop()
         with ThreadPoolExecutor(max(1, len(self.nodes))) as pool:
             list(pool.map(NodeProcess.stop, self.nodes))
+
+
+def relay_address(home: Home) -> tuple[str, str]:
+    """A free port for the relay to listen on, and its full address: its host key (its peer id) made now."""
+    from antiport.node.p2p import host_key, peer_id_of
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        listen = f"/ip4/127.0.0.1/tcp/{probe.getsockname()[1]}"
+    return listen, f"{listen}/p2p/{peer_id_of(host_key(home.host_key_file))}"
 
 
 def view(client: Client, message_id: str) -> dict | None:
@@ -240,10 +251,10 @@ def report(c: dict) -> None:
         say(f"  {r['name']} ({r['identity']['state']}): {r['seen']} request(s), "
             f"{r['acknowledged_share']:.0%} answered, "
             f"{r['resolved_share']:.0%} resolved" + (f", oldest unanswered: '{oldest['title']}'" if oldest else ""))
-    top = c["customer"].call("experts", topic=STAPLER)["experts"]
-    if top:
-        say(f"best expert in {STAPLER} for the customer: {top[0]['name'] or top[0]['did']} "
-            f"({top[0]['accepted']} accepted answer)")
+    # the customer's node ranks in the background a moment after a write: wait for it to count the accept
+    top = wait_for(lambda: [r for r in c["customer"].call("experts", topic=STAPLER)["experts"] if r["accepted"]],
+                   "the customer's ledger counting Dana's accepted answer")[0]
+    say(f"best expert in {STAPLER} for the customer: {top['name'] or top['did']} ({top['accepted']} accepted answer)")
 
 
 def main(headless: bool = False) -> int:

@@ -46,16 +46,14 @@ def _identity(home: Home) -> Finding:
 
 
 def _host_key(home: Home) -> Finding:
-    from libp2p.peer.id import ID
-
-    from .p2p import load_host_key
+    from .p2p import load_host_key, peer_id_of
     if not home.host_key_file.exists():
         return Finding("host key", True, "none yet: 'antiport run' makes it")
     try:
         key = load_host_key(home.host_key_file)
     except HomeError as e:
         return Finding("host key", False, str(e))
-    return Finding("host key", True, f"peer id {ID.from_pubkey(key.public_key).to_base58()}")
+    return Finding("host key", True, f"peer id {peer_id_of(key)}")
 
 
 def _config(home: Home) -> Finding:

@@ -15,6 +15,7 @@ from libp2p.crypto.keys import KeyPair
 from libp2p.crypto.x25519 import create_new_key_pair as create_noise_key_pair
 from libp2p.custom_types import TProtocol
 from libp2p.identity_utils import load_identity, save_identity
+from libp2p.peer.id import ID
 from libp2p.security.noise.transport import PROTOCOL_ID as NOISE_ID
 from libp2p.security.noise.transport import Transport as Noise
 from libp2p.stream_muxer.yamux.yamux import PROTOCOL_ID as YAMUX_ID
@@ -35,6 +36,10 @@ def host_key(path: Path) -> KeyPair:
     save_identity(key, path)
     os.chmod(path, 0o600)
     return key
+
+
+def peer_id_of(key: KeyPair) -> str:
+    return ID.from_pubkey(key.public_key).to_base58()
 
 
 def load_host_key(path: Path) -> KeyPair:
