@@ -81,11 +81,11 @@ def test_ctrl_c_mid_story_stops_everything():
     assert not demo_root(story).exists()
 
 
-def read_until(fd: int, marker: bytes | None, seen: bytearray, timeout: float = 180) -> None:
+def read_until(fd: int, marker: bytes | None, seen: bytearray, timeout: float = 180, since: int = 0) -> None:
     """Read the terminal into `seen` until `marker` shows, or (marker None) until the program closes it.
     Reading on while a program exits matters: a full terminal buffer would block its last writes."""
     deadline = time.monotonic() + timeout
-    while marker is None or marker not in seen:
+    while marker is None or marker not in seen[since:]:
         if time.monotonic() > deadline:
             raise AssertionError(f"{marker!r} not on the terminal; it shows:\n{seen[-3000:].decode(errors='replace')}")
         if select.select([fd], [], [], 0.5)[0]:
@@ -101,16 +101,13 @@ def read_until(fd: int, marker: bytes | None, seen: bytearray, timeout: float = 
             seen += data
 
 
-def press_until(fd: int, key: bytes, marker: bytes, seen: bytearray, timeout: float = 60) -> None:
-    """Press a key every half second until `marker` shows (a screen's rows load after it appears)."""
-    deadline = time.monotonic() + timeout
-    while marker not in seen:
-        os.write(fd, key)
-        try:
-            read_until(fd, marker, seen, timeout=0.5)
-        except AssertionError:
-            if time.monotonic() > deadline:
-                raise
+def press_when_shown(fd: int, screen: bytes, row: bytes, key: bytes, marker: bytes, seen: bytearray) -> None:
+    """Once `row` shows after `screen`'s title (a screen's rows load after it appears), press `key` once and
+    wait for `marker` (a key pressed again meanwhile could act on the next screen before it is drawn)."""
+    read_until(fd, screen, seen)
+    read_until(fd, row, seen, since=seen.rfind(screen))
+    os.write(fd, key)
+    read_until(fd, marker, seen, since=len(seen))
 
 
 @contextmanager
@@ -136,9 +133,10 @@ def quit_tui(proc, fd: int, seen: bytearray) -> None:
 
 def test_demo_opens_the_tui_in_a_real_terminal_and_quitting_stops_everything():
     with terminal(DEMO[:-1]) as (proc, fd, seen):
-        read_until(fd, b"Topics you follow", seen)
-        press_until(fd, b"\r", b"Threads in acme/gadget", seen)  # the first of the customer's topics
-        press_until(fd, b"\r", b"Firmware 3.2.1 fixes the drain", seen)  # its thread, with Acme's answer
+        # the first of the customer's topics, then its thread, with Acme's answer
+        press_when_shown(fd, b"Topics you follow", b"acme/gadget", b"\r", b"Threads in acme/gadget", seen)
+        press_when_shown(fd, b"Threads in acme/gadget", b"Gadget battery empty by noon", b"\r",
+                         b"Firmware 3.2.1 fixes the drain", seen)
         quit_tui(proc, fd, seen)
     assert proc.returncode == 0, seen[-3000:].decode(errors="replace")
     assert b"stopped 6 node processes" in seen and b"Traceback" not in seen
