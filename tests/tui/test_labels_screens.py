@@ -39,6 +39,7 @@ async def test_a_followed_labelers_labels_hide_and_mark_threads_and_answers(app,
     node.call("labelers_add", did=mods.call("id")["did"])
     by = "by labeler mods"
     async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)  # the topics are listed: enter opens the first
         await press(pilot, "enter")
         screen = pilot.app.screen
         assert isinstance(screen, ThreadsScreen)
