@@ -54,9 +54,10 @@ def restored(args) -> tuple:
     backup = Path(args.restore).expanduser()
     if not backup.is_file():
         raise HomeError(f"no backup file at {backup}")
-    passphrase = None
-    if is_sealed(backup):  # the backup's passphrase seals the new home too, unless --no-passphrase
-        passphrase = os.environ.get("ANTIPORT_PASSPHRASE") or ask(f"passphrase of the backup {backup}: ")
+    if not is_sealed(backup):  # a plain copy of a key file: the new home is sealed as at any init
+        return load_identity(backup), init_passphrase(args)
+    # the backup's passphrase seals the new home too, unless --no-passphrase
+    passphrase = os.environ.get("ANTIPORT_PASSPHRASE") or ask(f"passphrase of the backup {backup}: ")
     return load_identity(backup, passphrase), None if args.no_passphrase else passphrase
 
 

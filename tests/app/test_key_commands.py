@@ -105,6 +105,12 @@ def test_a_backup_file_brings_the_identity_back_into_a_new_home(tmp_path):
     assert code == 0 and did in out and "come back by sync" in out
     assert load_identity(new / "identity.json", PASS).did == did  # sealed with the backup's passphrase
 
+    plain = tmp_path / "plain.json"  # a plain copy of a key file: sealed at restore like at any init
+    plain.write_bytes((home / "identity.json").read_bytes())
+    one_line_error(antiport(tmp_path / "third", "init", "--restore", str(plain)), "no terminal", "--no-passphrase")
+    r = antiport(tmp_path / "third", "init", "--restore", str(plain), ANTIPORT_PASSPHRASE=PASS)
+    assert r.returncode == 0 and load_identity(tmp_path / "third" / "identity.json", PASS).did == did
+
 
 def test_24_words_bring_the_identity_back_and_a_wrong_word_is_named(tmp_path):
     home = tmp_path / "h"
