@@ -51,15 +51,17 @@ def entries(store: Store, me: str, now: int, scores_max_age: float) -> list[dict
     by_root: dict[str, list[Message]] = {}
     for m in replies:
         by_root.setdefault(m.refs[0], []).append(m)
-    ledger, out = ledger_for(store), []
+    ledger, topics, out = ledger_for(store), {r["topic"] for r in roots}, []
+    vendors_of = {t: store.vendor_keys(t) for t in topics}  # once per topic, not per thread
+    scores_of = {t: ledger.scores(me, t, max_age=scores_max_age) for t in topics}
     for r in roots:
-        thread, vendors = by_root.get(r["id"], []), store.vendor_keys(r["topic"])
+        thread, vendors = by_root.get(r["id"], []), vendors_of[r["topic"]]
         states = [m.body["state"] for m in thread if m.kind == "status" and m.author in vendors]
         if states and states[-1] in CLOSED:
             continue
         answers = [m for m in thread if m.kind == "answer"]
         held = claims_holding([m for m in thread if m.kind == "claim"], retracted, now)
-        standing = ledger.scores(me, r["topic"], max_age=scores_max_age).get(r["author"], 0.0)
+        standing = scores_of[r["topic"]].get(r["author"], 0.0)
         out.append({**r, "answers": len(answers), "mine": any(a.author_did == me for a in answers),
                     "vendor_answered": any(a.author in vendors for a in answers),
                     "claims": [{"did": d, "until": u} for d, u in sorted(held.items())],
