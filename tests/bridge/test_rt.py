@@ -110,15 +110,20 @@ async def test_tampered_sealed_part_is_refused_with_a_clear_error(world, rt):
         assert "IBAN" not in created
 
 
+async def new_ticket(world, bridge: Bridge, staff: Staff, title: str, text: str) -> tuple[str, int]:
+    """Start the bridge, ask in the topic and deliver the request to RT: (thread id, its ticket)."""
+    bridge.start()
+    thread = world.ask(title, text)
+    bridge.scan()
+    assert await bridge.deliver_due("rt") == (1, 0)
+    return thread, int(staff.tickets_for(thread)[0]["id"])
+
+
 async def test_html_reply_from_rt_web_editor_becomes_plain_text(world, rt):
     staff = Staff(rt)
     async with httpx.AsyncClient(timeout=30) as client:
         bridge = Bridge(world.store, world.ingest, world.vendor, rt_config(rt, "antiport-test-html"), client)
-        bridge.start()
-        thread = world.ask("Widget squeaks", "loudly")
-        bridge.scan()
-        assert await bridge.deliver_due("rt") == (1, 0)
-        ticket = int(staff.tickets_for(thread)[0]["id"])
+        thread, ticket = await new_ticket(world, bridge, staff, "Widget squeaks", "loudly")
         html = "<p>Hello <b>there</b>,</p><p>oil &amp; retry</p>"
         staff.http.post(f"/ticket/{ticket}/correspond", json={"Content": html, "ContentType": "text/html"}) \
             .raise_for_status()
@@ -133,11 +138,7 @@ async def test_staff_replies_carry_rts_transaction_id_as_their_order(world, rt):
     staff = Staff(rt)
     async with httpx.AsyncClient(timeout=30) as client:
         bridge = Bridge(world.store, world.ingest, world.vendor, rt_config(rt, "antiport-test-order"), client)
-        bridge.start()
-        thread = world.ask("Widget blinks", "red, then green")
-        bridge.scan()
-        assert await bridge.deliver_due("rt") == (1, 0)
-        ticket = int(staff.tickets_for(thread)[0]["id"])
+        thread, ticket = await new_ticket(world, bridge, staff, "Widget blinks", "red, then green")
         for i in range(3):
             staff.correspond(ticket, f"step {i}")
         replies = [int(t["id"]) for t in staff.get(f"/ticket/{ticket}/history", fields="Type")["items"]
