@@ -431,10 +431,15 @@ TOPIC_INPUTS = ["acme/widget", "Acme Corp/Widget Pro", "  /ACME/Widget/  ", "Ａ
                 # 03 section 1 step 2: exactly Unicode White_Space is stripped before the slashes
                 "\u3000/acme/widget/\u00a0", "\u0085/acme/widget/\u2029", "\t\n /acme/widget/ \r",
                 "\u001c/acme/widget/", "/acme/widget/\u001f", "\u200b/acme/widget", "\ufeff/acme/widget/",
-                "\u180e/acme/widget/"]
+                "\u180e/acme/widget/",
+                # 03 section 1 steps 4-7: every script, folding, marks, look-alike scripts
+                "ÄCME/Wïdget", "Straße/X", "ΣΊΣΥΦΟΣ/x", "ソニー/プレイステーション５", "Samsung/갤럭시", "हिन्दी/टेस्ट",
+                "ǰ/x", "acme/\u0301widget", "acme/wid-\u0301get", "аcme/widget", "acme/wιdget", "ps5/ゲーム機",
+                "ا/\u0661\u0662"]
 SLUG_INPUTS = ["acme/widget", "acme-corp/widget-pro", "Acme/widget", "acme/widget-", "acme/-widget", "acme/wid--get",
                "acme", "", "acme/widget/pro", "a/" + "b" * 64, "a/" + "b" * 65, "acme/wid_get", "café/x",
-               "acme/widget\n"]
+               "acme/widget\n", "äcme/wïdget", "Äcme/x", "strasse/x", "straße/x", "a\u0308cme/x", "аcme/x",
+               "асме/x", "acme/\u0301x", "/antiport/1/product/äcme/x", " äcme/x", "ä/" + "ö" * 64, "ä/" + "ö" * 65]
 
 
 def topic_vectors() -> dict:

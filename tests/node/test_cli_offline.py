@@ -67,6 +67,16 @@ def test_ask_answer_accept_across_homes_by_export_import(homes, capsys, tmp_path
     assert [r["id"] for r in json.loads(out)["results"]] == [request]
 
 
+def test_topics_in_any_script_and_one_line_for_look_alike_letters(homes, capsys):
+    alice = str(homes[0])
+    code, out, _ = run(capsys, "--home", alice, "ask", "ÄCME/Wïdget", "--title", "Quietsch", "--text", "seit Montag")
+    assert code == 0
+    code, out, _ = run(capsys, "--home", alice, "list", "äcme/WÏDGET", "--json")
+    assert [t["topic"] for t in json.loads(out)["threads"]] == ["äcme/wïdget"]
+    code, _, err = run(capsys, "--home", alice, "ask", "\u0430cme/widget", "--title", "x", "--text", "y")
+    assert code == 1 and err.count("\n") == 1 and "look alike" in err
+
+
 def test_writes_wait_in_the_outbox(homes, capsys):
     from antiport.node.home import Home
     from antiport.node.store import Store

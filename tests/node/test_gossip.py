@@ -147,3 +147,20 @@ async def test_a_node_relays_the_topics_its_peers_use(tmp_path):
         await wait_stored(c, request.id)
         assert b.store.followed() == [] and b.store.has(request.id)
         nursery.cancel_scope.cancel()
+
+
+@pytest.mark.trio
+async def test_a_topic_in_any_script_crosses_the_network(tmp_path):
+    """03 section 1: the slug a person types as `ソニー/プレイステーション５` is the gossip topic both nodes join."""
+    topic = "ソニー/プレイステーション5"
+    async with trio.open_nursery() as nursery:
+        a, b = [await start_node(nursery, tmp_path / n, n) for n in "ab"]
+        for node in (a, b):
+            await node.follow(topic)
+        await connect(a, b)
+        await wait_subscribed(a, b, topic)
+        request = await a.submit(sign(ASKER, "request", topic, {"title": "音が出ない", "text": "電源を入れても"},
+                                      created=now()).raw)
+        await wait_stored(b, request.id)
+        assert b.counters()["rejected"] == 0
+        nursery.cancel_scope.cancel()

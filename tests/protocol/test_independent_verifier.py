@@ -22,7 +22,6 @@ pytestmark = pytest.mark.fast
 
 DOMAIN = b"antiport/msg/v1\x00"
 B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 FIELDS = {"v": int, "kind": str, "author": bytes, "topic": str, "created": int, "refs": list, "body": dict}
 
 
@@ -127,8 +126,8 @@ def ed25519_valid(key: bytes, message: bytes, signature: bytes, extra_checks: bo
 # -- 01 section 7, steps 1-15 -------------------------------------------------------------------------
 
 def is_slug(topic: str) -> bool:
-    parts = topic.split("/")
-    return len(parts) == 2 and all(len(p) <= 64 and SLUG.fullmatch(p) for p in parts)
+    """03 section 1: a slug is what normalisation leaves unchanged."""
+    return normalise(topic) == topic
 
 
 def verify_envelope(raw: bytes, now: int) -> dict:
@@ -352,8 +351,24 @@ def normalise(text: str) -> str | None:
     parts = text.strip("".join(WHITE_SPACE)).strip("/").split("/")
     if len(parts) != 2:
         return None
-    slug = [re.sub("[^a-z0-9]+", "-", unicodedata.normalize("NFKC", p).lower()).strip("-") for p in parts]
-    return "/".join(slug) if all(0 < len(p) <= 64 for p in slug) else None
+    slug = [slug_part(p) for p in parts]
+    if not all(0 < len(p) <= 64 for p in slug):
+        return None
+    for part in slug:
+        scripts = {unicodedata.name(c).split()[0] for c in part if unicodedata.category(c)[0] == "L"}
+        if len(scripts & {"LATIN", "GREEK", "CYRILLIC"}) > 1:
+            return None
+    return "/".join(slug)
+
+
+def slug_part(part: str) -> str:
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", part).casefold())
+    kept: list[str | None] = []
+    for c in folded:
+        category = unicodedata.category(c)
+        mark_on_kept = category[0] == "M" and bool(kept) and kept[-1] is not None
+        kept.append(c if category[0] == "L" or category == "Nd" or mark_on_kept else None)
+    return re.sub("\x00+", "-", "".join(c or "\x00" for c in kept)).strip("-")
 
 
 def test_normalise_vectors():
