@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from . import alerts, service
+from . import alerts, metrics, service
 from .home import CannotListen, first_in
 from .ingest import Ingest, Stored
 from .readers import FACT_OPS, LEDGER_WAIT, Readers
@@ -133,6 +133,12 @@ def make_app(ctx: Ctx, token: str, readers: Readers, import_limit: int = IMPORT_
                     yield f"data: {json.dumps({**service.to_json(msg), 'alert': found})}\n\n"
         return StreamingResponse(stream(), media_type="text/event-stream")
 
+    async def metrics_(request: Request) -> Response:
+        """Prometheus' text format, without the token: counts only (node/metrics.py says why)."""
+        if ctx.node is None:
+            return JSONResponse({"error": "the node is not running"}, 503)
+        return Response(metrics.render(ctx.node, readers), media_type=metrics.CONTENT_TYPE_LATEST)
+
     async def openapi(request: Request) -> Response:
         return JSONResponse(openapi_document(import_limit))
 
@@ -141,6 +147,7 @@ def make_app(ctx: Ctx, token: str, readers: Readers, import_limit: int = IMPORT_
 
     return Starlette(exception_handlers={HTTPException: http_error}, routes=[
         Route("/v1/openapi.json", openapi),
+        Route("/metrics", metrics_),
         Route("/v1/export", export),
         Route("/v1/import", import_, methods=["POST"]),
         Route("/v1/events", events),
@@ -237,6 +244,9 @@ def openapi_document(import_limit: int = IMPORT_LIMIT_MB << 20) -> dict:
                                                   "tells this node's person (kind, thread, topic, message, text), "
                                                   "or null.",
                                    "responses": {"200": {"description": "text/event-stream"}}}}
+    paths["/metrics"] = {"get": {"summary": "counters for Prometheus (docs/metrics.md)", "security": [],
+                                 "description": "Prometheus' text exposition format; counts only, no token.",
+                                 "responses": {"200": {"description": "text/plain; version=0.0.4"}}}}
     about = ("A node's local API. A node run as a vendor bridge (`antiport bridge`) also serves the bridge's pull"
              " API, with its own token and port, described at /v1/openapi.json there (docs/bridge.md).")
     return {"openapi": "3.1.0", "info": {"title": "Antiport node API", "version": "1", "description": about},

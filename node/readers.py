@@ -55,6 +55,7 @@ class Readers:
         self.pool: ProcessPoolExecutor | None = None
         self.lock = threading.Lock()
         self.ledger_runs = [0, 0]  # ledger refreshes started, finished
+        self.ledger_recomputes, self.ledger_seconds = 0, 0.0  # refreshes that recomputed a topic, and their time
         self.ledger_ran = trio.Event()
 
     def submit(self, fn, *args) -> Future:
@@ -110,6 +111,9 @@ class Readers:
                 except Exception:  # a damaged store, a dead worker: the reads go on with the files they have
                     logging.getLogger("antiport.ledger").exception("ledger refresh failed")
                 self.ledger_runs[1] += 1
+                if took:
+                    self.ledger_recomputes += 1
+                    self.ledger_seconds += took
                 self.ledger_ran.set()
                 self.ledger_ran = trio.Event()
                 await trio.sleep(took)

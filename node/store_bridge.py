@@ -65,6 +65,12 @@ class BridgeTables:
                               " AND last_error IS NOT NULL ORDER BY seq LIMIT 1", [connector]).fetchone()
         return acked, pending, err[0] if err else None
 
+    def delivery_totals(self) -> list[tuple[str, int, int, int]]:
+        """(connector, acknowledged, pending, failing: pending after a failed attempt) for every connector."""
+        return self.db.execute(
+            "SELECT connector, count(acked), count(*)-count(acked), sum(acked IS NULL AND attempts > 0)"
+            " FROM bridge_deliveries GROUP BY connector ORDER BY connector").fetchall()
+
     # -- small persistent values: scan cursor, pull API acknowledgement ----------------------------------
 
     def bridge_state(self, key: str, default: str | None = None) -> str | None:

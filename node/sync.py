@@ -87,6 +87,7 @@ class Syncer:
         self.misbehaved: Counter[str] = Counter()   # sessions cut for protocol violations, per peer
         self.failed: Counter[str] = Counter()       # sessions lost to resets, timeouts, closed connections
         self.sessions = 0
+        self.bytes_received = self.bytes_sent = 0  # of sync streams, both roles (for /metrics)
         self._active: set[tuple[str, bool]] = set()  # (peer, initiator)
         self._again: set[str] = set()                # peers to sync with again when their session ends
         self._wake_send, self._wake_recv = trio.open_memory_channel[tuple[str | None, str | None]](64)
@@ -209,11 +210,14 @@ class Syncer:
             if event is NEED_DATA:
                 with trio.fail_after(self.read_timeout):
                     while event is NEED_DATA:
-                        session.receive_data(await _read(stream))
+                        data = await _read(stream)
+                        self.bytes_received += len(data)
+                        session.receive_data(data)
                         event = session.next_event()
             if isinstance(event, Send):
                 with trio.fail_after(self.read_timeout):
                     await stream.write(event.data)
+                self.bytes_sent += len(event.data)
             elif isinstance(event, Received):
                 ingested += 1
                 if ingested % YIELD_EVERY == 0:
@@ -254,13 +258,18 @@ class Syncer:
         msg = self.store.get(message_id.hex())
         return msg.raw if msg else None
 
+    @property
+    def active(self) -> int:
+        """Sessions running now."""
+        return len(self._active)
+
     def status(self) -> dict:
         """The topics offered now (relayed ones marked) and, per topic and peer, what the latest session learnt:
         the peer has `known` we lacked (fetched, rejected, pending), it lacked `lacking` we have (sent)."""
         followed = {"", *self.store.followed()}
         offered = [{"topic": t, "relayed": t not in followed} for t in self.offered()]
         rows = [{"topic": t, "peer": p, **pr.row()} for (t, p), pr in sorted(self.progress.items())]
-        return {"running": True, "sessions": self.sessions, "active": len(self._active), "offered": offered,
+        return {"running": True, "sessions": self.sessions, "active": self.active, "offered": offered,
                 "progress": rows, "misbehaved": dict(self.misbehaved), "failed": dict(self.failed)}
 
 
