@@ -6,6 +6,7 @@ import errno
 import json
 import os
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 from antiport.crypto import KeystoreError
@@ -33,6 +34,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ClientError, HomeError, KeystoreError, StoreError) as e:
         print(f"antiport: {e}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # the reader went away (`antiport list | head`): not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nor is the flush at exit
+        return 0
     except (OSError, BaseExceptionGroup) as e:  # trio wraps what its tasks raise in groups
         full = disk_full(e)
         if full is None:
@@ -42,8 +46,6 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:
-        return 0
 
 
 def disk_full(e: BaseException) -> OSError | None:
@@ -56,6 +58,7 @@ def disk_full(e: BaseException) -> OSError | None:
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="antiport", description="Antiport: peer-to-peer help and feedback.")
     p.add_argument("--home", help="the node's home directory (default: $ANTIPORT_HOME or the per-user data dir)")
+    p.add_argument("--version", action="version", version=f"antiport {version('antiport')}")
     sub = p.add_subparsers(metavar="COMMAND")
 
     def cmd(name, handler, help, json_flag=False):
@@ -82,6 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
         c.add_argument("--no-discovery", dest="discovery", action="store_false",
                        help="no mDNS and no DHT, whatever the config says: only --bootstrap and remembered peers")
     cmd("tui", cmd_tui, "open the terminal UI (starts the node for this home if none runs)")
+    cmd("completion", cmd_completion, "print the shell completion script: `eval \"$(antiport completion bash)\"` in "
+        "~/.bashrc (zsh: `antiport completion zsh > ~/.zfunc/_antiport`)").add_argument(
+        "shell", choices=["bash", "zsh", "tcsh"])
     add_op_commands(sub)
     cmd("export", cmd_export, "write every stored message's signed bytes").add_argument(
         "--out", help="file to write (default: standard output)")
@@ -176,6 +182,11 @@ def cmd_init(home: Home, args) -> None:
     if restore:
         print("its threads and standing come back by sync once 'antiport run' reaches peers that hold them",
               file=sys.stderr)
+
+
+def cmd_completion(home: Home, args) -> None:
+    import shtab  # the script is made from this parser, so it knows every command and option
+    print(shtab.complete(build_parser(), shell=args.shell))
 
 
 def cmd_tui(home: Home, args) -> int:
