@@ -20,6 +20,7 @@ SEQ_MAX = 2**53 - 1  # an author's order among same-time messages (specs/02 sect
 THREAD_ROOTS = ("request", "complaint")
 LABELS = ("spam", "scam", "abuse", "off-topic", "duplicate")  # what a labeler may say (specs/02 section 7)
 CLAIM_MINUTES = 120  # the longest a claim holds (specs/02 section 8)
+MAX_FILES = 8  # attachments one message lists (specs/09); the entries' own rules are in blobs.py
 # The code points with the Unicode White_Space property (PropList.txt); not str.isspace(), which also
 # counts U+001C..U+001F, so that every implementation draws the same line.
 WHITE_SPACE = frozenset("\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
@@ -53,19 +54,22 @@ class Kind:
     who: str = "anyone"             # "anyone", "asker", "target-author", "not-target-author", "vendor"
 
 
+FILES = F(list, required=False, min=1, max=MAX_FILES)  # attachments (specs/09-attachments.md)
+
 KINDS: dict[str, Kind] = {
     "request": Kind("product", {"title": F(str, max=200, said=True, line=True), "text": F(str, said=True),
                                 "private": F(bytes, required=False, max=4096),
-                                "to": F(bytes, required=False, min=32, max=32)}),
+                                "to": F(bytes, required=False, min=32, max=32), "files": FILES}),
     "complaint": Kind("product", {"title": F(str, max=200, said=True, line=True), "text": F(str, said=True),
                                   "private": F(bytes, required=False, max=4096),
-                                  "to": F(bytes, required=False, min=32, max=32)}),
-    "answer": Kind("product", {"text": F(str, said=True), "seq": F(int, required=False, max=SEQ_MAX)},
+                                  "to": F(bytes, required=False, min=32, max=32), "files": FILES}),
+    "answer": Kind("product", {"text": F(str, said=True), "seq": F(int, required=False, max=SEQ_MAX),
+                               "files": FILES},
                    target=THREAD_ROOTS),
     "accept": Kind("product", {}, target=("answer",), who="asker"),
     "vote": Kind("product", {"value": F(str, choices=("up", "down"))}, target=("*",), who="not-target-author"),
     "status": Kind("product", {"state": F(str, choices=STATES), "note": F(str, required=False),
-                               "seq": F(int, required=False, max=SEQ_MAX)},
+                               "seq": F(int, required=False, max=SEQ_MAX), "files": FILES},
                    target=THREAD_ROOTS, who="vendor"),
     "resolve": Kind("product", {}, target=THREAD_ROOTS, who="asker"),
     "retract": Kind("target", {"reason": F(str, required=False, max=500, line=True)}, target=("*",),

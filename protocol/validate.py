@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from . import topics
+from .blobs import check_files
 from .envelope import Message, parse
 from .errors import Rejected
 from .kinds import KINDS, check_body, is_domain
@@ -46,6 +47,8 @@ def check_stateless(msg: Message) -> None:
         problem = "a private part needs 'to', the key it is sealed to"
     if problem is None and msg.kind == "trust" and msg.body.get("scope") and not topics.is_slug(msg.body["scope"]):
         problem = "scope must be a product slug"
+    if problem is None and "files" in msg.body:
+        problem = check_files(msg.body)
     if problem:
         raise Rejected("bad-body", problem)
 

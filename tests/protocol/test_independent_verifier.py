@@ -168,19 +168,21 @@ LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
 REFUSED = {True: CC | BIDI_CONTROLS | {"\u2028", "\u2029"}, False: CC - {"\n", "\t"}}
 WHITE_SPACE = {*map(chr, range(0x09, 0x0E)), " ", "\x85", "\xa0", "\u1680", *map(chr, range(0x2000, 0x200B)),
                "\u2028", "\u2029", "\u202f", "\u205f", "\u3000"}
+FILES = (list, False, 1, 8, ())  # 09 section 2: the entries are checked by check_files
 ASK = {"title": (str, True, 0, 200, SAID), "text": (str, True, 0, T, SAID), "private": (bytes, False, 0, 4096, ()),
-       "to": (bytes, False, 32, 32, ())}
+       "to": (bytes, False, 32, 32, ()), "files": FILES}
 # kind: (topic, allowed targets or None for no ref, who, {field: (type, required, min, max, values or SAID)})
 KINDS = {
     "request": ("product", None, "anyone", ASK),
     "complaint": ("product", None, "anyone", ASK),
-    "answer": ("product", ROOTS, "anyone", {"text": (str, True, 0, T, SAID), "seq": (int, False, 0, 2**53 - 1, ())}),
+    "answer": ("product", ROOTS, "anyone", {"text": (str, True, 0, T, SAID), "seq": (int, False, 0, 2**53 - 1, ()),
+                                            "files": FILES}),
     "accept": ("product", ("answer",), "asker", {}),
     "vote": ("product", "any", "not-author", {"value": (str, True, 0, T, ("up", "down"))}),
     "status": ("product", ROOTS, "vendor", {"state": (str, True, 0, T, ("acknowledged", "in-progress", "resolved",
                                                                         "wont-fix")),
                                             "note": (str, False, 0, T, ()),
-                                            "seq": (int, False, 0, 2**53 - 1, ())}),
+                                            "seq": (int, False, 0, 2**53 - 1, ()), "files": FILES}),
     "resolve": ("product", ROOTS, "asker", {}),
     "retract": ("target", "any", "author", {"reason": (str, False, 0, 500, ())}),
     "report": ("target", "any", "anyone", {"reason": (str, True, 0, 500, SAID)}),
@@ -237,6 +239,37 @@ def check_kind(p: dict) -> None:
         raise Refused("bad-body")
     if p["kind"] == "trust" and body.get("scope") and not is_slug(body["scope"]):
         raise Refused("bad-body")
+    if "files" in body and not files_ok(body):
+        raise Refused("bad-body")
+
+
+MEDIA_PART = r"[a-z0-9][a-z0-9!#$&^_.+-]{0,126}"
+
+
+def files_ok(body: dict) -> bool:
+    """09 section 2, rules 2-8."""
+    hashes = [e.get("hash") for e in body["files"] if isinstance(e, dict)]
+    return (all(entry_ok(e, "to" in body) for e in body["files"]) and len(set(hashes)) == len(hashes)
+            and sum(e["size"] for e in body["files"]) <= 8 * 1024 * 1024)
+
+
+def entry_ok(e, has_to: bool) -> bool:
+    if not isinstance(e, dict) or set(e) not in ({"hash", "size", "name", "type"}, {"hash", "size", "sealed"}):
+        return False
+    sealed = "sealed" in e
+    if type(e["hash"]) is not bytes or len(e["hash"]) != 32 or type(e["size"]) is not int:
+        return False
+    if not (49 if sealed else 1) <= e["size"] <= 4 * 1024 * 1024:
+        return False
+    if sealed:
+        return e["sealed"] is True and has_to
+    return (type(e["type"]) is str and re.fullmatch(f"{MEDIA_PART}/{MEDIA_PART}", e["type"]) is not None
+            and name_ok(e["name"]))
+
+
+def name_ok(name) -> bool:
+    return (type(name) is str and 0 < len(name) <= 255 and not set(name) <= WHITE_SPACE
+            and not set(name) & (REFUSED[True] | {"/", "\\"}) and name not in (".", ".."))
 
 
 def is_domain(name: str) -> bool:
@@ -477,3 +510,42 @@ def test_export_file():
     for raw, v in zip(items, VALID, strict=True):
         mid, p = verify(raw, v["now"], seen)
         seen[mid] = p
+
+
+# -- 09: attachments ------------------------------------------------------------------------------------------
+
+BLOBS = vectors("blobs.json")
+BLOB_PAYLOADS = {v["id"]: cbor2.loads(bytes.fromhex(v["payload"])) for v in BLOBS["valid"]}
+
+
+def test_blob_hashes():
+    for blob in BLOBS["blobs"] + [{"data": s["blob"], "hash": s["hash"]} for s in BLOBS["sealed"]]:
+        assert hashlib.blake2b(bytes.fromhex(blob["data"]), digest_size=32).hexdigest() == blob["hash"]
+
+
+def test_sealed_blobs_open_to_a_file():
+    """09 section 3: a sealed box (libsodium's construction, opened with PyNaCl) of {name, type, data}."""
+    import nacl.bindings
+    import nacl.public
+    seeds = {i["name"]: bytes.fromhex(i["seed"]) for i in vectors("identities.json")["identities"]}
+    for s in BLOBS["sealed"]:
+        seed = seeds[s["recipient"]]
+        _, secret = nacl.bindings.crypto_sign_seed_keypair(seed)
+        key = nacl.public.PrivateKey(nacl.bindings.crypto_sign_ed25519_sk_to_curve25519(secret))
+        plaintext = nacl.public.SealedBox(key).decrypt(bytes.fromhex(s["blob"]))
+        assert plaintext.hex() == s["plaintext"]
+        inner = decode(plaintext, 2)
+        assert set(inner) == {"name", "type", "data"} and name_ok(inner["name"]) and inner["name"] == s["name"]
+
+
+@pytest.mark.parametrize("v", BLOBS["valid"], ids=[v["name"] for v in BLOBS["valid"]])
+def test_accepts_every_valid_attachment_vector(v):
+    mid, _ = verify(bytes.fromhex(v["envelope"]), v["now"], {i: BLOB_PAYLOADS[i] for i in v["context"]})
+    assert mid == v["id"]
+
+
+@pytest.mark.parametrize("v", BLOBS["invalid"], ids=[v["name"] for v in BLOBS["invalid"]])
+def test_refuses_every_invalid_attachment_vector(v):
+    with pytest.raises(Refused) as e:
+        verify(bytes.fromhex(v["envelope"]), v["now"], {i: BLOB_PAYLOADS[i] for i in v["context"]})
+    assert str(e.value) == v["reason"]

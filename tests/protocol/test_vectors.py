@@ -69,7 +69,7 @@ def test_in_file_order_each_context_is_already_held():
         seen.add(v["id"])
 
 
-@pytest.mark.parametrize("script", ["generate.py", "generate_ed25519.py"])
+@pytest.mark.parametrize("script", ["generate.py", "generate_ed25519.py", "generate_blobs.py"])
 def test_regenerating_gives_identical_files(script):
     spec = importlib.util.spec_from_file_location(script[:-3], VECTORS / script)
     generate = importlib.util.module_from_spec(spec)
