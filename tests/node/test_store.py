@@ -16,6 +16,7 @@ from antiport.node.bridge.outbox import Outbox
 from antiport.node.home import now_ms
 from antiport.node.ingest import Ingest
 from antiport.node.store import Store, StoreError
+from antiport.protocol import sign
 
 pytestmark = pytest.mark.fast
 
@@ -122,3 +123,28 @@ def test_same_time_answers_are_in_the_order_of_their_seq(tmp_path):
     ingest.create(vendor, "answer", TOPIC, {"text": "later"}, [root.id], created=t + 2_000)
     assert [m.body.get("text") for m in store.thread(root.id)[1:]] == [*texts, "later"]
     store.close()
+
+
+def test_a_threads_current_status_is_the_last_in_thread_order_also_within_one_second(tmp_path):
+    """Two statuses of one second (RT's whole seconds): the current one is the greater `seq`, whichever has the
+    smaller id or was stored first (specs/02 section 2)."""
+    store, vendor = Store(tmp_path / "store.db"), Identity(bytes([7]) * 32)
+    ingest, t = Ingest(store), now_ms() - 60_000
+    ingest.create(vendor, "vendor", "", {"org": "Acme", "topics": [TOPIC]}, created=t)
+    for n in range(2):
+        root = ingest.create(ASKER, "request", TOPIC, {"title": f"Widget hums {n}", "text": "x"}, created=t)
+        notes = iter(range(100))
+        while True:  # a later status whose id sorts first, so that neither id nor storage order decides
+            later = status_of(vendor, root.id, {"state": "resolved", "seq": 20, "note": str(next(notes))}, t + 1_000)
+            earlier = status_of(vendor, root.id, {"state": "in-progress", "seq": 10}, t + 1_000)
+            if later.id < earlier.id:
+                break
+        for status in (earlier, later) if n else (later, earlier):
+            ingest(status.raw, now_ms(), "test")
+    assert [row["status"] for row in store.threads(TOPIC)] == ["resolved", "resolved"]
+    assert store.thread(root.id)[-1].body["state"] == "resolved"
+    store.close()
+
+
+def status_of(author: Identity, root: str, body: dict, created: int):
+    return sign(author, "status", TOPIC, body, [root], created=created)
