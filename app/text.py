@@ -129,7 +129,7 @@ def thread(t: dict, params: dict) -> str:
         mark = "ACCEPTED " if a["accepted"] else ""
         head = (f"-- {mark}answer {a['id'][:12]} by {who(a['author'], a['name'])}"
                 f" ({tally(a['votes'])}, score {a.get('score', 0):.4f}){labelled(a)}")
-        lines += ["", head, *content(a, "text")]
+        lines += ["", head, *record(a["figures"]), *content(a, "text")]
     return "\n".join(lines + [""] * bool(more(t["page"])) + more(t["page"]))
 
 
@@ -187,6 +187,15 @@ def experts(data: dict, params: dict) -> str:
               f"  {r['answers']:>3}  {share(r['response_rate']):>4}  {share(r['accept_rate']):>4}"
               f"  {secs(r['median_first_answer_s']):>6}  {who(r['did'], r['name'])}" for r in rows]
     return "\n".join(lines + more(data["page"])) if rows else f"(nobody has answered in {params['topic']} yet)"
+
+
+def record(f: dict) -> list[str]:
+    """An answerer's figures in the thread's topic, as a line under their answer (none if they have answered
+    nobody else there)."""
+    if f["response_rate"] is None:
+        return []
+    return [f"   their record here: answered {share(f['response_rate'])} of requests,"
+            f" median first answer {secs(f['median_first_answer_s'])}, {share(f['accept_rate'])} accepted"]
 
 
 def day(ms: int) -> str:

@@ -53,12 +53,20 @@ def in_topic(store: Store, topic: str, dids: set[str] | None = None) -> dict[str
     return out
 
 
+FIGURES = ("response_rate", "median_first_answer_s", "accept_rate")  # what answers show beside their author
+
+
 def compact(figures: dict | None) -> dict:
-    """The figures other nodes show next to an expert's answers (an `experts` row)."""
+    """The figures other nodes show next to an expert's answers and in an `experts` row."""
     if figures is None:
-        return {"response_rate": None, "median_first_answer_s": None, "accept_rate": None}
-    return {k: round(figures[k], 3) if figures[k] is not None else None
-            for k in ("response_rate", "median_first_answer_s", "accept_rate")}
+        return dict.fromkeys(FIGURES)
+    return {k: round(figures[k], 3) if figures[k] is not None else None for k in FIGURES}
+
+
+def compact_all(store: Store, topic: str) -> dict[str, dict]:
+    """Every answerer's compact figures in `topic`: computed with the ledger's scores of the topic and kept
+    with them (node/ledger.py), so that a read showing answers never computes them."""
+    return {did: compact(f) for did, f in sorted(in_topic(store, topic).items())}
 
 
 def explained(figures: dict, did: str) -> dict:

@@ -21,6 +21,7 @@ from weakref import WeakKeyDictionary
 from antiport.crypto import did_from_key
 from antiport.protocol.envelope import load
 
+from .figures import FIGURES, compact_all
 from .store import Store
 
 ACCEPT, UPVOTE, DOWNVOTE, REPORT, TRUST = 1.0, 0.2, -0.2, -0.5, 1.0
@@ -140,6 +141,7 @@ class Ranked:
     score: dict[str, float]
     budget: dict[str, float]                   # sources with live facts only
     counts: dict[str, tuple[int, int, int]]    # accepted, upvotes, downvotes; identities with any
+    figures: dict[str, dict]                   # every answerer's compact figures in the topic (node/figures.py)
 
     def rank_of(self, did: str) -> int | None:
         if did not in self.score:
@@ -190,12 +192,15 @@ class Ledger:
         version, made = self.store.ledger_version(topic), time.time()
         graph = Graph(viewer, facts(self.store, topic))
         score, counts = graph.rank(), graph.counts()
+        own = compact_all(self.store, topic)  # kept with the scores: what answers show beside their author
         self.folder.mkdir(mode=0o700, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")  # readable by the owner only
         with os.fdopen(fd, "wb") as out:
             np.savez(out, key=np.array(f"{viewer}\n{topic}"), version=np.array(version), made=np.array(made),
                      dids=np.array([d.encode() for d in graph.dids], "S"), score=score, budget=graph.budget,
-                     counts=counts)
+                     counts=counts, answerers=np.array([d.encode() for d in own], "S"),
+                     figures=np.array([[np.nan if v is None else v for v in f.values()] for f in own.values()],
+                                      np.float64).reshape(len(own), 3))
         path = self._file(viewer, topic)
         os.replace(tmp, path)
         return self._load(path)
@@ -214,12 +219,17 @@ class Ledger:
         if path in self._loaded and self._loaded[path][0] == stamp:
             return self._loaded[path][1]
         with np.load(path) as saved:
+            if "answerers" not in saved.files:  # kept by an earlier version, without figures: computed again
+                return None
             dids = [d.decode() for d in saved["dids"].tolist()]
             score, budget, counts = saved["score"].tolist(), saved["budget"].tolist(), saved["counts"].tolist()
+            answerers = [d.decode() for d in saved["answerers"].tolist()]
             found = Ranked(tuple(saved["version"].tolist()), float(saved["made"]),
                            dict(zip(dids, score, strict=True)),
                            {d: b for d, b in zip(dids, budget, strict=True) if b},
-                           {d: tuple(c) for d, c in zip(dids, counts, strict=True) if any(c)})
+                           {d: tuple(c) for d, c in zip(dids, counts, strict=True) if any(c)},
+                           {d: dict(zip(FIGURES, (None if v != v else v for v in f), strict=True))
+                            for d, f in zip(answerers, saved["figures"].tolist(), strict=True)})
         self._loaded[path] = (stamp, found)
         return found
 

@@ -427,12 +427,14 @@ def named(ctx: Ctx, rows: list[dict]) -> list[dict]:
 
 
 def rank_answers(ctx: Ctx, answers: list[dict]) -> list[dict]:
-    """Accepted first, then by the author's score in the viewer's ledger, then votes, then oldest first."""
+    """Accepted first, then by the author's score in the viewer's ledger, then votes, then oldest first. Each
+    with its author's figures in the topic (kept with the ledger's scores: never computed here)."""
     if not answers:
         return answers
-    score = ledger_for(ctx.store).scores(ctx.identity.did, answers[0]["topic"])
+    ranked = ledger_for(ctx.store).ranked(ctx.identity.did, answers[0]["topic"])
     for a in answers:
-        a["score"] = round(score.get(a["author"], 0.0), 9)
+        a["score"] = round(ranked.score.get(a["author"], 0.0), 9)
+        a["figures"] = ranked.figures.get(a["author"]) or figures.compact(None)
     return sorted(answers, key=lambda a: (not a["accepted"], -a["score"], -(a["votes"]["up"] - a["votes"]["down"]),
                                           a["created"]))
 
@@ -536,8 +538,9 @@ def experts(ctx: Ctx, topic: Topic, before: Before = None, after: After = None, 
     rows, where = page(ledger_for(ctx.store).experts(ctx.identity.did, topic_slug(topic)), window,
                        lambda r: r["did"])
     known = ledger_names(ctx.store, [r["did"] for r in rows])
-    own = figures.in_topic(ctx.store, topic_slug(topic), {r["did"] for r in rows})
-    return {"experts": [{**r, "name": known[r["did"]], **figures.compact(own.get(r["did"]))} for r in rows],
+    own = ledger_for(ctx.store).ranked(ctx.identity.did, topic_slug(topic)).figures
+    return {"experts": [{**r, "name": known[r["did"]], **figures.compact(None), **own.get(r["did"], {})}
+                        for r in rows],
             "page": where}
 
 

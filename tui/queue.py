@@ -7,6 +7,7 @@ import time
 from textual.binding import Binding
 
 from .base import TablePage, age, plain, who
+from .figures import FiguresScreen
 from .thread import ThreadScreen
 
 CLAIM_MINUTES = 30
@@ -28,6 +29,7 @@ class QueueScreen(TablePage):
         Binding("a", "answer", "Answer"),
         Binding("c", "claim", "Claim"),
         Binding("s", "skip", "Skip"),
+        Binding("f", "figures", "Your figures"),
     ]
 
     heading = "Your queue: open requests in the topics you follow, what to take next first"
@@ -54,6 +56,9 @@ class QueueScreen(TablePage):
     def action_open(self) -> None:
         if self.current:
             self.app.push_screen(ThreadScreen(self.current))
+
+    def action_figures(self) -> None:
+        self.app.push_screen(FiguresScreen())
 
     def action_answer(self) -> None:
         if self.current:

@@ -8,6 +8,7 @@ from textual.widgets import DataTable, Static
 
 from .base import Page, age, chrome, fill, highlighted, labelled, plain, state, who
 from .opform import OpForm
+from .vendors import record, share, span
 from .visible import visible
 
 SEALED = "🔒 private part for the vendor, sealed: only the vendor's bridge can read it"
@@ -20,6 +21,16 @@ def event_line(e: dict, now: float, by: str) -> str:
     note = e["body"].get("note")
     return " ".join(x for x in (age(e["created"], now), visible(e["kind"]), visible(str(detail)),
                                 note and f"({visible(note)})", "by " + by) if x)
+
+
+def track(a: dict, person: str) -> str:
+    """An answer's author's figures in the thread's topic, in a sentence (docs/queue.md, "Your figures")."""
+    f = a["figures"]
+    if f["response_rate"] is None:
+        return f"{person} has answered nobody else in {a['topic']} yet."
+    return (f"{person} in {a['topic']}: {share(f['response_rate'])} of the requests asked while active answered,"
+            f" a first answer after {span(f['median_first_answer_s'])} (median),"
+            f" {share(f['accept_rate'])} of the answers accepted.")
 
 
 class ThreadScreen(Page):
@@ -56,7 +67,7 @@ class ThreadScreen(Page):
         yield footer
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns("", "Answer", "By", "Score", "Votes", "Age")
+        self.query_one(DataTable).add_columns("", "Answer", "By", "Their record", "Score", "Votes", "Age")
 
     def person(self, m: dict) -> str:
         return "you" if m["author"] == self.me else who(m["author"], m.get("name", ""))
@@ -99,12 +110,14 @@ class ThreadScreen(Page):
         mark = Text("✔", style="bold green") if a["accepted"] else ""
         first = (a["body"].get("text") or "").splitlines()[0:1] or [""]
         text = plain(first[0][:80]) + (Text(" ") if a["labels"] and first[0] else Text()) + labelled(a)
-        return mark, text, self.person(a), f"{a['score']:.2f}", f"{votes:+d}", age(a["created"], now)
+        return (mark, text, self.person(a), record(a["figures"]), f"{a['score']:.2f}", f"{votes:+d}",
+                age(a["created"], now))
 
     def show_answer(self) -> None:
         a = self.answer
         self.query_one("#answer", Static).update(
-            plain(a["body"].get("text", WITHHELD), line=False) if a else "No answers yet: press a to answer.")
+            Text.assemble(plain(a["body"].get("text", WITHHELD), line=False), "\n\n", (track(a, self.person(a)), "dim"))
+            if a else "No answers yet: press a to answer.")
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self.show_answer()

@@ -28,6 +28,14 @@ def share(value: float | None) -> str:
     return "–" if value is None else f"{value:.0%}"
 
 
+def record(f: dict) -> str:
+    """An answerer's figures in a topic, short (docs/queue.md): the share of requests they answer, their median
+    wait to a first answer, the share of their answers accepted; '' when they have answered nobody else there."""
+    if f["response_rate"] is None:
+        return ""
+    return f"{share(f['response_rate'])} · {span(f['median_first_answer_s'])} · {share(f['accept_rate'])} ✔"
+
+
 def oldest(row: dict, now_s: float) -> str:
     o = row["oldest_unanswered"]
     return f"{span(max(0.0, now_s - o['created'] / 1000))}: {o['title']}" if o else "–"

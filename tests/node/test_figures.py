@@ -6,6 +6,7 @@ import pytest
 from antiport.app.text import TEXT
 from antiport.crypto import Identity
 from antiport.node.ingest import Ingest
+from antiport.node.ledger import ledger_for
 from antiport.node.service import OPS, Ctx
 from antiport.node.store import Store
 from antiport.protocol import sign
@@ -58,7 +59,8 @@ def history(tmp_path):
                 post(a, "accept", topic, {}, [mine], at=402 + 10 * i)
     ctx = Ctx(store, ingest, e)
     store.follow(W, T0)
-    return {"ctx": ctx, "e": e, "o": o, "ids": {m.body["title"].split()[0]: m.id for m in (r0, r1, r2, r3, r5, r6)}}
+    return {"ctx": ctx, "e": e, "o": o, "post": post,
+            "ids": {m.body["title"].split()[0]: m.id for m in (r0, r1, r2, r3, r5, r6)}}
 
 
 def call(ctx: Ctx, op: str, **params):
@@ -88,6 +90,28 @@ def test_an_experts_figures_equal_the_hand_computation(history):
     theirs = call(ctx, "figures", did=history["o"].did)
     [ow] = theirs["topics"]  # O: r2 (answered), r3, r4 (asked while active: 65..200)
     assert (ow["threads"], ow["answered"], ow["median_first_answer_s"], ow["accept_rate"]) == (3, 2, 750, 0)
+    # O's waits: r2 5 minutes, r4 20 minutes; median 12.5 minutes
+
+
+def test_every_answer_shows_its_authors_figures_kept_with_the_ledger(history, tmp_path):
+    """`show` gives each answer its author's figures in the topic, the same numbers as the hand computation;
+    a node's reader uses the ones kept with the ledger's scores until the ledger is refreshed (never
+    computing them on a read)."""
+    ctx, e, o, ids = history["ctx"], history["e"], history["o"], history["ids"]
+    view = call(ctx, "show", id=ids["r2"])
+    by = {a["author"]: a["figures"] for a in view["answers"]}
+    assert by == {e.did: {"response_rate": 0.8, "median_first_answer_s": 1500, "accept_rate": 0.4},
+                  o.did: {"response_rate": 0.667, "median_first_answer_s": 750, "accept_rate": 0}}
+    text = TEXT["show"](view, {})
+    assert "their record here: answered 80% of requests, median first answer 25.0m, 40% accepted" in text
+
+    reader = Ctx(Store(tmp_path / "s.db", readonly=True), None, e)  # as in the node's reader processes
+    ledger = ledger_for(reader.store, background=True)
+    history["post"](e, "answer", W, {"text": "late, sorry"}, [ctx.store.get(ids["r3"])], at=340)
+    assert call(reader, "show", id=ids["r2"])["answers"][0]["figures"]["response_rate"] == 0.8  # kept
+    assert ledger.refresh() == 1
+    mine = [a for a in call(reader, "show", id=ids["r2"])["answers"] if a["author"] == e.did]
+    assert mine[0]["figures"]["response_rate"] == 1.0  # r1, r2, r3, r5 and r6 (70..340): all answered
 
 
 def test_the_experts_list_shows_each_experts_compact_figures(history):

@@ -7,7 +7,9 @@ import time
 import pytest
 from antiport.crypto import Identity
 from antiport.protocol import sign
+from antiport.tui.figures import FiguresScreen
 from antiport.tui.queue import QueueScreen
+from antiport.tui.thread import ThreadScreen
 from antiport.tui.topics import TopicsScreen
 from textual.widgets import DataTable
 from tui_helpers import notes, press, settle, until
@@ -51,3 +53,32 @@ async def test_a_new_request_alerts_and_shows_in_the_queue_and_a_claim_shows_unt
         await press(pilot, "s")
         await until(pilot, lambda: cells(screen) == [], "skipped")
         assert any("Nothing open" in str(w.render()) for w in screen.query("#empty"))
+
+
+async def test_your_figures_from_the_queue_and_each_answerers_record_in_a_thread(app, node, world):
+    """f on the queue: your figures per topic, enter shows the threads behind them (titles drawn as plain
+    text); a thread shows each answerer's figures beside their answer."""
+    asker = world.person("asker")
+    asked = asker.call("ask", topic=W, title="Widget [b]hums[/b]", text="since Monday")["id"]
+    world.sync()
+    mine = node.call("answer", id=asked, text="Tighten the fan screw.")["id"]
+    world.sync()
+    asker.call("accept", id=mine)
+    world.sync()
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await press(pilot, "q", "f")
+        screen = pilot.app.screen
+        assert isinstance(screen, FiguresScreen)
+        assert cells(screen) == [[W, "100% (1/1)", cells(screen)[0][2], "100%", "1"]]
+        await press(pilot, "enter")
+        panel = str(screen.query_one("#behind").render())
+        assert "answered 1 of 1 threads" in panel and "1 answers, 1 accepted  Widget [b]hums[/b]" in panel
+        await press(pilot, "escape", "escape")
+        pilot.app.push_screen(ThreadScreen(asked))
+        await settle(pilot)
+        thread = pilot.app.screen
+        [answer] = cells(thread)
+        assert answer[3].startswith("100% · ") and answer[3].endswith("100% ✔")
+        sentence = str(thread.query_one("#answer").render())
+        assert "you in acme/widget: 100% of the requests asked while active answered" in sentence
