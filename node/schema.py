@@ -102,6 +102,14 @@ def _root_indexes(db: sqlite_utils.Database) -> None:
         db.execute(sql)
 
 
+def _fts_rows_by_the_store(db: sqlite_utils.Database) -> None:
+    """A message's search entry is written by `Store.add_many`, no longer by the insert trigger: with a trigger,
+    SQLite must be able to undo the INSERT in part, so it first copies every page the statement changes (the
+    table's and its nine indexes') into a statement journal; that was more than half the cost of storing a
+    message (docs/performance.md). The delete and update triggers stay (nothing deletes or updates a message)."""
+    db.execute("DROP TRIGGER IF EXISTS messages_ai")
+
+
 MIGRATIONS = [_messages, _bridge_tables_and_thread_index, _every_claim, _labelers, _vendor_domains, _sent,
-              _queue_skips, _root_indexes]
+              _queue_skips, _root_indexes, _fts_rows_by_the_store]
 VERSION = len(MIGRATIONS)

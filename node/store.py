@@ -193,13 +193,16 @@ class Store(BridgeTables):
         new = 0
         with self.transaction():
             for msg in msgs:
+                title, text = _str(msg.body.get("title")), _str(msg.body.get("text"))
                 cur = self.db.execute(
                     "INSERT OR IGNORE INTO messages"
                     " (id, raw, kind, author, topic, created, target, title, text, received)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [msg.id, msg.raw, msg.kind, msg.author_did, msg.topic, msg.created, msg.target,
-                     _str(msg.body.get("title")), _str(msg.body.get("text")), received])
-                if cur.rowcount:
+                     title, text, received])
+                if cur.rowcount:  # its search entry, here rather than by a trigger (schema._fts_rows_by_the_store)
+                    self.db.execute("INSERT INTO messages_fts (rowid, title, text) VALUES (?, ?, ?)",
+                                    [cur.lastrowid, title, text])
                     new += 1
                     self._remember(msg)
                     if msg.kind == "vendor":

@@ -46,6 +46,22 @@ def test_a_schema_1_home_opens_migrated_with_its_data(tmp_path):
     assert Store(db).count() == 7  # opening again migrates nothing
 
 
+def test_each_new_message_is_found_by_search_once_in_a_migrated_home(tmp_path):
+    db = tmp_path / "store.db"
+    shutil.copy(FIXTURES / "schema1.db", db)  # its insert trigger wrote search entries; the store does now
+    store = Store(db)
+    ingest = Ingest(store)
+    request = ingest.create(ASKER, "request", TOPIC, {"title": "Widget squeaks", "text": "A loose bolt?"})
+    answer = ingest.create(Identity(bytes([8]) * 32), "answer", TOPIC, {"text": "Tighten the bolt."},
+                           [request.id])
+    assert not store.add_many([request, answer], now_ms())  # held already: no second search entry
+    assert [r["id"] for r in store.search("squeaks")] == [request.id]
+    assert [r["id"] for r in store.search("bolt")] == [answer.id, request.id]
+    assert [r["title"] for r in store.search("loudly")] == ["Widget hums"]  # the old entries stay
+    assert store.db.execute("SELECT count(*) FROM messages_fts").fetchone()[0] == store.count()
+    store.close()
+
+
 def test_a_newer_schema_is_refused(tmp_path):
     Store(tmp_path / "s.db").close()
     with sqlite3.connect(tmp_path / "s.db") as conn:
