@@ -95,8 +95,9 @@ def clock(ms: int) -> str:
     return time.strftime("%H:%M", time.localtime(ms / 1000))
 
 
-def queue(rows: list, params: dict) -> str:
-    return "\n".join(map(queue_line, rows)) or "(nothing open in the topics you follow)"
+def queue(data: dict, params: dict) -> str:
+    lines = [*map(queue_line, data["queue"]), *more(data["page"])]
+    return "\n".join(lines) or "(nothing open in the topics you follow)"
 
 
 def skipped(result: dict, params: dict) -> str:

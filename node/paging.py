@@ -1,6 +1,6 @@
 """Cursor paging for the read ops that return lists (list, search, experts, why, a vendor's requests, a
-thread's answers): a page is at most `limit` rows of the list, in the list's own order (newest first,
-or best first), and says where the pages beside it are.
+thread's answers, the expert's queue): a page is at most `limit` rows of the list, in the list's own
+order (newest first, or best first), and says where the pages beside it are.
 
 A position is a string the page gives: a message id in lists of messages (they are in time order), a
 rank in ranked lists (experts, a thread's answers), a topic in `why`. `before=P` is the page just

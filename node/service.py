@@ -567,17 +567,21 @@ def suggest(ctx: Ctx) -> list:
 
 
 @op()
-def queue(ctx: Ctx, limit: Annotated[int, Arg("how many to show")] = 50) -> list:
+def queue(ctx: Ctx, before: Before = None, after: After = None, limit: Limit = LIMIT, oldest: Oldest = False) -> dict:
     """Open requests and complaints across your followed topics, in the order to take them next (unanswered
-    first; claimed by others later; askers with standing first; newest first: docs/queue.md)."""
-    rows = expert_queue.order(expert_queue.entries(ctx.store, ctx.identity.did, now_ms(), SCORES_MAX_AGE),
-                              ctx.identity.did)[:max(1, min(limit, expert_queue.CANDIDATES))]
+    first; claimed by others later; askers with standing first; newest first: docs/queue.md), a page at a
+    time.
+
+    Positions are thread ids (`page`)."""
+    window = Window(before, after, limit, oldest)
+    rows, where = page(expert_queue.order(expert_queue.entries(ctx.store, ctx.identity.did, now_ms(),
+                                                               SCORES_MAX_AGE), ctx.identity.did), window, by_id)
     known = ledger_names(ctx.store, [r["author"] for r in rows] + [c["did"] for r in rows for c in r["claims"]])
     for r in rows:
         r["name"] = known[r["author"]]
         for c in r["claims"]:
             c["name"] = known[c["did"]]
-    return rows
+    return {"queue": rows, "page": where}
 
 
 @op(write=True)

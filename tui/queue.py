@@ -44,9 +44,10 @@ class QueueScreen(TablePage):
 
     async def load(self) -> None:
         me = await self.app.call("id")
-        rows = me and await self.app.call("queue")
-        if rows is None or not me:
+        found = me and await self.app.call("queue")
+        if found is None or not me:
             return
+        rows = found["queue"]
         now = self.app.now()
         self.show(((e["id"], (e["topic"], plain(e["title"]), who(e["author"], e["name"]), age(e["created"], now),
                               answered(e), on_it(e, me["did"]))) for e in rows),

@@ -61,7 +61,8 @@ def people(tmp_path):
 
 
 def call(ctx: Ctx, op: str, **params):
-    return OPS[op](ctx, params)
+    found = OPS[op](ctx, params)
+    return found["queue"] if op == "queue" else found
 
 
 def ids(rows: list[dict]) -> list[str]:
@@ -124,3 +125,20 @@ def test_a_skip_keeps_a_request_out_of_this_nodes_queue_for_a_while(people):
     assert ids(call(me, "queue")) == ["skip me"]
     with pytest.raises(OpError, match="skip a request or a complaint"):
         call(me, "skip", id=answer)
+
+
+def test_the_queue_comes_a_page_at_a_time_in_its_order(people):
+    me, customer = people["expert"], people["customer"]
+    for i in range(7):
+        ask(customer, W, f"question {i}")
+    whole = [r["id"] for r in call(me, "queue")]
+    first = OPS["queue"](me, {"limit": 3})
+    assert [r["id"] for r in first["queue"]] == whole[:3] and first["page"]["after"] is None
+    second = OPS["queue"](me, {"limit": 3, "before": first["page"]["before"]})
+    assert [r["id"] for r in second["queue"]] == whole[3:6]
+    last = OPS["queue"](me, {"limit": 3, "oldest": True})
+    assert [r["id"] for r in last["queue"]] == whole[-3:] and last["page"]["before"] is None
+    back = OPS["queue"](me, {"limit": 3, "after": second["page"]["after"]})
+    assert [r["id"] for r in back["queue"]] == whole[:3]
+    with pytest.raises(OpError, match="not a position in this list"):
+        OPS["queue"](me, {"before": "ab" * 32})
