@@ -82,6 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
         c.add_argument("--listen", action="append", metavar="MULTIADDR", help="address to listen on (repeatable)")
         c.add_argument("--bootstrap", action="append", metavar="MULTIADDR", help="peer to connect to (repeatable)")
         c.add_argument("--api-port", type=int, default=0, help="port of the local HTTP API (default: any free port)")
+        c.add_argument("--web", metavar="[HOST:]PORT", help="serve the read-only web view and its feeds here (host"
+                       " 127.0.0.1 unless given; default: the config's web.listen, else none; docs/web.md)")
         c.add_argument("--no-discovery", dest="discovery", action="store_false",
                        help="no mDNS and no DHT, whatever the config says: only --bootstrap and remembered peers")
     cmd("tui", cmd_tui, "open the terminal UI (starts the node for this home if none runs)")
@@ -225,7 +227,7 @@ def cmd_run(home: Home, args) -> int:
                 print(f"antiport: {e}", file=sys.stderr)
                 return 1
         run_forever(home, listen=args.listen, bootstrap=args.bootstrap, api_port=args.api_port,
-                    services=services, discovery=args.discovery)
+                    services=services, discovery=args.discovery, web=args.web)
     return 0
 
 

@@ -16,8 +16,6 @@ import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import BinaryIO
 
-import hypercorn.config
-import hypercorn.trio
 import trio
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -25,8 +23,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from . import alerts, metrics, service
-from .home import CannotListen, first_in
+from . import alerts, http, metrics, service
+from . import web as web_view
 from .ingest import Ingest, Stored
 from .readers import FACT_OPS, LEDGER_WAIT, Readers
 from .service import OPS, Ctx, OpError
@@ -274,30 +272,22 @@ def param_schema(p) -> dict:
     return schema
 
 
-async def serve(ctx: Ctx, home, port: int = 0, *, task_status=trio.TASK_STATUS_IGNORED) -> None:
-    """Serve the API until cancelled; publishes its address in the home's api.json. A port it cannot bind is
-    CannotListen."""
+async def serve(ctx: Ctx, home, port: int = 0, web: str | None = None, *,
+                task_status=trio.TASK_STATUS_IGNORED) -> None:
+    """Serve the API until cancelled, and the web view on `web` (HOST:PORT, node/web.py) when given, both reading
+    through one pool of reader processes; publishes their addresses in the home's api.json. A port either cannot
+    bind is CannotListen."""
     token = secrets.token_urlsafe(24)
-    config = hypercorn.config.Config()
-    config.bind = [f"127.0.0.1:{port}"]
-    config.accesslog = None
-    config.errorlog = logging.getLogger("antiport.http")  # Hypercorn's own failures, beside ours
     import_limit = home.config()["import_limit_mb"] << 20
     readers = Readers(ctx)
     try:
         async with trio.open_nursery() as nursery:
-            try:
-                binds = await nursery.start(lambda task_status: hypercorn.trio.serve(
-                    make_app(ctx, token, readers, import_limit), config, task_status=task_status))
-            except BaseExceptionGroup as group:  # Hypercorn binds inside nurseries of its own
-                failed = first_in(group, OSError)
-                if failed is None:
-                    raise
-                raise CannotListen(config.bind[0], failed.strerror or str(failed)) from None
+            url = await nursery.start(http.serve, make_app(ctx, token, readers, import_limit), f"127.0.0.1:{port}")
+            view = await nursery.start(http.serve, web_view.make_app(readers, ctx.name), web) if web else None
             nursery.start_soon(trio.to_thread.run_sync, readers.warm)
             nursery.start_soon(readers.keep_ledger, ctx.ingest)
-            home.write_api(binds[0], token)
-            task_status.started(binds[0])
+            home.write_api(url, token, view)
+            task_status.started(url)
     finally:
         home.clear_api()
         readers.close()

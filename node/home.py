@@ -181,8 +181,10 @@ class Home:
     def write_config(self, config: dict) -> None:
         _write_private(self.config_file, json.dumps(config, indent=2) + "\n")
 
-    def write_api(self, url: str, token: str) -> None:
-        _write_private(self.api_file, json.dumps({"url": url, "token": token, "pid": os.getpid()}))
+    def write_api(self, url: str, token: str, web: str | None = None) -> None:
+        """The running API's address and token, and the web view's address when it is served."""
+        found = {"url": url, "token": token, "pid": os.getpid(), **({"web": web} if web else {})}
+        _write_private(self.api_file, json.dumps(found))
 
     def read_api(self) -> dict | None:
         try:

@@ -17,6 +17,7 @@ from libp2p.peer.id import ID
 from libp2p.peer.peerinfo import info_from_p2p_addr
 
 from . import alerts, discovery, domains, flood, libp2p_fixes, p2p, sync
+from . import web as web_view
 from .gossip import Gossip, disconnect
 from .home import DEFAULT_LISTEN, CannotListen, Home, HomeError, first_in, now_ms
 from .ingest import Ingest, Stored
@@ -234,22 +235,28 @@ class Node:
             await trio.sleep(DIAL_CHECK)
 
 
-def api_service(home: Home, port: int = 0) -> Service:
-    """The local HTTP API as a node service."""
+def api_service(home: Home, port: int = 0, web: str | None = None) -> Service:
+    """The local HTTP API as a node service, with the web view on `web` (HOST:PORT) when given."""
 
     async def serve_api(node: Node, task_status=trio.TASK_STATUS_IGNORED) -> None:
         from . import api
         from .service import Ctx
         ctx = Ctx(node.store, node.ingest, node.identity, home.config().get("name", ""), node)
-        await api.serve(ctx, home, port, task_status=task_status)
+        await api.serve(ctx, home, port, web, task_status=task_status)
     return serve_api
 
 
 def run_forever(home: Home, listen: list[str] | None = None, bootstrap: list[str] | None = None,
-                api_port: int | None = 0, services: Iterable[Service] = (), discovery: bool = True) -> None:
+                api_port: int | None = 0, services: Iterable[Service] = (), discovery: bool = True,
+                web: str | None = None) -> None:
     """`antiport run`: the node with its API until SIGINT or SIGTERM. mDNS and the DHT run as the
-    config says unless `discovery` is off (tests and the demo fix their own topology)."""
+    config says unless `discovery` is off (tests and the demo fix their own topology). The web view is
+    served on `web` (HOST:PORT or PORT), else where the config's `web.listen` says, else not at all."""
     config = home.config()
+    try:
+        web = web_view.address(web) if web else None
+    except ValueError as e:
+        raise HomeError(f"--web: {e}") from None
     identity = home.identity()
     libp2p_fixes.quiet_loggers()
     log_to_stderr()
@@ -257,13 +264,14 @@ def run_forever(home: Home, listen: list[str] | None = None, bootstrap: list[str
         settings = flood.Settings.from_config(config.get("flood", {}))
         checker = domains.service(domains.Settings.from_config(config.get("domains", {})))
         hooks = alerts.service(alerts.Settings.from_config(config.get("alerts", {})))
+        web = web or web_view.from_config(config.get("web", {}))
     except ValueError as e:
         raise HomeError(f"{home.config_file}: {e}: fix it, or remove the key for its default") from None
     store = Store(home.db_file)
     node = Node(store, home.host_key_file, identity=identity, listen=listen or config.get("listen"),
                 bootstrap=[*(bootstrap or []), *config.get("bootstrap", [])],
                 mdns=discovery and config["mdns"], dht=discovery and config["dht"],
-                services=[api_service(home, api_port or 0), sync.service, checker, hooks, *services],
+                services=[api_service(home, api_port or 0, web), sync.service, checker, hooks, *services],
                 flood_settings=settings)
 
     async def main() -> None:
@@ -272,6 +280,8 @@ def run_forever(home: Home, listen: list[str] | None = None, bootstrap: list[str
             print(f"antiport: peer id {node.peer_id}", flush=True)
             for addr in node.listen_addrs():
                 print(f"antiport: listening on {addr}", flush=True)
+            if view := (home.read_api() or {}).get("web"):
+                print(f"antiport: web view on {view}", flush=True)
             with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
                 async for _ in signals:
                     nursery.cancel_scope.cancel()
