@@ -142,6 +142,9 @@ class _Pending:
     def claimed_keys(self, topic):
         return self.store.claimed_keys(topic)
 
+    def owner(self, key):
+        return self.store.owner(key)
+
 
 def timed(fn, raws, batch) -> float:
     with tempfile.TemporaryDirectory() as tmp:

@@ -136,7 +136,7 @@ class Graph:
 class Ranked:
     """What reads use of one (viewer, topic): scores, budgets (for explanations) and fact counts per
     identity, as of `version` (the store's newest message in the topic and newest trust then)."""
-    version: tuple[int, int]
+    version: tuple[int, int, int]
     made: float                                # wall-clock time it was computed
     score: dict[str, float]
     budget: dict[str, float]                   # sources with live facts only

@@ -110,6 +110,14 @@ def _fts_rows_by_the_store(db: sqlite_utils.Database) -> None:
     db.execute("DROP TRIGGER IF EXISTS messages_ai")
 
 
+def _key_logs(db: sqlite_utils.Database) -> None:
+    """Key logs (specs/10): whom each key speaks for (`keep`: the ids a revoked device's revocation kept, as
+    CBOR), and the key that signed a message when its `author` is the identity that key speaks for."""
+    db.execute("CREATE TABLE key_owners (key BLOB PRIMARY KEY, identity TEXT NOT NULL, keep BLOB)")
+    db.execute("ALTER TABLE messages ADD COLUMN signer TEXT")
+    db.execute("CREATE INDEX messages_signer ON messages (signer) WHERE signer IS NOT NULL")
+
+
 MIGRATIONS = [_messages, _bridge_tables_and_thread_index, _every_claim, _labelers, _vendor_domains, _sent,
-              _queue_skips, _root_indexes, _fts_rows_by_the_store]
+              _queue_skips, _root_indexes, _fts_rows_by_the_store, _key_logs]
 VERSION = len(MIGRATIONS)

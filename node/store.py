@@ -12,8 +12,10 @@ import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
 
+import cbor2
 import sqlite_utils
-from antiport.protocol import Message, load
+from antiport.crypto import did_from_key
+from antiport.protocol import Message, keylog, load
 from antiport.protocol.kinds import thread_order
 
 from . import schema
@@ -194,12 +196,13 @@ class Store(BridgeTables):
         with self.transaction():
             for msg in msgs:
                 title, text = _str(msg.body.get("title")), _str(msg.body.get("text"))
+                author, signer = self._speaker(msg)
                 cur = self.db.execute(
                     "INSERT OR IGNORE INTO messages"
-                    " (id, raw, kind, author, topic, created, target, title, text, received)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [msg.id, msg.raw, msg.kind, msg.author_did, msg.topic, msg.created, msg.target,
-                     title, text, received])
+                    " (id, raw, kind, author, topic, created, target, title, text, received, signer)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [msg.id, msg.raw, msg.kind, author, msg.topic, msg.created, msg.target,
+                     title, text, received, signer])
                 if cur.rowcount:  # its search entry, here rather than by a trigger (schema._fts_rows_by_the_store)
                     self.db.execute("INSERT INTO messages_fts (rowid, title, text) VALUES (?, ?, ?)",
                                     [cur.lastrowid, title, text])
@@ -207,7 +210,71 @@ class Store(BridgeTables):
                     self._remember(msg)
                     if msg.kind == "vendor":
                         self._index_manifest(msg)
+                    elif msg.kind == "key":
+                        self._follow_log(msg)
         return new
+
+    # -- key logs (specs/10) ----------------------------------------------------------------------
+
+    def owner(self, key: bytes) -> keylog.Owner | None:
+        """Whom `key` speaks for by the held key logs (the validation context), None for itself alone."""
+        row = self.db.execute("SELECT identity, keep FROM key_owners WHERE key=?", [key]).fetchone()
+        if row is None:
+            return None
+        keep = None if row[1] is None else frozenset(cbor2.loads(row[1]))
+        return keylog.Owner(bytes.fromhex(row[0]), keep)
+
+    def _speaker(self, msg: Message) -> tuple[str, str | None]:
+        """(author, signer) of a message's row: the did of the identity it speaks for, and the did of the key
+        that signed it when that is another key (else None)."""
+        owner = self.owner(msg.author)
+        if owner is None or owner.identity == msg.author or not owner.speaks(msg.id):
+            return msg.author_did, None
+        return did_from_key(owner.identity), msg.author_did
+
+    def key_log(self, identity: bytes) -> list[Message]:
+        """Every held event of an identity's key log, in the order of its seq."""
+        rows = self.db.execute("SELECT raw FROM messages WHERE topic='' AND kind='key' AND (author=? OR signer=?)",
+                               [did_from_key(identity)] * 2).fetchall()
+        return sorted((load(r[0]) for r in rows), key=lambda m: (m.body["seq"], m.id))
+
+    def _follow_log(self, msg: Message) -> None:
+        """A key event was stored: the identity's keys are read again from its log's head, and the rows of every
+        message whose key gained or lost the identity say whom they speak for now."""
+        identity = keylog.chain(msg, self.get)[0].author
+        new = keylog.fold(keylog.head([*self.key_log(identity), *keylog.chain(msg, self.get)])).owners()
+        old = {r[0]: r[1] for r in self.db.execute("SELECT key, keep FROM key_owners WHERE identity=?",
+                                                   [identity.hex()])}
+        for key in old.keys() - new.keys():
+            self.db.execute("DELETE FROM key_owners WHERE key=?", [key])
+            self._attribute(key, None)
+        if not msg.refs:  # an identity's own key speaks for itself (specs/10 section 4)
+            self.db.execute("INSERT OR REPLACE INTO key_owners VALUES (?, ?, NULL)", [identity, identity.hex()])
+            self._attribute(identity, None)
+        for key, owner in new.items():
+            if key == identity or self._owned_elsewhere(key, identity):
+                continue
+            keep = None if owner.keep is None else cbor2.dumps(sorted(owner.keep))
+            self.db.execute("INSERT OR REPLACE INTO key_owners VALUES (?, ?, ?)", [key, identity.hex(), keep])
+            self._attribute(key, owner)
+
+    def _owned_elsewhere(self, key: bytes, identity: bytes) -> bool:
+        """Whether `key` is an identity of its own, or a smaller identity's log names it (specs/10 section 4)."""
+        return self.db.execute("SELECT 1 FROM key_owners WHERE key=? AND identity<? UNION ALL"
+                               " SELECT 1 FROM messages WHERE topic='' AND kind='key' AND author=? AND target IS NULL",
+                               [key, identity.hex(), did_from_key(key)]).fetchone() is not None
+
+    def _attribute(self, key: bytes, owner: keylog.Owner | None) -> None:
+        """The rows of the messages `key` signed: by its identity where they speak for it, else by the key."""
+        did = did_from_key(key)
+        self.db.execute("UPDATE messages SET signer=? WHERE author=? AND signer IS NULL", [did, did])
+        self.db.execute("UPDATE messages SET author=? WHERE signer=?", [did, did])
+        if owner is not None:
+            keep = sorted(owner.keep) if owner.keep is not None else None
+            where = "" if keep is None else f" AND id IN ({','.join('?' * len(keep))})"
+            self.db.execute(f"UPDATE messages SET author=? WHERE signer=?{where}",
+                            [did_from_key(owner.identity), did, *(keep or [])])
+        self.db.execute("UPDATE messages SET signer=NULL WHERE signer=? AND author=?", [did, did])
 
     def _index_manifest(self, msg: Message) -> None:
         """Every manifest's claims (validity), and the newest manifest per vendor (whom to show and seal to)."""
@@ -402,12 +469,14 @@ class Store(BridgeTables):
             " WHERE m.topic = ? AND m.kind IN ('accept', 'vote', 'report')" + where + " ORDER BY m.created, m.id",
             params)]
 
-    def ledger_version(self, topic: str) -> tuple[int, int]:
-        """(newest message in `topic`, newest trust statement): what a topic's scores are computed from changes
-        only when one of them does (messages are only ever added)."""
+    def ledger_version(self, topic: str) -> tuple[int, int, int]:
+        """(newest message in `topic`, newest trust statement, newest key event): what a topic's scores are
+        computed from changes only when one of them does (messages are only ever added; a key event may say
+        that other keys speak for an identity)."""
         return tuple(self.db.execute(
             "SELECT (SELECT coalesce(max(rowid), 0) FROM messages WHERE topic = ?),"
-            " (SELECT coalesce(max(rowid), 0) FROM messages WHERE kind = 'trust')", [topic]).fetchone())
+            " (SELECT coalesce(max(rowid), 0) FROM messages WHERE kind = 'trust'),"
+            " (SELECT coalesce(max(rowid), 0) FROM messages WHERE kind = 'key')", [topic]).fetchone())
 
     def of_kind(self, kind: str) -> list[tuple[str, str, bytes]]:
         """(id, author, raw) of every message of one kind, in creation order."""

@@ -21,6 +21,10 @@ REASONS = {
     "not-author": "only the author of a message may retract it",
     "self-vote": "nobody may vote on their own message",
     "not-vendor": "the key is not named in a vendor manifest for this topic",
+    "bad-key-event": "the key event does not follow its identity's log",
+    "not-next-key": "a rotation must be signed by the key the identity committed to",
+    "not-current-key": "a device is added or revoked by the identity's current key",
+    "revoked-key": "the message is by a revoked device and not among the ones its revocation kept",
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from . import keylog
 from .errors import Rejected
 
 if TYPE_CHECKING:
@@ -87,6 +88,12 @@ KINDS: dict[str, Kind] = {
                              "reason": F(str, required=False, max=500, line=True)}, target=("*",)),
     # "I'm on it" for `minutes` from its created (section 8): advice to other experts, never a lock
     "claim": Kind("product", {"minutes": F(int, min=1, max=CLAIM_MINUTES)}, target=THREAD_ROOTS),
+    # an event of an identity's key log (specs/09): the fields each op takes are checked by keylog.check_body
+    "key": Kind("meta", {"op": F(str, choices=keylog.OPS), "seq": F(int, max=SEQ_MAX),
+                         "next": F(bytes, required=False, min=32, max=32),
+                         "device": F(bytes, required=False, min=32, max=32),
+                         "proof": F(bytes, required=False, min=64, max=64),
+                         "keep": F(list, required=False, max=keylog.MAX_KEEP)}, target=("key",), who="key-log"),
 }
 
 

@@ -5,9 +5,10 @@
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Protocol
 
-from . import topics
+from . import keylog, topics
 from .blobs import check_files
 from .envelope import Message, parse
 from .errors import Rejected
@@ -17,6 +18,7 @@ from .kinds import KINDS, check_body, is_domain
 class Context(Protocol):
     def get(self, message_id: str) -> Message | None: ...
     def claimed_keys(self, topic: str) -> set[bytes]: ...
+    def owner(self, key: bytes) -> keylog.Owner | None: ...  # whom a key speaks for by the key logs held
 
 
 def validate(raw: bytes, now: int, context: Context) -> Message:
@@ -24,6 +26,24 @@ def validate(raw: bytes, now: int, context: Context) -> Message:
     check_stateless(msg)
     check_context(msg, context)
     return msg
+
+
+def speaker(msg: Message, context: Context) -> bytes:
+    """The identity `msg` speaks for (specs/10 section 5): its author's identity, or the author itself."""
+    owner = context.owner(msg.author)
+    return owner.identity if owner is not None and owner.speaks(msg.id) else msg.author
+
+
+def identity_of(key: bytes, context: Context) -> bytes:
+    owner = context.owner(key)
+    return key if owner is None else owner.identity
+
+
+def _check_revoked(msg: Message, context: Context) -> None:
+    """Step 23: a revoked device's messages are refused, except the ones its revocation kept."""
+    owner = context.owner(msg.author)
+    if owner is not None and not owner.speaks(msg.id):
+        raise Rejected("revoked-key", "the device was revoked and this message is not one it kept")
 
 
 def check_stateless(msg: Message) -> None:
@@ -39,9 +59,11 @@ def check_stateless(msg: Message) -> None:
     if on_identity and msg.topic:
         raise Rejected("bad-topic", "a label on an identity belongs in the meta topic")
     refs = 1 if kind.target and not on_identity else 0
-    if len(msg.refs) != refs:
+    if len(msg.refs) != refs and msg.kind != "key":  # a key event's refs depend on its op: keylog.check_body
         raise Rejected("bad-refs", f"{msg.kind} takes {refs} ref" + (" with a subject" if on_identity else ""))
     check_body(kind, msg.body)
+    if msg.kind == "key":
+        keylog.check_body(msg)
     problem = _check_manifest(msg.body) if msg.kind == "vendor" else None
     if problem is None and "private" in msg.body and "to" not in msg.body:
         problem = "a private part needs 'to', the key it is sealed to"
@@ -64,6 +86,14 @@ def _check_manifest(body: dict[str, Any]) -> str | None:
 
 
 def check_context(msg: Message, context: Context) -> None:
+    """Steps 19-23: the rules that read the messages held."""
+    _check_refs(msg, context)
+    _check_revoked(msg, context)
+
+
+def _check_refs(msg: Message, context: Context) -> None:
+    if msg.kind == "key" and not msg.refs and (owner := context.owner(msg.author)) and owner.identity == msg.author:
+        raise Rejected("bad-key-event", "the identity has an inception already")  # specs/10 section 3
     kind = KINDS.get(msg.kind)
     if kind is None or not msg.refs:  # the ref count is checked already: no ref, nothing to look up
         return
@@ -74,13 +104,39 @@ def check_context(msg: Message, context: Context) -> None:
         raise Rejected("bad-refs", f"{msg.kind} must refer to {' or '.join(kind.target)}, not {target.kind}")
     if msg.topic != target.topic:
         raise Rejected("topic-mismatch")
-    if kind.who == "asker":
+    if kind.who == "key-log":
+        keylog.check(msg, keylog.chain(target, context.get))
+    elif kind.who == "asker":
         root = target if target.kind in ("request", "complaint") else context.get(target.refs[0])
-        if root is None or root.author != msg.author:
+        if root is None or speaker(root, context) != speaker(msg, context):
             raise Rejected("not-asker")
-    elif kind.who == "target-author" and target.author != msg.author:
+    elif kind.who == "target-author" and speaker(target, context) != speaker(msg, context):
         raise Rejected("not-author")
-    elif kind.who == "not-target-author" and target.author == msg.author:
+    elif kind.who == "not-target-author" and speaker(target, context) == speaker(msg, context):
         raise Rejected("self-vote")
-    elif kind.who == "vendor" and msg.author not in context.claimed_keys(msg.topic):
+    elif kind.who == "vendor" and not _vendor(msg, context):
         raise Rejected("not-vendor")
+
+
+def _vendor(msg: Message, context: Context) -> bool:
+    """A key a held manifest names for the topic, or a key of the same identity as one (specs/10 section 5)."""
+    claimed = context.claimed_keys(msg.topic)
+    return msg.author in claimed or speaker(msg, context) in {identity_of(k, context) for k in claimed}
+
+
+class Held:
+    """The messages held in memory as the validation context (vectors, tests): every held manifest names vendor
+    keys (specs/02 section 4), the held key logs say whom keys speak for (specs/10 section 4)."""
+
+    def __init__(self, messages: Iterable[Message] = ()):
+        self.messages = {m.id: m for m in messages}
+
+    def get(self, message_id: str) -> Message | None:
+        return self.messages.get(message_id)
+
+    def claimed_keys(self, topic: str) -> set[bytes]:
+        return {k for m in self.messages.values() if m.kind == "vendor" and topic in m.body["topics"]
+                for k in (m.author, *m.body.get("keys", []))}
+
+    def owner(self, key: bytes) -> keylog.Owner | None:
+        return keylog.owners(m for m in self.messages.values() if m.kind == "key").get(key)

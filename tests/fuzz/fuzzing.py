@@ -53,6 +53,9 @@ class Held:
         return {k for m in self.messages.values() if m.kind == "vendor" and topic in m.body["topics"]
                 for k in (m.author, *m.body.get("keys", []))}
 
+    def owner(self, key: bytes) -> None:
+        return None  # valid.json holds no key log: every key speaks for itself
+
 
 HELD = Held()
 SIGNERS = {i.public_key: i for i in (Identity(bytes.fromhex(v["seed"]))
