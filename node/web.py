@@ -207,6 +207,7 @@ def make_app(readers: Readers, name: str = "") -> Starlette:
     return Starlette(exception_handlers={HTTPException: not_found}, routes=[
         Route("/", index),
         Route("/style.css", style),
+        Route("/favicon.ico", lambda request: Response(status_code=204)),  # none: browsers ask for it anyway
         Route("/topic/{vendor}/{product}", topic),
         Route("/topic/{vendor}/{product}/feed.atom", topic_feed),
         Route("/thread/{id}", thread),

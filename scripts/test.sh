@@ -2,8 +2,9 @@
 # The README's test command (`make test`): starts the real services the suite talks to, runs pytest
 # with any arguments given, and stops the services it started.
 # Request Tracker (for the bridge tests) and the mail server (Dovecot and an SMTP front, for the email
-# bridge tests) are installed from Debian's packages when we are root or have sudo; in CI they must
-# come up, elsewhere their tests are skipped with a note when they cannot.
+# bridge tests) are installed from Debian's packages when we are root or have sudo, and so is Chromium
+# (for the web view's browser tests); in CI they must come up, elsewhere their tests are skipped with a
+# note when they cannot.
 # Several runs may share one server (two checkouts testing at once): each holds a shared lock on it
 # while it runs, and the last one out stops it, if a test run started it.
 set -euo pipefail
@@ -39,5 +40,17 @@ service() {
 service "Request Tracker" ANTIPORT_RT_URL "${RT_STATE_DIR:-/tmp/antiport-rt}" 9 tests/rt/setup-rt.sh tests/rt/stop-rt.sh
 service "mail server" ANTIPORT_MAIL "${MAIL_STATE_DIR:-/tmp/antiport-mail}" 8 \
     tests/mail/setup-mail.sh tests/mail/stop-mail.sh
+
+# Chromium for the web view's browser tests: installed from Debian's packages, started by each test module
+if [ -z "${ANTIPORT_CHROMIUM:-}" ]; then
+    if browser=$(bash tests/web/setup-chromium.sh); then
+        export ANTIPORT_CHROMIUM="$browser"
+    elif [ "${CI:-}" = true ]; then
+        echo "test: chromium could not be installed (see the lines above)" >&2
+        exit 1
+    else
+        echo "test: no chromium here (installing it needs root or sudo); the browser tests are skipped" >&2
+    fi
+fi
 
 "$PY" -m pytest "$@"

@@ -2,12 +2,16 @@
 text they are; pages are HTML whose network strings are escaped."""
 from __future__ import annotations
 
+import re
+
 import feedparser
 import httpx
 import pytest
 from antiport.node import links
-from antiport.node.home import Home
-from web_helpers import GREEK, HOSTILE, HOSTILE_TEXT, JAPANESE, JAPANESE_TOPIC, fill, web_view
+from antiport.node.home import Home, now_ms
+from antiport.node.ingest import Ingest
+from antiport.node.store import Store
+from web_helpers import GREEK, HOSTILE, HOSTILE_TEXT, HOUR, JAPANESE, JAPANESE_TOPIC, fill, web_view
 
 pytestmark = pytest.mark.fast
 
@@ -74,6 +78,25 @@ async def test_pages_escape_network_text_and_name_topics_in_any_script(home):
         assert r.status_code == 200 and "<svg" in r.text and "&lt;i&gt;Corp&lt;/i&gt;" in r.text
         assert "<td>100%</td>" in r.text  # both requests in its topics acknowledged, after 3 h and after 24 h
         assert "<title>1 &lt; 1 day</title>" in r.text and "<title>1 &lt; 1 week</title>" in r.text
+
+
+@pytest.mark.trio
+async def test_a_topics_threads_come_a_page_at_a_time(home):
+    store = Store(home.db_file)
+    ingest, me, t = Ingest(store), home.identity(), now_ms() - HOUR
+    for i in range(55):
+        ingest.create(me, "request", "acme/widget", {"title": f"q{i}", "text": "?"}, created=t + i)
+    store.close()
+    async with web_view(home) as base, httpx.AsyncClient(base_url=base, timeout=60) as http:
+        first = (await http.get("/topic/acme/widget")).text
+        assert first.count('class="kind"') == 50 and "<bdi>q54</bdi>" in first and "<bdi>q4</bdi>" not in first
+        older = re.search(r'href="(/topic/acme/widget\?before=[0-9a-f]+)"', first)[1]
+        second = (await http.get(older)).text
+        assert second.count('class="kind"') == 5 and "<bdi>q4</bdi>" in second and "<bdi>q0</bdi>" in second
+        newer = re.search(r'href="(/topic/acme/widget\?after=[0-9a-f]+)"', second)[1]
+        assert (await http.get(newer)).text == first  # back up: the first page again
+        last = (await http.get("/topic/acme/widget?oldest=true")).text
+        assert last.count('class="kind"') == 50 and "<bdi>q0</bdi>" in last and "<bdi>q54</bdi>" not in last
 
 
 @pytest.mark.trio
