@@ -6,9 +6,10 @@ for the network in one SQLite transaction, so a crash leaves each wholly there o
 Every newly stored message is then announced to the subscribers (the node's live feed and gossip
 wake-up, the bridge's journal scan); nobody calls them from the write sites.
 
-In the running node (`group_commit`), messages from elsewhere join one transaction held open for GROUP_WINDOW
-seconds (group commit: a commit costs more than storing a small message) and are announced once it commits; a
-message created here commits the group with it before `write` returns.
+In the running node (`group_commit`), messages from elsewhere join one transaction (group commit: a commit costs
+more than storing a small message), committed as soon as the loop has nothing else to run, or GROUP_WINDOW
+seconds after it opened when messages keep coming, and announced once it commits; a message created here
+commits the group with it before `write` returns.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import trio
+import trio.testing
 from antiport.crypto import Identity
 from antiport.protocol import Message, Rejected, parse, sign
 from antiport.protocol.kinds import line_ends
@@ -26,7 +28,7 @@ from antiport.protocol.validate import check_context, check_stateless
 from .home import now_ms
 from .store import Store, StoreError
 
-GROUP_WINDOW = 0.005  # seconds a group commit stays open
+GROUP_WINDOW = 0.05   # seconds a group commit stays open at most, while the loop is never idle
 GROUP_MAX = 500       # messages in one group at most
 
 log = logging.getLogger(__name__)
@@ -144,7 +146,8 @@ class Ingest:
             self.announce(event)
 
     async def _commit_later(self) -> None:
-        await trio.sleep(GROUP_WINDOW)
+        with trio.move_on_after(GROUP_WINDOW):
+            await trio.testing.wait_all_tasks_blocked()  # every task waits (for the network, a timer...): idle
         try:
             self.commit()
         except StoreError as e:
