@@ -185,34 +185,34 @@ class Store(BridgeTables):
         """Store a validated message (with `queue`, and put it in the outbox, in the same transaction);
         False when it was already held."""
         with self.transaction():
-            new = self.add_many([msg], received) == 1
+            new = self._insert(msg, received)
             if queue:
                 self.db.execute("INSERT OR IGNORE INTO outbox VALUES (?, ?)", [msg.id, received])
         return new
 
     def add_many(self, msgs: list[Message], received: int) -> int:
         """Store validated messages in one transaction; returns how many were new."""
-        new = 0
         with self.transaction():
-            for msg in msgs:
-                title, text = _str(msg.body.get("title")), _str(msg.body.get("text"))
-                author, signer = self._speaker(msg)
-                cur = self.db.execute(
-                    "INSERT OR IGNORE INTO messages"
-                    " (id, raw, kind, author, topic, created, target, title, text, received, signer)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [msg.id, msg.raw, msg.kind, author, msg.topic, msg.created, msg.target,
-                     title, text, received, signer])
-                if cur.rowcount:  # its search entry, here rather than by a trigger (schema._fts_rows_by_the_store)
-                    self.db.execute("INSERT INTO messages_fts (rowid, title, text) VALUES (?, ?, ?)",
-                                    [cur.lastrowid, title, text])
-                    new += 1
-                    self._remember(msg)
-                    if msg.kind == "vendor":
-                        self._index_manifest(msg)
-                    elif msg.kind == "key":
-                        self._follow_log(msg)
-        return new
+            return sum(self._insert(msg, received) for msg in msgs)
+
+    def _insert(self, msg: Message, received: int) -> bool:
+        """Store a validated message in the transaction open; False when it was already held."""
+        title, text = _str(msg.body.get("title")), _str(msg.body.get("text"))
+        author, signer = self._speaker(msg)
+        cur = self.db.execute(
+            "INSERT OR IGNORE INTO messages (id, raw, kind, author, topic, created, target, title, text, received,"
+            " signer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [msg.id, msg.raw, msg.kind, author, msg.topic, msg.created, msg.target, title, text, received, signer])
+        if not cur.rowcount:
+            return False
+        # its search entry, here rather than by a trigger (schema._fts_rows_by_the_store)
+        self.db.execute("INSERT INTO messages_fts (rowid, title, text) VALUES (?, ?, ?)", [cur.lastrowid, title, text])
+        self._remember(msg)
+        if msg.kind == "vendor":
+            self._index_manifest(msg)
+        elif msg.kind == "key":
+            self._follow_log(msg)
+        return True
 
     # -- key logs (specs/10) ----------------------------------------------------------------------
 
@@ -290,6 +290,11 @@ class Store(BridgeTables):
 
     def has(self, message_id: str) -> bool:
         return self.db.execute("SELECT 1 FROM messages WHERE id=?", [message_id]).fetchone() is not None
+
+    def raw(self, message_id: str) -> bytes | None:
+        """The envelope of a held message as stored, not decoded (what sync sends)."""
+        row = self.db.execute("SELECT raw FROM messages WHERE id=?", [message_id]).fetchone()
+        return row[0] if row else None
 
     def get(self, message_id: str) -> Message | None:
         msg = self._recent.get(message_id)

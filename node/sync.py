@@ -255,8 +255,7 @@ class Syncer:
         return [(c, bytes.fromhex(i)) for c, i in self.store.ids(topic)]
 
     def _envelope(self, message_id: bytes) -> bytes | None:
-        msg = self.store.get(message_id.hex())
-        return msg.raw if msg else None
+        return self.store.raw(message_id.hex())
 
     @property
     def active(self) -> int:

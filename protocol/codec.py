@@ -56,22 +56,26 @@ _EVERY_TAG = _EveryTag()
 
 
 def _check_model(value: object) -> None:
-    if isinstance(value, bool) or value is None or isinstance(value, (str, bytes)):
-        return
-    if isinstance(value, int):
-        if not _INT_MIN <= value <= _INT_MAX:
-            raise Rejected("malformed", "integer out of range")
-        return
-    if isinstance(value, list):
-        for item in value:
-            _check_model(item)
-        return
-    if isinstance(value, dict):
-        for k, v in value.items():
-            if not isinstance(k, str):
-                raise Rejected("malformed", "map keys must be text")
-            _check_model(v)
-        return
-    if isinstance(value, _Tagged):
-        raise Rejected("malformed", "CBOR tags are not allowed")
-    raise Rejected("malformed", f"{type(value).__name__} is not in the data model")
+    """Rejected unless `value` and everything in it is in the data model. One pass over the items, containers
+    appending theirs (breadth first), the exact types cbor2 decodes to tried before any isinstance."""
+    todo: list[object] = [value]
+    for item in todo:
+        if type(item) in _LEAVES or isinstance(item, (str, bytes)):
+            continue
+        if isinstance(item, int):
+            if not _INT_MIN <= item <= _INT_MAX:
+                raise Rejected("malformed", "integer out of range")
+        elif isinstance(item, list):
+            todo.extend(item)
+        elif isinstance(item, dict):
+            for k in item:
+                if not isinstance(k, str):
+                    raise Rejected("malformed", "map keys must be text")
+            todo.extend(item.values())
+        elif isinstance(item, _Tagged):
+            raise Rejected("malformed", "CBOR tags are not allowed")
+        else:
+            raise Rejected("malformed", f"{type(item).__name__} is not in the data model")
+
+
+_LEAVES = frozenset({str, bytes, bool, type(None)})
