@@ -100,6 +100,22 @@ def queue(data: dict, params: dict) -> str:
     return "\n".join(lines) or "(nothing open in the topics you follow)"
 
 
+def watching(result: dict, params: dict) -> str:
+    return f"{'following' if result['following'] else 'not following'} thread {result['thread'][:12]}"
+
+
+def inbox(result: dict, params: dict) -> str:
+    lines = [f"{'*' if not i['read'] else ' '} {i['item'][:20]:20} {age(i['at']):>4}  {i['kind']:8} {i['topic']}  "
+             f"{visible(i['title'])}: {visible(i['text'])}  ({who(i['author'], i['name'])})" for i in result["items"]]
+    lines.append(f"{result['unread']} unread" + ("; `antiport mark-read ID` (an item or a thread) or --all marks"
+                                                  " them read" if result["unread"] else ""))
+    return "\n".join(lines)
+
+
+def marked(result: dict, params: dict) -> str:
+    return f"{result['marked']} marked read, {result['unread']} unread"
+
+
 def skipped(result: dict, params: dict) -> str:
     until = time.strftime("%Y-%m-%d %H:%M", time.localtime(result["until"] / 1000))
     return f"{result['id'][:12]} is out of your queue until {until}"
@@ -287,6 +303,7 @@ FORMATTERS = {
     **dict.fromkeys(["answer", "accept", "vote", "resolve", "retract", "report", "status", "trust", "profile"],
                     written),
     "label": written, "claim": written, "skip": skipped, "queue": queue,
+    "watch": watching, "unwatch": watching, "inbox": inbox, "inbox_read": marked,
     "labelers": labeler_list, "labelers_add": labeler_followed,
     "labelers_remove": labeler_followed, "label_effect": lambda r, p: f"{r['value']}: {r['effect']}",
     "ask": asked, "trust_vendor": trusted_vendor,

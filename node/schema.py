@@ -118,6 +118,12 @@ def _key_logs(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX messages_signer ON messages (signer) WHERE signer IS NOT NULL")
 
 
+def _inbox(db: sqlite_utils.Database) -> None:
+    """Threads the person follows or mutes by hand, and the inbox items read (node/inbox.py); local only."""
+    db["watches"].create({"root": str, "since": int, "muted": int}, pk="root")
+    db["inbox_read"].create({"item": str, "at": int}, pk="item")
+
+
 MIGRATIONS = [_messages, _bridge_tables_and_thread_index, _every_claim, _labelers, _vendor_domains, _sent,
-              _queue_skips, _root_indexes, _fts_rows_by_the_store, _key_logs]
+              _queue_skips, _root_indexes, _fts_rows_by_the_store, _key_logs, _inbox]
 VERSION = len(MIGRATIONS)

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated, BinaryIO
 
 from antiport.crypto import BadKey, Identity, did_from_key, key_from_did, seal
@@ -21,7 +22,7 @@ from antiport.protocol.codec import encode
 from antiport.protocol.kinds import CLAIM_MINUTES, LABELS, THREAD_ROOTS
 from antiport.protocol.sequence import NotWellFormed, item_end
 
-from . import expert_queue, figures
+from . import expert_queue, figures, inbox
 from .domains import CannotSeal, seal_key
 from .home import now_ms
 from .ingest import Ingest
@@ -237,9 +238,25 @@ def report(ctx: Ctx, id: Id, reason: Annotated[str, Arg("what is wrong with it (
 
 @op(write=True)
 def status(ctx: Ctx, id: Id, state: Annotated[str, Arg(choices=STATES, positional=True)],
-           note: Annotated[str, Arg("a note shown with the state")] = "") -> dict:
+           note: Annotated[str, Arg("a note shown with the state")] = "",
+           due: Annotated[str, Arg("a promise: when the next step is due (2026-12-24, 2026-12-24T17:00 UTC, "
+                                   "or 48h from now)")] = "") -> dict:
     """Set a request's state, as a vendor: acknowledged, in-progress, resolved, wont-fix."""
-    return reply(ctx, "status", id, {"state": state, **({"note": note} if note else {})})
+    promise = {"due": due_ms(due, now_ms())} if due.strip() else {}
+    return reply(ctx, "status", id, {"state": state, **({"note": note} if note else {}), **promise})
+
+
+def due_ms(text: str, now: int) -> int:
+    """A due time as the person writes it: an ISO date or date and time (UTC unless it says), or `48h`."""
+    text = text.strip()
+    if text[:-1].isdigit() and text[-1:] in ("h", "d"):
+        return now + int(text[:-1]) * (3_600_000 if text[-1] == "h" else 86_400_000)
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise OpError(f"due {text!r}: write a date (2026-12-24), a date and time (2026-12-24T17:00, UTC unless"
+                      " it says +01:00), or hours or days from now (48h, 3d)") from None
+    return int((when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp() * 1000)
 
 
 @op(write=True)
@@ -564,6 +581,64 @@ def suggest(ctx: Ctx) -> list:
             for t, n, acc in ctx.store.answered_topics(ctx.identity.did) if acc and t not in followed]
     rows.sort(key=lambda r: (-r["accepted"], -r["accept_rate"], r["topic"]))
     return rows[:SUGGESTED]
+
+
+def thread_root(ctx: Ctx, ref: str) -> Message:
+    """The request or complaint a message belongs to (an accept or a vote sits on an answer, two levels down)."""
+    msg = message(ctx, ref)
+    for _ in range(2):
+        if msg.kind in THREAD_ROOTS or not msg.refs or (up := ctx.store.get(msg.refs[0])) is None:
+            break
+        msg = up
+    if msg.kind not in THREAD_ROOTS:
+        raise OpError(f"{ref} is not in a thread of a request or a complaint")
+    return msg
+
+
+@op(write=True)
+def watch(ctx: Ctx, id: Id) -> dict:
+    """Follow a thread: what changes in it comes to your inbox (threads you asked or answered in are followed
+    already)."""
+    root = thread_root(ctx, id)
+    ctx.store.watch(root.id, now_ms())
+    return {"thread": root.id, "following": True}
+
+
+@op(write=True)
+def unwatch(ctx: Ctx, id: Id) -> dict:
+    """Stop following a thread, even one you asked or answered in (`watch` follows it again)."""
+    root = thread_root(ctx, id)
+    ctx.store.watch(root.id, now_ms(), muted=True)
+    return {"thread": root.id, "following": False}
+
+
+@op()
+def inbox_(ctx: Ctx, all: Annotated[bool, Arg("read items too")] = False,
+           limit: Annotated[int, Arg("how many to show")] = 50) -> dict:
+    """What changed in the threads you follow (answers, statuses, accepts, vendor promises now overdue), newest
+    first, and how many items are unread."""
+    now = now_ms()
+    rows = inbox.items(ctx.store, ctx.identity.did, now, max(1, min(limit, 500)), unread_only=not all)
+    known = ledger_names(ctx.store, [r["author"] for r in rows])
+    return {"items": [{**r, "name": known[r["author"]]} for r in rows],
+            "unread": inbox.unread(ctx.store, ctx.identity.did, now)}
+
+
+@op(write=True, commands=(Command("mark-read", "mark inbox items read: one item, every item of a thread, or all"),))
+def inbox_read(ctx: Ctx, id: Annotated[str | None, Arg("an item, or a thread (its items)", positional=True)] = None,
+               all: Annotated[bool, Arg("every item")] = False) -> dict:
+    """Mark inbox items read: one item, every item of a thread, or all of them."""
+    now, me = now_ms(), ctx.identity.did
+    if all:
+        marked = [i["item"] for i in inbox.items(ctx.store, me, now, inbox.UNREAD_MAX)]
+    elif id is None:
+        raise OpError("say which: an item or thread id, or --all")
+    elif id.startswith(inbox.OVERDUE):
+        marked = [inbox.OVERDUE + message(ctx, id.removeprefix(inbox.OVERDUE)).id]
+    else:
+        msg = message(ctx, id)
+        marked = inbox.thread_items(ctx.store, me, msg.id, now) if msg.kind in THREAD_ROOTS else [msg.id]
+    return {"marked": ctx.store.mark_read(marked, now), "unread": inbox.unread(ctx.store, me, now)}
 
 
 @op()

@@ -20,6 +20,7 @@ from antiport.protocol.kinds import thread_order
 
 from . import schema
 from .store_bridge import BridgeTables
+from .store_inbox import InboxTables
 
 RECENT = 1000  # messages kept decoded for get(): replies and votes refer to recent ones
 ROOTS = "m.kind IN ('request','complaint')"  # thread roots; the partial indexes messages_roots* say the same
@@ -30,7 +31,7 @@ class StoreError(Exception):
     """The store cannot be used as asked (damaged, or the disk is full): one line saying what to do."""
 
 
-class Store(BridgeTables):
+class Store(BridgeTables, InboxTables):
     """The store of one home. `readonly` opens a second connection for reads on another thread
     (WAL lets it read beside the writer); it never writes, migrates or checks."""
     held = False  # a group commit's transaction is open (group, release)

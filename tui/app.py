@@ -20,6 +20,7 @@ from .base import Page, who
 from .compose import ComposeScreen
 from .help import HelpScreen
 from .identity import IdentityScreen
+from .inbox import InboxScreen
 from .network import NetworkScreen
 from .opform import OpForm
 from .search import SearchScreen
@@ -50,6 +51,7 @@ class AntiportApp(App):
         Binding("v", "vendors", "Vendors", show=False),  # shown on the topics screen, and in the palette
         Binding("w", "network", "Network", show=False),
         Binding("i", "identity", "Identity", show=False),
+        Binding("m", "inbox", "Inbox", show=False),
         Binding("h", "toggle_hidden", "Show hidden", show=False),
     ]
 
@@ -69,6 +71,7 @@ class AntiportApp(App):
         self.delivered = 0  # new messages heard from the node and passed to the screens
         self.alerts = 0  # alerts (node/alerts.py) since the queue was last looked at: a count in the header
         self.me = ""  # how the header names you
+        self.unread = 0  # inbox items unread: a count in the header
 
     def on_mount(self) -> None:
         self.push_screen(TopicsScreen())
@@ -91,6 +94,7 @@ class AntiportApp(App):
         if me:
             self.me = who(me["did"], me["name"]) + ("" if me["running"] else " · node not running")
             self.show_alerts()
+            await self._count_unread()
             vendors = await self.call("vendors") or []
             self.vendor_topics = {t for v in vendors if v["did"] == me["did"] for t in v["topics"]}
 
@@ -142,6 +146,8 @@ class AntiportApp(App):
             self.screen.post_message(Live(batch))
             self.delivered += len(batch)
             self.alert([m["alert"] for m in batch if m.get("alert")])
+            if any(m["kind"] in ("answer", "status", "accept", "resolve") for m in batch):
+                self.run_worker(self._count_unread, group="unread", exclusive=True)
 
     def alert(self, found: list[dict]) -> None:
         """New alerts as notifications (the first few; a count for the rest) and in the header's count."""
@@ -156,8 +162,18 @@ class AntiportApp(App):
         self.alerts = 0
         self.show_alerts()
 
+    async def _count_unread(self) -> None:
+        found = await self.call("inbox", limit=1)
+        if found is not None:
+            self.show_unread(found["unread"])
+
+    def show_unread(self, count: int) -> None:
+        self.unread = count
+        self.show_alerts()
+
     def show_alerts(self) -> None:
-        self.sub_title = self.me + (f" · {self.alerts} new" if self.alerts else "")
+        self.sub_title = (self.me + (f" · inbox {self.unread}" if self.unread else "")
+                          + (f" · {self.alerts} new" if self.alerts else ""))
 
     def on_unmount(self) -> None:
         self._calls.shutdown(wait=False, cancel_futures=True)
@@ -171,6 +187,7 @@ class AntiportApp(App):
                 yield SystemCommand(command.name.capitalize(), command.help or entry.summary,
                                     lambda op=entry.name, preset=command.preset: self.perform(op, preset))
         for title, help, action in (
+            ("Inbox", "what changed in the threads you follow", "inbox"),
             ("Search", "full-text search over everything stored", "search"),
             ("Vendors", "which vendors answer, and how fast", "vendors"),
             ("Network", "peers, sync progress, rejected messages", "network"),
@@ -197,6 +214,9 @@ class AntiportApp(App):
 
     def action_search(self) -> None:
         self.push_screen(SearchScreen())
+
+    def action_inbox(self) -> None:
+        self.push_screen(InboxScreen())
 
     def action_vendors(self) -> None:
         self.push_screen(VendorsScreen())

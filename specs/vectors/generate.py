@@ -122,6 +122,8 @@ def valid_messages() -> list[dict]:
                           "replies of the same second (02 section 2, order within a thread)")
     add("status-with-seq", "dave", "status", TOPIC, {"state": "resolved", "seq": 2**53 - 1}, ["request"],
         ["vendor", "request"], note="the largest seq, exact in a JSON number")
+    add("status-with-due", "dave", "status", TOPIC, {"state": "in-progress", "due": 1_767_225_600_000}, ["request"],
+        ["vendor", "request"], note="a promise: the next step by 2026-01-01T00:00:00Z (02 section 2, promises)")
     add("claim", "bob", "claim", TOPIC, {"minutes": 30}, ["request"], ["request"],
         note="bob, an expert, is on it for 30 minutes from its created (02 section 8)")
     add("claim-longest", "carol", "claim", TOPIC, {"minutes": 120}, ["complaint"], ["complaint"],
@@ -275,6 +277,9 @@ def invalid_messages(valid: dict[str, dict]) -> list[dict]:
         note="seq stays within 2^53 - 1, exact in JSON numbers")
     bad("status-seq-text", "bad-body", envelope(payload_map(who="dave", kind="status", refs=[ids["request"]],
                                                             body={"state": "resolved", "seq": "7"}), signer="dave"))
+    bad("status-due-negative", "bad-body", envelope(payload_map(who="dave", kind="status", refs=[ids["request"]],
+                                                                body={"state": "in-progress", "due": -1}),
+                                                    signer="dave"))
     bad("vendor-topic-not-slug", "bad-body", envelope(payload_map(who="carol", kind="vendor", topic="",
                                                                   body={"org": "Acme", "topics": ["Acme/Widget"]}),
                                                       signer="carol"))

@@ -1,0 +1,60 @@
+"""The inbox's tables, part of the node's Store (mixed in like the bridge's): threads followed or muted by
+hand (`watches`) and the inbox items read (`inbox_read`). Local to this home, never published. What an
+item is, and which threads are followed, is node/inbox.py's policy; these are the statements."""
+from __future__ import annotations
+
+# The threads this home follows: watched by hand, or where its identity asked or answered; minus the muted.
+FOLLOWED = """
+    WITH followed(root, since) AS (
+        SELECT root, since FROM watches WHERE muted = 0
+        UNION ALL SELECT id, received FROM messages WHERE author = :me AND kind IN ('request', 'complaint')
+        UNION ALL SELECT target, received FROM messages WHERE author = :me AND kind = 'answer'),
+    threads(root, since) AS (
+        SELECT root, min(since) FROM followed WHERE root NOT IN (SELECT root FROM watches WHERE muted = 1)
+        GROUP BY root)"""
+# What others said in them since the home followed them (an accept sits one level down, on an answer).
+NEWS = FOLLOWED + """,
+    news(id, root) AS (
+        SELECT m.id, t.root FROM threads t JOIN messages m ON m.target = t.root
+        WHERE m.kind IN ('answer', 'status', 'resolve') AND m.author != :me AND m.received >= t.since
+        UNION ALL
+        SELECT c.id, t.root FROM threads t JOIN messages a ON a.target = t.root AND a.kind = 'answer'
+        JOIN messages c ON c.target = a.id AND c.kind = 'accept'
+        WHERE c.author != :me AND c.received >= t.since)"""
+
+
+class InboxTables:
+    db: object  # the Store's sqlite_utils.Database
+
+    def watch(self, root: str, now: int, muted: bool = False) -> None:
+        self._write("INSERT OR REPLACE INTO watches (root, since, muted) VALUES (?, ?, ?)", [root, now, int(muted)])
+
+    def unwatch(self, root: str) -> bool:
+        return self._write("DELETE FROM watches WHERE root = ?", [root]).rowcount > 0
+
+    def watching(self, root: str) -> bool | None:
+        """True watched, False muted, None neither (then followed only if this home wrote in it)."""
+        row = self.db.execute("SELECT muted FROM watches WHERE root = ?", [root]).fetchone()
+        return None if row is None else not row[0]
+
+    def inbox_news(self, me: str, limit: int, unread_only: bool) -> list[tuple[str, str, int]]:
+        """(message id, thread root, received) of what others said in the followed threads, newest first."""
+        unread = "WHERE n.id NOT IN (SELECT item FROM inbox_read)" if unread_only else ""
+        return self.db.execute(NEWS + f" SELECT n.id, n.root, m.received FROM news n JOIN messages m ON m.id = n.id"
+                               f" {unread} ORDER BY m.received DESC, n.id LIMIT :limit",
+                               {"me": me, "limit": limit}).fetchall()
+
+    def followed_statuses(self, me: str) -> list[tuple[str, bytes]]:
+        """(thread root, raw) of every status and resolve in the followed threads: promises to check."""
+        return self.db.execute(FOLLOWED + " SELECT t.root, m.raw FROM threads t JOIN messages m ON m.target = t.root"
+                               " WHERE m.kind IN ('status', 'resolve')", {"me": me}).fetchall()
+
+    def read_items(self, items: list[str]) -> set[str]:
+        """Those of `items` marked read."""
+        marks = ",".join("?" * len(items))
+        return {r[0] for r in self.db.execute(f"SELECT item FROM inbox_read WHERE item IN ({marks})", items)}
+
+    def mark_read(self, items: list[str], now: int) -> int:
+        with self.transaction():
+            return sum(self.db.execute("INSERT OR IGNORE INTO inbox_read (item, at) VALUES (?, ?)",
+                                       [i, now]).rowcount for i in items)

@@ -1,0 +1,66 @@
+"""The inbox: what changed in the threads you follow (answers, statuses, accepts, promises now overdue);
+enter opens the thread and marks its items read."""
+from __future__ import annotations
+
+from textual.binding import Binding
+
+from .base import TablePage, age, plain, who
+from .thread import ThreadScreen
+
+WHAT = {"answer": "answer", "status": "status", "accept": "accepted", "resolve": "resolved", "overdue": "OVERDUE"}
+
+
+class InboxScreen(TablePage):
+    BINDINGS = [
+        Binding("enter", "open", "Open"),
+        Binding("r", "read", "Mark read"),
+        Binding("R", "read_all", "All read"),
+        Binding("t", "toggle", "Read too"),
+    ]
+
+    heading = "Your inbox: what changed in the threads you asked, answered or follow"
+    COLUMNS = ("", "What", "Topic", "Thread", "Said", "By", "When")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.everything = False  # read items too (t)
+        self.threads: dict[str, str] = {}  # item -> its thread
+
+    def touched(self, messages: list[dict]) -> bool:
+        return any(m["kind"] in ("answer", "status", "accept", "resolve") for m in messages)
+
+    async def load(self) -> None:
+        found = await self.app.call("inbox", all=self.everything, limit=200)
+        if found is None:
+            return
+        now = self.app.now()
+        self.threads = {i["item"]: i["thread"] for i in found["items"]}
+        self.show(((i["item"], ("" if i["read"] else "●", WHAT[i["kind"]], i["topic"], plain(i["title"]),
+                                plain(i["text"]), who(i["author"], i["name"]), age(i["at"], now)))
+                   for i in found["items"]),
+                  "Nothing new in the threads you follow." + ("" if self.everything else " t shows read items too."))
+        self.app.show_unread(found["unread"])
+
+    async def action_open(self) -> None:
+        if self.current:
+            thread = self.threads[self.current]
+            await self.mark(thread)
+            self.app.push_screen(ThreadScreen(thread))
+
+    async def action_read(self) -> None:
+        if self.current and await self.mark(self.current):
+            self.reload()
+
+    async def action_read_all(self) -> None:
+        if await self.mark(None):
+            self.reload()
+
+    def action_toggle(self) -> None:
+        self.everything = not self.everything
+        self.reload()
+
+    async def mark(self, id: str | None) -> bool:
+        done = await self.app.call("inbox_read", id=id, all=id is None)
+        if done is not None:
+            self.app.show_unread(done["unread"])
+        return done is not None
