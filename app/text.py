@@ -56,8 +56,15 @@ def age(ms: int) -> str:
     return f"{int(s)}s"
 
 
-def who(did: str, name: str) -> str:
-    return f"{visible(name)} ({did[:20]}…)" if name else visible(did)
+def who(did: str, name: str, agent: str = "") -> str:
+    """A person; for a vendor's answer or status also the agent who wrote it: 'Acme (agent: Jo) (did…)'."""
+    said = f" (agent: {visible(agent)})" if agent else ""
+    return f"{visible(name)}{said} ({did[:20]}…)" if name else f"{visible(did)}{said}"
+
+
+def agent(m: dict) -> str:
+    """Who at the vendor wrote an answer or status (specs/02 section 9); '' for anything else."""
+    return m["body"].get("agent", "") if m["kind"] in ("answer", "status") else ""
 
 
 def labelled(m: dict) -> str:
@@ -137,17 +144,23 @@ def tally(votes: dict) -> str:
 def thread(t: dict, params: dict) -> str:
     lines = [f"{t['kind']} {t['id']}{labelled(t)}",
              f"topic: {t['topic']}   by {who(t['author'], t['name'])}   {age(t['created'])} ago",
-             f"status: {t['status'] or '-'}   resolved: {'yes' if t['resolved'] else 'no'}"
+             f"status: {t['status'] or '-'}{status_agent(t)}   resolved: {'yes' if t['resolved'] else 'no'}"
              f"   votes: {tally(t['votes'])}", "",
              *content(t, "title", "text")]
     if "private" in t["body"]:
         lines.append(f"(+ a private part sealed to {t['body']['to']})")
     for a in t["answers"]:
         mark = "ACCEPTED " if a["accepted"] else ""
-        head = (f"-- {mark}answer {a['id'][:12]} by {who(a['author'], a['name'])}"
+        head = (f"-- {mark}answer {a['id'][:12]} by {who(a['author'], a['name'], agent(a))}"
                 f" ({tally(a['votes'])}, score {a.get('score', 0):.4f}){labelled(a)}")
         lines += ["", head, *record(a["figures"]), *content(a, "text")]
     return "\n".join(lines + [""] * bool(more(t["page"])) + more(t["page"]))
+
+
+def status_agent(t: dict) -> str:
+    """' (agent: Jo)' when the thread's current status (its last among the events listed) names its agent."""
+    name = next((agent(e) for e in reversed(t["events"]) if e["kind"] == "status"), "")
+    return f" (agent: {visible(name)})" if name else ""
 
 
 def found(data: dict, params: dict) -> str:

@@ -56,6 +56,9 @@ class Kind:
 
 
 FILES = F(list, required=False, min=1, max=MAX_FILES)  # attachments (specs/09-attachments.md)
+# who at the vendor's helpdesk wrote an answer or set a status, and the helpdesk's id of them (specs/02 section 9)
+AGENT = {"agent": F(str, required=False, max=100, said=True, line=True),
+         "agent_id": F(str, required=False, max=100, said=True, line=True)}
 
 KINDS: dict[str, Kind] = {
     "request": Kind("product", {"title": F(str, max=200, said=True, line=True), "text": F(str, said=True),
@@ -65,13 +68,13 @@ KINDS: dict[str, Kind] = {
                                   "private": F(bytes, required=False, max=4096),
                                   "to": F(bytes, required=False, min=32, max=32), "files": FILES}),
     "answer": Kind("product", {"text": F(str, said=True), "seq": F(int, required=False, max=SEQ_MAX),
-                               "files": FILES},
+                               "files": FILES, **AGENT},
                    target=THREAD_ROOTS),
     "accept": Kind("product", {}, target=("answer",), who="asker"),
     "vote": Kind("product", {"value": F(str, choices=("up", "down"))}, target=("*",), who="not-target-author"),
     "status": Kind("product", {"state": F(str, choices=STATES), "note": F(str, required=False),
                                "seq": F(int, required=False, max=SEQ_MAX), "files": FILES,
-                               "due": F(int, required=False, max=SEQ_MAX)},
+                               "due": F(int, required=False, max=SEQ_MAX), **AGENT},
                    target=THREAD_ROOTS, who="vendor"),
     "resolve": Kind("product", {}, target=THREAD_ROOTS, who="asker"),
     "retract": Kind("target", {"reason": F(str, required=False, max=500, line=True)}, target=("*",),

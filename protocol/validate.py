@@ -71,6 +71,8 @@ def check_stateless(msg: Message) -> None:
         problem = "scope must be a product slug"
     if problem is None and "files" in msg.body:
         problem = check_files(msg.body)
+    if problem is None and "agent_id" in msg.body and "agent" not in msg.body:
+        problem = "agent_id names the agent given in 'agent'"
     if problem:
         raise Rejected("bad-body", problem)
 
@@ -116,6 +118,8 @@ def _check_refs(msg: Message, context: Context) -> None:
         raise Rejected("self-vote")
     elif kind.who == "vendor" and not _vendor(msg, context):
         raise Rejected("not-vendor")
+    elif "agent" in msg.body and not _vendor(msg, context):  # an answer naming an agent (02 section 9)
+        raise Rejected("not-vendor", "only a vendor key names the agent who wrote for it")
 
 
 def _vendor(msg: Message, context: Context) -> bool:

@@ -235,10 +235,12 @@ def age(ms: int, now_s: float) -> str:
     return f"{s}s"
 
 
-def who(did: str, name: str = "") -> str:
-    """A person as shown everywhere: their profile name (controls escaped) and a short did."""
+def who(did: str, name: str = "", agent: str = "") -> str:
+    """A person as shown everywhere: their profile name (controls escaped) and a short did; for a vendor's
+    answer or status also the agent who wrote it (specs/02 section 9): 'Acme (agent: Jo) (…did)'."""
     short = "…" + did[-8:] if did.startswith("did:key:") else visible(did)
-    return f"{visible(name)} ({short})" if name else short
+    said = f" (agent: {visible(agent)})" if agent else ""
+    return f"{visible(name)}{said} ({short})" if name else f"{short}{said}"
 
 
 def plain(text: str, line: bool = True, style: str = "") -> Text:

@@ -70,7 +70,8 @@ class ThreadScreen(Page):
         self.query_one(DataTable).add_columns("", "Answer", "By", "Their record", "Score", "Votes", "Age")
 
     def person(self, m: dict) -> str:
-        return "you" if m["author"] == self.me else who(m["author"], m.get("name", ""))
+        agent = m["body"].get("agent", "") if m["kind"] in ("answer", "status") else ""
+        return "you" if m["author"] == self.me else who(m["author"], m.get("name", ""), agent)
 
     async def load(self) -> None:
         if not self.me:

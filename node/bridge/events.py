@@ -2,12 +2,14 @@
 connectors that opt in; and the interface every connector (RT, webhooks, mail) offers the bridge."""
 from __future__ import annotations
 
+import json
+from collections import Counter
 from datetime import UTC, datetime
 from typing import Protocol
 
 from antiport.crypto import Identity, SealError, unseal
 from antiport.protocol import Message
-from antiport.protocol.kinds import THREAD_ROOTS
+from antiport.protocol.kinds import NOT_IN_TEXT, THREAD_ROOTS, is_blank, line_ends
 
 from ..service import to_json
 from ..store import Store
@@ -78,3 +80,42 @@ def envelope(seq: int, event: dict) -> dict:
     when = datetime.fromtimestamp(event["created"] / 1000, UTC).isoformat(timespec="milliseconds")
     return {"type": TYPES.get(event["kind"], f"{event['kind']}.created"), "timestamp": when.replace("+00:00", "Z"),
             "data": {**event, "seq": seq}}
+
+
+# -- what staff wrote, made publishable ------------------------------------------------------------------
+
+AGENT_LIMIT = 100  # code points of `agent` and `agent_id` (specs/02 section 9)
+
+
+def one_line(text: str, limit: int = 200) -> str:
+    """Text made one safe line (a header, a line field): control, format and bidi characters and line
+    breaks become spaces, runs of spaces one, cut at `limit`."""
+    return " ".join("".join(c if c.isprintable() else " " for c in text).split())[:limit]
+
+
+def staff_text(text: str) -> str:
+    """What a helpdesk gives as a reply's text, as a text field may hold it (specs/02 section 2): CR LF and CR
+    become LF, other control characters spaces."""
+    return "".join(" " if c in NOT_IN_TEXT else c for c in line_ends(text))
+
+
+def agent_fields(name: str, agent_id: str = "") -> dict:
+    """The `agent` and `agent_id` a bridge signs into a staff member's answer or status (specs/02 section 9),
+    made valid line fields; nothing when the name says nothing."""
+    name, agent_id = one_line(name, AGENT_LIMIT).strip(), one_line(agent_id, AGENT_LIMIT).strip()
+    if is_blank(name):
+        return {}
+    return {"agent": name, **({"agent_id": agent_id} if agent_id else {})}
+
+
+class Drops:
+    """What a connector read from the helpdesk and did not publish, counted by reason in the bridge's state
+    (`<name>.dropped`), for GET /v1/status."""
+
+    def __init__(self, store: Store, name: str):
+        self.store, self.key = store, f"{name}.dropped"
+        self.counts = Counter(json.loads(store.bridge_state(self.key, "{}")))
+
+    def add(self, reason: str) -> None:
+        self.counts[reason] += 1
+        self.store.set_bridge_state(self.key, json.dumps(self.counts, sort_keys=True))

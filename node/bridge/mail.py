@@ -19,12 +19,10 @@ a reply already in the thread (same time and text) is not published again.
 from __future__ import annotations
 
 import imaplib
-import json
 import logging
 import re
 import smtplib
 import ssl
-from collections import Counter
 from collections.abc import Callable
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -38,14 +36,13 @@ from antiport.protocol.kinds import THREAD_ROOTS
 
 from ..store import Store
 from .config import EmailConfig
-from .events import thread_root
+from .events import Drops, agent_fields, one_line, staff_text, thread_root
 from .rt import TEXT_LIMIT, Publish, describe, html_to_text, ticket_text
 
 log = logging.getLogger("antiport.bridge.mail")
 MAIL_LIMIT = 1 << 20   # bytes: a larger mail is dropped unread
 BATCH = 50             # mails read per IMAP session
 CURSOR = "email.uid"   # bridge state: "UIDVALIDITY:last UID read"
-DROPPED = "email.dropped"  # bridge state: JSON {reason: count}
 MARKER = "## Reply above this line: only your reply is sent to the customer ##"
 OUR_ID = re.compile(r"<antiport\.([0-9a-f]{64})@[^>\s]+>")
 
@@ -56,11 +53,6 @@ class Dropped(Exception):
 
 def mail_id(message_id: str, domain: str) -> str:
     return f"<antiport.{message_id}@{domain}>"
-
-
-def one_line(text: str, limit: int = 200) -> str:
-    """Network text made safe for a header: control characters and line breaks become spaces."""
-    return " ".join("".join(c if c.isprintable() else " " for c in text).split())[:limit]
 
 
 def compose(seq: int, event: dict, cfg: EmailConfig, title: str) -> EmailMessage:
@@ -81,8 +73,9 @@ def compose(seq: int, event: dict, cfg: EmailConfig, title: str) -> EmailMessage
     return mail
 
 
-def parse_reply(raw: bytes, cfg: EmailConfig) -> tuple[list[str], str]:
-    """(message ids this mail answers, nearest first; the reply text) of a staff reply. Raises Dropped."""
+def parse_reply(raw: bytes, cfg: EmailConfig) -> tuple[list[str], str, dict]:
+    """(message ids this mail answers, nearest first; the reply text; the agent fields: the sender's display
+    name, else the part of their address before the @) of a staff reply. Raises Dropped."""
     try:  # the email package raises many kinds of error on hostile input (charsets, encodings, headers)
         mail = message_from_bytes(raw, policy=policy.default)
         senders = getaddresses([str(v) for v in mail.get_all("From", [])])
@@ -102,10 +95,11 @@ def parse_reply(raw: bytes, cfg: EmailConfig) -> tuple[list[str], str]:
         raise Dropped("no-thread")
     if html:
         text = html_to_text(text)
-    text = reply_text(text)[:TEXT_LIMIT]
+    text = staff_text(reply_text(text))[:TEXT_LIMIT]
     if is_blank(text):
         raise Dropped("empty")
-    return answered[::-1], text
+    name, address = senders[0]
+    return answered[::-1], text, agent_fields(name) or agent_fields(address.split("@")[0])
 
 
 def is_staff(address: str, staff: list[str]) -> bool:
@@ -211,7 +205,7 @@ class EmailConnector:
         self.private = cfg.private
         self.vendor_key = key_from_did(vendor_did)
         self.mailbox = Mailbox(cfg)
-        self.dropped = Counter(json.loads(store.bridge_state(DROPPED, "{}")))
+        self.dropped = Drops(store, self.name)
 
     # -- network -> mail ----------------------------------------------------------------------------
 
@@ -238,11 +232,11 @@ class EmailConnector:
                 continue
             for number, arrived, raw in mails:
                 try:
-                    thread, text = self._reply(raw)
+                    thread, text, agent = self._reply(raw)
                     created = max(arrived, created_floor(thread))
                     if not self._answered(thread, text, created):
                         try:
-                            publish("answer", self.store.get(thread).topic, {"text": text, "seq": number},
+                            publish("answer", self.store.get(thread).topic, {"text": text, "seq": number, **agent},
                                     [thread], created)
                         except RuntimeError as e:  # refused by the protocol's rules (a full disk is retried)
                             raise Dropped("refused") from e
@@ -253,16 +247,16 @@ class EmailConnector:
             if len(mails) < BATCH:
                 return published
 
-    def _reply(self, raw: bytes | None) -> tuple[str, str]:
-        """The thread a mail answers (one of the vendor's topics) and its text; raises Dropped."""
+    def _reply(self, raw: bytes | None) -> tuple[str, str, dict]:
+        """The thread a mail answers (one of the vendor's topics), its text and agent; raises Dropped."""
         if raw is None:
             raise Dropped("too-large")
-        answered, text = parse_reply(raw, self.cfg)
+        answered, text, agent = parse_reply(raw, self.cfg)
         for message_id in answered:
             msg = self.store.get(message_id)
             thread = thread_root(self.store, msg) if msg else None
             if thread and self.store.get(thread).topic in self.topics:
-                return thread, text
+                return thread, text, agent
         raise Dropped("unknown-thread")
 
     def _answered(self, thread: str, text: str, created: int) -> bool:
@@ -279,6 +273,5 @@ class EmailConnector:
         self.store.set_bridge_state(CURSOR, f"{validity}:{uid}")
 
     def _drop(self, uid: int, reason: str) -> None:
-        self.dropped[reason] += 1
-        self.store.set_bridge_state(DROPPED, json.dumps(self.dropped, sort_keys=True))
+        self.dropped.add(reason)
         log.warning("mail %d in %s dropped: %s", uid, self.cfg.mailbox, reason)

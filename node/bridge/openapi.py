@@ -19,7 +19,8 @@ def schemas() -> dict:
             "refs": {"type": "array", "items": {"type": "string"}},
             "thread": {"type": ["string", "null"], "description": "id of the request or complaint it belongs to"},
             "body": {"type": "object", "description": "the kind's fields (specs/02); an answer or status from a"
-                                                      " helpdesk may carry `seq`, its order within one second"},
+                                                      " helpdesk may carry `seq`, its order within one second, and"
+                                                      " `agent` (`agent_id`): who at the vendor wrote it"},
             "private": {"description": "present when the message has a sealed part", "oneOf": [
                 {"type": "object", "required": ["text"], "properties": {"text": {"type": "string"}},
                  "description": "opened, for a connector configured with private = true"},

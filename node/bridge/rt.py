@@ -17,6 +17,7 @@ transaction's own time, so re-doing one after a crash yields the very same messa
 from __future__ import annotations
 
 import base64
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from html.parser import HTMLParser
@@ -28,6 +29,9 @@ from antiport.protocol import is_blank
 from ..ledger import names
 from ..store import Store
 from .config import RTConfig
+from .events import Drops, agent_fields, staff_text
+
+log = logging.getLogger("antiport.bridge.rt")
 
 CF_THREAD = "Antiport thread"
 CF_CUSTOMER = "Antiport customer"
@@ -35,6 +39,7 @@ CF_LOOKUP = "RT::Queue-RT::Ticket"
 TEXT_LIMIT = 20_000
 PAGE = 100  # transactions per RT call (REST 2.0 serves at most 100)
 CURSOR = "rt.txn"  # bridge state: the last RT transaction read
+SYSTEM_USERS = {"RT_System", "Nobody"}  # RT's built-in users: what they do, no person did
 
 # publish(kind, topic, body, refs, created) -> message id
 Publish = Callable[[str, str, dict, list, int], str]
@@ -115,6 +120,9 @@ class RTClient:
     async def set_status(self, ticket: int, status: str) -> None:
         await self.call("PUT", f"/ticket/{ticket}", json={"Status": status})
 
+    async def user(self, name: str) -> dict | None:
+        return await self.call("GET", f"/user/{quote(name, safe='')}", ok404=True)
+
     async def get_ticket(self, ticket: int) -> dict:
         return await self.call("GET", f"/ticket/{ticket}")
 
@@ -125,7 +133,7 @@ class RTClient:
         found = await self.call("GET", "/transactions", params={
             "query": f"id > {int(cursor)} AND ObjectType = 'RT::Ticket' AND (Type = 'Correspond' OR Type = 'Status')",
             "orderby": "id", "order": "ASC", "per_page": limit,
-            "fields": "Type,Created,ObjectId,Field,OldValue,NewValue"})
+            "fields": "Type,Created,Creator,ObjectId,Field,OldValue,NewValue"})
         return found["items"]
 
     async def last_transaction(self) -> int:
@@ -200,7 +208,9 @@ class RTConnector:
     def __init__(self, cfg: RTConfig, store: Store, client: httpx.AsyncClient, vendor_did: str):
         self.cfg, self.store, self.vendor_did, self.private = cfg, store, vendor_did, cfg.private
         self.rt = RTClient(cfg.url, cfg.user, cfg.password, client)
+        self.dropped = Drops(store, self.name)
         self._ready = False
+        self._agents: dict[str, dict] = {}  # RT user name -> the agent fields it signs, for one poll
 
     async def setup(self) -> None:
         """Create the custom fields and queues the bridge needs (once per run; idempotent)."""
@@ -263,6 +273,7 @@ class RTConnector:
         """
         await self.setup()
         cursor, published = await self.cursor(), 0
+        self._agents.clear()  # real names may have changed since the last poll
         while True:
             page = await self.rt.transactions_after(cursor, PAGE)
             for txn in page:
@@ -272,8 +283,12 @@ class RTConnector:
                     kind_body, msg_id = await self._message_for(txn), None
                     if kind_body:
                         created = max(rt_time_ms(txn["Created"]), created_floor(thread))
-                        msg_id = publish(kind_body[0], topic, kind_body[1], [thread], created)
-                        published += 1
+                        try:
+                            msg_id = publish(kind_body[0], topic, kind_body[1], [thread], created)
+                            published += 1
+                        except RuntimeError as e:  # refused by the protocol's rules: counted, never retried
+                            self.dropped.add("refused")
+                            log.warning("RT transaction %d not published: %s", txn_id, e)
                     self.store.rt_read(int(txn["ObjectId"]), txn_id, msg_id)
                 cursor = txn_id
             self.store.set_bridge_state(CURSOR, cursor)  # a crash mid-page re-reads it: last_txn skips
@@ -297,12 +312,28 @@ class RTConnector:
         second (RT's times are whole seconds) keep RT's order in the thread (specs/02 section 2)."""
         seq = int(txn["id"])
         if txn["Type"] == "Correspond":
-            text = (await self.rt.transaction_text(seq))[:TEXT_LIMIT]
-            return None if is_blank(text) else ("answer", {"text": text, "seq": seq})
+            text = staff_text(await self.rt.transaction_text(seq))[:TEXT_LIMIT]
+            if is_blank(text):
+                self.dropped.add("empty")
+                return None
+            return "answer", {"text": text, "seq": seq, **await self._agent(txn)}
         if txn["Type"] == "Status" and txn.get("NewValue") in self.cfg.status_map:
             return "status", {"state": self.cfg.status_map[txn["NewValue"]], "note": f"RT status: {txn['NewValue']}",
-                              "seq": seq}
+                              "seq": seq, **await self._agent(txn)}
         return None
+
+    async def _agent(self, txn: dict) -> dict:
+        """Who made the transaction (specs/02 section 9): the RT user's real name, else their user name (its
+        part before any @: a mail address is never published), and RT's number for them; none for RT itself."""
+        name = (txn.get("Creator") or {}).get("id")
+        if not name or name in SYSTEM_USERS:  # RT's own changes (it opens a ticket on a reply): no agent
+            return {}
+        if name not in self._agents:
+            user = await self.rt.user(name) or {}
+            number = str(user.get("id", ""))
+            self._agents[name] = (agent_fields(user.get("RealName") or "", number)
+                                  or agent_fields(str(user.get("Name") or name).split("@")[0], number))
+        return self._agents[name]
 
 
 def ticket_text(seq: int, event: dict) -> str:

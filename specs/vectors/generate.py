@@ -128,6 +128,13 @@ def valid_messages() -> list[dict]:
         note="bob, an expert, is on it for 30 minutes from its created (02 section 8)")
     add("claim-longest", "carol", "claim", TOPIC, {"minutes": 120}, ["complaint"], ["complaint"],
         note="a claim holds at most two hours; the vendor may claim too")
+    add("answer-by-agent", "carol", "answer", TOPIC,
+        {"text": "Replaced under warranty.", "seq": 4712, "agent": "Jo Bloggs", "agent_id": "14"}, ["complaint"],
+        ["vendor", "complaint"], note="the vendor's bridge names the helpdesk agent who wrote the reply, and the "
+                                      "helpdesk's id of them (02 section 9); carol is a vendor key for acme/widget")
+    add("status-by-agent", "dave", "status", TOPIC, {"state": "in-progress", "agent": "Zoë <support>"},
+        ["complaint"], ["vendor", "complaint"],
+        note="a status names its agent; agent_id is optional; the name is plain text, markup-looking or not")
     return out
 
 
@@ -406,6 +413,22 @@ def invalid_messages(valid: dict[str, dict]) -> list[dict]:
         context=["complaint", "answer-spam"], note="a label on a message takes the message's topic")
     bad("vote-own-request", "self-vote", envelope(payload_map(kind="vote", body={"value": "down"},
                                                               refs=[ids["request"]])), context=["request"])
+
+    # the agent who spoke for the vendor (02 section 9)
+    def agent_answer(name, reason, body, who="carol", note=""):
+        bad(name, reason, envelope(payload_map(who=who, kind="answer", refs=[ids["request"]],
+                                               body={"text": "Done.", **body}), signer=who),
+            context=["vendor", "request"], note=note)
+    agent_answer("agent-by-non-vendor", "not-vendor", {"agent": "Jo"}, who="bob",
+                 note="only a vendor key names an agent: bob cannot sign an answer that reads as Acme's staff")
+    agent_answer("agent-id-without-agent", "bad-body", {"agent_id": "14"})
+    agent_answer("agent-empty", "empty-text", {"agent": " "})
+    agent_answer("agent-too-long", "bad-body", {"agent": "J" * 101})
+    agent_answer("agent-newline", "bad-text", {"agent": "Jo\nAdmin"}, note="agent is a one-line field")
+    agent_answer("agent-id-bidi", "bad-text", {"agent": "Jo", "agent_id": "\u202e41"})
+    bad("agent-by-non-vendor-status", "not-vendor", envelope(payload_map(
+        who="mallory", kind="status", refs=[ids["request"]], body={"state": "resolved", "agent": "Jo"}),
+        signer="mallory"), context=["vendor", "request"])
     return out
 
 

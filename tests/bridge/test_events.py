@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 from antiport.crypto import Identity, seal
-from antiport.node.bridge.events import WITHHELD, event_of
+from antiport.node.bridge.events import WITHHELD, agent_fields, event_of, staff_text
 
 pytestmark = pytest.mark.fast
 
@@ -37,3 +37,13 @@ def test_updates_name_their_thread(world):
     vote = world.post(world.customer, "vote", {"value": "up"}, [answer])
     assert event_of(world.store, world.vendor, world.store.get(vote), True)["thread"] == root
     assert event_of(world.store, world.vendor, world.store.get(root), True)["thread"] == root
+
+
+def test_what_a_helpdesk_names_becomes_a_valid_agent_or_none():
+    """specs/02 section 9: control, bidi and line-break characters become spaces, at most 100 code points; a name
+    that says nothing gives no agent (then no agent_id either)."""
+    assert agent_fields("Jo\x1b[31m\u202e Bloggs\r\n", "1\x004") == {"agent": "Jo [31m Bloggs", "agent_id": "1 4"}
+    assert agent_fields("Zoë", "") == {"agent": "Zoë"}
+    assert agent_fields(" \u200b\u2028 ", "14") == {}
+    assert agent_fields("J" * 150, "9" * 150) == {"agent": "J" * 100, "agent_id": "9" * 100}
+    assert staff_text("a\r\nb\rc\x1b[2J\td") == "a\nb\nc [2J\td"

@@ -61,6 +61,9 @@ async def test_request_to_mail_staff_replies_back_as_signed_answers_in_the_threa
         mine = [a for a in answers(world, thread) if a["author"] == world.vendor.did]
         # in the mailbox's order, also within one second (INTERNALDATE's resolution): the UID is the seq
         assert [a["body"]["text"] for a in mine] == ["Please update to 2.1.1.", "Oil will not help; 2.1.1 fixes it."]
+        # who wrote each (specs/02 section 9): the sender's display name, never their address
+        assert [a["body"]["agent"] for a in mine] == ["Anna Staff", "Anna Staff"]
+        assert not any("acme.test" in str(a["body"]) for a in mine)
 
         # The vendor's own answers are not mailed back to the support address.
         assert bridge.scan() == 2
@@ -98,8 +101,9 @@ async def test_hostile_and_stray_mail_is_dropped_and_counted_and_a_restart_loses
         assert await poll(bridge) == 1
         [answer] = answers(world, thread)
         assert answer["body"]["text"] == "It hums when the fan is dusty; clean it."
-        assert bridge.email.dropped == {"not-staff": 2, "auto-reply": 1, "no-thread": 1, "unknown-thread": 1,
-                                        "too-large": 1, "unreadable": 1}
+        dropped = {"not-staff": 2, "auto-reply": 1, "no-thread": 1, "unknown-thread": 1, "too-large": 1,
+                   "unreadable": 1}
+        assert bridge.email.dropped.counts == dropped
 
         # Two replies while the bridge is stopped; a new bridge on the same store (its cursor) publishes
         # both and nothing twice; dropped counts are kept.
@@ -108,7 +112,7 @@ async def test_hostile_and_stray_mail_is_dropped_and_counted_and_a_restart_loses
         count = world.store.count()
         again = Bridge(world.store, world.ingest, world.vendor, cfg, client)
         again.start()
-        assert again.email.dropped == bridge.email.dropped
+        assert again.email.dropped.counts == dropped
         assert await poll(again) == 2
         assert world.store.count() == count + 2
         assert len(answers(world, thread)) == 3

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from antiport.node.bridge.config import BridgeConfigError, parse_config
 from antiport.node.bridge.mail import MARKER, Dropped, compose, parse_reply, reply_text
+from antiport.protocol.kinds import KINDS, check_body
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -58,10 +59,10 @@ def test_hostile_mail_is_dropped_with_a_reason():
     cfg = email_config().email
     thread = "<antiport." + "ab" * 32 + "@acme.example>"
     ok = f"From: ann@partner.example\r\nIn-Reply-To: {thread}\r\n\r\nFine.\r\n".encode()
-    assert parse_reply(ok, cfg) == (["ab" * 32], "Fine.")
+    assert parse_reply(ok, cfg) == (["ab" * 32], "Fine.", {"agent": "ann"})  # no display name: not the address
     html = ok.replace(b"\r\n\r\nFine.", b"\r\nContent-Type: text/html\r\n\r\n<p>Fine, <b>thanks</b></p><blockquote>"
                       + MARKER.encode() + b"<p>old</blockquote>")
-    assert parse_reply(html, cfg) == (["ab" * 32], "Fine, thanks")
+    assert parse_reply(html, cfg) == (["ab" * 32], "Fine, thanks", {"agent": "ann"})
     for raw, reason in [
         (ok.replace(b"ann@partner", b"ann@partner.example.evil"), "not-staff"),
         (b"From: a@acme.example, b@acme.example\r\nIn-Reply-To: " + thread.encode() + b"\r\n\r\nx\r\n", "not-staff"),
@@ -80,10 +81,27 @@ def test_hostile_mail_is_dropped_with_a_reason():
                                                  b"boundary=b\r\n\r\n--b\r\n"]))
 def test_any_bytes_are_a_reply_or_dropped_never_an_error(tail, head):
     try:
-        ids, text = parse_reply(head + tail, email_config().email)
+        ids, text, agent = parse_reply(head + tail, email_config().email)
         assert ids == ["ab" * 32] and text.strip()
+        check_body(KINDS["answer"], {"text": text, "seq": 1, **agent})  # what the bridge signs is valid
     except Dropped:
         pass
+
+
+def test_the_agent_is_the_senders_display_name_made_a_valid_line():
+    """specs/02 section 9: the From display name, its controls, bidi and line breaks made spaces, at most 100
+    code points; the text's CR and controls too: what the bridge signs always passes the kind's rules."""
+    cfg = email_config().email
+    head = "In-Reply-To: <antiport." + "ab" * 32 + "@acme.example>\r\n"
+    for sender, agent in [("Ann Lee <ann@partner.example>", {"agent": "Ann Lee"}),
+                          ("=?utf-8?q?Ann=1B=5B2J=E2=80=AE_Lee=09X=E2=80=A8Y?= <ann@partner.example>",
+                           {"agent": "Ann [2J Lee X Y"}),
+                          ('"=?utf-8?q?=E2=80=8B?=" <ann@partner.example>', {"agent": "ann"}),
+                          ("=?utf-8?q?" + "J" * 150 + "?= <ann@partner.example>", {"agent": "J" * 100})]:
+        raw = f"From: {sender}\r\n{head}\r\nFine\x1b[2J.\r\nSecond\rline\r\n".encode()
+        ids, text, found = parse_reply(raw, cfg)
+        assert found == agent and text == "Fine [2J.\nSecond\nline"
+        check_body(KINDS["answer"], {"text": text, **found})
 
 
 def test_a_complaint_mail_is_marked_and_a_retry_composes_the_same_mail():

@@ -147,6 +147,17 @@ async def test_staff_replies_carry_rts_transaction_id_as_their_order(world, rt):
         answers = [m for m in world.store.thread(thread) if m.kind == "answer"]
         assert [(a.body["seq"], a.body["text"]) for a in answers] == list(zip(replies, ["step 0", "step 1", "step 2"],
                                                                                strict=True))
+        # who replied (specs/02 section 9): the transaction's Creator, its real name and RT's number; RT itself
+        # opened the ticket on the first reply: a status without an agent
+        creator = staff.get("/user/root")
+        agent = {"agent": creator["RealName"] or "root", "agent_id": str(creator["id"])}
+        assert [{k: a.body[k] for k in agent} for a in answers] == [agent] * 3
+        [opened] = [m for m in world.store.thread(thread) if m.kind == "status"]
+        assert opened.body["state"] == "in-progress" and "agent" not in opened.body
+        staff.set_status(ticket, "resolved")
+        assert await bridge.poll_rt() == 1
+        resolved = world.store.thread(thread)[-1]
+        assert resolved.body["state"] == "resolved" and {k: resolved.body[k] for k in agent} == agent
 
 
 async def test_a_reply_is_published_however_many_tickets_changed_while_the_bridge_was_stopped(world, rt):

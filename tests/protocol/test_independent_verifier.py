@@ -163,12 +163,13 @@ SAID = "said"  # in a field's values: it must hold a code point that is not whit
 # 02 section 2, characters: Cc (C0, DEL, C1); bidi embeddings, overrides, isolates; what line and text fields refuse
 CC = {chr(c) for c in [*range(0x20), *range(0x7F, 0xA0)]}
 BIDI_CONTROLS = {*map(chr, range(0x202A, 0x202F)), *map(chr, range(0x2066, 0x206A))}
-LINE_FIELDS = {"title", "name", "org", "reason", "scope", "domain"}
+LINE_FIELDS = {"title", "name", "org", "reason", "scope", "domain", "agent", "agent_id"}
 LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
 REFUSED = {True: CC | BIDI_CONTROLS | {"\u2028", "\u2029"}, False: CC - {"\n", "\t"}}
 WHITE_SPACE = {*map(chr, range(0x09, 0x0E)), " ", "\x85", "\xa0", "\u1680", *map(chr, range(0x2000, 0x200B)),
                "\u2028", "\u2029", "\u202f", "\u205f", "\u3000"}
 FILES = (list, False, 1, 8, ())  # 09 section 2: the entries are checked by check_files
+AGENT = {"agent": (str, False, 0, 100, SAID), "agent_id": (str, False, 0, 100, SAID)}  # 02 section 9
 ASK = {"title": (str, True, 0, 200, SAID), "text": (str, True, 0, T, SAID), "private": (bytes, False, 0, 4096, ()),
        "to": (bytes, False, 32, 32, ()), "files": FILES}
 # kind: (topic, allowed targets or None for no ref, who, {field: (type, required, min, max, values or SAID)})
@@ -176,14 +177,14 @@ KINDS = {
     "request": ("product", None, "anyone", ASK),
     "complaint": ("product", None, "anyone", ASK),
     "answer": ("product", ROOTS, "anyone", {"text": (str, True, 0, T, SAID), "seq": (int, False, 0, 2**53 - 1, ()),
-                                            "files": FILES}),
+                                            "files": FILES, **AGENT}),
     "accept": ("product", ("answer",), "asker", {}),
     "vote": ("product", "any", "not-author", {"value": (str, True, 0, T, ("up", "down"))}),
     "status": ("product", ROOTS, "vendor", {"state": (str, True, 0, T, ("acknowledged", "in-progress", "resolved",
                                                                         "wont-fix")),
                                             "note": (str, False, 0, T, ()),
                                             "seq": (int, False, 0, 2**53 - 1, ()), "files": FILES,
-                                            "due": (int, False, 0, 2**53 - 1, ())}),
+                                            "due": (int, False, 0, 2**53 - 1, ()), **AGENT}),
     "resolve": ("product", ROOTS, "asker", {}),
     "retract": ("target", "any", "author", {"reason": (str, False, 0, 500, ())}),
     "report": ("target", "any", "anyone", {"reason": (str, True, 0, 500, SAID)}),
@@ -235,6 +236,8 @@ def check_kind(p: dict) -> None:
     if p["kind"] == "vendor" and not (all(isinstance(t, str) and is_slug(t) for t in body["topics"])
                                       and all(isinstance(k, bytes) and len(k) == 32 for k in body.get("keys", []))
                                       and is_domain(body.get("domain", "a.b"))):
+        raise Refused("bad-body")
+    if "agent_id" in body and "agent" not in body:
         raise Refused("bad-body")
     if "private" in body and "to" not in body:
         raise Refused("bad-body")
@@ -300,7 +303,7 @@ def check_context(p: dict, held: dict[str, dict]) -> None:
             raise Refused("not-asker")
     if who == "author" and target["author"] != p["author"]:
         raise Refused("not-author")
-    if who == "vendor" and p["author"] not in vendor_keys(held, p["topic"]):
+    if (who == "vendor" or "agent" in p["body"]) and p["author"] not in vendor_keys(held, p["topic"]):
         raise Refused("not-vendor")
     if who == "not-author" and target["author"] == p["author"]:
         raise Refused("self-vote")

@@ -6,11 +6,13 @@ from __future__ import annotations
 import time
 
 import pytest
+from antiport.app.cli import main
+from antiport.crypto import Identity
 from antiport.node.ops import OPS
 from antiport.protocol import sign
 from antiport.tui.opform import OpForm
 from antiport.tui.thread import ThreadScreen
-from textual.widgets import Input
+from textual.widgets import DataTable, Input
 from tui_helpers import notes, settle
 
 pytestmark = pytest.mark.asyncio
@@ -112,3 +114,26 @@ async def test_a_palette_form_is_filled_in_from_the_screen(app, node, world):
         await pilot.press(*"spam", "enter")
         await settle(pilot)
     assert [e["kind"] for e in node.call("show", id=asked)["events"]] == ["report"]
+
+
+async def test_a_vendors_answer_and_status_name_the_agent_who_wrote_them_as_plain_text(app, node, capsys):
+    """specs/02 section 9: the vendor's bridge signs the helpdesk agent's name into the body; the thread shows
+    'Acme (agent: Jo)' after the vendor's name, in the answers and the events, the CLI too, markup as text."""
+    asked = node.call("ask", topic="acme/widget", title="It rattles", text="Since the drop")["id"]
+    acme, now = Identity.generate(), int(time.time() * 1000)
+    node.import_(b"".join(m.raw for m in (
+        sign(acme, "profile", "", {"name": "Acme"}, created=now),
+        sign(acme, "vendor", "", {"org": "Acme", "topics": ["acme/widget"]}, created=now),
+        sign(acme, "answer", "acme/widget", {"text": "Tighten the screw.", "agent": "[b]Jo[/b]", "agent_id": "14"},
+             [asked], created=now + 1),
+        sign(acme, "status", "acme/widget", {"state": "in-progress", "agent": "Sam"}, [asked], created=now + 2))))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        screen = await open_thread(pilot, asked)
+        row = screen.query_one(DataTable).get_row_at(0)
+        assert str(row[2]).startswith("Acme (agent: [b]Jo[/b]) (…")
+        assert "in-progress by Acme (agent: Sam) (…" in str(screen.query_one("#events").render())
+    capsys.readouterr()
+    assert main(["--home", str(node.home.path), "show", asked]) == 0
+    out = capsys.readouterr().out
+    assert "status: in-progress (agent: Sam)" in out and "by Acme (agent: [b]Jo[/b]) (did:key:" in out
