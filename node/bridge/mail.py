@@ -8,13 +8,14 @@ the very same mail (same Message-ID and Date), so a helpdesk that deduplicates o
 
 Mail -> network: a staff reply to one of those mails reaches the bridge's mailbox; the bridge reads it
 over IMAP and publishes its text as the vendor's signed `answer` in the thread its In-Reply-To or
-References name. Only mail from a `staff` address or domain is published; anything else (a stranger,
+References name; a reply whose first line is `#status STATE` becomes a signed `status` instead (the lines
+below it its note). Only mail from a `staff` address or domain is published; anything else (a stranger,
 an auto-reply, no thread, too large, unreadable) is dropped and counted by reason, never published.
 The mailbox is read by UID after a cursor kept in the bridge's state (with the mailbox's UIDVALIDITY),
 from its first mail on (give the bridge a mailbox of its own): nothing is missed across restarts. An
 answer is signed with the mail's arrival time at the server (INTERNALDATE, whole seconds) and carries
 the mail's UID as `seq`, so that replies of one second keep the mailbox's order (specs/02 section 2);
-a reply already in the thread (same time and text) is not published again.
+a reply already in the thread (same time and body) is not published again.
 """
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ from urllib.parse import urlsplit
 import trio
 from antiport.crypto import key_from_did
 from antiport.protocol import is_blank
-from antiport.protocol.kinds import THREAD_ROOTS
+from antiport.protocol.kinds import STATES, THREAD_ROOTS
 
 from ..store import Store
 from .config import EmailConfig
@@ -45,6 +46,8 @@ BATCH = 50             # mails read per IMAP session
 CURSOR = "email.uid"   # bridge state: "UIDVALIDITY:last UID read"
 MARKER = "## Reply above this line: only your reply is sent to the customer ##"
 OUR_ID = re.compile(r"<antiport\.([0-9a-f]{64})@[^>\s]+>")
+HINT = f"(A first line '#status STATE' sets the thread's status instead: {', '.join(STATES)}.)"
+STATUS_LINE = re.compile(r"#status\s+(\S+)", re.IGNORECASE)  # a staff reply's first line that sets the status
 
 
 class Dropped(Exception):
@@ -69,7 +72,7 @@ def compose(seq: int, event: dict, cfg: EmailConfig, title: str) -> EmailMessage
         mail["In-Reply-To"] = mail["References"] = mail_id(thread, domain)
     mail["X-Antiport-Thread"], mail["X-Antiport-Kind"] = thread, event["kind"]
     mail["X-Antiport-Topic"], mail["X-Antiport-Author"] = one_line(event["topic"]), event["author"]
-    mail.set_content(f"{MARKER}\n\n" + (ticket_text(seq, event) if root else describe(seq, event)))
+    mail.set_content(f"{MARKER}\n{HINT}\n\n" + (ticket_text(seq, event) if root else describe(seq, event)))
     return mail
 
 
@@ -100,6 +103,20 @@ def parse_reply(raw: bytes, cfg: EmailConfig) -> tuple[list[str], str, dict]:
         raise Dropped("empty")
     name, address = senders[0]
     return answered[::-1], text, agent_fields(name) or agent_fields(address.split("@")[0])
+
+
+def staff_message(text: str) -> tuple[str, dict]:
+    """The kind and body a staff reply's text becomes: an answer, or a status when its first line is
+    `#status STATE` (one of specs/02's states, any case), the lines below it the status's note. Raises
+    Dropped("bad-status") for a state the protocol does not know."""
+    first, _, rest = text.partition("\n")
+    command = STATUS_LINE.fullmatch(first.strip())
+    if command is None:
+        return "answer", {"text": text}
+    state = command.group(1).lower()
+    if state not in STATES:
+        raise Dropped("bad-status")
+    return "status", {"state": state, **({"note": rest.strip()} if rest.strip() else {})}
 
 
 def is_staff(address: str, staff: list[str]) -> bool:
@@ -233,11 +250,12 @@ class EmailConnector:
             for number, arrived, raw in mails:
                 try:
                     thread, text, agent = self._reply(raw)
+                    kind, body = staff_message(text)
+                    body.update(seq=number, **agent)
                     created = max(arrived, created_floor(thread))
-                    if not self._answered(thread, text, created):
+                    if not self._published(thread, kind, body, created):
                         try:
-                            publish("answer", self.store.get(thread).topic, {"text": text, "seq": number, **agent},
-                                    [thread], created)
+                            publish(kind, self.store.get(thread).topic, body, [thread], created)
                         except RuntimeError as e:  # refused by the protocol's rules (a full disk is retried)
                             raise Dropped("refused") from e
                         published += 1
@@ -259,11 +277,12 @@ class EmailConnector:
                 return thread, text, agent
         raise Dropped("unknown-thread")
 
-    def _answered(self, thread: str, text: str, created: int) -> bool:
+    def _published(self, thread: str, kind: str, body: dict, created: int) -> bool:
         """Whether this reply is already in the thread: read again after a crash, or after the mailbox
-        was made anew (new UIDs, so another seq, but the same arrival time and text)."""
-        return any(m.kind == "answer" and m.author == self.vendor_key and m.created == created
-                   and m.body.get("text") == text for m in self.store.thread(thread))
+        was made anew (new UIDs, so another seq, but the same arrival time and body)."""
+        same = {k: v for k, v in body.items() if k != "seq"}
+        return any(m.kind == kind and m.author == self.vendor_key and m.created == created
+                   and {k: v for k, v in m.body.items() if k != "seq"} == same for m in self.store.thread(thread))
 
     def cursor(self) -> tuple[int | None, int]:
         validity, _, uid = (self.store.bridge_state(CURSOR) or ":0").partition(":")

@@ -69,6 +69,19 @@ async def test_request_to_mail_staff_replies_back_as_signed_answers_in_the_threa
         assert bridge.scan() == 2
         assert await bridge.deliver_due("email") == (2, 0)
         assert len(mail.inbox()) == 2
+        assert "#status STATE" in first.get_content()  # the convention, said below the marker line
+
+        # Staff set the status by mail: a first line "#status STATE" (any case), the lines below it the note;
+        # a state the protocol does not know is dropped and counted, never published as an answer.
+        mail.send(reply(first, "#status closed\nDone."))
+        mail.send(reply(second, "#Status Resolved\n\nFixed in 2.1.1, closing.", sender="bob@acme.test"))
+        assert await poll(bridge) == 1
+        view = thread_view(Ctx(world.store, world.ingest, world.customer), world.store.get(thread))
+        [status] = [e for e in view["events"] if e["kind"] == "status"]
+        assert view["status"] == "resolved" and status["author"] == world.vendor.did
+        assert {k: status["body"][k] for k in ("state", "note", "agent")} == {
+            "state": "resolved", "note": "Fixed in 2.1.1, closing.", "agent": "Anna Staff"}
+        assert len(answers(world, thread)) == 3 and bridge.email.dropped.counts == {"bad-status": 1}
 
 
 async def test_hostile_and_stray_mail_is_dropped_and_counted_and_a_restart_loses_no_reply(world, mail):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from antiport.node.bridge.config import BridgeConfigError, parse_config
-from antiport.node.bridge.mail import MARKER, Dropped, compose, parse_reply, reply_text
+from antiport.node.bridge.mail import MARKER, Dropped, compose, parse_reply, reply_text, staff_message
 from antiport.protocol.kinds import KINDS, check_body
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -53,6 +53,24 @@ def test_the_reply_is_what_staff_wrote_above_the_quote():
     text = f"Update to 2.1.1.\n\nThanks,\nAnn\n\nOn Thu, 3 Dec 2026, Acme wrote:\n> {MARKER}\n> since 2.1\n"
     assert reply_text(text) == "Update to 2.1.1.\n\nThanks,\nAnn"
     assert reply_text(f"Top.\n{MARKER}\nold text") == "Top."
+
+
+@pytest.mark.parametrize("text, made", [
+    ("Thanks, fixed.", ("answer", {"text": "Thanks, fixed."})),
+    ("#status resolved\nFixed in 2.1.1.\nBye", ("status", {"state": "resolved", "note": "Fixed in 2.1.1.\nBye"})),
+    ("  #Status   IN-PROGRESS  ", ("status", {"state": "in-progress"})),
+    ("#status wont-fix\n\n", ("status", {"state": "wont-fix"})),
+    ("Fixed.\n#status resolved", ("answer", {"text": "Fixed.\n#status resolved"})),
+    ("#statusresolved", ("answer", {"text": "#statusresolved"})),
+    ("#status resolved now", ("answer", {"text": "#status resolved now"})),
+])
+def test_a_first_line_status_command_makes_a_status(text, made):
+    assert staff_message(text) == made
+
+
+def test_an_unknown_state_is_dropped():
+    with pytest.raises(Dropped, match="bad-status"):
+        staff_message("#status closed\nDone")
 
 
 def test_hostile_mail_is_dropped_with_a_reason():
