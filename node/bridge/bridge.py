@@ -8,6 +8,7 @@ mailbox) for staff replies and status changes and publishes them as signed messa
 from __future__ import annotations
 
 import logging
+from collections import Counter
 
 import httpx
 import trio
@@ -117,6 +118,17 @@ class Bridge:
     def created_floor(self, thread: str) -> int:
         root = self.store.get(thread)
         return root.created + 1 if root else 0
+
+    def dropped(self) -> dict[str, dict[str, int]]:
+        """Per connector that reads a helpdesk: what it read and did not publish, by reason."""
+        return {c.name: dict(c.dropped.counts) for c in (self.rt, self.email) if c}
+
+    def refused(self) -> dict[str, int]:
+        """What this node refused from the network since it started, by reason (all sources together)."""
+        out: Counter[str] = Counter()
+        for (_, reason), n in self.ctx.ingest.rejected.items():
+            out[reason] += n
+        return dict(out)
 
     async def poll_rt(self) -> int:
         return await self.rt.poll(self.publish, self.created_floor)

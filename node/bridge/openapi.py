@@ -57,6 +57,7 @@ def json_body(schema: dict, description: str) -> dict:
 
 def openapi_document() -> dict:
     ref = {name: {"$ref": REF + name} for name in ("Event", "Delivery", "Item", "Error", "ConnectorState")}
+    counts = {"type": "object", "additionalProperties": {"type": "integer"}}  # {reason: how many}
     after = {"name": "after", "in": "query", "schema": {"type": "integer", "minimum": 0},
              "description": "return events with a larger seq"}
     errors = {"400": json_body(ref["Error"], "a wrong parameter"),
@@ -95,8 +96,13 @@ def openapi_document() -> dict:
                 "responses": {"200": json_body({"type": "object", "properties": {
                     "connectors": {"type": "object", "additionalProperties": ref["ConnectorState"]},
                     "last_seq": {"type": "integer"},
-                    "pull": {"type": "object", "properties": {"acknowledged": {"type": "integer"}}}}},
-                    "counts, last errors and back-off"), "401": errors["401"]}}},
+                    "pull": {"type": "object", "properties": {"acknowledged": {"type": "integer"}}},
+                    "dropped": {"type": "object", "description": "per connector that reads a helpdesk (rt, email):"
+                                " what it read and did not publish, counted by reason, kept across restarts",
+                                "additionalProperties": counts},
+                    "refused": {**counts, "description": "messages from the network this node refused since it"
+                                " started, counted by reason (specs/01 and 02 reason codes, flood budgets)"}}},
+                    "counts, last errors, back-off and drops"), "401": errors["401"]}}},
             "/v1/openapi.json": {"get": {"summary": "this description", "security": [],
                                          "responses": {"200": {"description": "OpenAPI 3.1"}}}},
         },

@@ -5,7 +5,7 @@ GET  /v1/items?after=SEQ&limit=N   events after SEQ, oldest first
 GET  /v1/stream?after=SEQ          the same as server-sent events: unnamed (EventSource.onmessage gets them),
                                    `id:` the seq (Last-Event-ID resumes), `data:` the Standard Webhooks body
 POST /v1/ack {"through": SEQ}      record that the CRM has everything up to SEQ
-GET  /v1/status                    delivery state of every connector
+GET  /v1/status                    delivery state of every connector, what was dropped and refused
 GET  /v1/openapi.json              this description (no token needed)
 """
 from __future__ import annotations
@@ -104,7 +104,8 @@ def make_pull_app(bridge, cfg: Pull) -> Starlette:
         if refused := denied(request):
             return refused
         return JSONResponse({"connectors": outbox.report(), "last_seq": outbox.last_seq(),
-                             PULL: {"acknowledged": int(outbox.get_state("pull.acked", "0"))}})
+                             PULL: {"acknowledged": int(outbox.get_state("pull.acked", "0"))},
+                             "dropped": bridge.dropped(), "refused": bridge.refused()})
 
     async def openapi(request: Request):
         return JSONResponse(openapi_document())

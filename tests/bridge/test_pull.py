@@ -10,7 +10,9 @@ from antiport.node.api import openapi_document as node_openapi
 from antiport.node.bridge.bridge import Bridge
 from antiport.node.bridge.openapi import openapi_document
 from antiport.node.bridge.pull import serve_pull
-from bridge_helpers import config
+from antiport.node.home import now_ms
+from antiport.protocol import Rejected, sign
+from bridge_helpers import TOPIC, config
 from openapi_spec_validator import validate
 
 TOKEN = "pull-token-for-tests"
@@ -59,6 +61,15 @@ async def test_items_stream_and_ack(world):
         assert r.json() == {"acknowledged": 2}
         status = (await client.get(url + "/v1/status", headers=auth)).json()
         assert status["pull"] == {"acknowledged": 2} and status["last_seq"] == 2
+        assert status["dropped"] == {} and status["refused"] == {}  # no helpdesk connector, nothing refused
+
+        # What the vendor's node refuses from the network is counted by reason.
+        forged = sign(world.customer, "request", TOPIC, {"title": "t", "text": "x"}, created=now_ms()).raw
+        for raw in (forged[:-1] + bytes([forged[-1] ^ 1]), forged[:20]):
+            with pytest.raises(Rejected):
+                world.ingest(raw, now_ms(), "gossip")
+        status = (await client.get(url + "/v1/status", headers=auth)).json()
+        assert status["refused"] == {"bad-signature": 1, "malformed": 1}  # tests/bridge/test_mail.py: dropped
 
         spec = (await client.get(url + "/v1/openapi.json")).json()
         validate(spec)  # openapi-spec-validator
