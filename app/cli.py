@@ -10,10 +10,12 @@ from importlib.metadata import version
 from pathlib import Path
 
 from antiport.crypto import KeystoreError
+from antiport.node import links
 from antiport.node.client import Client, ClientError, api_of
 from antiport.node.home import Home, HomeError, resolve_home
 from antiport.node.ops import OPS
 from antiport.node.store import StoreError
+from antiport.protocol import BadTopic, normalise
 
 from . import keys
 from .processes import NodeProcess
@@ -87,6 +89,16 @@ def build_parser() -> argparse.ArgumentParser:
         c.add_argument("--no-discovery", dest="discovery", action="store_false",
                        help="no mDNS and no DHT, whatever the config says: only --bootstrap and remembered peers")
     cmd("tui", cmd_tui, "open the terminal UI (starts the node for this home if none runs)")
+    c = cmd("open", cmd_open, "open a topic or a thread by its link in the TUI (starting the node like tui), or"
+            " print its web view URL")
+    c.add_argument("link", metavar="LINK", help="antiport:topic/VENDOR/PRODUCT, antiport:thread/ID, or a web view"
+                   " URL of a topic or thread (docs/web.md)")
+    c.add_argument("--web", action="store_true", help="print the URL of it in this home's running web view instead")
+    c = cmd("qr", cmd_qr, "print a topic's support tag as a QR code in the terminal (its antiport: link), for a"
+            " product's box or manual")
+    c.add_argument("topic", metavar="TOPIC", help="a product topic: vendor/product")
+    c.add_argument("--url", metavar="BASE", help="encode the topic's page in a web view published at BASE"
+                   " (https://support.example.com) instead of its antiport: link")
     cmd("completion", cmd_completion, "print the shell completion script: `eval \"$(antiport completion bash)\"` in "
         "~/.bashrc (zsh: `antiport completion zsh > ~/.zfunc/_antiport`)").add_argument(
         "shell", choices=["bash", "zsh", "tcsh"])
@@ -191,7 +203,35 @@ def cmd_completion(home: Home, args) -> None:
     print(shtab.complete(build_parser(), shell=args.shell))
 
 
-def cmd_tui(home: Home, args) -> int:
+def cmd_open(home: Home, args) -> int:
+    try:
+        kind, value = links.parse(args.link)
+    except links.BadLink as e:
+        raise ClientError(str(e)) from None
+    if not args.web:
+        return cmd_tui(home, args, start=(kind, value))
+    view = (api_of(home) or {}).get("web")
+    if view is None:
+        raise ClientError(f"no web view runs for {home.path}: start the node with 'antiport run --web PORT'"
+                          " (docs/web.md)")
+    print(view + (links.topic_path(value) if kind == "topic" else links.thread_path(value)))
+    return 0
+
+
+def cmd_qr(home: Home, args) -> None:
+    import segno
+    try:
+        slug = normalise(args.topic)
+    except BadTopic as e:
+        raise ClientError(str(e)) from None
+    if args.url and not args.url.startswith(("https://", "http://")):
+        raise ClientError(f"--url is where the web view is published, https://…, not {args.url!r}")
+    text = args.url.rstrip("/") + links.topic_path(slug) if args.url else links.uri("topic", slug)
+    segno.make(text, error="m").terminal(compact=True)
+    print(text)
+
+
+def cmd_tui(home: Home, args, start: tuple[str, str] | None = None) -> int:
     from antiport.tui.app import run
     home.identity()  # asks for the passphrase of a sealed key, on the terminal, before the TUI takes it
     node = None
@@ -205,7 +245,7 @@ def cmd_tui(home: Home, args) -> int:
             print(f"antiport: the node did not start: {str(e).splitlines()[0]}", file=sys.stderr)
             return 1
     try:
-        return run(home)
+        return run(home, start)
     finally:
         if node is not None:
             node.stop()

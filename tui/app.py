@@ -24,6 +24,8 @@ from .inbox import InboxScreen
 from .network import NetworkScreen
 from .opform import OpForm
 from .search import SearchScreen
+from .thread import ThreadScreen
+from .threads import ThreadsScreen
 from .topics import TopicsScreen
 from .vendors import VendorsScreen
 from .visible import visible
@@ -55,10 +57,12 @@ class AntiportApp(App):
         Binding("h", "toggle_hidden", "Show hidden", show=False),
     ]
 
-    def __init__(self, client: Client, now=time.time) -> None:
-        """`now` is the clock the screens show ages against (the snapshot tests fix it)."""
+    def __init__(self, client: Client, now=time.time, start: tuple[str, str] | None = None) -> None:
+        """`now` is the clock the screens show ages against (the snapshot tests fix it). `start` opens a screen
+        over the topics: ("topic", slug) its threads, ("thread", id) the thread (`antiport open`)."""
         super().__init__()
         self.client = client
+        self.start = start
         self.now = now
         self._pending: list[dict] = []
         self.vendor_topics: set[str] = set()  # topics whose vendor manifest names your key: you may set statuses
@@ -75,6 +79,9 @@ class AntiportApp(App):
 
     def on_mount(self) -> None:
         self.push_screen(TopicsScreen())
+        if self.start:  # escape goes back to the topics
+            kind, value = self.start
+            self.push_screen(ThreadsScreen(value) if kind == "topic" else ThreadScreen(value))
         self.show_identity()
         if self.client.running:
             self.listen()
@@ -245,12 +252,12 @@ class AntiportApp(App):
         self.push_screen(ComposeScreen(kind, topic=topic, target=target))
 
 
-def run(home: Home | Path | str) -> int:
+def run(home: Home | Path | str, start: tuple[str, str] | None = None) -> int:
     """Open the TUI on a home: on its running node, or on its store when none runs (the `antiport tui`
-    command starts the node first)."""
+    command starts the node first); on a topic's threads or a thread with `start` (AntiportApp)."""
     client = Client(home if isinstance(home, Home) else Home(Path(home)))
     try:
-        AntiportApp(client).run()
+        AntiportApp(client, start=start).run()
     finally:
         client.close()
     return 0
