@@ -124,6 +124,15 @@ def _inbox(db: sqlite_utils.Database) -> None:
     db["inbox_read"].create({"item": str, "at": int}, pk="item")
 
 
+def _blobs(db: sqlite_utils.Database) -> None:
+    """Attachments (specs/09): the files each stored message lists (its topic, to fetch those of followed
+    topics), and the blobs held, each once whatever lists it."""
+    db.execute("CREATE TABLE files (message_id TEXT NOT NULL, hash BLOB NOT NULL, size INTEGER NOT NULL,"
+               " topic TEXT NOT NULL, PRIMARY KEY (message_id, hash))")
+    db.execute("CREATE INDEX files_hash ON files (hash)")
+    db.execute("CREATE TABLE blobs (hash BLOB PRIMARY KEY, data BLOB NOT NULL)")
+
+
 MIGRATIONS = [_messages, _bridge_tables_and_thread_index, _every_claim, _labelers, _vendor_domains, _sent,
-              _queue_skips, _root_indexes, _fts_rows_by_the_store, _key_logs, _inbox]
+              _queue_skips, _root_indexes, _fts_rows_by_the_store, _key_logs, _inbox, _blobs]
 VERSION = len(MIGRATIONS)

@@ -19,6 +19,7 @@ from antiport.protocol import Message, keylog, load
 from antiport.protocol.kinds import thread_order
 
 from . import schema
+from .store_blobs import BlobTables
 from .store_bridge import BridgeTables
 from .store_inbox import InboxTables
 
@@ -31,7 +32,7 @@ class StoreError(Exception):
     """The store cannot be used as asked (damaged, or the disk is full): one line saying what to do."""
 
 
-class Store(BridgeTables, InboxTables):
+class Store(BridgeTables, InboxTables, BlobTables):
     """The store of one home. `readonly` opens a second connection for reads on another thread
     (WAL lets it read beside the writer); it never writes, migrates or checks."""
     held = False  # a group commit's transaction is open (group, release)
@@ -213,6 +214,7 @@ class Store(BridgeTables, InboxTables):
             self._index_manifest(msg)
         elif msg.kind == "key":
             self._follow_log(msg)
+        self._list_files(msg)
         return True
 
     # -- key logs (specs/10) ----------------------------------------------------------------------

@@ -15,7 +15,7 @@ from antiport.crypto.seal import SealError, seal, unseal
 
 from . import codec
 from .errors import Rejected
-from .kinds import forbidden, is_blank
+from .kinds import KINDS, forbidden, is_blank
 
 MAX_BLOB = 4 * 1024 * 1024        # bytes of one blob, as stored and sent (a sealed blob with its 48 bytes of box)
 MAX_MESSAGE_FILES = 8 * 1024 * 1024  # the sizes of one message's blobs together
@@ -23,6 +23,7 @@ MAX_NAME = 255                    # code points of a file name
 SEAL_OVERHEAD = 48                # a sealed box's ephemeral key (32) and tag (16)
 # a media type without parameters, lowercase (RFC 6838 section 4.2 restricted names)
 MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}")
+FILE_KINDS = frozenset(name for name, kind in KINDS.items() if "files" in kind.body)
 PLAIN = {"hash", "size", "name", "type"}
 SEALED = {"hash", "size", "sealed"}
 
@@ -54,6 +55,11 @@ def open_file(identity: Identity, blob: bytes) -> tuple[str, str, bytes]:
             and isinstance(inner["type"], str) and MEDIA_TYPE.fullmatch(inner["type"])):
         raise SealError("the sealed blob does not hold a file")
     return inner["name"], inner["type"], inner["data"]
+
+
+def listed(msg_kind: str, body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The `files` entries of a validated message (none for a kind that does not take files)."""
+    return list(body.get("files", [])) if msg_kind in FILE_KINDS else []
 
 
 def matches(size: int, digest: bytes, data: bytes) -> bool:
