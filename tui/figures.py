@@ -61,8 +61,8 @@ class FiguresScreen(TablePage):
         self.show(((t["topic"], (t["topic"], f"{share(t['response_rate'])} ({t['answered']}/{t['threads']})",
                                  span(t["median_first_answer_s"]), share(t["accept_rate"]), t["answers"]))
                    for t in found["topics"]),
-                  "No figures yet: they count your answers to other people's requests. Press escape and q for "
-                  "your queue.")
+                  "No figures yet: they count your answers to other people's requests. Answer one from your "
+                  "queue (escape).")
         self.show_behind()
 
     def action_open(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from textual.binding import Binding
+from textual.timer import Timer
 
 from .base import TablePage, age, plain, who
 from .figures import FiguresScreen
@@ -12,7 +13,8 @@ from .thread import ThreadScreen
 
 CLAIM_MINUTES = 30
 SKIP_HOURS = 24
-REFRESH_SECONDS = 15  # claims end without a message saying so: the queue looks again this often
+REFRESH_SECONDS = 15  # claims and skips end without a message saying so: the queue looks again this often,
+# and when a claim it shows ends sooner, right after that
 
 
 def answered(e: dict) -> str:
@@ -34,6 +36,7 @@ class QueueScreen(TablePage):
 
     heading = "Your queue: open requests in the topics you follow, what to take next first"
     COLUMNS = ("Topic", "Title", "Asker", "Age", "Answered", "On it")
+    claim_ends: Timer | None = None  # the reload when the first claim shown ends
 
     def on_mount(self) -> None:  # Textual runs the base classes' on_mount too (the table, the first load)
         self.set_interval(REFRESH_SECONDS, self.reload)
@@ -53,6 +56,14 @@ class QueueScreen(TablePage):
                               answered(e), on_it(e, me["did"]))) for e in rows),
                   "Nothing open in the topics you follow: press escape and f to follow more topics.")
         self.app.alerts_seen()
+        self.look_again(min((c["until"] for e in rows for c in e["claims"]), default=None))
+
+    def look_again(self, until_ms: int | None) -> None:
+        """Reload when the first claim shown ends, if that comes before the next regular look."""
+        if self.claim_ends:
+            self.claim_ends.stop()
+        wait = until_ms / 1000 - time.time() if until_ms else REFRESH_SECONDS
+        self.claim_ends = self.set_timer(wait + 0.1, self.reload) if 0 < wait < REFRESH_SECONDS else None
 
     def action_open(self) -> None:
         if self.current:
