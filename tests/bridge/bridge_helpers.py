@@ -3,6 +3,7 @@ real Request Tracker server (ANTIPORT_RT_URL, or the one tests/rt/setup-rt.sh st
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import socket
@@ -75,7 +76,6 @@ class Receiver:
         self.refused: list[str] = []     # why requests failed verification
         self.attempts: list[str] = []    # webhook-id of every request, answered or not
         self.failing, self.in_flight, self.most_in_flight = False, 0, 0
-        self.lock = threading.Lock()
         self.server = None
 
     @property
@@ -228,3 +228,47 @@ class Staff:
         done = self.http.put("/tickets/bulk", json=[{"id": t, "Status": status} for t in tickets], timeout=1800)
         done.raise_for_status()
         assert len(done.json()) == len(tickets), done.text[:2000]
+
+
+class Gate:
+    """A TCP forwarder on 127.0.0.1 to a server (RT): while `down`, every connection is closed at once (the
+    server is unreachable) and counted in `refused`; while up, bytes flow both ways."""
+
+    def __init__(self, target: str):
+        host, port = target.removeprefix("http://").split("/")[0].split(":")
+        self.target, self.down, self.refused = (host, int(port)), True, 0
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.server.getsockname()[1]}"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.server.accept()
+            except OSError:  # closed
+                return
+            if self.down:
+                self.refused += 1
+                conn.close()
+                continue
+            threading.Thread(target=self._forward, args=(conn,), daemon=True).start()
+
+    def _forward(self, conn: socket.socket) -> None:
+        upstream = socket.create_connection(self.target)
+        for ends in ((conn, upstream), (upstream, conn)):
+            threading.Thread(target=_pipe, args=ends, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.close()
+
+
+def _pipe(src: socket.socket, dst: socket.socket) -> None:
+    try:
+        while data := src.recv(65536):
+            dst.sendall(data)
+    except OSError:
+        pass
+    finally:
+        for s in (src, dst):
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)

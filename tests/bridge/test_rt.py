@@ -13,7 +13,8 @@ from antiport.node.bridge.rt import CF_CUSTOMER, CF_THREAD, CURSOR, RTClient, rt
 from antiport.node.home import now_ms
 from antiport.node.service import Ctx, thread_view
 from antiport.protocol import sign
-from bridge_helpers import TOPIC, Staff, config, rt_url
+from bridge_helpers import TOPIC, Gate, Staff, config, rt_url
+from helpers import trio_wait_for
 
 pytestmark = [pytest.mark.rt, pytest.mark.trio]
 
@@ -231,3 +232,30 @@ async def test_a_complaint_fills_the_tickets_fields_and_the_customers_resolve_re
         assert await bridge.deliver_due("rt") == (1, 0)
         assert staff.get(f"/ticket/{ticket}")["Status"] == "resolved"
         assert "confirmed that the request is solved" in staff.texts(ticket, "Comment")[0]
+
+
+async def test_requests_made_while_rt_is_down_reach_it_in_journal_order_one_attempt_at_a_time(world, rt):
+    """RT unreachable (a gate in front of it closes every connection) while 5 requests arrive: only the oldest is
+    tried, on the connector's back-off; when RT is back, the backlog becomes tickets in journal order."""
+    staff, gate = Staff(rt), Gate(rt)
+    try:
+        async with httpx.AsyncClient(timeout=30) as client:
+            cfg = rt_config(gate.url, "antiport-test-outage")
+            bridge = Bridge(world.store, world.ingest, world.vendor, cfg, client)
+            bridge.start()
+            threads = [world.ask(f"Widget {i} jams", "since the outage") for i in range(5)]
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(bridge.scan_loop)
+                nursery.start_soon(bridge.delivery_loop, "rt")
+                await trio_wait_for(lambda: gate.refused >= 3, "a few probes while RT is down")
+                pending = bridge.outbox.due("rt", 2**62)
+                assert [d.message_id for d in pending] == threads  # journal order, nothing delivered
+                assert [d.message_id for d in pending if d.attempts] == [threads[0]]  # only the oldest probed
+                gate.down = False
+                await trio_wait_for(lambda: bridge.outbox.report()["rt"]["pending"] == 0, "the backlog delivered",
+                                    timeout=120)
+                nursery.cancel_scope.cancel()
+        tickets = [int(staff.tickets_for(t)[0]["id"]) for t in threads]
+        assert tickets == sorted(tickets)  # created in journal order
+    finally:
+        gate.close()
