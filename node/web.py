@@ -77,6 +77,12 @@ TEMPLATES.filters.update(when=when, rfc3339=rfc3339, duration=duration, share=sh
 TEMPLATES.globals.update(uri=links.uri)
 
 
+def author(row: dict) -> str:
+    """Who wrote a row, for a feed: their display name, else their did; a vendor's agent after it."""
+    agent = row.get("body", {}).get("agent")
+    return (row["name"] or row["author"]) + (f" (agent: {agent})" if agent else "")
+
+
 # -- the vendor's chart ----------------------------------------------------------------------------
 
 BUCKETS = ((3600, "< 1 h"), (86400, "< 1 day"), (7 * 86400, "< 1 week"), (None, "later"))
@@ -163,7 +169,7 @@ def make_app(readers: Readers, name: str = "") -> Starlette:
             return moved
         threads = (await read("list", topic=slug, limit=FEED_ENTRIES))["threads"]
         entries = [{"title": t["title"], "id": links.uri("thread", t["id"]), "page": links.thread_path(t["id"]),
-                    "updated": t["created"], "author": t["name"] or t["author"],
+                    "updated": t["created"], "author": author(t),
                     "text": f"{t['kind']}: {t['answers']} answers" + (f", {t['status']}" if t["status"] else "")}
                    for t in threads]
         return feed(request, f"{slug}: requests and complaints", links.uri("topic", slug), links.topic_path(slug),
@@ -184,12 +190,14 @@ def make_app(readers: Readers, name: str = "") -> Starlette:
             return moved
         title = shown["body"].get("title", "(withheld)")
         entries = [{"title": title, "id": links.uri("thread", shown["id"]), "page": path, "updated": shown["created"],
-                    "author": shown["name"] or shown["author"], "text": shown["body"].get("text", "")}]
-        for a in sorted(shown["answers"], key=lambda a: a["created"], reverse=True):
-            entries.append({"title": ("Accepted answer" if a["accepted"] else "Answer") + f" to {title}",
-                            "id": f"{links.uri('thread', shown['id'])}#{a['id']}", "page": f"{path}#{a['id']}",
-                            "updated": a["created"], "author": a["name"] or a["author"],
-                            "text": a["body"].get("text", "(withheld)")})
+                    "author": author(shown), "text": shown["body"].get("text", "")}]
+        for m in [*shown["answers"], *(e for e in shown["events"] if e["kind"] == "status")]:
+            said = "Accepted answer" if m.get("accepted") else "Answer" if m["kind"] == "answer" else \
+                f"Vendor status: {m['body']['state']}"
+            entries.append({"title": f"{said} to {title}", "id": f"{links.uri('thread', shown['id'])}#{m['id']}",
+                            "page": f"{path}#{m['id']}", "updated": m["created"], "author": author(m),
+                            "text": m["body"].get("text", m["body"].get("note", "")) if m["body"] else "(withheld)"})
+        entries[1:] = sorted(entries[1:], key=lambda e: e["updated"], reverse=True)
         return feed(request, title, links.uri("thread", shown["id"]), path, entries, now_ms())
 
     @endpoint

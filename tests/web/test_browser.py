@@ -1,6 +1,6 @@
 """Every page of the web view in a real headless Chromium (Debian's, driven by Playwright), served by a real
 `antiport run --web` node: a thread titled <script>alert(1)</script> is text and no dialog opens; topics in
-Japanese and Greek are found by clicking through from the first page. A screenshot of each page is kept in
+Japanese, Greek and German are found by clicking through from the first page. A screenshot of each page is kept in
 test-artefacts/web/ (ignored by git)."""
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from antiport.app.processes import NodeProcess
 from antiport.node import links
 from antiport.node.home import Home
-from web_helpers import GREEK, GREEK_TOPIC, HOSTILE, JAPANESE, JAPANESE_TOPIC, fill
+from web_helpers import GERMAN, GERMAN_TOPIC, GREEK, GREEK_TOPIC, HOSTILE, JAPANESE, JAPANESE_TOPIC, fill
 
 pytestmark = pytest.mark.slow
 
@@ -83,6 +83,7 @@ def test_a_hostile_title_is_text_and_runs_nothing(site, page):
     assert "<script>alert(3)</script> restart it" in answer.inner_text()
     assert "accepted answer" in answer.inner_text() and answer.locator(".who").inner_text() == "<b>Mallory</b>"
     assert "vendor: in-progress" in page.inner_text("article.root")
+    assert "Acme <i>Corp</i> (agent: Jo <script>): <b>on it</b>" in page.inner_text("article.root p.status")
     assert page.dialogs == [] and page.console == []  # nothing ran, and nothing tried to
 
 
@@ -104,6 +105,13 @@ def test_every_page_reached_by_clicking_from_the_first(site, page):
     assert page.inner_text("h1 bdi") == GREEK
     assert "Στείλτε το για επισκευή." in page.inner_text("article.answer")
     shot(page, "thread-greek")
+
+    page.goto(base + "/")
+    page.click("text=müller/strassenbahn")  # GERMAN_TOPIC, folded
+    assert page.url == base + links.topic_path(GERMAN_TOPIC.casefold())
+    assert page.inner_text("h1") == "müller/strassenbahn"
+    assert page.inner_text("table.threads bdi") == GERMAN
+    shot(page, "topic-german")
 
     visit(page, base + links.topic_path("acme/widget"), "topic-hostile")
     assert page.inner_text("table.threads bdi") == HOSTILE

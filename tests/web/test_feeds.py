@@ -43,8 +43,10 @@ async def test_every_feed_reads_back_as_the_text_it_holds(home):
         feed = parsed(await http.get(links.thread_path(made.hostile) + "/feed.atom"))
         texts = [e.content[0].value for e in feed.entries]
         assert feed.feed.title == HOSTILE and feed.entries[0].title == HOSTILE
-        assert texts == [HOSTILE_TEXT, "<script>alert(3)</script> restart it"]
-        assert feed.entries[1].title == f"Accepted answer to {HOSTILE}" and feed.entries[1].author == "<b>Mallory</b>"
+        assert texts == [HOSTILE_TEXT, "<b>on it</b>", "<script>alert(3)</script> restart it"]  # newest first
+        assert feed.entries[1].title == f"Vendor status: in-progress to {HOSTILE}"
+        assert feed.entries[1].author == "Acme <i>Corp</i> (agent: Jo <script>)"
+        assert feed.entries[2].title == f"Accepted answer to {HOSTILE}" and feed.entries[2].author == "<b>Mallory</b>"
 
         feed = parsed(await http.get(links.topic_path(JAPANESE_TOPIC) + "/feed.atom"))
         assert [e.title for e in feed.entries] == [JAPANESE]
@@ -63,6 +65,7 @@ async def test_pages_escape_network_text_and_name_topics_in_any_script(home):
         assert "<script>" not in r.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in r.text
         assert "vendor: in-progress" in r.text and "accepted answer" in r.text
         assert "&lt;b&gt;Mallory&lt;/b&gt;" in r.text and "&amp;amp;" in r.text
+        assert "(agent: <bdi>Jo &lt;script&gt;</bdi>): <bdi>&lt;b&gt;on it&lt;/b&gt;</bdi>" in r.text
 
         r = await http.get("/")
         assert "&lt;i&gt;Corp&lt;/i&gt;" in r.text and 'href="/topic/%E3%82%BD' in r.text

@@ -16,6 +16,7 @@ HOSTILE = "<script>alert(1)</script>"
 HOSTILE_TEXT = '<img src=x onerror="alert(2)"> &amp; \u202egnp.exe'  # markup, an entity, a right-to-left override
 JAPANESE_TOPIC, JAPANESE = "ソニー/ウォークマン", "電源が入りません"
 GREEK_TOPIC, GREEK = "Ελληνικά/Προϊόν", "Η οθόνη δεν ανάβει"
+GERMAN_TOPIC, GERMAN = "Müller/Straßenbahn", "Die Tür schließt nicht"  # the slug folds ß: müller/strassenbahn
 HOUR = 3600 * 1000
 
 
@@ -30,8 +31,8 @@ class Filled:
 
 def fill(home: Home) -> Filled:
     """Acme (its manifest's org name hostile too) claims acme/widget; a thread there titled HOSTILE with a hostile
-    answer the asker accepted and the vendor's status; a request in a Japanese topic and one in a Greek one, the
-    Greek one answered by the vendor a day later. The home follows the three topics."""
+    answer the asker accepted and the vendor's status; a request in a Japanese topic, one in a Greek one (answered
+    by the vendor a day later) and one in a German one. The home follows the four topics."""
     store = Store(home.db_file)
     ingest, me, expert, vendor = Ingest(store), home.identity(), Identity.generate(), Identity.generate()
     t = now_ms() - 48 * HOUR
@@ -41,14 +42,17 @@ def fill(home: Home) -> Filled:
     new(vendor, "vendor", "", {"org": "Acme <i>Corp</i>", "topics": ["acme/widget", "ελληνικά/προϊόν"],
                                "promise_hours": 24})
     new(expert, "profile", "", {"name": "<b>Mallory</b>"})
+    new(vendor, "profile", "", {"name": "Acme <i>Corp</i>"})
     hostile = new(me, "request", "acme/widget", {"title": HOSTILE, "text": HOSTILE_TEXT})
     answer = new(expert, "answer", "acme/widget", {"text": "<script>alert(3)</script> restart it"}, [hostile], 1)
     new(me, "accept", "acme/widget", {}, [answer], 2)
-    new(vendor, "status", "acme/widget", {"state": "in-progress"}, [hostile], 3)
+    new(vendor, "status", "acme/widget", {"state": "in-progress", "note": "<b>on it</b>", "agent": "Jo <script>"},
+        [hostile], 3)
     japanese = new(me, "request", "ソニー/ウォークマン", {"title": JAPANESE, "text": "充電しても動きません。"}, hours=4)
     greek = new(me, "complaint", "ελληνικά/προϊόν", {"title": GREEK, "text": "Από χθες."}, hours=5)
+    new(me, "request", "müller/strassenbahn", {"title": GERMAN, "text": "Seit Montag."}, hours=6)
     new(vendor, "answer", "ελληνικά/προϊόν", {"text": "Στείλτε το για επισκευή."}, [greek], 29)
-    for slug in ("acme/widget", "ソニー/ウォークマン", "ελληνικά/προϊόν"):
+    for slug in ("acme/widget", "ソニー/ウォークマン", "ελληνικά/προϊόν", "müller/strassenbahn"):
         store.follow(slug, t)
     store.close()
     return Filled(hostile, japanese, greek, answer, vendor.did)
