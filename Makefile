@@ -42,10 +42,14 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.runtime
 
-# every bench, each printing its rows as ratios against a reference measured in the same run; the long ones
-# (bench/line.py, bench/sync.py) run short by default and take --full for the lengths of issue 20
+# every bench, each printing its rows as ratios against a reference measured in the same run, then the one table of
+# them all (bench/summary.py); the long ones (bench/line.py, bench/sync.py) run short by default and take --full for
+# the lengths of issue 20
 bench: $(VENV)/.installed
-	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
+	rm -f $(VENV)/bench-rows.jsonl
+	for b in bench/*.py; do [ $$b = bench/summary.py ] || BENCH_SUMMARY=$(CURDIR)/$(VENV)/bench-rows.jsonl \
+		$(BIN)/python $$b || exit 1; done
+	$(BIN)/python bench/summary.py $(VENV)/bench-rows.jsonl
 
 clean:
 	rm -rf $(VENV) *.egg-info

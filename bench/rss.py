@@ -22,6 +22,7 @@ from antiport.node.home import Home
 from antiport.node.store import Store
 from antiport.protocol import load
 from ingest import T0, messages
+from summary import record
 
 GOAL_MB = 200
 TOPIC = "acme/widget"  # the topic of bench/ingest.py's messages
@@ -74,6 +75,8 @@ def main(argv=None) -> int:
     print(f"  idle                                 {idle:7.0f}  {readers:10.0f}  {idle / GOAL_MB:5.2f}")
     print(f"  after topics/list/show/search/...    {busy:7.0f}  {busy_readers:10.0f}  {busy / GOAL_MB:5.2f}")
     print("ratio = the node process's RSS / the goal (<= 1); reader processes are listed beside it")
+    record(f"node RSS, {args.n:,} messages, after reads", f"{busy:.0f} MB (readers {busy_readers:.0f} MB)",
+           f"goal {GOAL_MB} MB", f"{busy / GOAL_MB:.2f}", "<= 1")
     return 0
 
 

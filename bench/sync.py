@@ -40,6 +40,7 @@ from libp2p.security.noise.transport import PROTOCOL_ID as NOISE_ID
 from libp2p.security.noise.transport import Transport as Noise
 from libp2p.stream_muxer.yamux.yamux import PROTOCOL_ID as YAMUX_ID
 from libp2p.stream_muxer.yamux.yamux import Yamux
+from summary import record
 
 TOPIC = "acme/widget"  # the topic of bench/ingest.py's messages
 
@@ -116,6 +117,8 @@ def main(argv=None) -> int:
         rate = n / seconds
         print(f"{'sync over libp2p, ' + str(sessions) + ' session(s)':<28} {n:>6} {ingest_rate:>9.0f} {seconds:>7.2f}"
               f" {rate:>8.0f} {rate / ingest_rate:>6.2f}")
+        record(f"catch-up of a fresh node, {n:,} messages", f"{rate:.0f} msg/s", f"bare loop {ingest_rate:.0f} msg/s",
+               f"{rate / ingest_rate:.2f}x", ">= 0.7x")
     print("ratio = sync msg/s / the bare ingest loop's msg/s on the same messages (goal >= 0.7)")
     size, frames = reconcile_bytes(args.set, args.missing)
     print(f"\nreconcile {args.missing} missing of {args.set}: {size} bytes in {frames} frames, both ways "
