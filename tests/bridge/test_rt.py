@@ -234,6 +234,20 @@ async def test_a_complaint_fills_the_tickets_fields_and_the_customers_resolve_re
         assert "confirmed that the request is solved" in staff.texts(ticket, "Comment")[0]
 
 
+async def test_with_resolve_on_customer_false_the_customers_resolve_is_only_a_comment(world, rt):
+    staff = Staff(rt)
+    cfg = config(rt={"url": rt, "password": "password", "queues": {TOPIC: "antiport-test-no-resolve"},
+                     "resolve_on_customer": False})
+    async with httpx.AsyncClient(timeout=30) as client:
+        bridge = Bridge(world.store, world.ingest, world.vendor, cfg, client)
+        thread, ticket = await new_ticket(world, bridge, staff, "Widget wobbles", "on the left")
+        world.post(world.customer, "resolve", {}, [thread])
+        bridge.scan()
+        assert await bridge.deliver_due("rt") == (1, 0)
+    assert "confirmed that the request is solved" in staff.texts(ticket, "Comment")[0]
+    assert staff.get(f"/ticket/{ticket}")["Status"] == "new"
+
+
 async def test_requests_made_while_rt_is_down_reach_it_in_journal_order_one_attempt_at_a_time(world, rt):
     """RT unreachable (a gate in front of it closes every connection) while 5 requests arrive: only the oldest is
     tried, on the connector's back-off; when RT is back, the backlog becomes tickets in journal order."""
