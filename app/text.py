@@ -78,7 +78,12 @@ def thread_line(t: dict) -> str:
     flags = "".join([("✓" if t["accepted"] else " "), ("R" if t["resolved"] else " ")])
     status = f" [{t['status']}]" if t.get("status") else ""
     return (f"{t['id'][:12]}  {t['kind']:9} {flags} {t['answers']:2} ans  {age(t['created']):>4}  "
-            f"{t['topic']}  {visible(t['title'])}{status}{labelled(t)}")
+            f"{t['topic']}  {written_in(t.get('lang'))}{visible(t['title'])}{status}{labelled(t)}")
+
+
+def written_in(lang: str | None) -> str:
+    """The language a message says it is in, as a label before its title or text: `[de] `."""
+    return f"[{visible(lang)}] " if lang else ""
 
 
 def more(page: dict) -> list[str]:
@@ -142,7 +147,8 @@ def tally(votes: dict) -> str:
 
 
 def thread(t: dict, params: dict) -> str:
-    lines = [f"{t['kind']} {t['id']}{labelled(t)}",
+    lines = [f"{t['kind']} {t['id']}{labelled(t)}" + (f"   language: {visible(t['body']['lang'])}"
+                                                     if t["body"].get("lang") else ""),
              f"topic: {t['topic']}   by {who(t['author'], t['name'])}   {age(t['created'])} ago",
              f"status: {t['status'] or '-'}{status_agent(t)}   resolved: {'yes' if t['resolved'] else 'no'}"
              f"   votes: {tally(t['votes'])}", "",
@@ -152,7 +158,8 @@ def thread(t: dict, params: dict) -> str:
     for a in t["answers"]:
         mark = "ACCEPTED " if a["accepted"] else ""
         head = (f"-- {mark}answer {a['id'][:12]} by {who(a['author'], a['name'], agent(a))}"
-                f" ({tally(a['votes'])}, score {a.get('score', 0):.4f}){labelled(a)}")
+                f" ({tally(a['votes'])}, score {a.get('score', 0):.4f}){labelled(a)}"
+                + (f" {written_in(a['body'].get('lang'))}".rstrip() if a["body"].get("lang") else ""))
         lines += ["", head, *record(a["figures"]), *content(a, "text")]
     return "\n".join(lines + [""] * bool(more(t["page"])) + more(t["page"]))
 

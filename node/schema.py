@@ -133,6 +133,12 @@ def _blobs(db: sqlite_utils.Database) -> None:
     db.execute("CREATE TABLE blobs (hash BLOB PRIMARY KEY, data BLOB NOT NULL)")
 
 
+def _langs(db: sqlite_utils.Database) -> None:
+    """The language a message says it is written in (specs/02 section 2, rule 6), to filter threads by. No
+    message stored before could carry one: nothing to fill in."""
+    db.execute("ALTER TABLE messages ADD COLUMN lang TEXT")
+
+
 MIGRATIONS = [_messages, _bridge_tables_and_thread_index, _every_claim, _labelers, _vendor_domains, _sent,
-              _queue_skips, _root_indexes, _fts_rows_by_the_store, _key_logs, _inbox, _blobs]
+              _queue_skips, _root_indexes, _fts_rows_by_the_store, _key_logs, _inbox, _blobs, _langs]
 VERSION = len(MIGRATIONS)

@@ -19,7 +19,7 @@ from typing import Annotated, BinaryIO
 from antiport.crypto import BadKey, Identity, did_from_key, key_from_did, seal
 from antiport.protocol import KINDS, STATES, BadTopic, Message, Rejected, normalise
 from antiport.protocol.codec import encode
-from antiport.protocol.kinds import CLAIM_MINUTES, LABELS, THREAD_ROOTS
+from antiport.protocol.kinds import CLAIM_MINUTES, LABELS, LANG_TAG, THREAD_ROOTS
 from antiport.protocol.sequence import NotWellFormed, item_end
 
 from . import expert_queue, figures, inbox
@@ -49,6 +49,8 @@ class Ctx:
 Id = Annotated[str, Arg("a message id, or a unique prefix of 6+ hex digits", positional=True)]
 Topic = Annotated[str, Arg("a product topic: vendor/product", positional=True)]
 Did = Annotated[str, Arg("an identity: did:key:z6Mk...", positional=True)]
+Lang = Annotated[str, Arg("the language you write it in, a BCP 47 tag: de, pt-BR, zh-Hant (readers label and "
+                          "filter by it)")]
 Shown = Annotated[str, Arg("visible: leave out what your labelers hide; all: include it, saying why",
                            choices=("visible", "all"), switch="all")]
 
@@ -182,10 +184,10 @@ def ask(ctx: Ctx, topic: Topic, title: Annotated[str, Arg("the question or compl
         text: Annotated[str, Arg("the whole story")],
         kind: Annotated[str, Arg("request or complaint", choices=THREAD_ROOTS)] = "request",
         private_text: Annotated[str | None, Arg("a part only the topic's vendor can read (sealed to its key)")] = None,
-        ) -> dict:
+        lang: Lang = "") -> dict:
     """Ask for help (kind=request) or complain (kind=complaint) in a product topic; follows it."""
     slug = topic_slug(topic)
-    body = {"title": title.strip(), "text": text}
+    body = {"title": title.strip(), "text": text, **written_in(lang)}
     request = {**body, "private_text": private_text} if private_text else body  # what a retry repeats
     sealed_to = None
     if private_text:  # only to a vendor the customer can believe (specs/02 section 6), never dropped silently
@@ -199,9 +201,17 @@ def ask(ctx: Ctx, topic: Topic, title: Annotated[str, Arg("the question or compl
 
 
 @op(write=True)
-def answer(ctx: Ctx, id: Id, text: Annotated[str, Arg("the answer")]) -> dict:
+def answer(ctx: Ctx, id: Id, text: Annotated[str, Arg("the answer")], lang: Lang = "") -> dict:
     """Answer a request or complaint."""
-    return reply(ctx, "answer", id, {"text": text})
+    return reply(ctx, "answer", id, {"text": text, **written_in(lang)})
+
+
+def written_in(lang: str) -> dict:
+    """The body's `lang` (specs/02 section 2, rule 6), or nothing when the writer did not say."""
+    lang = lang.strip()
+    if lang and not LANG_TAG.fullmatch(lang):
+        raise OpError(f"lang {lang!r} is not a language tag: write one such as de, pt-BR or zh-Hant (BCP 47)")
+    return {"lang": lang} if lang else {}
 
 
 @op(write=True)
@@ -369,13 +379,16 @@ def by_id(row: dict) -> str:
 def list_(ctx: Ctx,
           topic: Annotated[str | None, Arg("only this topic (vendor/product)", positional=True)] = None,
           shown: Shown = "visible", before: Before = None, after: After = None, limit: Limit = LIMIT,
-          oldest: Oldest = False) -> dict:
+          oldest: Oldest = False,
+          lang: Annotated[str | None, Arg("only threads written in this language (a BCP 47 tag: de, pt-BR)")] = None,
+          ) -> dict:
     """Threads (requests and complaints), newest first, in one topic or all, a page at a time.
 
     Positions are thread ids; `page` says where the pages beside this one are (node/paging.py)."""
     window = Window(before, after, limit, oldest)
     slug = topic_slug(topic) if topic else None
-    rows, where = cut(ctx.store.threads(slug, limit + 1, **edges(ctx, window)), window, by_id)
+    lang = written_in(lang or "").get("lang")
+    rows, where = cut(ctx.store.threads(slug, limit + 1, **edges(ctx, window), lang=lang), window, by_id)
     return {"threads": moderated(ctx, named(ctx, rows), shown), "page": where}
 
 

@@ -203,8 +203,9 @@ class Store(BridgeTables, InboxTables, BlobTables):
         author, signer = self._speaker(msg)
         cur = self.db.execute(
             "INSERT OR IGNORE INTO messages (id, raw, kind, author, topic, created, target, title, text, received,"
-            " signer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [msg.id, msg.raw, msg.kind, author, msg.topic, msg.created, msg.target, title, text, received, signer])
+            " signer, lang) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [msg.id, msg.raw, msg.kind, author, msg.topic, msg.created, msg.target, title, text, received, signer,
+             _str(msg.body.get("lang"))])
         if not cur.rowcount:
             return False
         # its search entry, here rather than by a trigger (schema._fts_rows_by_the_store)
@@ -372,19 +373,22 @@ class Store(BridgeTables, InboxTables, BlobTables):
         return tuple(row) if row else None
 
     def threads(self, topic: str | None = None, limit: int = 50, before: tuple[int, str] | None = None,
-                after: tuple[int, str] | None = None) -> list[dict]:
+                after: tuple[int, str] | None = None, lang: str | None = None) -> list[dict]:
         """Thread roots (requests and complaints) with answer counts and state: the newest `limit`, or those
         just older than the (created, id) `before`, newest first; or those just newer than `after`, oldest
         first. The page is read first (an index of roots: `messages_roots`), then each of its rows' replies
         by target (`messages_replies`, `messages_accepts`; `+author`: never the author index, whose busiest
         author has written thousands), so a page costs what it returns and its threads' answers hold."""
         where, params = ROOTS + (" AND m.topic=?" if topic is not None else ""), [topic] if topic is not None else []
+        if lang is not None:  # a tag and its subtags: de holds de-CH (specs/02 section 2, compared without case)
+            where += " AND (m.lang = ? COLLATE NOCASE OR m.lang LIKE ?)"  # LIKE: ASCII without case
+            params += [lang, lang + "-%"]
         edge, order = (before, "DESC") if after is None else (after, "ASC")
         if edge is not None:  # a row value: a range of the index, not a scan down to the position
             where += f" AND (m.created, m.id) {'<' if order == 'DESC' else '>'} (?, ?)"
             params += list(edge)
         sql = f"""
-            SELECT m.id, m.kind, m.author, m.topic, m.created, m.title,
+            SELECT m.id, m.kind, m.author, m.topic, m.created, m.title, m.lang,
               (SELECT count(*) FROM messages a WHERE a.target=m.id AND a.kind='answer') AS answers,
               EXISTS(SELECT 1 FROM messages a WHERE a.target=m.id AND a.kind='answer' AND EXISTS(
                      SELECT 1 FROM messages c INDEXED BY messages_accepts
@@ -393,7 +397,7 @@ class Store(BridgeTables, InboxTables, BlobTables):
               EXISTS(SELECT 1 FROM messages r
                      WHERE r.target=m.id AND r.kind='resolve' AND +r.author=m.author) AS resolved,
               (SELECT max(s.created) FROM messages s WHERE s.target=m.id AND s.kind='status') AS status
-            FROM (SELECT m.id, m.kind, m.author, m.topic, m.created, m.title
+            FROM (SELECT m.id, m.kind, m.author, m.topic, m.created, m.title, m.lang
                   FROM messages m INDEXED BY messages_roots{"" if topic is not None else "_all"} WHERE {where}
                   ORDER BY m.created {order}, m.id {order} LIMIT ?) AS m
             ORDER BY m.created {order}, m.id {order}"""

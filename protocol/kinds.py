@@ -6,6 +6,7 @@ Kinds not listed here are stored and relayed unchanged so the protocol can grow.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -59,16 +60,22 @@ FILES = F(list, required=False, min=1, max=MAX_FILES)  # attachments (specs/09-a
 # who at the vendor's helpdesk wrote an answer or set a status, and the helpdesk's id of them (specs/02 section 9)
 AGENT = {"agent": F(str, required=False, max=100, said=True, line=True),
          "agent_id": F(str, required=False, max=100, said=True, line=True)}
+LANG = F(str, required=False, min=2, max=35, line=True)  # the language it is written in (section 2, rule 6)
+# A BCP 47 tag (RFC 5646 `langtag`) without extensions or private use, any case; ASCII only (re.ASCII: without
+# it, IGNORECASE lets [a-z] match U+212A KELVIN SIGN and U+017F LONG S)
+LANG_TAG = re.compile(r"[a-z]{2,3}(-[a-z]{4})?(-([a-z]{2}|[0-9]{3}))?(-([a-z0-9]{5,8}|[0-9][a-z0-9]{3}))*",
+                      re.IGNORECASE | re.ASCII)
 
 KINDS: dict[str, Kind] = {
     "request": Kind("product", {"title": F(str, max=200, said=True, line=True), "text": F(str, said=True),
                                 "private": F(bytes, required=False, max=4096),
-                                "to": F(bytes, required=False, min=32, max=32), "files": FILES}),
+                                "to": F(bytes, required=False, min=32, max=32), "files": FILES, "lang": LANG}),
     "complaint": Kind("product", {"title": F(str, max=200, said=True, line=True), "text": F(str, said=True),
                                   "private": F(bytes, required=False, max=4096),
-                                  "to": F(bytes, required=False, min=32, max=32), "files": FILES}),
+                                  "to": F(bytes, required=False, min=32, max=32), "files": FILES,
+                                  "lang": LANG}),
     "answer": Kind("product", {"text": F(str, said=True), "seq": F(int, required=False, max=SEQ_MAX),
-                               "files": FILES, **AGENT},
+                               "files": FILES, **AGENT, "lang": LANG},
                    target=THREAD_ROOTS),
     "accept": Kind("product", {}, target=("answer",), who="asker"),
     "vote": Kind("product", {"value": F(str, choices=("up", "down"))}, target=("*",), who="not-target-author"),

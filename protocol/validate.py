@@ -12,7 +12,7 @@ from . import keylog, topics
 from .blobs import check_files
 from .envelope import Message, parse
 from .errors import Rejected
-from .kinds import KINDS, check_body, is_domain
+from .kinds import KINDS, LANG_TAG, check_body, is_domain
 
 
 class Context(Protocol):
@@ -73,6 +73,8 @@ def check_stateless(msg: Message) -> None:
         problem = check_files(msg.body)
     if problem is None and "agent_id" in msg.body and "agent" not in msg.body:
         problem = "agent_id names the agent given in 'agent'"
+    if problem is None and "lang" in msg.body and not LANG_TAG.fullmatch(msg.body["lang"]):
+        problem = "lang must be a BCP 47 language tag such as de, pt-BR or zh-Hant"
     if problem:
         raise Rejected("bad-body", problem)
 

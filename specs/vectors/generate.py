@@ -124,6 +124,10 @@ def valid_messages() -> list[dict]:
         ["vendor", "request"], note="the largest seq, exact in a JSON number")
     add("status-with-due", "dave", "status", TOPIC, {"state": "in-progress", "due": 1_767_225_600_000}, ["request"],
         ["vendor", "request"], note="a promise: the next step by 2026-01-01T00:00:00Z (02 section 2, promises)")
+    add("answer-with-lang", "bob", "answer", TOPIC, {"text": "Öl an das Scharnier.", "lang": "de"}, ["request"],
+        ["request"], note="lang: the BCP 47 tag of the language it is written in (02 section 2, rule 6)")
+    add("request-with-lang", "alice", "request", TOPIC, {"title": "Não liga", "text": "Desde ontem.",
+                                                          "lang": "pt-BR"}, [], [])
     add("claim", "bob", "claim", TOPIC, {"minutes": 30}, ["request"], ["request"],
         note="bob, an expert, is on it for 30 minutes from its created (02 section 8)")
     add("claim-longest", "carol", "claim", TOPIC, {"minutes": 120}, ["complaint"], ["complaint"],
@@ -287,6 +291,9 @@ def invalid_messages(valid: dict[str, dict]) -> list[dict]:
     bad("status-due-negative", "bad-body", envelope(payload_map(who="dave", kind="status", refs=[ids["request"]],
                                                                 body={"state": "in-progress", "due": -1}),
                                                     signer="dave"))
+    bad("lang-not-a-tag", "bad-body", envelope(payload_map(body={"title": "t", "text": "x", "lang": "English"})))
+    bad("lang-kelvin-sign", "bad-body", envelope(payload_map(body={"title": "t", "text": "x", "lang": "\u212aa"})),
+        note="U+212A KELVIN SIGN case-folds to k: a tag is ASCII, compared without regard to case")
     bad("vendor-topic-not-slug", "bad-body", envelope(payload_map(who="carol", kind="vendor", topic="",
                                                                   body={"org": "Acme", "topics": ["Acme/Widget"]}),
                                                       signer="carol"))

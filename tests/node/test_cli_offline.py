@@ -179,3 +179,16 @@ def test_a_private_part_to_an_unverified_vendor_is_one_line_until_trusted(homes,
     assert code == 0 and out.startswith(f"trusting {bob_did}")
     code, out, _ = run(capsys, *ask)
     assert code == 0 and f"private part sealed to Acme Corp {bob_did} (trusted)" in out
+
+
+def test_a_language_tag_labels_a_thread_and_filters_the_list(homes, capsys):
+    alice = str(homes[0])
+    assert run(capsys, "--home", alice, "ask", "acme/widget", "--title", "Quietscht", "--text", "seit Montag",
+               "--lang", "de-CH")[0] == 0
+    assert run(capsys, "--home", alice, "ask", "acme/widget", "--title", "Squeaks", "--text", "since Monday")[0] == 0
+    code, out, _ = run(capsys, "--home", alice, "list", "--lang", "DE")  # de holds de-CH; tags have no case
+    assert code == 0 and "[de-CH] Quietscht" in out and "Squeaks" not in out
+    assert "Squeaks" in run(capsys, "--home", alice, "list")[1]
+    code, _, err = run(capsys, "--home", alice, "ask", "acme/widget", "--title", "x", "--text", "y",
+                       "--lang", "Deutsch")
+    assert code == 1 and "is not a language tag" in err and err.count("\n") == 1

@@ -171,13 +171,13 @@ WHITE_SPACE = {*map(chr, range(0x09, 0x0E)), " ", "\x85", "\xa0", "\u1680", *map
 FILES = (list, False, 1, 8, ())  # 09 section 2: the entries are checked by check_files
 AGENT = {"agent": (str, False, 0, 100, SAID), "agent_id": (str, False, 0, 100, SAID)}  # 02 section 9
 ASK = {"title": (str, True, 0, 200, SAID), "text": (str, True, 0, T, SAID), "private": (bytes, False, 0, 4096, ()),
-       "to": (bytes, False, 32, 32, ()), "files": FILES}
+       "to": (bytes, False, 32, 32, ()), "files": FILES, "lang": (str, False, 2, 35, ())}
 # kind: (topic, allowed targets or None for no ref, who, {field: (type, required, min, max, values or SAID)})
 KINDS = {
     "request": ("product", None, "anyone", ASK),
     "complaint": ("product", None, "anyone", ASK),
     "answer": ("product", ROOTS, "anyone", {"text": (str, True, 0, T, SAID), "seq": (int, False, 0, 2**53 - 1, ()),
-                                            "files": FILES, **AGENT}),
+                                            "files": FILES, **AGENT, "lang": (str, False, 2, 35, ())}),
     "accept": ("product", ("answer",), "asker", {}),
     "vote": ("product", "any", "not-author", {"value": (str, True, 0, T, ("up", "down"))}),
     "status": ("product", ROOTS, "vendor", {"state": (str, True, 0, T, ("acknowledged", "in-progress", "resolved",
@@ -245,6 +245,23 @@ def check_kind(p: dict) -> None:
         raise Refused("bad-body")
     if "files" in body and not files_ok(body):
         raise Refused("bad-body")
+    if "lang" in body and not lang_ok(body["lang"]):
+        raise Refused("bad-body")
+
+
+def lang_ok(tag: str) -> bool:
+    """02 section 2 rule 6, subtag by subtag: language, then script?, region?, variants*."""
+    if not tag.isascii() or "\n" in tag:
+        return False
+    subtags = tag.lower().split("-")
+    if not (2 <= len(subtags[0]) <= 3 and subtags[0].isalpha()):
+        return False
+    rest = subtags[1:]
+    if rest and len(rest[0]) == 4 and rest[0].isalpha():
+        rest = rest[1:]
+    if rest and ((len(rest[0]) == 2 and rest[0].isalpha()) or (len(rest[0]) == 3 and rest[0].isdigit())):
+        rest = rest[1:]
+    return all(v.isalnum() and (5 <= len(v) <= 8 or (len(v) == 4 and v[0].isdigit())) for v in rest)
 
 
 MEDIA_PART = r"[a-z0-9][a-z0-9!#$&^_.+-]{0,126}"
@@ -553,3 +570,11 @@ def test_refuses_every_invalid_attachment_vector(v):
     with pytest.raises(Refused) as e:
         verify(bytes.fromhex(v["envelope"]), v["now"], {i: BLOB_PAYLOADS[i] for i in v["context"]})
     assert str(e.value) == v["reason"]
+
+
+@pytest.mark.parametrize("tag", ["de", "pt-BR", "PT-br", "zh-Hant-TW", "sl-rozaj", "de-CH-1996", "es-419", "ast",
+                                 "en-US-x-twain", "e", "english", "de_DE", "de-", "-de", "123", "\u017fl", "de\n",
+                                 "zh-Hant-Hans", "en-u-ca-gregory"])
+def test_language_tags_agree_with_the_reference(tag):
+    from antiport.protocol.kinds import LANG_TAG
+    assert lang_ok(tag) is bool(LANG_TAG.fullmatch(tag)), tag
