@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 
-from antiport.tui.visible import visible
+from antiport.tui.visible import visible, written_in
 
 
 def written(result: dict, params: dict) -> str:
@@ -80,10 +80,6 @@ def thread_line(t: dict) -> str:
     return (f"{t['id'][:12]}  {t['kind']:9} {flags} {t['answers']:2} ans  {age(t['created']):>4}  "
             f"{t['topic']}  {written_in(t.get('lang'))}{visible(t['title'])}{status}{labelled(t)}")
 
-
-def written_in(lang: str | None) -> str:
-    """The language a message says it is in, as a label before its title or text: `[de] `."""
-    return f"[{visible(lang)}] " if lang else ""
 
 
 def more(page: dict) -> list[str]:

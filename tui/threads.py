@@ -12,6 +12,7 @@ from .base import TablePage, age, plain, state
 from .experts import ExpertsScreen
 from .marks import mark_read
 from .thread import ThreadScreen
+from .visible import written_in
 
 
 class ThreadsScreen(TablePage):
@@ -54,7 +55,8 @@ class ThreadsScreen(TablePage):
 
     def draw(self) -> None:
         now, shown = self.app.now(), self.app.shown(self.threads)
-        self.show(((t["id"], ((f"[{t['lang']}] " if t.get("lang") else "") + t["title"], plain(t["kind"], style="red" if t["kind"] == "complaint" else ""),
+        self.show(((t["id"], (written_in(t.get("lang")) + t["title"],
+                              plain(t["kind"], style="red" if t["kind"] == "complaint" else ""),
                               age(t["created"], now), t["answers"] or "", state(t))) for t in shown),
                   "No threads here yet: press n to ask for help, or c to complain.", len(self.threads) - len(shown))
 

@@ -23,3 +23,8 @@ def visible(text: str, line: bool = True) -> str:
 def _escape(m: re.Match[str]) -> str:
     c = ord(m.group())
     return f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
+
+
+def written_in(lang: str | None) -> str:
+    """The language a message says it is in, as a label before its title or text: `[de] `."""
+    return f"[{visible(lang)}] " if lang else ""
