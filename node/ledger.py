@@ -7,11 +7,9 @@ start without them). Results are kept in files beside the store, shared by every
 from __future__ import annotations
 
 import hashlib
-import heapq
 import os
 import tempfile
 import time
-from collections import Counter
 from dataclasses import dataclass
 from itertools import chain
 from operator import attrgetter
@@ -28,6 +26,8 @@ ACCEPT, UPVOTE, DOWNVOTE, REPORT, TRUST = 1.0, 0.2, -0.2, -0.5, 1.0
 DAMPING, MAX_ITER, TOLERANCE = 0.85, 100, 1e-10
 WHY_FACTS = 10  # facts `explain` lists per topic, strongest first; the others are only counted
 KINDS = {k: i for i, k in enumerate(("accept", "upvote", "downvote", "report", "trust", "distrust"))}
+KIND_NAMES = list(KINDS)
+FORMAT = 3  # of the kept files (2: figures, 3: the strongest facts): a file of another is computed again
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ def facts(store: Store, topic: str, about: str | None = None) -> list[Fact]:
     """Every fact that counts in `topic` (with `about`, those about that did): self-facts dropped, one vote
     per (voter, target), newest wins."""
     out, votes = [], {}
-    for mid, kind, source, subject, raw, target in store.fact_rows(topic, about):
+    for mid, kind, source, subject, value, target in store.fact_rows(topic, about):
         if source == subject:
             continue
         if kind == "accept":
@@ -52,7 +52,7 @@ def facts(store: Store, topic: str, about: str | None = None) -> list[Fact]:
         elif kind == "report":
             out.append(Fact(mid, "report", source, subject, REPORT, f"reported {target[:12]}"))
         else:
-            up = load(raw).body["value"] == "up"
+            up = value == "up"
             votes[(source, target)] = Fact(mid, "upvote" if up else "downvote", source, subject,
                                            UPVOTE if up else DOWNVOTE, f"voted on {target[:12]}")
     out.extend(votes.values())
@@ -90,6 +90,7 @@ class Graph:
     def __init__(self, viewer: str, fs: list[Fact]):
         import numpy as np
         import scipy.sparse as sp
+        self.fs = fs
         seeds = roots(viewer, fs)
         cut = {f.subject for f in fs if f.source == viewer and f.kind == "distrust"}
         sources, subjects = list(map(attrgetter("source"), fs)), list(map(attrgetter("subject"), fs))
@@ -126,10 +127,22 @@ class Graph:
         return np.maximum(score - np.bincount(dst, DAMPING * score[src] * w / self.budget[src], len(self.dids)), 0.0)
 
     def counts(self):
-        """Per identity: how many accepts, upvotes and downvotes are about it."""
+        """Per identity: how many facts of each kind (in KINDS order) are about it."""
         import numpy as np
-        return np.stack([np.bincount(self.dst[self.kind == KINDS[k]], minlength=len(self.dids))
-                         for k in ("accept", "upvote", "downvote")], axis=1)
+        return np.stack([np.bincount(self.dst[self.kind == i], minlength=len(self.dids)) for i in KINDS.values()],
+                        axis=1)
+
+    def strongest(self, score, n: int):
+        """Per subject, its `n` facts that add or take most (what `explain` lists): their indexes in the facts,
+        subject by subject, strongest first (ties: the fact's id), and what each contributed (rounded as shown)."""
+        import numpy as np
+        budget = self.budget[self.src]  # 0 for a distrusted source: it passes nothing on
+        weight = np.divide(DAMPING * score[self.src] * self.weight, budget, out=np.zeros(len(budget)),
+                           where=budget > 0).round(9)
+        order = np.lexsort((np.array([f.id for f in self.fs], "S64"), -np.abs(weight), self.dst))
+        dst = self.dst[order]
+        keep = order[np.arange(len(order)) - np.searchsorted(dst, dst) < n]
+        return keep, weight[keep]
 
 
 @dataclass(frozen=True)
@@ -140,7 +153,8 @@ class Ranked:
     made: float                                # wall-clock time it was computed
     score: dict[str, float]
     budget: dict[str, float]                   # sources with live facts only
-    counts: dict[str, tuple[int, int, int]]    # accepted, upvotes, downvotes; identities with any
+    counts: dict[str, tuple[int, ...]]         # facts about it per kind (KINDS order); identities with any
+    strongest: dict[str, list[tuple]]          # (id, kind, source, weight, note) of the WHY_FACTS strongest
     figures: dict[str, dict]                   # every answerer's compact figures in the topic (node/figures.py)
 
     def rank_of(self, did: str) -> int | None:
@@ -180,25 +194,39 @@ class Ledger:
                 with np.load(path) as saved:
                     viewer, topic = str(saved["key"]).split("\n")
                     version = tuple(saved["version"].tolist())
+                    same = "format" in saved.files and int(saved["format"]) == FORMAT
             except (OSError, ValueError, KeyError):  # removed meanwhile, or not ours: computed again on a read
                 continue
-            if version != self.store.ledger_version(topic):
+            if not same or version != self.store.ledger_version(topic):
                 self._compute(viewer, topic)
                 done += 1
         return done
+
+    def warm(self, viewer: str, topics: list[str]) -> int:
+        """Compute the topics that have no file yet (the followed ones, as the node starts: so that not even
+        the first read of a followed topic ranks); returns how many were."""
+        missing = [t for t in topics if not self._file(viewer, t).exists()]
+        for topic in missing:
+            self._compute(viewer, topic)
+        return len(missing)
 
     def _compute(self, viewer: str, topic: str) -> Ranked:
         import numpy as np
         version, made = self.store.ledger_version(topic), time.time()
         graph = Graph(viewer, facts(self.store, topic))
         score, counts = graph.rank(), graph.counts()
+        keep, weight = graph.strongest(score, WHY_FACTS)  # what `explain` lists, kept: never read from the facts
+        kept = [graph.fs[i] for i in keep.tolist()]
         own = compact_all(self.store, topic)  # kept with the scores: what answers show beside their author
         self.folder.mkdir(mode=0o700, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")  # readable by the owner only
         with os.fdopen(fd, "wb") as out:
             np.savez(out, key=np.array(f"{viewer}\n{topic}"), version=np.array(version), made=np.array(made),
                      dids=np.array([d.encode() for d in graph.dids], "S"), score=score, budget=graph.budget,
-                     counts=counts, answerers=np.array([d.encode() for d in own], "S"),
+                     counts=counts, format=np.array(FORMAT), why_subject=graph.dst[keep],
+                     why_source=graph.src[keep], why_kind=graph.kind[keep], why_weight=weight,
+                     why_id=np.array([f.id for f in kept], "S64"), why_note=np.array([f.note for f in kept], "U"),
+                     answerers=np.array([d.encode() for d in own], "S"),
                      figures=np.array([[np.nan if v is None else v for v in f.values()] for f in own.values()],
                                       np.float64).reshape(len(own), 3))
         path = self._file(viewer, topic)
@@ -219,15 +247,21 @@ class Ledger:
         if path in self._loaded and self._loaded[path][0] == stamp:
             return self._loaded[path][1]
         with np.load(path) as saved:
-            if "answerers" not in saved.files:  # kept by an earlier version, without figures: computed again
-                return None
+            if "format" not in saved.files or int(saved["format"]) != FORMAT:  # kept by an earlier version
+                return None  # computed again
             dids = [d.decode() for d in saved["dids"].tolist()]
+            strongest: dict[str, list[tuple]] = {}
+            for subject, source, kind, weight, fid, note in zip(
+                    saved["why_subject"].tolist(), saved["why_source"].tolist(), saved["why_kind"].tolist(),
+                    saved["why_weight"].tolist(), saved["why_id"].tolist(), saved["why_note"].tolist(), strict=True):
+                strongest.setdefault(dids[subject], []).append((fid.decode(), KIND_NAMES[kind], dids[source], weight,
+                                                                note))
             score, budget, counts = saved["score"].tolist(), saved["budget"].tolist(), saved["counts"].tolist()
             answerers = [d.decode() for d in saved["answerers"].tolist()]
             found = Ranked(tuple(saved["version"].tolist()), float(saved["made"]),
                            dict(zip(dids, score, strict=True)),
                            {d: b for d, b in zip(dids, budget, strict=True) if b},
-                           {d: tuple(c) for d, c in zip(dids, counts, strict=True) if any(c)},
+                           {d: tuple(c) for d, c in zip(dids, counts, strict=True) if any(c)}, strongest,
                            {d: dict(zip(FIGURES, (None if v != v else v for v in f), strict=True))
                             for d, f in zip(answerers, saved["figures"].tolist(), strict=True)})
         self._loaded[path] = (stamp, found)
@@ -237,29 +271,29 @@ class Ledger:
         """Authors of answers or facts in `topic`, best first (ties: more accepted, then did)."""
         ranked = self.ranked(viewer, topic)
         answers = self.store.answer_counts(topic)
-        none = (0, 0, 0)
+        none = (0,) * len(KINDS)
         rows = [{"did": d, "name": "", "score": round(ranked.score.get(d, 0.0), 9),
                  "accepted": ranked.counts.get(d, none)[0], "upvotes": ranked.counts.get(d, none)[1],
                  "downvotes": ranked.counts.get(d, none)[2], "answers": answers.get(d, 0)}
-                for d in (set(answers) | set(ranked.counts)) - {viewer}]
+                for d in (set(answers) | {d for d, c in ranked.counts.items() if any(c[:3])}) - {viewer}]
         rows.sort(key=lambda r: (-r["score"], -r["accepted"], r["did"]))
         for i, r in enumerate(rows, 1):
             r["rank"] = i
         return rows
 
-    def explain(self, viewer: str, did: str, topic: str, limit: int = WHY_FACTS) -> dict:
-        """What `did`'s score in `topic` rests on: the `limit` facts that add or take most (strongest first,
+    def explain(self, viewer: str, did: str, topic: str) -> dict:
+        """What `did`'s score in `topic` rests on: the WHY_FACTS facts that add or take most (strongest first,
         each with what it contributed), how many facts of each kind there are in all (the most common
-        first), and how many were left out of the list (a busy answerer has tens of thousands)."""
+        first), and how many were left out of the list (a busy answerer has tens of thousands). All of it is
+        kept with the scores: a read never goes through the facts."""
         ranked = self.ranked(viewer, topic)
-        about = [(round(DAMPING * ranked.score.get(f.source, 0.0) * f.weight / ranked.budget[f.source], 9)
-                  if f.source in ranked.budget else 0.0, f) for f in facts(self.store, topic, about=did)]
-        strongest = heapq.nsmallest(limit, about, key=lambda wf: (-abs(wf[0]), wf[1].id))
+        counts = {kind: n for kind, n in zip(KINDS, ranked.counts.get(did, ()), strict=False) if n}
+        listed = ranked.strongest.get(did, [])
         return {"topic": topic, "score": round(ranked.score.get(did, 0.0), 9), "rank": ranked.rank_of(did),
-                "facts": [{"id": f.id, "kind": f.kind, "from": f.source, "from_name": "", "weight": w,
-                           "note": f.note} for w, f in strongest],
-                "counts": dict(Counter(f.kind for _, f in about).most_common()),
-                "left_out": len(about) - len(strongest)}
+                "facts": [{"id": fid, "kind": kind, "from": source, "from_name": "", "weight": weight, "note": note}
+                          for fid, kind, source, weight, note in listed],
+                "counts": dict(sorted(counts.items(), key=lambda kind_n: -kind_n[1])),
+                "left_out": sum(counts.values()) - len(listed)}
 
 
 _LEDGERS: WeakKeyDictionary = WeakKeyDictionary()

@@ -95,6 +95,7 @@ class Readers:
         """Recompute the ledger's changed topics in a worker a moment after writes: one run at a time, each followed
         by a rest as long as it took, so that however busy the node is the ledger takes at most half a core."""
         changed = trio.Event()
+        changed.set()  # a first run as the node starts: the followed topics not ranked yet are (Ledger.warm)
 
         def stored(_) -> None:
             changed.set()
@@ -172,7 +173,8 @@ def _refresh_ledger() -> float:
     """Seconds spent recomputing (0 when no topic changed)."""
     started = time.perf_counter()
     with _ctx.store.snapshot():
-        done = ledger_for(_ctx.store).refresh()
+        ledger = ledger_for(_ctx.store)
+        done = ledger.refresh() + ledger.warm(_ctx.identity.did, _ctx.store.followed())
     return time.perf_counter() - started if done else 0.0
 
 

@@ -139,6 +139,31 @@ def _langs(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE messages ADD COLUMN lang TEXT")
 
 
+def choice(msg: Message) -> str | None:
+    """What the `value` column holds: a vote's, trust's or label's value, a status's state."""
+    found = msg.body.get("value", msg.body.get("state"))
+    return found if isinstance(found, str) else None
+
+
+def _choices_and_response_indexes(db: sqlite_utils.Database) -> None:
+    """A message's choice in a column of its own (`value`, `choice`), so that a thread's vote totals and the
+    ledger's facts are counted from the column, not by decoding a hundred thousand envelopes; resolves by
+    topic and target, and answers and statuses by topic, author and target, so that a vendor's metrics
+    read its responses and a topic's resolves in these indexes alone, not row by row; replies with their
+    author and value too, so that a thread of 3,000 answers and 5,000 votes is ranked from that index
+    alone, its rows read only for the page shown."""
+    db.execute("ALTER TABLE messages ADD COLUMN value TEXT")
+    rows = db.execute("SELECT rowid, raw FROM messages WHERE kind IN ('vote', 'trust', 'label', 'status')")
+    db.conn.executemany("UPDATE messages SET value=? WHERE rowid=?",
+                        [(choice(load(raw)), rowid) for rowid, raw in rows])
+    db.execute("CREATE INDEX messages_resolves ON messages (topic, target) WHERE kind='resolve'")
+    db.execute("DROP INDEX messages_replies")
+    db.execute("CREATE INDEX messages_replies ON messages (target, kind, created, id, author, value)")
+    db.execute("CREATE INDEX messages_responses ON messages (topic, author, kind, target, created)"
+               " WHERE kind IN ('answer','status')")
+
+
 MIGRATIONS = [_messages, _bridge_tables_and_thread_index, _every_claim, _labelers, _vendor_domains, _sent,
-              _queue_skips, _root_indexes, _fts_rows_by_the_store, _key_logs, _inbox, _blobs, _langs]
+              _queue_skips, _root_indexes, _fts_rows_by_the_store, _key_logs, _inbox, _blobs, _langs,
+              _choices_and_response_indexes]
 VERSION = len(MIGRATIONS)

@@ -19,7 +19,7 @@ from typing import Annotated, BinaryIO
 from antiport.crypto import BadKey, Identity, did_from_key, key_from_did, seal
 from antiport.protocol import KINDS, STATES, BadTopic, Message, Rejected, normalise
 from antiport.protocol.codec import encode
-from antiport.protocol.kinds import CLAIM_MINUTES, LABELS, LANG_TAG, THREAD_ROOTS
+from antiport.protocol.kinds import CLAIM_MINUTES, LABELS, LANG_TAG, THREAD_ROOTS, thread_order
 from antiport.protocol.sequence import NotWellFormed, item_end
 
 from . import expert_queue, figures, inbox
@@ -404,8 +404,7 @@ def show(ctx: Ctx, id: Id, shown: Shown = "visible", before: Before = None, afte
     if msg.kind not in ("request", "complaint"):
         root = ctx.store.get(msg.refs[0]) if msg.refs else None
         msg = root if root and root.kind in ("request", "complaint") else msg
-    view = thread_view(ctx, msg)
-    view["answers"], view["page"] = page(view["answers"], window, by_id)
+    view = thread_view(ctx, msg, window)
     moderated(ctx, [view, *view["answers"]], "all")
     for m in (view, *view["answers"]):
         if m["hidden"] and shown != "all":
@@ -416,34 +415,35 @@ def show(ctx: Ctx, id: Id, shown: Shown = "visible", before: Before = None, afte
 THREAD_EVENTS = 20  # the newest events (statuses, accepts, reports...) a thread lists; the rest are counted
 
 
-def thread_view(ctx: Ctx, root: Message) -> dict:
-    """The thread of `root`: its votes and each answer's as totals (one per voter, the newest counts, as in
-    the ledger), its state, and the newest THREAD_EVENTS other events (`events_left_out` counts the rest)."""
-    msgs = ctx.store.thread(root.id)
-    retracted = {m.refs[0] for m in msgs if m.kind == "retract"}
-    answers = {m.id: {**to_json(m), "accepted": False, "votes": Counter(), "retracted": m.id in retracted}
-               for m in msgs if m.kind == "answer"}
-    view = {**to_json(root), "retracted": root.id in retracted, "status": None, "resolved": False,
-            "votes": Counter(), "answers": [], "events": [], "events_left_out": 0}
-    votes, events = {}, []
-    for m in msgs:
-        if m.kind == "accept" and m.refs[0] in answers:
-            answers[m.refs[0]]["accepted"] = True
-        elif m.kind == "vote":
-            votes[(m.author, m.refs[0])] = m.body["value"]
-        elif m.kind == "status":
-            view["status"] = m.body["state"]
-        elif m.kind == "resolve":
-            view["resolved"] = True
-        if m.kind not in ("request", "complaint", "answer", "vote"):
-            events.append(m)
-    for (_, target), value in votes.items():
-        (answers[target] if target in answers else view)["votes"][value] += 1
-    view["events"] = [to_json(m) for m in events[-THREAD_EVENTS:]]
-    view["events_left_out"] = len(events) - len(view["events"])
-    ranked = rank_answers(ctx, list(answers.values()))
-    view["answers"] = [{**a, "votes": dict(a["votes"])} for a in ranked]
-    view["votes"] = dict(view["votes"])
+def thread_view(ctx: Ctx, root: Message, window: Window | None = None) -> dict:
+    """The thread of `root` with a page of its answers (`window`, in the order of `rank_answers`): its votes
+    and each answer's as totals (one per voter, the newest counts, as in the ledger), its state, and the
+    newest THREAD_EVENTS other events (`events_left_out` counts the rest). Only the page's answers are
+    decoded: the ranking is read from the store's columns and indexes (ids, authors, times, accepts, the
+    votes' values), so a thread of 3,000 answers costs what its page shows."""
+    store = ctx.store
+    newest = {(author, target): value for target, author, value in store.thread_votes(root.id)}
+    votes: dict[str, dict[str, int]] = {}
+    for (_, target), value in newest.items():
+        totals = votes.setdefault(target, {})
+        totals[value] = totals.get(value, 0) + 1
+    others = store.thread_others(root.id)  # accepts and retracts by their rules' authors only (validation)
+    accepted = {target for kind, target, _, _ in others if kind == "accept"}
+    retracted = {target for kind, target, _, _ in others if kind == "retract"}
+    rows = store.thread_answers(root.id)
+    same = Counter(created for _, _, created in rows)  # answers of one created are in the order of their seq
+    none: dict[str, int] = {}
+    answers = [{"id": i, "author": author, "created": created, "accepted": i in accepted, "retracted": i in retracted,
+                "seq": thread_order(store.get(i))[1] if same[created] > 1 else 0, "votes": votes.get(i, none)}
+               for i, author, created in rows]
+    shown, where = page(rank_answers(ctx, root.topic, answers), window or Window(), by_id)
+    status, resolved = store.thread_state(root.id)
+    events = sorted((store.get(i) for *_, i in others[-THREAD_EVENTS:]), key=thread_order)
+    view = {**to_json(root), "retracted": root.id in retracted, "status": status, "resolved": resolved,
+            "votes": votes.get(root.id, {}),
+            "answers": [{**to_json(store.get(a["id"])), "accepted": a["accepted"], "votes": a["votes"],
+                         "retracted": a["retracted"], "score": a["score"], "figures": a["figures"]} for a in shown],
+            "events": [to_json(m) for m in events], "events_left_out": len(others) - len(events), "page": where}
     named(ctx, [view, *view["answers"], *view["events"]])
     return view
 
@@ -456,17 +456,19 @@ def named(ctx: Ctx, rows: list[dict]) -> list[dict]:
     return rows
 
 
-def rank_answers(ctx: Ctx, answers: list[dict]) -> list[dict]:
-    """Accepted first, then by the author's score in the viewer's ledger, then votes, then oldest first. Each
-    with its author's figures in the topic (kept with the ledger's scores: never computed here)."""
+def rank_answers(ctx: Ctx, topic: str, answers: list[dict]) -> list[dict]:
+    """Accepted first, then by the author's score in the viewer's ledger, then votes, then oldest first (then
+    in thread order: `seq`, id). Each with its author's figures in the topic (kept with the ledger's scores:
+    never computed here)."""
     if not answers:
         return answers
-    ranked = ledger_for(ctx.store).ranked(ctx.identity.did, answers[0]["topic"])
+    ranked = ledger_for(ctx.store).ranked(ctx.identity.did, topic)
     for a in answers:
         a["score"] = round(ranked.score.get(a["author"], 0.0), 9)
         a["figures"] = ranked.figures.get(a["author"]) or figures.compact(None)
-    return sorted(answers, key=lambda a: (not a["accepted"], -a["score"], -(a["votes"]["up"] - a["votes"]["down"]),
-                                          a["created"]))
+    return sorted(answers, key=lambda a: (not a["accepted"], -a["score"],
+                                          a["votes"].get("down", 0) - a["votes"].get("up", 0), a["created"], a["seq"],
+                                          a["id"]))
 
 
 @op()

@@ -16,13 +16,18 @@ import cbor2
 import sqlite_utils
 from antiport.crypto import did_from_key
 from antiport.protocol import Message, keylog, load
-from antiport.protocol.kinds import thread_order
+from antiport.protocol.kinds import KINDS, thread_order
 
 from . import schema
 from .store_blobs import BlobTables
 from .store_bridge import BridgeTables
 from .store_inbox import InboxTables
 
+# the product topics, one index seek each (a loose index scan: DISTINCT would read every message's entry)
+_TOPICS = ("WITH RECURSIVE t(topic) AS (SELECT min(topic) FROM messages WHERE topic > ''"
+           " UNION ALL SELECT (SELECT min(topic) FROM messages WHERE topic > t.topic) FROM t"
+           " WHERE t.topic IS NOT NULL)")
+_THREAD = "SELECT :r UNION ALL SELECT id FROM messages WHERE target=:r AND kind='answer'"  # a root and its answers
 RECENT = 1000  # messages kept decoded for get(): replies and votes refer to recent ones
 ROOTS = "m.kind IN ('request','complaint')"  # thread roots; the partial indexes messages_roots* say the same
 NOT_RETRACTED = "NOT EXISTS (SELECT 1 FROM messages r WHERE r.target = m.id AND r.kind = 'retract')"  # m: a label
@@ -203,9 +208,9 @@ class Store(BridgeTables, InboxTables, BlobTables):
         author, signer = self._speaker(msg)
         cur = self.db.execute(
             "INSERT OR IGNORE INTO messages (id, raw, kind, author, topic, created, target, title, text, received,"
-            " signer, lang) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " signer, lang, value) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [msg.id, msg.raw, msg.kind, author, msg.topic, msg.created, msg.target, title, text, received, signer,
-             _str(msg.body.get("lang"))])
+             _str(msg.body.get("lang")), schema.choice(msg)])
         if not cur.rowcount:
             return False
         # its search entry, here rather than by a trigger (schema._fts_rows_by_the_store)
@@ -414,9 +419,11 @@ class Store(BridgeTables, InboxTables, BlobTables):
         """The state of each thread's current status: of its statuses at their newest `created` (given per
         thread), the last in thread order (`seq`, then id: RT stamps whole seconds, specs/02 section 2)."""
         rows = []
-        for at in range(0, len(newest), 200):  # an OR of index lookups per 200 threads (SQLite's expression depth)
+        # an OR of index lookups per 200 threads (SQLite's expression depth); left to itself, SQLite reads every
+        # status of every topic (messages_kind_created) instead
+        for at in range(0, len(newest), 200):
             part = newest[at:at + 200]
-            rows += self.db.execute("SELECT raw FROM messages WHERE kind='status' AND ("
+            rows += self.db.execute("SELECT raw FROM messages INDEXED BY messages_replies WHERE kind='status' AND ("
                                     + " OR ".join(["(target=? AND created=?)"] * len(part)) + ")",
                                     [v for pair in part for v in pair]).fetchall()
         current: dict[str, Message] = {}
@@ -431,6 +438,33 @@ class Store(BridgeTables, InboxTables, BlobTables):
             "SELECT raw FROM messages WHERE id=:r OR target=:r OR target IN "
             "(SELECT id FROM messages WHERE target=:r) ORDER BY created, id", {"r": root_id})
         return sorted((load(r[0]) for r in rows), key=thread_order)
+
+    def thread_answers(self, root_id: str) -> list[tuple[str, str, int]]:
+        """(id, author, created) of a root's answers in creation order, from an index alone (messages_replies)."""
+        return self.db.execute("SELECT id, author, created FROM messages INDEXED BY messages_replies"
+                               " WHERE target=? AND kind='answer' ORDER BY created, id", [root_id]).fetchall()
+
+    def thread_votes(self, root_id: str) -> list[tuple[str, str, str]]:
+        """(target, author, value) of the votes on a root and on its answers, in creation order, from an index."""
+        return self.db.execute(
+            "SELECT target, author, value FROM messages INDEXED BY messages_replies WHERE kind='vote' AND target IN"
+            f" ({_THREAD}) ORDER BY created, id", {"r": root_id}).fetchall()
+
+    def thread_others(self, root_id: str) -> list[tuple[str, str, int, str]]:
+        """(kind, target, created, id) of a thread's other messages (accepts, statuses, reports...: not its
+        answers or votes), in creation order, from an index."""
+        return self.db.execute(
+            "SELECT kind, target, created, id FROM messages INDEXED BY messages_replies"
+            f" WHERE kind NOT IN ('request','complaint','answer','vote') AND target IN ({_THREAD})"
+            " ORDER BY created, id", {"r": root_id}).fetchall()
+
+    def thread_state(self, root_id: str) -> tuple[str | None, bool]:
+        """(current status, as in `threads`; resolved) of a thread root."""
+        newest, resolved = self.db.execute(
+            "SELECT (SELECT max(created) FROM messages WHERE target=:r AND kind='status'),"
+            " EXISTS(SELECT 1 FROM messages WHERE target=:r AND kind='resolve')", {"r": root_id}).fetchone()
+        status = self._current_states([(root_id, newest)]).get(root_id) if newest is not None else None
+        return status, bool(resolved)
 
     def search(self, query: str, limit: int = 50, before: int | None = None, after: int | None = None) -> list[dict]:
         """Full-text search over titles and texts; the query is taken as words, not FTS syntax. The most
@@ -449,6 +483,32 @@ class Store(BridgeTables, InboxTables, BlobTables):
     def roots(self, topic: str) -> list[dict]:
         """The requests and complaints of a topic, oldest first."""
         return self._rows("topic=? AND kind IN ('request', 'complaint')", [topic])
+
+    def root_count(self, topic: str) -> int:
+        return self.db.execute(f"SELECT count(*) FROM messages m INDEXED BY messages_roots WHERE m.topic=? AND {ROOTS}",
+                               [topic]).fetchone()[0]
+
+    def first_responses(self, topic: str, authors: list[str]) -> dict[str, tuple[int, int]]:
+        """{root id: (its created, the created of the first answer or status on it by one of `authors`)} for the
+        roots of `topic` they responded to (answers and statuses refer to roots only), read from their responses
+        in an index (messages_responses) and each root's row."""
+        if not authors:
+            return {}
+        return {r[0]: (r[1], r[2]) for r in self.db.execute(
+            "SELECT r.target, m.created, min(r.created) FROM messages r INDEXED BY messages_responses"
+            " CROSS JOIN messages m ON m.id = r.target WHERE r.topic=? AND r.kind IN ('answer','status')"
+            f" AND r.author IN ({','.join('?' * len(authors))}) GROUP BY r.target", [topic, *authors])}
+
+    def resolved_roots(self, topic: str) -> int:
+        """How many roots of `topic` were resolved (only a root's asker can resolve it), read from an index."""
+        return self.db.execute("SELECT count(DISTINCT target) FROM messages INDEXED BY messages_resolves"
+                               " WHERE topic=? AND kind='resolve'", [topic]).fetchone()[0]
+
+    def oldest_root_but(self, topic: str, but) -> dict | None:
+        """The oldest root of `topic` (by created, id) whose id is not in `but`: id, title, created."""
+        cur = self.db.execute(f"SELECT m.id, m.title, m.created FROM messages m INDEXED BY messages_roots"
+                              f" WHERE m.topic=? AND {ROOTS} ORDER BY m.created, m.id", [topic])
+        return next(({"id": i, "title": t, "created": c} for i, t, c in cur if i not in but), None)
 
     def replies_in(self, topic: str) -> list[tuple[str, str, str, int]]:
         """(root id, kind, author, created) of every direct reply to a root of `topic`, in creation order."""
@@ -472,12 +532,12 @@ class Store(BridgeTables, InboxTables, BlobTables):
 
     # -- what reputation and vendor metrics are computed from ---------------------------------------------
 
-    def fact_rows(self, topic: str, about: str | None = None) -> list[tuple[str, str, str, str, bytes, str]]:
-        """(id, kind, author, target's author, raw, target id) of the accepts, votes and reports in a topic
-        (with `about`, those on messages by that author)."""
+    def fact_rows(self, topic: str, about: str | None = None) -> list[tuple[str, str, str, str, str | None, str]]:
+        """(id, kind, author, target's author, value (a vote's), target id) of the accepts, votes and reports in a
+        topic (with `about`, those on messages by that author)."""
         where, params = ("", [topic]) if about is None else (" AND t.author = ?", [topic, about])
         return [tuple(r) for r in self.db.execute(
-            "SELECT m.id, m.kind, m.author, t.author, m.raw, t.id FROM messages m JOIN messages t ON m.target = t.id"
+            "SELECT m.id, m.kind, m.author, t.author, m.value, t.id FROM messages m JOIN messages t ON m.target = t.id"
             " WHERE m.topic = ? AND m.kind IN ('accept', 'vote', 'report')" + where + " ORDER BY m.created, m.id",
             params)]
 
@@ -527,10 +587,14 @@ class Store(BridgeTables, InboxTables, BlobTables):
         return out  # each author is in one chunk: per author, oldest first
 
     def topics_of(self, did: str) -> list[str]:
-        """Product topics where `did` wrote or was replied to."""
+        """Product topics where `did` wrote (and so where anyone replied to it: a reply is in its target's
+        topic), in name order. The topics are walked one index seek each, and each asked for a message of
+        `did` by kind (messages_topic_kind): never all that a busy author wrote."""
+        kinds = list(KINDS)
         return [t for (t,) in self.db.execute(
-            "SELECT DISTINCT m.topic FROM messages m LEFT JOIN messages t ON m.target = t.id"
-            " WHERE m.topic != '' AND (m.author = ? OR t.author = ?) ORDER BY m.topic", [did, did])]
+            f"{_TOPICS} SELECT topic FROM t WHERE topic IS NOT NULL AND EXISTS(SELECT 1 FROM messages m INDEXED BY"
+            f" messages_topic_kind WHERE m.topic = t.topic AND m.kind IN ({','.join('?' * len(kinds))})"
+            "  AND m.author = ?)", [*kinds, did])]
 
     def vendor_claims(self) -> list[tuple[str, str, str]]:
         """(vendor did, topic, manifest id) of every claim by a current manifest."""
@@ -572,9 +636,10 @@ class Store(BridgeTables, InboxTables, BlobTables):
         return {r[0] for r in self.db.execute("SELECT did FROM trusted_vendors")}
 
     def root_topics(self) -> list[str]:
-        """Topics with at least one request or complaint."""
+        """Topics with at least one request or complaint (each topic an index seek: `_TOPICS`)."""
         return [t for (t,) in self.db.execute(
-            "SELECT DISTINCT topic FROM messages WHERE kind IN ('request', 'complaint')")]
+            f"{_TOPICS} SELECT topic FROM t WHERE topic IS NOT NULL AND EXISTS(SELECT 1 FROM messages m"
+            f" INDEXED BY messages_roots WHERE m.topic = t.topic AND {ROOTS})")]
 
     # -- labels and reports (node/labels.py) -------------------------------------------------------------
 

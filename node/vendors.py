@@ -1,15 +1,19 @@
 """Vendor accountability: how vendors answer in the topics they claim (specs/06-reputation.md §4).
 
-Pure reads of the store; `now` (ms) is passed in.
+Pure reads of the store; `now` (ms) is passed in. A topic's part is read from what its vendor did (its
+keys' answers and statuses, found by an index of topic, kind and author), the topic's resolves and a
+count of its roots: never every reply in a topic of 20,000 threads. Each topic is read once per call.
 """
 from __future__ import annotations
 
-from collections import defaultdict
+from dataclasses import dataclass
 
 from antiport.crypto import did_from_key
 
 from .domains import judge
 from .store import Store
+
+UNDER = (3600, 86_400, 7 * 86_400)  # seconds: the bounds of the response-time counts (an hour, a day, a week)
 
 
 def percentile(values: list[float], p: float) -> float | None:
@@ -27,72 +31,85 @@ def median(values: list[float]) -> float | None:
     return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
-def metrics(store: Store, topics: list[str], now: int) -> dict:
-    """Requests and complaints seen in `topics` and how their vendor (keys per topic) responded."""
-    seen, acknowledged, resolved, times, unanswered = 0, 0, 0, [], []
-    for topic in topics:
-        keys = {did_from_key(k) for k in store.vendor_keys(topic)}
-        replies = defaultdict(list)
-        for root_id, *reply in store.replies_in(topic):
-            replies[root_id].append(reply)
-        for root in store.roots(topic):
-            seen += 1
-            first, done = None, False
-            for kind, author, created in replies[root["id"]]:
-                if kind in ("answer", "status") and first is None and author in keys:
-                    first = created
-                done = done or (kind == "resolve" and author == root["author"])
-            resolved += done
-            if first is None:
-                unanswered.append(root)
-            else:
-                acknowledged += 1
-                times.append((first - root["created"]) / 1000)
-    oldest = min(unanswered, key=lambda r: (r["created"], r["id"]), default=None)
+@dataclass(frozen=True)
+class Part:
+    """What one topic adds to its vendor's metrics."""
+    seen: int
+    times: list[float]  # seconds from each acknowledged root to its vendor's first response
+    resolved: int
+    oldest: dict | None  # the oldest root without a vendor response: id, title, created
+
+
+def part(store: Store, topic: str) -> Part:
+    first = store.first_responses(topic, [did_from_key(k) for k in store.vendor_keys(topic)])
+    return Part(store.root_count(topic), [(answered - asked) / 1000 for asked, answered in first.values()],
+                store.resolved_roots(topic), store.oldest_root_but(topic, first))
+
+
+def metrics(parts: list[Part], now: int) -> dict:
+    """A vendor's metrics over the parts of its topics."""
+    seen, times = sum(p.seen for p in parts), [t for p in parts for t in p.times]
+    oldest = min((p.oldest for p in parts if p.oldest), key=lambda r: (r["created"], r["id"]), default=None)
     return {"seen": seen,
-            "acknowledged_share": acknowledged / seen if seen else None,
+            "acknowledged_share": len(times) / seen if seen else None,
             "median_response_s": median(times),
             "p90_response_s": percentile(times, 90),
-            "resolved_share": resolved / seen if seen else None,
-            "oldest_unanswered": oldest and {"id": oldest["id"], "title": oldest["title"], "created": oldest["created"],
-                                             "age_s": (now - oldest["created"]) / 1000},
-            "response_times_s": times}
+            "resolved_share": sum(p.resolved for p in parts) / seen if seen else None,
+            "oldest_unanswered": oldest and {**oldest, "age_s": (now - oldest["created"]) / 1000}}
+
+
+def counted(times: list[float]) -> list[dict]:
+    """How many responses came in under each bound of UNDER and not under the one before (the last row,
+    `under_s` None: the later ones)."""
+    counts = [0] * (len(UNDER) + 1)
+    for t in times:
+        counts[next((i for i, bound in enumerate(UNDER) if t < bound), len(UNDER))] += 1
+    return [{"under_s": bound, "responses": n} for bound, n in zip((*UNDER, None), counts, strict=True)]
+
+
+def groups(store: Store) -> list[dict]:
+    """One row per vendor without its metrics: claimed ones by their manifest (with its domain and whether the
+    customer can believe it: `identity`, domains.judge), unclaimed topics under their slug's vendor part."""
+    found: dict[str, dict] = {}
+    claimed_topics = set()
+    for did, topic, manifest_id in store.vendor_claims():
+        if did not in found:  # one manifest per vendor: read once, not once per topic it claims
+            manifest = store.get(manifest_id)
+            domain = manifest.body.get("domain")
+            found[did] = {"name": manifest.body["org"], "did": did, "claimed": True, "topics": [],
+                          "promise": manifest.body.get("promise_hours"), "domain": domain,
+                          "identity": judge(store, did, domain)}
+        found[did]["topics"].append(topic)
+        claimed_topics.add(topic)
+    open_topics: dict[str, list[str]] = {}
+    for topic in store.root_topics():
+        if topic not in claimed_topics:
+            open_topics.setdefault(topic.split("/")[0], []).append(topic)
+    for slug, topics in sorted(open_topics.items()):
+        found["unclaimed:" + slug] = {"name": slug, "did": None, "claimed": False, "topics": sorted(topics),
+                                      "promise": None, "domain": None, "identity": None}
+    return sorted(found.values(), key=lambda r: (not r["claimed"], r["name"].lower(), r["did"] or ""))
 
 
 def vendors(store: Store, now: int) -> list[dict]:
-    """One row per vendor: claimed ones by their manifest (with its domain and whether the customer can believe
-    it: `identity`, domains.judge), unclaimed topics under their slug's vendor part."""
-    groups: dict[str, dict] = {}
-    claimed_topics = set()
-    for did, topic, manifest_id in store.vendor_claims():
-        if did not in groups:  # one manifest per vendor: read once, not once per topic it claims
-            manifest = store.get(manifest_id)
-            domain = manifest.body.get("domain")
-            groups[did] = {"name": manifest.body["org"], "did": did, "claimed": True, "topics": [],
-                           "promise": manifest.body.get("promise_hours"), "domain": domain,
-                           "identity": judge(store, did, domain)}
-        groups[did]["topics"].append(topic)
-        claimed_topics.add(topic)
-    open_topics = defaultdict(list)
-    for topic in store.root_topics():
-        if topic not in claimed_topics:
-            open_topics[topic.split("/")[0]].append(topic)
-    for slug, topics in sorted(open_topics.items()):
-        groups["unclaimed:" + slug] = {"name": slug, "did": None, "claimed": False, "topics": sorted(topics),
-                                        "promise": None, "domain": None, "identity": None}
-    for row in groups.values():
-        row.update(metrics(store, row["topics"], now))
-        del row["response_times_s"]
-    return sorted(groups.values(), key=lambda r: (not r["claimed"], r["name"].lower(), r["did"] or ""))
+    """Every vendor with its metrics (a topic claimed by two vendors is read once)."""
+    rows, parts = groups(store), {}
+    for row in rows:
+        for topic in row["topics"]:
+            if topic not in parts:
+                parts[topic] = part(store, topic)
+        row.update(metrics([parts[t] for t in row["topics"]], now))
+    return rows
 
 
 def vendor(store: Store, name: str, now: int) -> dict | None:
-    """One vendor by name (organisation or unclaimed slug) or did, with per-topic metrics."""
-    for row in vendors(store, now):
-        if name.lower() in (row["name"].lower(), (row["did"] or "").lower()):
-            row["response_times_s"] = metrics(store, row["topics"], now)["response_times_s"]
-            row["per_topic"] = [{"topic": t, **metrics(store, [t], now)} for t in row["topics"]]
-            for per_topic in row["per_topic"]:
-                del per_topic["response_times_s"]
-            return row
-    return None
+    """One vendor by name (organisation or unclaimed slug) or did, with per-topic metrics and its response
+    times counted (`response_times`: how many came in under an hour, a day, a week, and later)."""
+    row = next((r for r in groups(store) if name.lower() in (r["name"].lower(), (r["did"] or "").lower())), None)
+    if row is None:
+        return None
+    parts = {t: part(store, t) for t in row["topics"]}
+    row.update(metrics(list(parts.values()), now),
+               response_times=counted([t for p in parts.values() for t in p.times]),
+               per_topic=[{"topic": t, **metrics([p], now)} for t, p in parts.items()])
+    return row

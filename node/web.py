@@ -85,18 +85,16 @@ def author(row: dict) -> str:
 
 # -- the vendor's chart ----------------------------------------------------------------------------
 
-BUCKETS = ((3600, "< 1 h"), (86400, "< 1 day"), (7 * 86400, "< 1 week"), (None, "later"))
+LABELS = {3600: "< 1 h", 86400: "< 1 day", 7 * 86400: "< 1 week", None: "later"}  # vendors.UNDER's bounds
 
 
 def chart(vendor: dict) -> dict:
     """The figures of a vendor's chart: per topic, the shares acknowledged and resolved (0..1); and how its
     first responses spread over time (counts per bucket, and the largest, for the bars' scale)."""
-    counts = [0] * len(BUCKETS)
-    for seconds in vendor["response_times_s"]:
-        counts[next(i for i, (limit, _) in enumerate(BUCKETS) if limit is None or seconds < limit)] += 1
+    counts = [c["responses"] for c in vendor["response_times"]]
     return {"topics": [{"topic": t["topic"], "acknowledged": t["acknowledged_share"] or 0,
                         "resolved": t["resolved_share"] or 0} for t in vendor["per_topic"]],
-            "times": [{"label": label, "count": n} for (_, label), n in zip(BUCKETS, counts, strict=True)],
+            "times": [{"label": LABELS[c["under_s"]], "count": c["responses"]} for c in vendor["response_times"]],
             "most": max(counts) or 1}
 
 
