@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import base64
 import errno
 import json
 import os
@@ -16,6 +17,7 @@ from antiport.node.home import Home, HomeError, resolve_home
 from antiport.node.ops import OPS
 from antiport.node.store import StoreError
 from antiport.protocol import BadTopic, normalise
+from antiport.tui.visible import visible
 
 from . import keys
 from .processes import NodeProcess
@@ -102,7 +104,11 @@ def build_parser() -> argparse.ArgumentParser:
     cmd("completion", cmd_completion, "print the shell completion script: `eval \"$(antiport completion bash)\"` in "
         "~/.bashrc (zsh: `antiport completion zsh > ~/.zfunc/_antiport`)").add_argument(
         "shell", choices=["bash", "zsh", "tcsh"])
-    add_op_commands(sub)
+    blob = add_op_commands(sub)["blob"].add_parser("get", help="save an attachment to a file (opened if sealed to"
+                                                                 " this key)")
+    blob.set_defaults(handler=cmd_blob_get)
+    blob.add_argument("hash", metavar="HASH", help="the attachment's hash, as show lists it")
+    blob.add_argument("-o", "--output", required=True, metavar="FILE", help="the file to write (not overwritten)")
     cmd("export", cmd_export, "write every stored message's signed bytes").add_argument(
         "--out", help="file to write (default: standard output)")
     cmd("import", cmd_import, "validate and store messages from an export file", True).add_argument("file")
@@ -121,7 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 # -- the operations: commands, arguments and help from the op registry (node/ops.py) --------------
 
-def add_op_commands(sub) -> None:
+def add_op_commands(sub) -> dict[str, argparse._SubParsersAction]:
+    """A command per op command; returns the groups (`sync`, `blob`...) for hand-written commands to join."""
     groups: dict[str, argparse._SubParsersAction] = {}
     for entry in OPS.values():
         for command in entry.commands:
@@ -136,6 +143,7 @@ def add_op_commands(sub) -> None:
                 if p.name not in command.preset:
                     add_param(c, p)
             c.add_argument("--json", action="store_true", help="print JSON")
+    return groups
 
 
 def add_param(c: argparse.ArgumentParser, p) -> None:
@@ -147,6 +155,9 @@ def add_param(c: argparse.ArgumentParser, p) -> None:
     elif p.arg.positional:
         c.add_argument(p.name, metavar=p.name.upper(), nargs=None if p.required else "?", choices=choices,
                        help=help)
+    elif list in p.types:  # given again for each more; a path is sent as the node would see it from here
+        c.add_argument(f"--{p.name.replace('_', '-')}", dest=p.name, action="append", metavar="FILE",
+                       type=lambda text: str(Path(text).resolve()), help=help)
     elif bool in p.types:
         c.add_argument(f"--{p.name.replace('_', '-')}", dest=p.name, action="store_true", help=p.arg.help)
     else:
@@ -292,6 +303,16 @@ def cmd_export(home: Home, args) -> None:
                 out.write(chunk)
     finally:
         c.close()
+
+
+def cmd_blob_get(home: Home, args) -> None:
+    found = call(home, "blob", hash=args.hash, data=True)
+    try:
+        with open(args.output, "xb") as out:
+            out.write(base64.b64decode(found["data"]))
+    except OSError as e:
+        raise ClientError(f"cannot write {args.output}: {e.strerror}") from None
+    print(f"{args.output}: {visible(found['name'], line=True)} ({found['type']}, {found['size']} bytes)")
 
 
 class _nullcontext:

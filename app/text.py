@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 
-from antiport.tui.visible import visible, written_in
+from antiport.tui.visible import file_lines, visible, written_in
 
 
 def written(result: dict, params: dict) -> str:
@@ -142,13 +142,17 @@ def tally(votes: dict) -> str:
     return f"+{votes.get('up', 0)}/-{votes.get('down', 0)}"
 
 
+def blob(f: dict, params: dict) -> str:
+    return f"{visible(f['name'], line=True)}  {f['type']}  {f['size']} bytes" + ("  (sealed)" * f["sealed"])
+
+
 def thread(t: dict, params: dict) -> str:
     lines = [f"{t['kind']} {t['id']}{labelled(t)}" + (f"   language: {visible(t['body']['lang'])}"
                                                      if t["body"].get("lang") else ""),
              f"topic: {t['topic']}   by {who(t['author'], t['name'])}   {age(t['created'])} ago",
              f"status: {t['status'] or '-'}{status_agent(t)}   resolved: {'yes' if t['resolved'] else 'no'}"
              f"   votes: {tally(t['votes'])}", "",
-             *content(t, "title", "text")]
+             *content(t, "title", "text"), *file_lines(t["body"])]
     if "private" in t["body"]:
         lines.append(f"(+ a private part sealed to {t['body']['to']})")
     for a in t["answers"]:
@@ -156,7 +160,7 @@ def thread(t: dict, params: dict) -> str:
         head = (f"-- {mark}answer {a['id'][:12]} by {who(a['author'], a['name'], agent(a))}"
                 f" ({tally(a['votes'])}, score {a.get('score', 0):.4f}){labelled(a)}"
                 + (f" {written_in(a['body'].get('lang'))}".rstrip() if a["body"].get("lang") else ""))
-        lines += ["", head, *record(a["figures"]), *content(a, "text")]
+        lines += ["", head, *record(a["figures"]), *content(a, "text"), *file_lines(a["body"])]
     return "\n".join(lines + [""] * bool(more(t["page"])) + more(t["page"]))
 
 
@@ -325,6 +329,7 @@ FORMATTERS = {
     "ask": asked, "trust_vendor": trusted_vendor,
     "list": threads, "show": thread, "search": found, "experts": experts, "why": why, "vendors": vendors,
     "vendor": vendor, "figures": figures, "suggest": suggested, "sync_status": sync_status, "peers": peers,
+    "blob": blob,
 }
 
 

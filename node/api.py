@@ -257,12 +257,14 @@ ERRORS = {"200": {"description": "the result as JSON"},
                                  f'413 a body over its limit ({JSON_LIMIT:,} bytes for an op), 415 a body of '
                                  'another content type'},
           "5XX": {"description": '{"error": "..."}: 503 the store cannot be written or the node is not running'}}
-JSON_TYPES = {str: "string", int: "integer", float: "number", bool: "boolean", type(None): "null"}
+JSON_TYPES = {str: "string", int: "integer", float: "number", bool: "boolean", type(None): "null", list: "array"}
 
 
 def param_schema(p) -> dict:
     types = [JSON_TYPES[t] for t in p.types]
     schema = {"type": types[0] if len(types) == 1 else types}
+    if "array" in types:  # a list parameter is a list of strings (file paths: --attach)
+        schema["items"] = {"type": "string"}
     if p.arg.help:
         schema["description"] = p.arg.help
     if p.arg.choices:

@@ -22,7 +22,7 @@ from antiport.protocol.codec import encode
 from antiport.protocol.kinds import CLAIM_MINUTES, LABELS, LANG_TAG, THREAD_ROOTS, thread_order
 from antiport.protocol.sequence import NotWellFormed, item_end
 
-from . import expert_queue, figures, inbox
+from . import attachments, expert_queue, figures, inbox
 from .domains import CannotSeal, seal_key
 from .home import now_ms
 from .ingest import Ingest
@@ -53,6 +53,8 @@ Lang = Annotated[str, Arg("the language you write it in, a BCP 47 tag: de, pt-BR
                           "filter by it)")]
 Shown = Annotated[str, Arg("visible: leave out what your labelers hide; all: include it, saying why",
                            choices=("visible", "all"), switch="all")]
+Attach = Annotated[list | None, Arg("a file to attach (the option again for each more, up to 8); paths as the node"
+                                    " sees them")]
 
 
 # -- helpers ---------------------------------------------------------------------------------------
@@ -83,30 +85,46 @@ def message(ctx: Ctx, ref: str) -> Message:
 
 
 def to_json(msg: Message) -> dict:
-    body = {k: (v.hex() if isinstance(v, bytes) else v) for k, v in msg.body.items()}
+    body = {k: _plain(v) for k, v in msg.body.items()}
     if isinstance(msg.body.get("to"), bytes):
         body["to"] = did_from_key(msg.body["to"])
     return {"id": msg.id, "kind": msg.kind, "author": msg.author_did, "topic": msg.topic,
             "created": msg.created, "refs": list(msg.refs), "body": body}
 
 
+def _plain(value):
+    """A body value as JSON: byte strings in hex (also inside `files`)."""
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return {k: _plain(v) for k, v in value.items()} if isinstance(value, dict) else value
+
+
 RETRY_WINDOW = 24 * 3600 * 1000  # ms: the same write request again within a day is a retry (design notes)
 ADDING = (*THREAD_ROOTS, "answer", "report")  # kinds of which every message counts: a retry must not add one
 
 
-def write(ctx: Ctx, kind: str, topic: str, body: dict, refs=(), request: dict | None = None) -> dict:
+def write(ctx: Ctx, kind: str, topic: str, body: dict, refs=(), request: dict | None = None,
+          blobs: list[tuple[bytes, bytes]] = ()) -> dict:
     """Sign, validate, store and queue a message as this node's identity (the one write path, Ingest.create).
     A message of an ADDING kind that repeats a write request carried out within RETRY_WINDOW (the same
     kind, topic, refs and `request`: the body as the user gave it, `body` unless said) is not made again:
-    its client may have timed out after it was stored. The result is that message's id, `already` true."""
+    its client may have timed out after it was stored. The result is that message's id, `already` true.
+    `blobs` (hash, bytes): the attachments `body` lists, stored with the message."""
     now = now_ms()
     key = retry_key(ctx, kind, topic, refs, body if request is None else request) if kind in ADDING else None
     prior = ctx.store.sent(key, now - RETRY_WINDOW) if key else None  # writes run one at a time (the loop)
     if prior:
         return {"id": prior, "already": True}
-    remember = (lambda msg: ctx.store.remember_sent(key, msg.id, now, now - RETRY_WINDOW)) if key else None
+    keep = attachments.keep(ctx.store, list(blobs))
+
+    def also(msg: Message) -> None:
+        keep(msg)
+        if key:
+            ctx.store.remember_sent(key, msg.id, now, now - RETRY_WINDOW)
     try:
-        msg = ctx.ingest.create(ctx.identity, kind, topic, body, refs, also=remember)
+        msg = ctx.ingest.create(ctx.identity, kind, topic, body, refs, also=also)
     except Rejected as e:
         raise OpError(_explain(e)) from None
     except StoreError as e:
@@ -131,9 +149,11 @@ def _explain(e: Rejected) -> str:
             "oversize": f"the message is too large ({e.detail}): shorten it"}.get(e.reason, str(e))
 
 
-def reply(ctx: Ctx, kind: str, ref: str, body: dict) -> dict:
+def reply(ctx: Ctx, kind: str, ref: str, body: dict, attach: list | None = None) -> dict:
     target = message(ctx, ref)
-    return write(ctx, kind, target.topic, body, [target.id])
+    files, blobs = attachments.read(attach or [])
+    request = {**body, "attach": [h.hex() for h, _ in blobs]} if blobs else body
+    return write(ctx, kind, target.topic, {**body, "files": files} if files else body, [target.id], request, blobs)
 
 
 # -- identity and topics ---------------------------------------------------------------------------
@@ -184,26 +204,32 @@ def ask(ctx: Ctx, topic: Topic, title: Annotated[str, Arg("the question or compl
         text: Annotated[str, Arg("the whole story")],
         kind: Annotated[str, Arg("request or complaint", choices=THREAD_ROOTS)] = "request",
         private_text: Annotated[str | None, Arg("a part only the topic's vendor can read (sealed to its key)")] = None,
-        lang: Lang = "") -> dict:
-    """Ask for help (kind=request) or complain (kind=complaint) in a product topic; follows it."""
+        lang: Lang = "", attach: Attach = None) -> dict:
+    """Ask for help (kind=request) or complain (kind=complaint) in a product topic; follows it. With a private
+    part, the attached files are sealed with it (specs/09 section 3)."""
     slug = topic_slug(topic)
     body = {"title": title.strip(), "text": text, **written_in(lang)}
     request = {**body, "private_text": private_text} if private_text else body  # what a retry repeats
-    sealed_to = None
+    request = {**request, "attach": [str(a) for a in attach]} if attach else request
+    sealed_to, vendor_key = None, None
     if private_text:  # only to a vendor the customer can believe (specs/02 section 6), never dropped silently
         try:
             vendor_key, sealed_to = seal_key(ctx.store, slug)
         except CannotSeal as e:
             raise OpError(str(e), 409) from None
         body.update(private=seal(vendor_key, private_text.encode()), to=vendor_key)
+    files, blobs = attachments.read(attach or [], vendor_key)
+    if files:
+        body["files"] = files
     ctx.store.follow(slug, now_ms())
-    return {**write(ctx, kind, slug, body, request=request), **({"sealed_to": sealed_to} if sealed_to else {})}
+    return {**write(ctx, kind, slug, body, request=request, blobs=blobs),
+            **({"sealed_to": sealed_to} if sealed_to else {})}
 
 
 @op(write=True)
-def answer(ctx: Ctx, id: Id, text: Annotated[str, Arg("the answer")], lang: Lang = "") -> dict:
+def answer(ctx: Ctx, id: Id, text: Annotated[str, Arg("the answer")], lang: Lang = "", attach: Attach = None) -> dict:
     """Answer a request or complaint."""
-    return reply(ctx, "answer", id, {"text": text, **written_in(lang)})
+    return reply(ctx, "answer", id, {"text": text, **written_in(lang)}, attach)
 
 
 def written_in(lang: str) -> dict:
@@ -469,6 +495,15 @@ def rank_answers(ctx: Ctx, topic: str, answers: list[dict]) -> list[dict]:
     return sorted(answers, key=lambda a: (not a["accepted"], -a["score"],
                                           a["votes"].get("down", 0) - a["votes"].get("up", 0), a["created"], a["seq"],
                                           a["id"]))
+
+
+@op(commands=(Command("blob info", "an attachment's name, media type and size (sealed ones opened if they are"
+                                " for this key)"),), live=True)
+def blob(ctx: Ctx, hash: Annotated[str, Arg("the attachment's hash: 64 hex digits", positional=True)],
+         data: Annotated[bool, Arg("include its bytes, in base64")] = False) -> dict:
+    """An attachment this node holds (`antiport blob get HASH -o FILE` saves it). Live: a sealed one is opened
+    with this node's key, which the reader processes do not hold."""
+    return attachments.get(ctx.store, ctx.identity, hash, data)
 
 
 @op()

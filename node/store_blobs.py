@@ -35,3 +35,9 @@ class BlobTables:
             "SELECT f.hash, f.size FROM files f JOIN follows t ON t.slug=f.topic"
             " WHERE NOT EXISTS (SELECT 1 FROM blobs b WHERE b.hash=f.hash)"
             " GROUP BY f.hash ORDER BY max(f.rowid) DESC LIMIT ?", [limit])]
+
+    def listing(self, digest: bytes) -> dict | None:
+        """The `files` entry that lists a blob, from the first held message listing it."""
+        row = self.db.execute("SELECT message_id FROM files WHERE hash=? LIMIT 1", [digest]).fetchone()
+        msg = self.get(row[0]) if row else None
+        return next((i for i in listed(msg.kind, msg.body) if i["hash"] == digest), None) if msg else None

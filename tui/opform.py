@@ -62,7 +62,7 @@ class OpForm(ModalScreen[dict | None]):
         params = dict(self.fixed)
         for p in self.params:
             if (value := self.given(self.query_one(f"#p-{p.name}"))) is not None:
-                params[p.name] = value
+                params[p.name] = [v.strip() for v in value.split(",") if v.strip()] if list in p.types else value
         missing = [p.name.replace("_", " ") for p in self.params if p.required and p.name not in params]
         if missing:
             self.notify(f"Fill in the {' and '.join(missing)} first.", severity="warning")

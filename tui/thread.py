@@ -9,10 +9,15 @@ from textual.widgets import DataTable, Static
 from .base import Page, age, chrome, fill, highlighted, labelled, plain, state, who
 from .opform import OpForm
 from .vendors import record, share, span
-from .visible import visible
+from .visible import file_lines, visible
 
 SEALED = "🔒 private part for the vendor, sealed: only the vendor's bridge can read it"
 WITHHELD = "(hidden by labels, see why above: h shows it)"
+
+
+def with_files(body: dict, missing: str = "") -> str:
+    """A message's text and, below it, its attachments (plain text names; `antiport blob get` saves one)."""
+    return "\n\n".join([body.get("text", missing), *(["\n".join(file_lines(body))] if body.get("files") else [])])
 
 
 def event_line(e: dict, now: float, by: str) -> str:
@@ -91,7 +96,7 @@ class ThreadScreen(Page):
                              f", {age(view['created'], now)} ago,"
                              f" votes +{votes.get('up', 0)}/-{votes.get('down', 0)}  ")
         self.query_one("#meta", Static).update(meta + state({**view, "accepted": False}))
-        self.query_one("#body", Static).update(plain(body.get("text", ""), line=False))
+        self.query_one("#body", Static).update(plain(with_files(body), line=False))
         self.query_one("#private", Static).update(SEALED if body.get("private") else "")
         self.query_one("#private").display = bool(body.get("private"))
         earlier = [f"({view['events_left_out']:,} earlier events not shown)"] if view["events_left_out"] else []
@@ -117,7 +122,8 @@ class ThreadScreen(Page):
     def show_answer(self) -> None:
         a = self.answer
         self.query_one("#answer", Static).update(
-            Text.assemble(plain(a["body"].get("text", WITHHELD), line=False), "\n\n", (track(a, self.person(a)), "dim"))
+            Text.assemble(plain(with_files(a["body"], WITHHELD), line=False), "\n\n",
+                          (track(a, self.person(a)), "dim"))
             if a else "No answers yet: press a to answer.")
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:

@@ -28,3 +28,11 @@ def _escape(m: re.Match[str]) -> str:
 def written_in(lang: str | None) -> str:
     """The language a message says it is in, as a label before its title or text: `[de] `."""
     return f"[{visible(lang)}] " if lang else ""
+
+
+def file_lines(body: dict) -> list[str]:
+    """A message's attachments (its JSON body's `files`), one line each, names escaped as lines; `antiport blob
+    get HASH -o FILE` saves one."""
+    return [f"[sealed file, {f['size']} bytes] {f['hash']}" if f.get("sealed") else
+            f"[file] {visible(str(f['name']))} ({visible(str(f['type']))}, {f['size']} bytes) {f['hash']}"
+            for f in body.get("files", [])]

@@ -15,6 +15,7 @@ import trio
 from antiport.crypto import Identity
 from antiport.protocol import Rejected
 
+from ..attachments import keep
 from ..home import now_ms
 from ..ingest import Ingest
 from ..service import Ctx, OpError
@@ -56,7 +57,7 @@ class Bridge:
         for w in cfg.webhooks:
             hook = WebhookConnector(w, client)
             self.connectors[hook.name] = hook
-        self.rt = RTConnector(cfg.rt, store, client, identity.did) if cfg.rt else None
+        self.rt = RTConnector(cfg.rt, store, client, identity.did, identity) if cfg.rt else None
         self.email = EmailConnector(cfg.email, store, identity.did, cfg.topics) if cfg.email else None
         for connector in (self.rt, self.email):
             if connector:
@@ -108,10 +109,12 @@ class Bridge:
             delivered += 1
         return delivered, 0
 
-    def publish(self, kind: str, topic: str, body: dict, refs: list, created: int) -> str:
-        """Sign as the vendor, store and queue for the network (Ingest.create). Same inputs, same message id."""
+    def publish(self, kind: str, topic: str, body: dict, refs: list, created: int, blobs=()) -> str:
+        """Sign as the vendor, store and queue for the network (Ingest.create), with the `blobs` (hash, bytes) its
+        `files` list. Same inputs, same message id."""
         try:
-            return self.ctx.ingest.create(self.identity, kind, topic, body, refs, created=created, source="bridge").id
+            return self.ctx.ingest.create(self.identity, kind, topic, body, refs, created=created, source="bridge",
+                                          also=keep(self.store, list(blobs))).id
         except Rejected as e:
             raise RuntimeError(f"the bridge's own {kind} was refused: {e}") from None
 

@@ -26,6 +26,8 @@ from urllib.parse import quote
 import httpx
 from antiport.protocol import is_blank
 
+from ..attachments import File, contents, foreign
+from ..home import now_ms
 from ..ledger import names
 from ..store import Store
 from .config import RTConfig
@@ -41,8 +43,9 @@ PAGE = 100  # transactions per RT call (REST 2.0 serves at most 100)
 CURSOR = "rt.txn"  # bridge state: the last RT transaction read
 SYSTEM_USERS = {"RT_System", "Nobody"}  # RT's built-in users: what they do, no person did
 
-# publish(kind, topic, body, refs, created) -> message id
-Publish = Callable[[str, str, dict, list, int], str]
+# publish(kind, topic, body, refs, created, blobs=[(hash, bytes)]) -> message id
+Publish = Callable[..., str]
+FETCH_WAIT = 10 * 60_000  # ms a delivery waits for a message's attachments to arrive from the network
 
 
 class RTError(Exception):
@@ -91,10 +94,12 @@ class RTClient:
         found = await self.call("GET", "/tickets", params={"query": f"'CF.{{{CF_THREAD}}}' = '{thread}'"})
         return int(found["items"][0]["id"]) if found["items"] else None
 
-    async def create_ticket(self, queue: str, subject: str, content: str, fields: dict, **more) -> int:
-        """`more`: further ticket fields (Requestor, Priority, Due)."""
+    async def create_ticket(self, queue: str, subject: str, content: str, fields: dict, files: list[File] = (),
+                            **more) -> int:
+        """`more`: further ticket fields (Requestor, Priority, Due); `files` become the ticket's attachments."""
         made = await self.call("POST", "/ticket", json={"Queue": queue, "Subject": subject, "Content": content,
-                                                        "ContentType": "text/plain", "CustomFields": fields, **more})
+                                                        "ContentType": "text/plain", "CustomFields": fields,
+                                                        **rt_files(files), **more})
         return int(made["id"])
 
     async def ensure_user(self, name: str, real_name: str) -> int:
@@ -111,8 +116,9 @@ class RTClient:
             await self.call("PUT", f"/user/{user['id']}", json={"RealName": real_name})
         return int(user["id"])
 
-    async def comment(self, ticket: int, text: str) -> None:
-        await self.call("POST", f"/ticket/{ticket}/comment", json={"Content": text, "ContentType": "text/plain"})
+    async def comment(self, ticket: int, text: str, files: list[File] = ()) -> None:
+        await self.call("POST", f"/ticket/{ticket}/comment", json={"Content": text, "ContentType": "text/plain",
+                                                                    **rt_files(files)})
 
     async def correspond(self, ticket: int, text: str) -> None:
         await self.call("POST", f"/ticket/{ticket}/correspond", json={"Content": text, "ContentType": "text/plain"})
@@ -157,18 +163,23 @@ class RTClient:
         return [await self.transaction_text(int(t["id"])) for t in await self.history(ticket) if t["Type"] == kind]
 
     async def transaction_text(self, txn: int) -> str:
+        return (await self.transaction_parts(txn))[0]
+
+    async def transaction_parts(self, txn: int) -> tuple[str, list[File]]:
         """What the staff member wrote: the text/plain part, else the text/html part as plain text
-        (RT's web editor sends HTML only)."""
+        (RT's web editor sends HTML only); and the files attached (the parts with a file name)."""
         listing = await self.call("GET", f"/transaction/{txn}/attachments", params={"per_page": 100})
-        parts = {}
+        parts, files = {}, []
         for item in listing["items"]:
             att = await self.call("GET", f"/attachment/{item['id']}")
             ctype = (att.get("ContentType") or "").split(";")[0].strip()
-            if ctype in ("text/plain", "text/html") and att.get("Content") and ctype not in parts:
+            if att.get("Filename") and att.get("Content"):
+                files.append((att["Filename"], ctype, base64.b64decode(att["Content"])))
+            elif ctype in ("text/plain", "text/html") and att.get("Content") and ctype not in parts:
                 parts[ctype] = base64.b64decode(att["Content"]).decode("utf-8", "replace")
         if "text/plain" in parts:
-            return parts["text/plain"].strip()
-        return html_to_text(parts["text/html"]) if "text/html" in parts else ""
+            return parts["text/plain"].strip(), files
+        return html_to_text(parts["text/html"]) if "text/html" in parts else "", files
 
 
 class _Text(HTMLParser):
@@ -184,6 +195,12 @@ class _Text(HTMLParser):
 
     def handle_data(self, data):
         self.out.append(data)
+
+
+def rt_files(files: list[File]) -> dict:
+    """Files as RT REST 2.0 takes them on a ticket, a reply or a comment."""
+    return {"Attachments": [{"FileName": name, "FileType": kind, "FileContent": base64.b64encode(data).decode()}
+                            for name, kind, data in files]} if files else {}
 
 
 def html_to_text(html: str) -> str:
@@ -205,8 +222,9 @@ def rt_time(ms: int) -> str:
 class RTConnector:
     name = "rt"
 
-    def __init__(self, cfg: RTConfig, store: Store, client: httpx.AsyncClient, vendor_did: str):
+    def __init__(self, cfg: RTConfig, store: Store, client: httpx.AsyncClient, vendor_did: str, identity=None):
         self.cfg, self.store, self.vendor_did, self.private = cfg, store, vendor_did, cfg.private
+        self.identity = identity if cfg.private else None  # opens sealed files for RT only when opted in
         self.rt = RTClient(cfg.url, cfg.user, cfg.password, client)
         self.dropped = Drops(store, self.name)
         self._ready = False
@@ -243,7 +261,8 @@ class RTConnector:
                 raise RTError(f"no ticket yet for thread {event['thread']}; the thread is delivered first")
             if not (retry and any(text.endswith(message_line(event))
                                   for text in await self.rt.texts(ticket, "Comment"))):
-                await self.rt.comment(ticket, describe(seq, event))
+                files, missing = self.files(event)
+                await self.rt.comment(ticket, with_missing(describe(seq, event), missing), files)
             if event["kind"] == "resolve" and self.cfg.resolve_on_customer:  # only the asker may resolve
                 await self.rt.set_status(ticket, "resolved")  # a second time changes nothing
 
@@ -251,16 +270,25 @@ class RTConnector:
         thread = event["id"]
         ticket = self.ticket_of(thread) or (await self.rt.find_ticket(thread) if retry else None)
         if ticket is None:
+            files, missing = self.files(event)
             fields, customer = self.cfg.fields, event["author"]
             requestor = await self.rt.ensure_user(customer, names(self.store, [customer])[customer])
             more = {"Requestor": requestor, "Priority": fields.priority[event["kind"]]}
             if self.cfg.promise_hours is not None:
                 more["Due"] = rt_time(event["created"] + self.cfg.promise_hours * 3_600_000)
             ticket = await self.rt.create_ticket(
-                self.cfg.queues[event["topic"]], event["body"]["title"], ticket_text(seq, event),
+                self.cfg.queues[event["topic"]], event["body"]["title"], with_missing(ticket_text(seq, event), missing),
                 {CF_THREAD: thread, CF_CUSTOMER: customer, fields.type_field: event["kind"],
-                 fields.topic_field: event["topic"]}, **more)
+                 fields.topic_field: event["topic"]}, files, **more)
         self.store.rt_add_ticket(thread, ticket, event["topic"])
+
+    def files(self, event: dict) -> tuple[list[File], list[str]]:
+        """The event's attachments this node holds, and a line for each missing one. A message's blobs come a
+        moment after it: while it is younger than FETCH_WAIT, a missing one fails the delivery (retried)."""
+        files, missing, waiting = contents(self.store, self.identity, event["body"].get("files", []))
+        if waiting and now_ms() - event["created"] < FETCH_WAIT:
+            raise RTError(f"the attachments of {event['id'][:12]} are still being fetched from the network")
+        return files, missing
 
     # -- RT -> network ------------------------------------------------------------------------------
 
@@ -280,11 +308,11 @@ class RTConnector:
                 txn_id, row = int(txn["id"]), self.store.rt_ticket(int(txn["ObjectId"]))
                 if row is not None and txn_id > row[2]:
                     thread, topic, _ = row
-                    kind_body, msg_id = await self._message_for(txn), None
-                    if kind_body:
+                    made, msg_id = await self._message_for(txn), None
+                    if made:
                         created = max(rt_time_ms(txn["Created"]), created_floor(thread))
                         try:
-                            msg_id = publish(kind_body[0], topic, kind_body[1], [thread], created)
+                            msg_id = publish(made[0], topic, made[1], [thread], created, blobs=made[2])
                             published += 1
                         except RuntimeError as e:  # refused by the protocol's rules: counted, never retried
                             self.dropped.add("refused")
@@ -307,19 +335,28 @@ class RTConnector:
         self.store.set_bridge_state(CURSOR, cursor)
         return cursor
 
-    async def _message_for(self, txn: dict) -> tuple[str, dict] | None:
-        """The kind and body a transaction becomes; `seq` is RT's transaction id, so that replies of the same
-        second (RT's times are whole seconds) keep RT's order in the thread (specs/02 section 2)."""
+    async def _message_for(self, txn: dict) -> tuple[str, dict, list] | None:
+        """The kind, body and blobs a transaction becomes; `seq` is RT's transaction id, so that replies of the
+        same second (RT's times are whole seconds) keep RT's order in the thread (specs/02 section 2). A reply
+        of files alone is still a reply: its text names them (an answer must say something)."""
         seq = int(txn["id"])
         if txn["Type"] == "Correspond":
-            text = staff_text(await self.rt.transaction_text(seq))[:TEXT_LIMIT]
+            text, files = await self.rt.transaction_parts(seq)
+            text = staff_text(text)
+            entries, blobs, left_out = foreign(files)
+            names = [e["name"] for e in entries]
+            if is_blank(text) and names:
+                text = "Attached: " + ", ".join(names)
+            if left_out:
+                text += "\n\n(Not attached here, too large or too many: " + ", ".join(left_out) + ")"
             if is_blank(text):
                 self.dropped.add("empty")
                 return None
-            return "answer", {"text": text, "seq": seq, **await self._agent(txn)}
+            return "answer", {"text": text[:TEXT_LIMIT], "seq": seq, **await self._agent(txn),
+                              **({"files": entries} if entries else {})}, blobs
         if txn["Type"] == "Status" and txn.get("NewValue") in self.cfg.status_map:
             return "status", {"state": self.cfg.status_map[txn["NewValue"]], "note": f"RT status: {txn['NewValue']}",
-                              "seq": seq, **await self._agent(txn)}
+                              "seq": seq, **await self._agent(txn)}, []
         return None
 
     async def _agent(self, txn: dict) -> dict:
@@ -347,6 +384,11 @@ def ticket_text(seq: int, event: dict) -> str:
     elif private:
         lines += ["", f"Private part not shown: {private['withheld']}"]
     return "\n".join(lines)
+
+
+def with_missing(text: str, missing: list[str]) -> str:
+    """A ticket's or comment's text with a line for each attachment it lacks."""
+    return "\n".join([text, "", "Attachments not included:", *missing]) if missing else text
 
 
 def describe(seq: int, event: dict) -> str:
