@@ -103,10 +103,11 @@ def _root_indexes(db: sqlite_utils.Database) -> None:
 
 
 def _fts_rows_by_the_store(db: sqlite_utils.Database) -> None:
-    """A message's search entry is written by `Store.add_many`, no longer by the insert trigger: with a trigger,
+    """A message's search entry is no longer written by the insert trigger: with a trigger,
     SQLite must be able to undo the INSERT in part, so it first copies every page the statement changes (the
     table's and its nine indexes') into a statement journal; that was more than half the cost of storing a
-    message (docs/performance.md). The delete and update triggers stay (nothing deletes or updates a message)."""
+    message (docs/performance.md). Written by `Store._insert` now; the delete and update triggers stay (the key
+    logs rewrite rows' author and signer, specs/10)."""
     db.execute("DROP TRIGGER IF EXISTS messages_ai")
 
 
