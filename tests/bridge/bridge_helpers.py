@@ -76,6 +76,7 @@ class Receiver:
         self.refused: list[str] = []     # why requests failed verification
         self.attempts: list[str] = []    # webhook-id of every request, answered or not
         self.failing, self.in_flight, self.most_in_flight = False, 0, 0
+        self.lock = threading.Lock()  # the server answers each request on its own thread
         self.server = None
 
     @property
