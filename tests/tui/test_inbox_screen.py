@@ -6,16 +6,10 @@ import pytest
 from antiport.tui.app import AntiportApp
 from antiport.tui.inbox import InboxScreen
 from antiport.tui.thread import ThreadScreen
-from textual.widgets import DataTable
-from tui_helpers import press, settle, until
+from tui_helpers import cells, press, settle, until
 
 pytestmark = pytest.mark.asyncio
 W = "acme/widget"
-
-
-def cells(screen) -> list[list[str]]:
-    table = screen.query_one(DataTable)
-    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
 
 
 async def test_news_in_my_thread_show_in_the_inbox_and_clear_when_i_open_it(app, node, world):

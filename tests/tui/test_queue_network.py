@@ -11,17 +11,11 @@ from antiport.node.home import Home
 from antiport.protocol import topic_name
 from antiport.tui.queue import QueueScreen
 from helpers import wait_for
-from textual.widgets import DataTable
-from tui_helpers import notes, press, settle, until
+from tui_helpers import cells, notes, press, settle, until
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.slow]
 W = "acme/widget"
 CLAIM_END = 60 + 15 + 30  # seconds: Olga's one-minute claim, the queue's regular look, a busy machine
-
-
-def cells(screen) -> list[list[str]]:
-    table = screen.query_one(DataTable)
-    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
 
 
 def peer_home(root, name: str) -> Home:

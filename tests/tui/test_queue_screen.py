@@ -11,16 +11,10 @@ from antiport.tui.figures import FiguresScreen
 from antiport.tui.queue import QueueScreen
 from antiport.tui.thread import ThreadScreen
 from antiport.tui.topics import TopicsScreen
-from textual.widgets import DataTable
-from tui_helpers import notes, press, settle, until
+from tui_helpers import cells, notes, press, settle, until
 
 pytestmark = pytest.mark.asyncio
 W = "acme/widget"
-
-
-def cells(screen) -> list[list[str]]:
-    table = screen.query_one(DataTable)
-    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
 
 
 async def test_a_new_request_alerts_and_shows_in_the_queue_and_a_claim_shows_until_it_ends(app, node, world):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 
+from textual.widgets import DataTable
 from textual.worker import WorkerState
 
 SETTLE_SECONDS = 60
@@ -57,3 +58,9 @@ def row(table, i: int) -> list:
 def notes(app) -> list[str]:
     """The notifications shown so far."""
     return [n.message for n in app._notifications]
+
+
+def cells(screen) -> list[list[str]]:
+    """The text of every cell of a screen's table, row by row."""
+    table = screen.query_one(DataTable)
+    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
