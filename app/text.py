@@ -318,21 +318,6 @@ def vendor(r: dict, params: dict) -> str:
     return "\n".join(lines)
 
 
-def keys(r: dict, params: dict) -> str:
-    """An identity's key log (specs/10): its current key, devices and revoked devices."""
-    if not r["log"]:
-        return f"{r['identity']}: no key log held here (its key signs alone)"
-    lines = [f"{r['identity']}  (log at seq {r['seq']})", f"current key  {r['current']}"]
-    lines += [f"device       {d}" for d in r["devices"]]
-    lines += [f"revoked      {d['did']}  ({d['kept']} of its messages kept)" for d in r["revoked"]]
-    return "\n".join(lines)
-
-
-def device_requested(r: dict, params: dict) -> str:
-    return (f"this home is now a device of {r['identity']}; on a home of that identity run:\n"
-            f"antiport device add {r['token']}")
-
-
 FORMATTERS = {
     "id": identity, "follow": following, "unfollow": following, "topics": topics,
     **dict.fromkeys(["answer", "accept", "vote", "resolve", "retract", "report", "status", "trust", "profile"],
@@ -345,9 +330,6 @@ FORMATTERS = {
     "list": threads, "show": thread, "search": found, "experts": experts, "why": why, "vendors": vendors,
     "vendor": vendor, "figures": figures, "suggest": suggested, "sync_status": sync_status, "peers": peers,
     "blob": blob,
-    "devices": keys, "key_rotate": keys, "device_request": device_requested,
-    "device_add": lambda r, p: f"added the device {r['device']}",
-    "device_revoke": lambda r, p: f"revoked {r['device']}; {r['kept']} of its messages stay valid, no other will",
 }
 
 
