@@ -32,7 +32,15 @@ def items(store: Store, me: str, now: int, limit: int = 50, unread_only: bool = 
 
 
 def unread(store: Store, me: str, now: int) -> int:
-    return len(items(store, me, now, UNREAD_MAX))
+    """Unread items, counted without reading them (the TUI's header asks after every answer it hears of)."""
+    late = [i["item"] for i in overdue(store, me, now)]
+    return store.inbox_unread(me, UNREAD_MAX) + len(late) - len(store.read_items(late) if late else ())
+
+
+def unread_ids(store: Store, me: str, now: int) -> list[str]:
+    """Every unread item's id (what "mark all read" marks)."""
+    news = [message_id for message_id, _, _ in store.inbox_news(me, UNREAD_MAX, unread_only=True)]
+    return news + [i["item"] for i in overdue(store, me, now)]
 
 
 def overdue(store: Store, me: str, now: int) -> list[dict]:
@@ -54,7 +62,8 @@ def overdue(store: Store, me: str, now: int) -> list[dict]:
 
 def thread_items(store: Store, me: str, root: str, now: int) -> list[str]:
     """The ids of every item of one thread (read or not): what opening the thread marks read."""
-    return [i["item"] for i in items(store, me, now, UNREAD_MAX, unread_only=False) if i["thread"] == root]
+    news = [message_id for message_id, _, _ in store.inbox_news(me, UNREAD_MAX, unread_only=False, root=root)]
+    return news + [i["item"] for i in overdue(store, me, now) if i["thread"] == root]
 
 
 def _news(store: Store, message_id: str, root: str, received: int) -> dict:

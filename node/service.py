@@ -680,7 +680,7 @@ def inbox_read(ctx: Ctx, id: Annotated[str | None, Arg("an item, or a thread (it
     """Mark inbox items read: one item, every item of a thread, or all of them."""
     now, me = now_ms(), ctx.identity.did
     if all:
-        marked = [i["item"] for i in inbox.items(ctx.store, me, now, inbox.UNREAD_MAX)]
+        marked = inbox.unread_ids(ctx.store, me, now)
     elif id is None:
         raise OpError("say which: an item or thread id, or --all")
     elif id.startswith(inbox.OVERDUE):

@@ -37,12 +37,22 @@ class InboxTables:
         row = self.db.execute("SELECT muted FROM watches WHERE root = ?", [root]).fetchone()
         return None if row is None else not row[0]
 
-    def inbox_news(self, me: str, limit: int, unread_only: bool) -> list[tuple[str, str, int]]:
-        """(message id, thread root, received) of what others said in the followed threads, newest first."""
-        unread = "WHERE n.id NOT IN (SELECT item FROM inbox_read)" if unread_only else ""
-        return self.db.execute(NEWS + f" SELECT n.id, n.root, m.received FROM news n JOIN messages m ON m.id = n.id"
-                               f" {unread} ORDER BY m.received DESC, n.id LIMIT :limit",
-                               {"me": me, "limit": limit}).fetchall()
+    def inbox_news(self, me: str, limit: int, unread_only: bool, root: str | None = None) -> list[tuple[str, str, int]]:
+        """(message id, thread root, received) of what others said in the followed threads (or in the one of
+        `root`), newest first."""
+        where = ["1"]
+        if unread_only:
+            where.append("n.id NOT IN (SELECT item FROM inbox_read)")
+        if root is not None:
+            where.append("n.root = :root")
+        return self.db.execute(NEWS + " SELECT n.id, n.root, m.received FROM news n JOIN messages m ON m.id = n.id"
+                               f" WHERE {' AND '.join(where)} ORDER BY m.received DESC, n.id LIMIT :limit",
+                               {"me": me, "limit": limit, "root": root}).fetchall()
+
+    def inbox_unread(self, me: str, most: int) -> int:
+        """How many of those are unread, counted up to `most`."""
+        return self.db.execute(NEWS + " SELECT count(*) FROM (SELECT 1 FROM news WHERE id NOT IN"
+                               " (SELECT item FROM inbox_read) LIMIT :most)", {"me": me, "most": most}).fetchone()[0]
 
     def followed_statuses(self, me: str) -> list[tuple[str, bytes]]:
         """(thread root, raw) of every status and resolve in the followed threads: promises to check."""
