@@ -34,7 +34,10 @@ async def wait_subscribed(a: Node, b: Node, slug: str) -> None:
 
 
 async def wait_stored(node: Node, message_id: str) -> None:
-    await trio_wait_for(lambda: node.store.has(message_id), f"message {message_id[:12]} stored")
+    """Until the message is committed, and so counted and announced: the node's own connection sees a row of the
+    open group commit (node/ingest.py) before that."""
+    await trio_wait_for(lambda: node.store.has(message_id) and not node.store.held,
+                        f"message {message_id[:12]} stored")
 
 
 async def check_published_at_start(home, tmp_path, slug: str, message_id: str) -> None:

@@ -72,14 +72,15 @@ async def running_host(seed: bytes):
 
 
 @asynccontextmanager
-async def peer(tmp_path, name: str, follow=(TOPIC,), relay=()):
-    """A node following `follow` and relaying `relay` (carried, as gossip would join them, not followed)."""
+async def peer(tmp_path, name: str, follow=(TOPIC,), relay=(), read_timeout: float = 30):
+    """A node following `follow` and relaying `relay` (carried, as gossip would join them, not followed); a
+    short `read_timeout` for a test that waits for it (on a busy machine, a short one cuts honest sessions)."""
     store = Store(tmp_path / f"{name}.db")
     for slug in follow:
         store.follow(slug, T0)
     async with running_host(hashlib.sha256(name.encode()).digest()) as host:
         syncer = Syncer(store, Ingest(store), host, carried=lambda: {"", *store.followed(), *relay},
-                        interval=3600, read_timeout=3)
+                        interval=3600, read_timeout=read_timeout)
         async with trio.open_nursery() as nursery:
             await nursery.start(syncer.run)
             yield Peer(host, store, syncer.ingest, syncer)
@@ -237,7 +238,7 @@ async def test_hostile_peers_are_cut_off_and_counted(tmp_path):
         b"\x03" * 32: hello + turn,                                          # malformed reconciliation frame
         b"\x04" * 32: hello + encode_uvarint(MAX_MESSAGE) + b"\x00" * 1000,  # endless: never completes
     }
-    async with peer(tmp_path, "a") as a, peer(tmp_path, "c") as c:
+    async with peer(tmp_path, "a", read_timeout=3) as a, peer(tmp_path, "c") as c:
         fill(a, messages(100, "a"))
         for seed, payload in cases.items():
             evil = await hostile_session(a, seed, payload)
