@@ -6,6 +6,7 @@ from textual.binding import Binding
 from textual.widgets import Static
 
 from .base import TablePage, plain, who
+from .vendors import record
 from .visible import visible
 
 
@@ -15,7 +16,7 @@ class ExpertsScreen(TablePage):
         Binding("t", "trust", "Trust"),
     ]
 
-    COLUMNS = ("#", "Who", "Score", "Answers", "Accepted", "Votes")
+    COLUMNS = ("#", "Who", "Score", "Answers", "Accepted", "Votes", "Their record")
 
     def __init__(self, topic: str) -> None:
         super().__init__()
@@ -39,7 +40,7 @@ class ExpertsScreen(TablePage):
         rows = found["experts"]
         self.names = {r["did"]: who(r["did"], r["name"]) for r in rows}
         self.show(((r["did"], (r["rank"], plain(self.names[r["did"]]), f"{r['score']:.3f}", r["answers"],
-                               r["accepted"], f"+{r['upvotes']} -{r['downvotes']}")) for r in rows),
+                               r["accepted"], f"+{r['upvotes']} -{r['downvotes']}", record(r))) for r in rows),
                   "No experts here yet: experts appear when answers in this topic get accepted or voted up. "
                   "Press escape, open the topic and accept the answers that helped you.")
         await self.show_why()

@@ -26,6 +26,7 @@ async def test_experts_why_and_trust(app, node, world):
         assert isinstance(screen, ExpertsScreen)
         row = tui_row(screen.query_one(DataTable), 0)
         assert row[0] == 1 and "expert" in str(row[1]) and float(row[2]) > 0 and row[3:5] == [1, 1]
+        assert row[6].startswith("100% · ") and row[6].endswith(" · 100% ✔")  # answered, wait, accepted
         await pilot.press("enter")
         await settle(pilot)
         why = str(screen.query_one("#why").render())
