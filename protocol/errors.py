@@ -21,6 +21,7 @@ REASONS = {
     "not-author": "only the author of a message may retract it",
     "self-vote": "nobody may vote on their own message",
     "not-vendor": "the key is not named in a vendor manifest for this topic",
+    "not-addressee": "a receipt is by the key its contact was sealed to, sealed back to the contact's author",
     "bad-key-event": "the key event does not follow its identity's log",
     "not-next-key": "a rotation must be signed by the key the identity committed to",
     "not-current-key": "a device is added or revoked by the identity's current key",

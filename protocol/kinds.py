@@ -53,7 +53,7 @@ class Kind:
     topic: str                      # "product", "meta", or "target" (same as the referenced message)
     body: dict[str, F] = field(default_factory=dict)
     target: tuple[str, ...] = ()    # kinds the single ref may point at; () = no refs; ("*",) = any kind
-    who: str = "anyone"             # "anyone", "asker", "target-author", "not-target-author", "vendor"
+    who: str = "anyone"  # "anyone", "asker", "target-author", "not-target-author", "vendor", "addressee", "key-log"
 
 
 FILES = F(list, required=False, min=1, max=MAX_FILES)  # attachments (specs/09-attachments.md)
@@ -99,6 +99,10 @@ KINDS: dict[str, Kind] = {
                              "reason": F(str, required=False, max=500, line=True)}, target=("*",)),
     # "I'm on it" for `minutes` from its created (section 8): advice to other experts, never a lock
     "claim": Kind("product", {"minutes": F(int, min=1, max=CLAIM_MINUTES)}, target=THREAD_ROOTS),
+    # a contact card or erasure request sealed to one vendor, and the vendor's receipt sealed back (specs/11)
+    "contact": Kind("meta", {"to": F(bytes, min=32, max=32), "sealed": F(bytes, min=49, max=4096)}),
+    "receipt": Kind("target", {"to": F(bytes, min=32, max=32), "sealed": F(bytes, min=49, max=1024)},
+                    target=("contact",), who="addressee"),
     # an event of an identity's key log (specs/09): the fields each op takes are checked by keylog.check_body
     "key": Kind("meta", {"op": F(str, choices=keylog.OPS), "seq": F(int, max=SEQ_MAX),
                          "next": F(bytes, required=False, min=32, max=32),

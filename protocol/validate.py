@@ -118,6 +118,9 @@ def _check_refs(msg: Message, context: Context) -> None:
         raise Rejected("not-author")
     elif kind.who == "not-target-author" and speaker(target, context) == speaker(msg, context):
         raise Rejected("self-vote")
+    elif kind.who == "addressee" and (speaker(msg, context) != identity_of(target.body["to"], context)
+                                      or msg.body["to"] != target.author):
+        raise Rejected("not-addressee")
     elif kind.who == "vendor" and not _vendor(msg, context):
         raise Rejected("not-vendor")
     elif "agent" in msg.body and not _vendor(msg, context):  # an answer naming an agent (02 section 9)

@@ -201,6 +201,10 @@ KINDS = {
                                           "subject": (bytes, False, 32, 32, ()),
                                           "reason": (str, False, 0, 500, ())}),
     "claim": ("product", ROOTS, "anyone", {"minutes": (int, True, 1, 120, ())}),
+    # 11 section 1: a card sealed to a vendor, and the vendor's receipt sealed back
+    "contact": ("meta", None, "anyone", {"to": (bytes, True, 32, 32, ()), "sealed": (bytes, True, 49, 4096, ())}),
+    "receipt": ("target", ("contact",), "addressee", {"to": (bytes, True, 32, 32, ()),
+                                                      "sealed": (bytes, True, 49, 1024, ())}),
 }
 
 
@@ -324,6 +328,8 @@ def check_context(p: dict, held: dict[str, dict]) -> None:
         raise Refused("not-vendor")
     if who == "not-author" and target["author"] == p["author"]:
         raise Refused("self-vote")
+    if who == "addressee" and (target["body"]["to"] != p["author"] or p["body"]["to"] != target["author"]):
+        raise Refused("not-addressee")
 
 
 def verify(raw: bytes, now: int, held: dict[str, dict]) -> tuple[str, dict]:
@@ -578,3 +584,57 @@ def test_refuses_every_invalid_attachment_vector(v):
 def test_language_tags_agree_with_the_reference(tag):
     from antiport.protocol.kinds import LANG_TAG
     assert lang_ok(tag) is bool(LANG_TAG.fullmatch(tag)), tag
+
+
+# -- 11: contact cards ----------------------------------------------------------------------------------------
+
+CONTACT = vectors("contact.json")
+CONTACT_PAYLOADS = {v["id"]: cbor2.loads(bytes.fromhex(v["payload"])) for v in CONTACT["valid"]}
+CARD_FIELDS = {"name": 100, "email": 254, "phone": 40, "address": 500}
+
+
+@pytest.mark.parametrize("v", CONTACT["valid"], ids=[v["name"] for v in CONTACT["valid"]])
+def test_accepts_every_valid_contact_vector(v):
+    mid, _ = verify(bytes.fromhex(v["envelope"]), v["now"], {i: CONTACT_PAYLOADS[i] for i in v["context"]})
+    assert mid == v["id"]
+
+
+@pytest.mark.parametrize("v", CONTACT["invalid"], ids=[v["name"] for v in CONTACT["invalid"]])
+def test_refuses_every_invalid_contact_vector(v):
+    with pytest.raises(Refused) as e:
+        verify(bytes.fromhex(v["envelope"]), v["now"], {i: CONTACT_PAYLOADS[i] for i in v["context"]})
+    assert str(e.value) == v["reason"]
+
+
+def said_line(value, most: int, lines: bool = False) -> bool:
+    return (type(value) is str and 0 < len(value) <= most and not set(value) <= WHITE_SPACE
+            and not set(value) & REFUSED[not lines])
+
+
+def inner_ok(inner) -> bool:
+    """11 sections 2 and 3: what a contact or a receipt may seal."""
+    if inner == {"op": "erase"} or inner == {"result": "applied"} or inner == {"result": "erased"}:
+        return True
+    if isinstance(inner, dict) and set(inner) == {"result", "reason"}:
+        return inner["result"] == "refused" and said_line(inner["reason"], 200)
+    if not (isinstance(inner, dict) and set(inner) == {"op", "card"} and inner["op"] == "update"):
+        return False
+    card = inner["card"]
+    if not (isinstance(card, dict) and card and set(card) <= set(CARD_FIELDS)):
+        return False
+    if not all(said_line(v, CARD_FIELDS[k], lines=k == "address") for k, v in card.items()):
+        return False
+    local, at, domain = card.get("email", "a@b").partition("@")
+    return bool(local and at and domain and "@" not in domain and not set(card.get("email", "")) & {" ", "\t", "\xa0"})
+
+
+def test_sealed_contact_parts_open_to_what_they_say():
+    import nacl.bindings
+    import nacl.public
+    seeds = {i["name"]: bytes.fromhex(i["seed"]) for i in vectors("identities.json")["identities"]}
+    for s in CONTACT["sealed"]:
+        _, secret = nacl.bindings.crypto_sign_seed_keypair(seeds[s["recipient"]])
+        key = nacl.public.PrivateKey(nacl.bindings.crypto_sign_ed25519_sk_to_curve25519(secret))
+        plaintext = nacl.public.SealedBox(key).decrypt(bytes.fromhex(s["sealed"]))
+        assert plaintext.hex() == s["plaintext"]
+        assert inner_ok(decode(plaintext, 3)) is s["valid"], s["name"]
