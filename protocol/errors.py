@@ -26,6 +26,8 @@ REASONS = {
     "not-next-key": "a rotation must be signed by the key the identity committed to",
     "not-current-key": "a device is added or revoked by the identity's current key",
     "revoked-key": "the message is by a revoked device and not among the ones its revocation kept",
+    "expired": "an offer made at or after its intent's expiry",
+    "not-intent-key": "only the intent's own key may award or decline its offers",
 }
 
 

@@ -50,10 +50,11 @@ class F:
 
 @dataclass(frozen=True)
 class Kind:
-    topic: str                      # "product", "meta", or "target" (same as the referenced message)
+    topic: str                      # "product", "meta", "category" (intent/..., specs/12) or "target" (the ref's)
     body: dict[str, F] = field(default_factory=dict)
     target: tuple[str, ...] = ()    # kinds the single ref may point at; () = no refs; ("*",) = any kind
-    who: str = "anyone"  # "anyone", "asker", "target-author", "not-target-author", "vendor", "addressee", "key-log"
+    who: str = "anyone"  # "anyone", "asker", "target-author", "not-target-author", "vendor", "addressee", "key-log",
+                         # "intent-key"
 
 
 FILES = F(list, required=False, min=1, max=MAX_FILES)  # attachments (specs/09-attachments.md)
@@ -109,6 +110,18 @@ KINDS: dict[str, Kind] = {
                          "device": F(bytes, required=False, min=32, max=32),
                          "proof": F(bytes, required=False, min=64, max=64),
                          "keep": F(list, required=False, max=keylog.MAX_KEEP)}, target=("key",), who="key-log"),
+    # a customer's personal RFP and what answers it (specs/12): signed by a fresh key, offers sealed to it
+    "intent": Kind("category", {"title": F(str, max=200, said=True, line=True), "text": F(str, said=True),
+                                "expires": F(int, max=SEQ_MAX), "quantity": F(int, required=False, min=1, max=SEQ_MAX),
+                                "budget": F(int, required=False, max=SEQ_MAX),
+                                "currency": F(str, required=False, min=3, max=3, line=True),
+                                "region": F(str, required=False, max=100, said=True, line=True),
+                                "deadline": F(int, required=False, max=SEQ_MAX),
+                                "terms": F(list, required=False, min=1, max=8), "lang": LANG}),
+    "offer": Kind("category", {"sealed": F(bytes, min=49, max=8192)}, target=("intent",), who="vendor"),
+    "award": Kind("category", {"sealed": F(bytes, min=49, max=4096)}, target=("offer",), who="intent-key"),
+    "decline": Kind("category", {"reason": F(str, required=False, max=500, line=True)}, target=("offer",),
+                    who="intent-key"),
 }
 
 

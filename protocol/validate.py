@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-from . import keylog, topics
+from . import intents, keylog, topics
 from .blobs import check_files
 from .envelope import Message, parse
 from .errors import Rejected
@@ -52,7 +52,9 @@ def check_stateless(msg: Message) -> None:
         raise Rejected("bad-topic", f"{msg.topic!r} is not a normalised slug")
     if kind is None:
         return  # unknown kinds: envelope rules only
-    if (kind.topic == "product") != bool(msg.topic) and kind.topic != "target":
+    if kind.topic == "category" and not intents.is_category(msg.topic):
+        raise Rejected("bad-topic", f"{msg.kind} belongs in a category topic ({intents.CATEGORY}/...)")
+    if kind.topic in ("product", "meta") and (kind.topic == "product") != bool(msg.topic):
         where = "a product topic" if kind.topic == "product" else "the meta topic"
         raise Rejected("bad-topic", f"{msg.kind} belongs in {where}")
     on_identity = msg.kind == "label" and "subject" in msg.body  # a label on an identity: meta, no ref
@@ -73,6 +75,8 @@ def check_stateless(msg: Message) -> None:
         problem = check_files(msg.body)
     if problem is None and "agent_id" in msg.body and "agent" not in msg.body:
         problem = "agent_id names the agent given in 'agent'"
+    if problem is None and msg.kind == "intent":
+        problem = intents.intent_problem(msg.body, msg.created)
     if problem is None and "lang" in msg.body and not LANG_TAG.fullmatch(msg.body["lang"]):
         problem = "lang must be a BCP 47 language tag such as de, pt-BR or zh-Hant"
     if problem:
@@ -123,6 +127,12 @@ def _check_refs(msg: Message, context: Context) -> None:
         raise Rejected("not-addressee")
     elif kind.who == "vendor" and not _vendor(msg, context):
         raise Rejected("not-vendor")
+    elif msg.kind == "offer" and msg.created >= target.body["expires"]:
+        raise Rejected("expired", "the intent expired before this offer was made")
+    elif kind.who == "intent-key":
+        intent = context.get(target.refs[0])
+        if intent is None or intent.author != msg.author:
+            raise Rejected("not-intent-key")
     elif "agent" in msg.body and not _vendor(msg, context):  # an answer naming an agent (02 section 9)
         raise Rejected("not-vendor", "only a vendor key names the agent who wrote for it")
 

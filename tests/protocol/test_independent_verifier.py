@@ -163,7 +163,7 @@ SAID = "said"  # in a field's values: it must hold a code point that is not whit
 # 02 section 2, characters: Cc (C0, DEL, C1); bidi embeddings, overrides, isolates; what line and text fields refuse
 CC = {chr(c) for c in [*range(0x20), *range(0x7F, 0xA0)]}
 BIDI_CONTROLS = {*map(chr, range(0x202A, 0x202F)), *map(chr, range(0x2066, 0x206A))}
-LINE_FIELDS = {"title", "name", "org", "reason", "scope", "domain", "agent", "agent_id"}
+LINE_FIELDS = {"title", "name", "org", "reason", "scope", "domain", "agent", "agent_id", "currency", "region"}
 LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
 REFUSED = {True: CC | BIDI_CONTROLS | {"\u2028", "\u2029"}, False: CC - {"\n", "\t"}}
 WHITE_SPACE = {*map(chr, range(0x09, 0x0E)), " ", "\x85", "\xa0", "\u1680", *map(chr, range(0x2000, 0x200B)),
@@ -205,14 +205,28 @@ KINDS = {
     "contact": ("meta", None, "anyone", {"to": (bytes, True, 32, 32, ()), "sealed": (bytes, True, 49, 4096, ())}),
     "receipt": ("target", ("contact",), "addressee", {"to": (bytes, True, 32, 32, ()),
                                                       "sealed": (bytes, True, 49, 1024, ())}),
+    # 12: intents, in category topics
+    "intent": ("category", None, "anyone", {"title": (str, True, 0, 200, SAID), "text": (str, True, 0, T, SAID),
+                                            "expires": (int, True, 0, 2**53 - 1, ()),
+                                            "quantity": (int, False, 1, 2**53 - 1, ()),
+                                            "budget": (int, False, 0, 2**53 - 1, ()),
+                                            "currency": (str, False, 3, 3, ()), "region": (str, False, 0, 100, SAID),
+                                            "deadline": (int, False, 0, 2**53 - 1, ()),
+                                            "terms": (list, False, 1, 8, ()), "lang": (str, False, 2, 35, ())}),
+    "offer": ("category", ("intent",), "vendor", {"sealed": (bytes, True, 49, 8192, ())}),
+    "award": ("category", ("offer",), "intent-key", {"sealed": (bytes, True, 49, 4096, ())}),
+    "decline": ("category", ("offer",), "intent-key", {"reason": (str, False, 0, 500, ())}),
 }
+TERMS = {"no-tracking", "purpose-only", "no-sharing", "delete-after-deal", "contact-via-antiport"}  # 12 section 5
 
 
 def check_kind(p: dict) -> None:
     if p["kind"] not in KINDS:
         return
     topic, targets, _, fields = KINDS[p["kind"]]
-    if topic != "target" and (topic == "product") != bool(p["topic"]):
+    if topic == "category" and not p["topic"].startswith("intent/"):  # a slug already (step 15)
+        raise Refused("bad-topic")
+    if topic in ("product", "meta") and (topic == "product") != bool(p["topic"]):
         raise Refused("bad-topic")
     about_identity = p["kind"] == "label" and "subject" in p["body"]  # 02 section 7: meta, no ref
     if about_identity and p["topic"]:
@@ -251,6 +265,17 @@ def check_kind(p: dict) -> None:
         raise Refused("bad-body")
     if "lang" in body and not lang_ok(body["lang"]):
         raise Refused("bad-body")
+    if p["kind"] == "intent" and not intent_ok(body, p["created"]):
+        raise Refused("bad-body")
+
+
+def intent_ok(body: dict, created: int) -> bool:
+    """12 section 2, rules 1-3."""
+    terms = body.get("terms", [])
+    return (created < body["expires"] <= created + 90 * 86_400_000
+            and ("budget" not in body or "currency" in body)
+            and re.fullmatch("[A-Z]{3}", body.get("currency", "EUR")) is not None
+            and all(isinstance(t, str) and t in TERMS for t in terms) and len(set(terms)) == len(terms))
 
 
 def lang_ok(tag: str) -> bool:
@@ -330,6 +355,12 @@ def check_context(p: dict, held: dict[str, dict]) -> None:
         raise Refused("self-vote")
     if who == "addressee" and (target["body"]["to"] != p["author"] or p["body"]["to"] != target["author"]):
         raise Refused("not-addressee")
+    if p["kind"] == "offer" and p["created"] >= target["body"]["expires"]:
+        raise Refused("expired")
+    if who == "intent-key":
+        intent = held.get(target["refs"][0].hex())
+        if intent is None or intent["author"] != p["author"]:
+            raise Refused("not-intent-key")
 
 
 def verify(raw: bytes, now: int, held: dict[str, dict]) -> tuple[str, dict]:
@@ -638,3 +669,36 @@ def test_sealed_contact_parts_open_to_what_they_say():
         plaintext = nacl.public.SealedBox(key).decrypt(bytes.fromhex(s["sealed"]))
         assert plaintext.hex() == s["plaintext"]
         assert inner_ok(decode(plaintext, 3)) is s["valid"], s["name"]
+# -- 12: intents ---------------------------------------------------------------------------------------------
+
+INTENTS = vectors("intents.json")
+INTENT_PAYLOADS = {v["id"]: cbor2.loads(bytes.fromhex(v["payload"])) for v in INTENTS["valid"]}
+
+
+@pytest.mark.parametrize("v", INTENTS["valid"], ids=[v["name"] for v in INTENTS["valid"]])
+def test_accepts_every_valid_intent_vector(v):
+    mid, _ = verify(bytes.fromhex(v["envelope"]), v["now"], {i: INTENT_PAYLOADS[i] for i in v["context"]})
+    assert mid == v["id"]
+
+
+@pytest.mark.parametrize("v", INTENTS["invalid"], ids=[v["name"] for v in INTENTS["invalid"]])
+def test_refuses_every_invalid_intent_vector(v):
+    with pytest.raises(Refused) as e:
+        verify(bytes.fromhex(v["envelope"]), v["now"], {i: INTENT_PAYLOADS[i] for i in v["context"]})
+    assert str(e.value) == v["reason"]
+
+
+def test_sealed_offers_and_awards_open_for_their_recipient():
+    """12 section 3: each sealed part opens with its recipient's key to an offer's or an award's map."""
+    import nacl.bindings
+    import nacl.public
+    seeds = {i["name"]: bytes.fromhex(i["seed"]) for i in [*vectors("identities.json")["identities"], *INTENTS["keys"]]}
+    for s in INTENTS["sealed"]:
+        _, secret = nacl.bindings.crypto_sign_seed_keypair(seeds[s["recipient"]])
+        key = nacl.public.PrivateKey(nacl.bindings.crypto_sign_ed25519_sk_to_curve25519(secret))
+        plain = decode(nacl.public.SealedBox(key).decrypt(bytes.fromhex(s["sealed"])), 3)
+        if s["name"].startswith("offer"):
+            assert set(plain) == {"price", "currency", "valid_until", "text", "accepts"}
+            assert re.fullmatch("[A-Z]{3}", plain["currency"]) and set(plain["accepts"]) <= TERMS
+        else:
+            assert {"text"} <= set(plain) <= {"text", "contact"}
