@@ -343,9 +343,7 @@ class Store(BridgeTables, InboxTables, BlobTables):
                f" WHERE {where} ORDER BY {order}")
         if limit:
             sql += f" LIMIT {int(limit)}"
-        cur = self.db.execute(sql, list(params))
-        cols = [c[0] for c in cur.description]
-        return [dict(zip(cols, r, strict=True)) for r in cur]
+        return _dicts(self.db.execute(sql, list(params)))
 
     def raw_all(self, topic: str | None = None):
         """Envelopes in creation order (refs before what refers to them), for export and sync."""
@@ -406,9 +404,7 @@ class Store(BridgeTables, InboxTables, BlobTables):
                   FROM messages m INDEXED BY messages_roots{"" if topic is not None else "_all"} WHERE {where}
                   ORDER BY m.created {order}, m.id {order} LIMIT ?) AS m
             ORDER BY m.created {order}, m.id {order}"""
-        cur = self.db.execute(sql, params + [limit])
-        cols = [c[0] for c in cur.description]
-        out = [dict(zip(cols, r, strict=True)) for r in cur]
+        out = _dicts(self.db.execute(sql, params + [limit]))
         states = self._current_states([(row["id"], row["status"]) for row in out if row["status"] is not None])
         for row in out:
             row["status"] = states.get(row["id"])
@@ -713,17 +709,21 @@ class Store(BridgeTables, InboxTables, BlobTables):
 
     def open_roots(self, topics: list[str], limit: int) -> list[dict]:
         """The newest `limit` requests and complaints of `topics` that their asker has neither resolved nor
-        accepted an answer on."""
+        accepted an answer on, newest first. Roots are walked newest first (`messages_roots_all`) until `limit`
+        open ones are found, each checked by its replies (an accept by target: `messages_accepts`; the
+        resolve's author not by the author index): a read costs the roots it walks, not every accept held."""
         if not topics:
             return []
-        marks = ",".join("?" * len(topics))
-        return self._rows(
-            f"topic IN ({marks}) AND kind IN ('request', 'complaint')"
-            " AND NOT EXISTS (SELECT 1 FROM messages r WHERE r.target = messages.id AND r.kind = 'resolve'"
-            "                 AND r.author = messages.author)"
-            " AND NOT EXISTS (SELECT 1 FROM messages a JOIN messages c ON c.target = a.id"
-            "                 WHERE a.target = messages.id AND a.kind = 'answer' AND c.kind = 'accept'"
-            "                 AND c.author = messages.author)", topics, order="created DESC, id", limit=limit)
+        return _dicts(self.db.execute(
+            "SELECT m.id, m.kind, m.author, m.topic, m.created, m.target, m.title, m.text"
+            " FROM messages m INDEXED BY messages_roots_all"
+            f" WHERE {ROOTS} AND m.topic IN ({','.join('?' * len(topics))})"
+            " AND NOT EXISTS (SELECT 1 FROM messages r WHERE r.target = m.id AND r.kind = 'resolve'"
+            "                 AND +r.author = m.author)"
+            " AND NOT EXISTS (SELECT 1 FROM messages a WHERE a.target = m.id AND a.kind = 'answer' AND EXISTS("
+            "                 SELECT 1 FROM messages c INDEXED BY messages_accepts"
+            "                 WHERE c.target = a.id AND c.kind = 'accept' AND c.author = m.author))"
+            " ORDER BY m.created DESC, m.id DESC LIMIT ?", [*topics, limit]))
 
     def answer_authors(self, root_id: str) -> set[str]:
         """The dids that answered a thread root."""
@@ -751,6 +751,12 @@ class Store(BridgeTables, InboxTables, BlobTables):
     def known_peers(self, limit: int = 50) -> list[tuple[str, list[str]]]:
         rows = self.db.execute("SELECT peer_id, addrs FROM peers ORDER BY last_seen DESC LIMIT ?", [limit])
         return [(p, json.loads(a)) for p, a in rows]
+
+
+def _dicts(cur) -> list[dict]:
+    """A cursor's rows as dicts by column name."""
+    cols = [c[0] for c in cur.description]
+    return [dict(zip(cols, r, strict=True)) for r in cur]
 
 
 def _str(value) -> str | None:

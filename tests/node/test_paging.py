@@ -114,10 +114,10 @@ def plans(ctx: Ctx, run) -> list[str]:
 
 
 def test_pages_are_read_through_indexes_never_through_an_author(home):
-    """A page of threads, of search results, of a thread's answers, a vendor's metrics and requests, `why`
-    and `experts` read their rows through an index of what they show, never the whole table and never the
-    author index (the busiest author wrote hundreds of times what the others did): what a page costs is
-    what it returns (the ranking, the strongest facts and the figures are kept with the ledger)."""
+    """A page of threads, of search results, of a thread's answers, a vendor's metrics and requests, `why`,
+    `experts` and the expert's queue read their rows through an index of what they show, never the whole
+    table and never the author index (the busiest author wrote hundreds of times what the others did): what
+    a page costs is what it returns (the ranking, the strongest facts and the figures are kept with the ledger)."""
     ctx, info = home
     last = call(ctx, "list", topic=info["topic"], limit=7)["page"]["before"]
     big = max(ctx.store.threads(info["topic"], 10_000), key=lambda t: t["answers"])
@@ -125,13 +125,16 @@ def test_pages_are_read_through_indexes_never_through_an_author(home):
                        ("list", {"topic": info["topic"], "before": last}), ("search", {"query": "reset firmware"}),
                        ("search", {"query": "reset", "oldest": True}), ("show", {"id": big["id"]}),
                        ("vendor", {"name": info["vendor"]}), ("vendors", {}), ("why", {"did": info["busiest"]}),
-                       ("experts", {"topic": info["topic"]})]:
+                       ("experts", {"topic": info["topic"]}), ("queue", {})]:
         OPS[op](ctx, params)  # the ledger's ranking of a topic is computed once, then kept (not a page's cost)
         steps = plans(ctx, lambda: OPS[op](ctx, params))  # noqa: B023 -- run here, at once
         assert not [s for s in steps if "idx_messages_author" in s], (op, params, steps)
+        accepts = [s for s in steps if s.startswith("SEARCH c ")]  # never every accept held (messages_kind_created)
+        assert all("messages_accepts (target=?" in s for s in accepts), (op, params, accepts)
         scans = [s for s in steps if s.startswith("SCAN") and s not in (  # the page itself, the user's own lists
             "SCAN m", "SCAN CONSTANT ROW", "SCAN labelers", "SCAN label_effects", "SCAN t")  # t: the topics walked
-            and not s.startswith(("SCAN vendor_keys", "SCAN trusted_vendors"))]  # a row per vendor key, per topic
+            and not s.startswith(("SCAN vendor_keys", "SCAN trusted_vendors", "SCAN queue_skips", "SCAN follows"))]
+        # vendor keys: a row per vendor key, per topic; the queue's skips and the followed topics: the user's own
         assert all("messages_roots_all" in s or "VIRTUAL TABLE" in s for s in scans), (op, params, scans)
     steps = plans(ctx, lambda: ctx.store.threads(info["topic"], 51))
     assert "SEARCH m USING INDEX messages_roots (topic=?)" in steps
