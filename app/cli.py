@@ -154,7 +154,7 @@ def add_param(c: argparse.ArgumentParser, p) -> None:
                        help=f"{p.arg.switch} instead of {p.default}")
     elif p.arg.positional:
         c.add_argument(p.name, metavar=p.name.upper(), nargs=None if p.required else "?", choices=choices,
-                       help=help)
+                       help=help, type=int if int in p.types else None)
     elif list in p.types:  # given again for each more; a path is sent as the node would see it from here
         c.add_argument(f"--{p.name.replace('_', '-')}", dest=p.name, action="append", metavar="FILE",
                        type=lambda text: str(Path(text).resolve()), help=help)

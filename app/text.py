@@ -142,6 +142,10 @@ def tally(votes: dict) -> str:
     return f"+{votes.get('up', 0)}/-{votes.get('down', 0)}"
 
 
+def thanked(n: int) -> str:
+    return f", thanked by {n}" if n else ""
+
+
 def blob(f: dict, params: dict) -> str:
     return f"{visible(f['name'], line=True)}  {f['type']}  {f['size']} bytes" + ("  (sealed)" * f["sealed"])
 
@@ -151,14 +155,14 @@ def thread(t: dict, params: dict) -> str:
                                                      if t["body"].get("lang") else ""),
              f"topic: {t['topic']}   by {who(t['author'], t['name'])}   {age(t['created'])} ago",
              f"status: {t['status'] or '-'}{status_agent(t)}   resolved: {'yes' if t['resolved'] else 'no'}"
-             f"   votes: {tally(t['votes'])}", "",
+             f"   votes: {tally(t['votes'])}" + (f"   bounty: {t['bounty']}" if t["bounty"] else ""), "",
              *content(t, "title", "text"), *file_lines(t["body"])]
     if "private" in t["body"]:
         lines.append(f"(+ a private part sealed to {t['body']['to']})")
     for a in t["answers"]:
         mark = "ACCEPTED " if a["accepted"] else ""
         head = (f"-- {mark}answer {a['id'][:12]} by {who(a['author'], a['name'], agent(a))}"
-                f" ({tally(a['votes'])}, score {a.get('score', 0):.4f}){labelled(a)}"
+                f" ({tally(a['votes'])}{thanked(a['thanks'])}, score {a.get('score', 0):.4f}){labelled(a)}"
                 + (f" {written_in(a['body'].get('lang'))}".rstrip() if a["body"].get("lang") else ""))
         lines += ["", head, *record(a["figures"]), *content(a, "text"), *file_lines(a["body"])]
     return "\n".join(lines + [""] * bool(more(t["page"])) + more(t["page"]))
@@ -320,7 +324,8 @@ def vendor(r: dict, params: dict) -> str:
 
 FORMATTERS = {
     "id": identity, "follow": following, "unfollow": following, "topics": topics,
-    **dict.fromkeys(["answer", "accept", "vote", "resolve", "retract", "report", "status", "trust", "profile"],
+    **dict.fromkeys(["answer", "accept", "vote", "thank", "bounty", "resolve", "retract", "report", "status", "trust",
+                     "profile"],
                     written),
     "label": written, "claim": written, "skip": skipped, "queue": queue,
     "watch": watching, "unwatch": watching, "inbox": inbox, "inbox_read": marked,

@@ -22,18 +22,19 @@ from antiport.protocol.envelope import load
 from .figures import FIGURES, compact_all
 from .store import Store
 
-ACCEPT, UPVOTE, DOWNVOTE, REPORT, TRUST = 1.0, 0.2, -0.2, -0.5, 1.0
+ACCEPT, UPVOTE, DOWNVOTE, REPORT, TRUST, THANKS = 1.0, 0.2, -0.2, -0.5, 1.0, 0.5
 DAMPING, MAX_ITER, TOLERANCE = 0.85, 100, 1e-10
 WHY_FACTS = 10  # facts `explain` lists per topic, strongest first; the others are only counted
-KINDS = {k: i for i, k in enumerate(("accept", "upvote", "downvote", "report", "trust", "distrust"))}
+KINDS = {k: i for i, k in enumerate(("accept", "upvote", "downvote", "report", "trust", "distrust", "thanks",
+                                     "bounty"))}
 KIND_NAMES = list(KINDS)
-FORMAT = 3  # of the kept files (2: figures, 3: the strongest facts): a file of another is computed again
+FORMAT = 4  # of the kept files (2: figures, 3: the strongest facts, 4: thanks and bounties): others are computed again
 
 
 @dataclass(frozen=True)
 class Fact:
     id: str       # the message that states the fact
-    kind: str     # accept, upvote, downvote, report, trust, distrust
+    kind: str     # one of KINDS
     source: str   # did of who states it
     subject: str  # did it is about
     weight: float
@@ -43,7 +44,7 @@ class Fact:
 def facts(store: Store, topic: str, about: str | None = None) -> list[Fact]:
     """Every fact that counts in `topic` (with `about`, those about that did): self-facts dropped, one vote
     per (voter, target), newest wins."""
-    out, votes = [], {}
+    out, votes, thanks = [], {}, {}
     for mid, kind, source, subject, value, target in store.fact_rows(topic, about):
         if source == subject:
             continue
@@ -51,11 +52,15 @@ def facts(store: Store, topic: str, about: str | None = None) -> list[Fact]:
             out.append(Fact(mid, "accept", source, subject, ACCEPT, f"accepted answer {target[:12]}"))
         elif kind == "report":
             out.append(Fact(mid, "report", source, subject, REPORT, f"reported {target[:12]}"))
+        elif kind == "thanks":
+            thanks.setdefault((source, target), Fact(mid, "thanks", source, subject, THANKS, f"thanked {target[:12]}"))
         else:
             up = value == "up"
             votes[(source, target)] = Fact(mid, "upvote" if up else "downvote", source, subject,
                                            UPVOTE if up else DOWNVOTE, f"voted on {target[:12]}")
     out.extend(votes.values())
+    out.extend(thanks.values())
+    out.extend(f for f in bounties(store, topic) if about in (None, f.subject))
     trusts = {}
     for mid, author, raw in store.of_kind("trust"):
         body = load(raw).body
@@ -70,6 +75,21 @@ def facts(store: Store, topic: str, about: str | None = None) -> list[Fact]:
                                          f"{value} {'in ' + scope if scope else 'everywhere'}")
     out.extend(trusts.values())
     return out
+
+
+def bounties(store: Store, topic: str) -> list[Fact]:
+    """The awarded bounties of a topic (specs/06 section 1): per thread, the asker's largest, split between
+    the authors of the answers she accepted."""
+    offered: dict[str, tuple[str, str, int]] = {}  # root: (bounty id, asker, amount)
+    winners: dict[str, list[str]] = {}             # root: the authors of its accepted answers
+    for mid, asker, winner, root, raw in store.awarded_bounties(topic):
+        amount = load(raw).body["amount"]
+        if root not in offered or amount > offered[root][2]:
+            offered[root] = (mid, asker, amount)
+        if winner not in winners.setdefault(root, []):
+            winners[root].append(winner)
+    return [Fact(mid, "bounty", asker, winner, amount / len(winners[root]), f"bounty of {amount} on {root[:12]}")
+            for root, (mid, asker, amount) in offered.items() for winner in winners[root] if winner != asker]
 
 
 def roots(viewer: str, fs: list[Fact]) -> set[str]:

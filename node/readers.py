@@ -37,7 +37,7 @@ from .store import Store, StoreError
 WORKERS = 4
 LEDGER_QUIET = 0.25  # seconds after a write before the ledger is brought up to date (writes meanwhile join in)
 LEDGER_WAIT = 2.0  # seconds an API write that states a fact waits at most for the ledger to include it
-FACT_OPS = ("accept", "vote", "report", "trust")
+FACT_OPS = ("accept", "vote", "report", "trust", "thank", "bounty")
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from typing import Annotated, BinaryIO
 from antiport.crypto import BadKey, Identity, did_from_key, key_from_did, seal
 from antiport.protocol import KINDS, STATES, BadTopic, Message, Rejected, normalise
 from antiport.protocol.codec import encode
-from antiport.protocol.kinds import CLAIM_MINUTES, LABELS, LANG_TAG, THREAD_ROOTS, thread_order
+from antiport.protocol.kinds import BOUNTY_MAX, CLAIM_MINUTES, LABELS, LANG_TAG, THREAD_ROOTS, thread_order
 from antiport.protocol.sequence import NotWellFormed, item_end
 
 from . import attachments, expert_queue, figures, inbox
@@ -143,7 +143,7 @@ def _explain(e: Rejected) -> str:
             "not-vendor": "only a key named in the vendor's manifest for this topic can set a status",
             "not-author": "only the author can retract a message",
             "empty-text": f"nothing to send: the {e.detail}",
-            "self-vote": "you cannot vote on your own message",
+            "self-vote": "you cannot vote on or thank your own message",
             "bad-body": f"cannot send: the {e.detail}",
             "bad-text": f"cannot send: the {e.detail}, a control character: remove it",
             "oversize": f"the message is too large ({e.detail}): shorten it"}.get(e.reason, str(e))
@@ -251,6 +251,21 @@ def vote(ctx: Ctx, id: Id,
          value: Annotated[str, Arg(choices=KINDS["vote"].body["value"].choices, positional=True)]) -> dict:
     """Vote a message up or down."""
     return reply(ctx, "vote", id, {"value": value})
+
+
+@op(write=True)
+def thank(ctx: Ctx, id: Id, note: Annotated[str, Arg("what helped, in a few words")] = "") -> dict:
+    """Thank someone for an answer: it counts in their standing by yours (specs/06 section 1)."""
+    return reply(ctx, "thanks", id, {"note": note} if note.strip() else {})
+
+
+@op(write=True)
+def bounty(ctx: Ctx, id: Id, amount: Annotated[int, Arg(f"how many accepts' worth: 1 to {BOUNTY_MAX}",
+                                                          positional=True)]) -> dict:
+    """Offer a bounty on your own request: the answer you accept gets that much more of your standing."""
+    if not 1 <= amount <= BOUNTY_MAX:
+        raise OpError(f"a bounty is 1 to {BOUNTY_MAX} accepts' worth, not {amount}")
+    return reply(ctx, "bounty", id, {"amount": amount})
 
 
 @op(write=True)
@@ -456,6 +471,8 @@ def thread_view(ctx: Ctx, root: Message, window: Window | None = None) -> dict:
     others = store.thread_others(root.id)  # accepts and retracts by their rules' authors only (validation)
     accepted = {target for kind, target, _, _ in others if kind == "accept"}
     retracted = {target for kind, target, _, _ in others if kind == "retract"}
+    thanked = store.thread_thanks(root.id)
+    bounty = max((store.get(i).body["amount"] for kind, _, _, i in others if kind == "bounty"), default=0)
     rows = store.thread_answers(root.id)
     same = Counter(created for _, _, created in rows)  # answers of one created are in the order of their seq
     none: dict[str, int] = {}
@@ -466,9 +483,10 @@ def thread_view(ctx: Ctx, root: Message, window: Window | None = None) -> dict:
     status, resolved = store.thread_state(root.id)
     events = sorted((store.get(i) for *_, i in others[-THREAD_EVENTS:]), key=thread_order)
     view = {**to_json(root), "retracted": root.id in retracted, "status": status, "resolved": resolved,
-            "votes": votes.get(root.id, {}),
+            "votes": votes.get(root.id, {}), "bounty": bounty,
             "answers": [{**to_json(store.get(a["id"])), "accepted": a["accepted"], "votes": a["votes"],
-                         "retracted": a["retracted"], "score": a["score"], "figures": a["figures"]} for a in shown],
+                         "thanks": thanked.get(a["id"], 0), "retracted": a["retracted"], "score": a["score"],
+                         "figures": a["figures"]} for a in shown],
             "events": [to_json(m) for m in events], "events_left_out": len(others) - len(events), "page": where}
     named(ctx, [view, *view["answers"], *view["events"]])
     return view

@@ -446,6 +446,12 @@ class Store(BridgeTables, InboxTables, BlobTables):
             "SELECT target, author, value FROM messages INDEXED BY messages_replies WHERE kind='vote' AND target IN"
             f" ({_THREAD}) ORDER BY created, id", {"r": root_id}).fetchall()
 
+    def thread_thanks(self, root_id: str) -> dict[str, int]:
+        """How many keys thanked each answer of a thread (a second thanks by one key counts nothing)."""
+        return dict(self.db.execute(
+            "SELECT target, count(DISTINCT author) FROM messages INDEXED BY messages_replies WHERE kind='thanks'"
+            f" AND target IN ({_THREAD}) GROUP BY target", {"r": root_id}).fetchall())
+
     def thread_others(self, root_id: str) -> list[tuple[str, str, int, str]]:
         """(kind, target, created, id) of a thread's other messages (accepts, statuses, reports...: not its
         answers or votes), in creation order, from an index."""
@@ -529,13 +535,22 @@ class Store(BridgeTables, InboxTables, BlobTables):
     # -- what reputation and vendor metrics are computed from ---------------------------------------------
 
     def fact_rows(self, topic: str, about: str | None = None) -> list[tuple[str, str, str, str, str | None, str]]:
-        """(id, kind, author, target's author, value (a vote's), target id) of the accepts, votes and reports in a
-        topic (with `about`, those on messages by that author)."""
+        """(id, kind, author, target's author, value (a vote's), target id) of the accepts, votes, reports and
+        thanks in a topic (with `about`, those on messages by that author)."""
         where, params = ("", [topic]) if about is None else (" AND t.author = ?", [topic, about])
         return [tuple(r) for r in self.db.execute(
             "SELECT m.id, m.kind, m.author, t.author, m.value, t.id FROM messages m JOIN messages t ON m.target = t.id"
-            " WHERE m.topic = ? AND m.kind IN ('accept', 'vote', 'report')" + where + " ORDER BY m.created, m.id",
-            params)]
+            " WHERE m.topic = ? AND m.kind IN ('accept', 'vote', 'report', 'thanks')" + where +
+            " ORDER BY m.created, m.id", params)]
+
+    def awarded_bounties(self, topic: str) -> list[tuple[str, str, str, str, bytes]]:
+        """(bounty id, asker, accepted answer's author, thread root, the bounty) for every answer its asker
+        accepted in a thread of `topic` on which she offered a bounty."""
+        return [tuple(r) for r in self.db.execute(
+            "SELECT b.id, b.author, a.author, b.target, b.raw FROM messages b"
+            " JOIN messages a ON a.target = b.target AND a.kind = 'answer'"
+            " JOIN messages c ON c.target = a.id AND c.kind = 'accept' AND c.author = b.author"
+            " WHERE b.topic = ? AND b.kind = 'bounty' ORDER BY b.created, b.id, a.created, a.id", [topic])]
 
     def ledger_version(self, topic: str) -> tuple[int, int, int]:
         """(newest message in `topic`, newest trust statement, newest key event): what a topic's scores are

@@ -22,6 +22,7 @@ SEQ_MAX = 2**53 - 1  # an author's order among same-time messages (specs/02 sect
 THREAD_ROOTS = ("request", "complaint")
 LABELS = ("spam", "scam", "abuse", "off-topic", "duplicate")  # what a labeler may say (specs/02 section 7)
 CLAIM_MINUTES = 120  # the longest a claim holds (specs/02 section 8)
+BOUNTY_MAX = 5  # the largest bounty, in accepts (specs/02 section 10)
 MAX_FILES = 8  # attachments one message lists (specs/09); the entries' own rules are in blobs.py
 # The code points with the Unicode White_Space property (PropList.txt); not str.isspace(), which also
 # counts U+001C..U+001F, so that every implementation draws the same line.
@@ -104,6 +105,10 @@ KINDS: dict[str, Kind] = {
     "contact": Kind("meta", {"to": F(bytes, min=32, max=32), "sealed": F(bytes, min=49, max=4096)}),
     "receipt": Kind("target", {"to": F(bytes, min=32, max=32), "sealed": F(bytes, min=49, max=1024)},
                     target=("contact",), who="addressee"),
+    # an answer helped; a bounty the asker offers, awarded with her accept (section 10; the weights: specs/06)
+    "thanks": Kind("product", {"note": F(str, required=False, max=280)}, target=("answer",),
+                   who="not-target-author"),
+    "bounty": Kind("product", {"amount": F(int, min=1, max=BOUNTY_MAX)}, target=THREAD_ROOTS, who="asker"),
     # an event of an identity's key log (specs/09): the fields each op takes are checked by keylog.check_body
     "key": Kind("meta", {"op": F(str, choices=keylog.OPS), "seq": F(int, max=SEQ_MAX),
                          "next": F(bytes, required=False, min=32, max=32),

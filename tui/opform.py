@@ -61,7 +61,14 @@ class OpForm(ModalScreen[dict | None]):
     async def action_send(self) -> None:
         params = dict(self.fixed)
         for p in self.params:
-            if (value := self.given(self.query_one(f"#p-{p.name}"))) is not None:
+            if (value := self.given(self.query_one(f"#p-{p.name}"))) is None:
+                continue
+            if int in p.types:
+                if not value.lstrip("-").isdigit():
+                    self.notify(f"The {p.name.replace('_', ' ')} is a whole number, not {value!r}.", severity="warning")
+                    return
+                params[p.name] = int(value)
+            else:
                 params[p.name] = [v.strip() for v in value.split(",") if v.strip()] if list in p.types else value
         missing = [p.name.replace("_", " ") for p in self.params if p.required and p.name not in params]
         if missing:

@@ -22,8 +22,9 @@ def with_files(body: dict, missing: str = "") -> str:
 
 def event_line(e: dict, now: float, by: str) -> str:
     """One line: what happened, when and by whom (its network strings escaped, line breaks included)."""
-    detail = e["body"].get("state") or e["body"].get("value") or e["body"].get("reason") or ""
-    note = e["body"].get("note")
+    body = e["body"]
+    detail = body.get("state") or body.get("value") or body.get("reason") or body.get("amount") or ""
+    note = body.get("note")
     return " ".join(x for x in (age(e["created"], now), visible(e["kind"]), visible(str(detail)),
                                 note and f"({visible(note)})", "by " + by) if x)
 
@@ -44,6 +45,8 @@ class ThreadScreen(Page):
         Binding("y", "accept", "Accept"),
         Binding("plus", "vote('up')", "Vote +"),
         Binding("minus", "vote('down')", "Vote -"),
+        Binding("t", "thank", "Thank"),
+        Binding("b", "bounty", "Bounty"),  # shown to the asker only
         Binding("r", "resolve", "Resolve"),
         Binding("x", "retract", "Retract"),
         Binding("exclamation_mark", "report", "Report"),
@@ -94,7 +97,8 @@ class ThreadScreen(Page):
         votes = view["votes"]
         meta = Text.assemble(visible(f"{view['kind']} in {view['topic']} by "), self.person(view),
                              f", {age(view['created'], now)} ago,"
-                             f" votes +{votes.get('up', 0)}/-{votes.get('down', 0)}  ")
+                             f" votes +{votes.get('up', 0)}/-{votes.get('down', 0)}"
+                             + (f", bounty {view['bounty']}" if view["bounty"] else "") + "  ")
         self.query_one("#meta", Static).update(meta + state({**view, "accepted": False}))
         self.query_one("#body", Static).update(plain(with_files(body), line=False))
         self.query_one("#private", Static).update(SEALED if body.get("private") else "")
@@ -116,7 +120,8 @@ class ThreadScreen(Page):
         mark = Text("✔", style="bold green") if a["accepted"] else ""
         first = (a["body"].get("text") or "").splitlines()[0:1] or [""]
         text = plain(first[0][:80]) + (Text(" ") if a["labels"] and first[0] else Text()) + labelled(a)
-        return (mark, text, self.person(a), record(a["figures"]), f"{a['score']:.2f}", f"{votes:+d}",
+        thanked = f", {a['thanks']} thanks" if a["thanks"] else ""
+        return (mark, text, self.person(a), record(a["figures"]), f"{a['score']:.2f}", f"{votes:+d}{thanked}",
                 age(a["created"], now))
 
     def show_answer(self) -> None:
@@ -157,6 +162,16 @@ class ThreadScreen(Page):
         else:
             await self.act("vote", self.answer["id"], f"Voted {value}", value=value)
 
+    def action_thank(self) -> None:
+        if self.answer is None:
+            self.notify("No answer to thank: highlight one first.", severity="warning")
+        else:
+            self.form("thank", self.answer, f"Thank {self.person(self.answer)} for this answer")
+
+    def action_bounty(self) -> None:
+        if self.view:
+            self.form("bounty", self.view, "Offer a bounty: the answer you accept gets that much more of your standing")
+
     async def action_resolve(self) -> None:
         await self.act("resolve", self.thread_id, "Marked resolved")
 
@@ -166,6 +181,8 @@ class ThreadScreen(Page):
     def check_action(self, action: str, parameters) -> bool:
         if action == "status":
             return bool(self.view) and self.view["topic"] in self.app.vendor_topics
+        if action == "bounty":
+            return bool(self.view) and self.view["author"] == self.me
         return True
 
     def form(self, op: str, target: dict, title: str, param: str = "id") -> None:

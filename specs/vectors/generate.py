@@ -139,6 +139,10 @@ def valid_messages() -> list[dict]:
     add("status-by-agent", "dave", "status", TOPIC, {"state": "in-progress", "agent": "Zoë <support>"},
         ["complaint"], ["vendor", "complaint"],
         note="a status names its agent; agent_id is optional; the name is plain text, markup-looking or not")
+    add("thanks", "alice", "thanks", TOPIC, {"note": "Ten seconds did it."}, ["answer"], ["request", "answer"],
+        note="a thanks to an answer, with a note; a fact for the ledger (02 section 10, 06 section 1)")
+    add("bounty", "alice", "bounty", TOPIC, {"amount": 3}, ["request"], ["request"],
+        note="the asker offers three accepts' worth on her request, awarded with her accept")
     return out
 
 
@@ -418,6 +422,21 @@ def invalid_messages(valid: dict[str, dict]) -> list[dict]:
     bad("label-other-topic", "topic-mismatch", envelope(payload_map(
         who="bob", kind="label", topic=OTHER, refs=[ids["answer-spam"]], body={"value": "spam"}), signer="bob"),
         context=["complaint", "answer-spam"], note="a label on a message takes the message's topic")
+    bad("thanks-own-answer", "self-vote", envelope(payload_map(who="bob", kind="thanks", body={},
+                                                               refs=[ids["answer"]]), signer="bob"),
+        context=["request", "answer"], note="nobody thanks themselves")
+    bad("thanks-a-request", "bad-refs", envelope(payload_map(who="bob", kind="thanks", body={},
+                                                             refs=[ids["request"]]), signer="bob"),
+        context=["request"], note="a thanks refers to an answer")
+    bad("thanks-note-escape", "bad-text", envelope(payload_map(who="bob", kind="thanks", body={"note": "\x1b[2J"},
+                                                                refs=[ids["answer-spam"]]), signer="bob"),
+        context=["complaint", "answer-spam"], note="a note drives no terminal")
+    bad("bounty-by-other", "not-asker", envelope(payload_map(who="bob", kind="bounty", body={"amount": 1},
+                                                             refs=[ids["request"]]), signer="bob"),
+        context=["request"], note="only the asker offers a bounty on her thread")
+    for name, amount in (("bounty-zero", 0), ("bounty-six", 6), ("bounty-bool", True)):
+        bad(name, "bad-body", envelope(payload_map(kind="bounty", body={"amount": amount}, refs=[ids["request"]])),
+            context=["request"], note="a bounty is 1 to 5 accepts")
     bad("vote-own-request", "self-vote", envelope(payload_map(kind="vote", body={"value": "down"},
                                                               refs=[ids["request"]])), context=["request"])
 

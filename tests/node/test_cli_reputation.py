@@ -93,3 +93,45 @@ async def test_reputation_ops_over_http(tmp_path):
         r = await http.get("/v1/why", params={"did": "nonsense"})
         assert r.status_code == 400
     await with_api(home, test)
+
+
+def test_thanks_and_a_bounty_across_homes(tmp_path, capsys):
+    homes = {n: str(tmp_path / n) for n in ("alice", "bob", "carol")}
+    for name, home in homes.items():
+        assert run(capsys, "--home", home, "init", "--no-passphrase", "--name", name)[0] == 0
+
+    def move(src, *dsts):
+        path = tmp_path / f"{src}.cbor"
+        assert run(capsys, "--home", homes[src], "export", "--out", str(path))[0] == 0
+        for dst in dsts:
+            assert run(capsys, "--home", homes[dst], "import", str(path))[0] == 0
+
+    def cli_json(home, *argv):
+        code, out, err = run(capsys, "--home", homes[home], *argv, "--json")
+        assert code == 0, err
+        return json.loads(out)
+
+    def refused(home, *argv) -> str:
+        code, _, err = run(capsys, "--home", homes[home], *argv)
+        assert code == 1 and err.startswith("antiport: ") and err.count("\n") == 1, err
+        return err
+
+    request = cli_json("alice", "ask", "acme/widget", "--title", "It squeaks", "--text", "help")["id"]
+    move("alice", "bob", "carol")
+    answer = cli_json("bob", "answer", request, "--text", "oil the hinge")["id"]
+    move("bob", "alice", "carol")
+    cli_json("carol", "thank", answer, "--note", "worked for mine too")
+    assert "your own message" in refused("bob", "thank", answer)
+    assert "only the person who asked" in refused("carol", "bounty", request, "2")
+    assert "1 to 5" in refused("alice", "bounty", request, "9")
+    move("carol", "alice")
+    cli_json("alice", "bounty", request, "3")
+    cli_json("alice", "thank", answer)
+    cli_json("alice", "accept", answer)
+
+    thread = cli_json("alice", "show", request)
+    assert thread["bounty"] == 3 and thread["answers"][0]["thanks"] == 2
+    code, out, _ = run(capsys, "--home", homes["alice"], "show", request)
+    assert code == 0 and "bounty: 3" in out and "thanked by 2" in out
+    facts = cli_json("alice", "why", cli_json("bob", "id")["did"])["topics"][0]["facts"]
+    assert {f["kind"] for f in facts} == {"accept", "bounty", "thanks"}

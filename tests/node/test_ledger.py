@@ -191,3 +191,57 @@ def test_a_reader_uses_the_kept_scores_until_they_are_refreshed(tmp_path):
     assert after[eli.did] > 0 and after == Ledger(w.store).scores(viewer.did, TOPIC)
     assert {r["did"] for r in reader.experts(viewer.did, TOPIC)} == {dana.did, eli.did}
     assert reader.refresh() == 0
+
+
+def test_thanks_from_a_thousand_fresh_keys_move_an_expert_less_than_one_thanks_from_a_trusted_key(tmp_path):
+    w, viewer, customer, friend = World(tmp_path), Identity.generate(), Identity.generate(), Identity.generate()
+    thanked_by_friend, thanked_by_crowd = Identity.generate(), Identity.generate()
+    w.trust(viewer, customer)
+    w.trust(viewer, friend)
+    request = w.ask(customer)
+    one, many = w.answer(thanked_by_friend, request), w.answer(thanked_by_crowd, request)
+    w.flush()
+    ledger = Ledger(w.store)
+    before = {r["did"]: r["score"] for r in ledger.experts(viewer.did, TOPIC)}
+    thanks = w.say(friend, "thanks", {"note": "spot on"}, [one.id])
+    w.say(friend, "thanks", {}, [one.id])  # a second thanks by one key counts nothing more
+    for _ in range(1000):
+        w.say(Identity.generate(), "thanks", {}, [many.id])
+    w.flush()
+    after = {r["did"]: r for r in ledger.experts(viewer.did, TOPIC)}
+    moved = {who.did: after[who.did]["score"] - before[who.did] for who in (thanked_by_friend, thanked_by_crowd)}
+    assert moved[thanked_by_friend.did] > moved[thanked_by_crowd.did] == 0
+    why = ledger.explain(viewer.did, thanked_by_friend.did, TOPIC)
+    assert [(f["id"], f["kind"], f["from"]) for f in why["facts"]] == [(thanks.id, "thanks", friend.did)]
+
+
+def test_a_bounty_gives_the_accepted_answer_more_of_the_askers_standing(tmp_path):
+    w, viewer, customer = World(tmp_path), Identity.generate(), Identity.generate()
+    plain, bountied, shared_a, shared_b, waiting = (Identity.generate() for _ in range(5))
+    w.trust(viewer, customer)
+    asked = {}
+    for expert in (plain, bountied):
+        asked[expert] = w.ask(customer)
+        w.say(customer, "accept", {}, [w.answer(expert, asked[expert]).id])
+    w.flush()
+    ledger = Ledger(w.store)
+    equal = {r["did"]: r["score"] for r in ledger.experts(viewer.did, TOPIC)}
+    assert equal[plain.did] == equal[bountied.did] > 0
+    open_request = w.ask(customer)
+    w.answer(waiting, open_request)
+    w.say(customer, "bounty", {"amount": 5}, [open_request.id])  # nothing accepted there: counts nothing
+    w.flush()
+    still = {r["did"]: r["score"] for r in ledger.experts(viewer.did, TOPIC)}
+    assert still[plain.did] == still[bountied.did] and still[waiting.did] == 0
+    w.say(customer, "bounty", {"amount": 1}, [asked[bountied].id])
+    offered = w.say(customer, "bounty", {"amount": 3}, [asked[bountied].id])  # the largest counts
+    shared = w.ask(customer)
+    for expert in (shared_a, shared_b):
+        w.say(customer, "accept", {}, [w.answer(expert, shared).id])
+    w.say(customer, "bounty", {"amount": 2}, [shared.id])  # split between the two accepted answers
+    w.flush()
+    rows = {r["did"]: r["score"] for r in ledger.experts(viewer.did, TOPIC)}
+    assert rows[bountied.did] > rows[plain.did] and rows[shared_a.did] == rows[shared_b.did]
+    assert rows[shared_a.did] + rows[shared_b.did] > rows[plain.did] * 2
+    facts = {f["id"]: f for f in ledger.explain(viewer.did, bountied.did, TOPIC)["facts"]}
+    assert facts[offered.id]["kind"] == "bounty" and facts[offered.id]["weight"] > 0

@@ -216,6 +216,8 @@ KINDS = {
     "offer": ("category", ("intent",), "vendor", {"sealed": (bytes, True, 49, 8192, ())}),
     "award": ("category", ("offer",), "intent-key", {"sealed": (bytes, True, 49, 4096, ())}),
     "decline": ("category", ("offer",), "intent-key", {"reason": (str, False, 0, 500, ())}),
+    "thanks": ("product", ("answer",), "not-author", {"note": (str, False, 0, 280, ())}),
+    "bounty": ("product", ROOTS, "asker", {"amount": (int, True, 1, 5, ())}),
 }
 TERMS = {"no-tracking", "purpose-only", "no-sharing", "delete-after-deal", "contact-via-antiport"}  # 12 section 5
 

@@ -67,6 +67,36 @@ async def test_report_an_answer_and_retract_your_request(app, node, world):
     assert view["retracted"]
 
 
+async def test_thank_an_answer_and_offer_a_bounty_on_your_request(app, node, world):
+    asked, answered = thread_with_an_answer(node, world)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        screen = await open_thread(pilot, asked)
+        assert screen.check_action("bounty", ())  # your own request
+        await pilot.press("t")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, OpForm) and "Thank seller" in pilot.app.screen.heading
+        await pilot.press(*"it saved my day", "ctrl+s")
+        await settle(pilot)
+        await pilot.press("b")
+        await settle(pilot)
+        form = pilot.app.screen
+        assert isinstance(form, OpForm) and form.op.name == "bounty"
+        form.query_one("#p-amount", Input).value = "two"
+        await pilot.press("ctrl+s")
+        assert any("whole number" in n for n in notes(pilot.app)) and pilot.app.screen is form
+        form.query_one("#p-amount", Input).value = "2"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert pilot.app.screen is screen
+        assert "bounty 2" in str(screen.query_one("#meta").render())
+        assert str(screen.query_one(DataTable).get_row_at(0)[5]) == "+0, 1 thanks"
+    view = node.call("show", id=asked)
+    assert view["bounty"] == 2 and view["answers"][0]["thanks"] == 1
+    [thanks] = [e for e in view["events"] if e["kind"] == "thanks"]
+    assert thanks["refs"] == [answered] and thanks["body"]["note"] == "it saved my day"
+
+
 async def test_the_vendor_sets_a_status_from_the_thread(app, node, world):
     asked, _ = thread_with_an_answer(node, world)
     be_the_vendor(node, "acme/widget")

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import time
+
 import pytest
 from antiport.app.processes import NodeProcess
 from antiport.node.client import Client
@@ -48,6 +50,9 @@ async def test_ask_then_accept_vote_and_resolve_an_experts_answer(app, node, wor
         expert.call("answer", id=request, text="Oil the hinge")
         for value in ("down", "up"):  # one voter: the newer vote replaces the older, in the totals
             expert.call("vote", id=request, value=value)
+            made = time.time_ns() // 1_000_000
+            while time.time_ns() // 1_000_000 == made:  # the newer is the later created: not the same ms
+                time.sleep(0.001)
         world.sync()
         await pilot.press("enter")
         await settle(pilot)
