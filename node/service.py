@@ -126,7 +126,7 @@ def write(ctx: Ctx, kind: str, topic: str, body: dict, refs=(), request: dict | 
     try:
         msg = ctx.ingest.create(ctx.identity, kind, topic, body, refs, also=also)
     except Rejected as e:
-        raise OpError(_explain(e)) from None
+        raise OpError(_explain(e, kind)) from None
     except StoreError as e:
         raise OpError(str(e), 507) from None
     return {"id": msg.id}
@@ -138,12 +138,12 @@ def retry_key(ctx: Ctx, kind: str, topic: str, refs, request: dict) -> bytes:
                            digest_size=32).digest()
 
 
-def _explain(e: Rejected) -> str:
+def _explain(e: Rejected, kind: str) -> str:
     return {"not-asker": "only the person who asked can do that",
             "not-vendor": "only a key named in the vendor's manifest for this topic can set a status",
             "not-author": "only the author can retract a message",
             "empty-text": f"nothing to send: the {e.detail}",
-            "self-vote": "you cannot vote on or thank your own message",
+            "self-vote": "you cannot thank yourself" if kind == "thanks" else "you cannot vote on your own message",
             "bad-body": f"cannot send: the {e.detail}",
             "bad-text": f"cannot send: the {e.detail}, a control character: remove it",
             "oversize": f"the message is too large ({e.detail}): shorten it"}.get(e.reason, str(e))

@@ -121,7 +121,7 @@ def test_thanks_and_a_bounty_across_homes(tmp_path, capsys):
     answer = cli_json("bob", "answer", request, "--text", "oil the hinge")["id"]
     move("bob", "alice", "carol")
     cli_json("carol", "thank", answer, "--note", "worked for mine too")
-    assert "your own message" in refused("bob", "thank", answer)
+    assert "cannot thank yourself" in refused("bob", "thank", answer)
     assert "only the person who asked" in refused("carol", "bounty", request, "2")
     assert "1 to 5" in refused("alice", "bounty", request, "9")
     move("carol", "alice")
