@@ -322,6 +322,41 @@ def vendor(r: dict, params: dict) -> str:
     return "\n".join(lines)
 
 
+def money(minor: int | None, currency: str | None) -> str:
+    return f"{minor / 100:.2f} {currency}" if minor is not None else "-"
+
+
+def posted(result: dict, params: dict) -> str:
+    return f"{result['id']}\nposted in {result['topic']} as {result['key']} (a key for this intent alone)"
+
+
+def intent_line(r: dict) -> str:
+    budget = f"up to {money(r.get('budget'), r.get('currency'))}" if "budget" in r else "no budget said"
+    return (f"{r['id'][:12]}  {r['topic']:20}  {visible(r['title'])}  [{budget}; {r['state']}, expires "
+            f"{day(r['expires'])}; {r['offers']} offer{'s' * (r['offers'] != 1)}]" + ("  (yours)" if r["mine"] else ""))
+
+
+def intent_list(rows: list, params: dict) -> str:
+    return "\n".join(map(intent_line, rows)) if rows else "(no open intents in the categories you follow)"
+
+
+def offer_lines(rows: list, params: dict) -> str:
+    if not rows:
+        return "(no offers yet)"
+    out = []
+    for r in rows:
+        terms = ", ".join(r["accepts"]) or "none"
+        out += [f"{r['id'][:12]}  {money(r['price'], r['currency']):>14}  valid until {day(r['valid_until'])}  "
+                f"{visible(r['org'] or r['vendor'])}  [{r['state']}]",
+                f"    for {visible(r['title'])}; accepts {terms} of {', '.join(r['asked']) or 'no terms'}",
+                f"    {visible(r['text'])}"]
+    return "\n".join(out)
+
+
+def awarded(result: dict, params: dict) -> str:
+    return result["id"] + (f"\ndeclined {len(result['declined'])} other offer(s)" if result["declined"] else "")
+
+
 FORMATTERS = {
     "id": identity, "follow": following, "unfollow": following, "topics": topics,
     **dict.fromkeys(["answer", "accept", "vote", "thank", "bounty", "resolve", "retract", "report", "status", "trust",
@@ -334,7 +369,8 @@ FORMATTERS = {
     "ask": asked, "trust_vendor": trusted_vendor,
     "list": threads, "show": thread, "search": found, "experts": experts, "why": why, "vendors": vendors,
     "vendor": vendor, "figures": figures, "suggest": suggested, "sync_status": sync_status, "peers": peers,
-    "blob": blob,
+    "blob": blob, "intent_post": posted, "intent_withdraw": written, "intents": intent_list,
+    "intent_offers": offer_lines, "intent_award": awarded, "intent_decline": written, "intent_offer": written,
 }
 
 

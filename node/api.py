@@ -23,7 +23,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from . import alerts, http, metrics, service
+from . import (
+    alerts,
+    http,
+    intents,  # noqa: F401 -- its ops join the registry
+    metrics,
+    service,
+)
 from . import web as web_view
 from .ingest import Ingest, Stored
 from .readers import FACT_OPS, LEDGER_WAIT, Readers

@@ -22,6 +22,7 @@ import trio
 import trio.testing
 from antiport.crypto import Identity
 from antiport.protocol import Message, Rejected, parse, sign
+from antiport.protocol.intents import inert
 from antiport.protocol.kinds import line_ends
 from antiport.protocol.validate import check_context, check_stateless
 
@@ -95,24 +96,27 @@ class Ingest:
         return new
 
     def write(self, raw: bytes, now: int, source: str = "local",
-              also: Callable[[Message], None] | None = None) -> Message:
+              also: Callable[[Message], None] | None = None, publish: bool = True) -> Message:
         """A message created here (signed by any key this node holds): validated, stored and queued for the
         network in one transaction (with the open group, if any), `also(message)` in it too when it is new
-        (what is recorded with it). Raises Rejected; sqlite3 errors (a full disk) leave nothing behind."""
+        (what is recorded with it). Without `publish` it is not queued for gossip: sync alone carries it, without
+        this node's peer id (an intent key's messages, specs/12 section 4). Raises Rejected; sqlite3 errors (a
+        full disk) leave nothing behind."""
         msg = self.check(raw, now, source)
         with self.store.group() if self.store.held else self.store.transaction():
-            new = self._add(msg, now, source, queue=True)
+            new = self._add(msg, now, source, queue=publish)
             if new and also is not None:
                 also(msg)
         self.commit()
         if new:
-            self.announce(Stored(msg, source, True))
+            self.announce(Stored(msg, source, publish))
         return msg
 
     def create(self, identity: Identity, kind: str, topic: str, body: dict, refs: Iterable[str] = (), *,
                created: int | None = None, source: str = "local",
-               also: Callable[[Message], None] | None = None) -> Message:
-        """Sign a new message as `identity` and `write` it (with `also`). Raises Rejected (an oversize body as well)."""
+               also: Callable[[Message], None] | None = None, publish: bool = True) -> Message:
+        """Sign a new message as `identity` and `write` it (with `also`, `publish`). Raises Rejected (an oversize
+        body as well)."""
         now = now_ms()
         body = {k: line_ends(v) if isinstance(v, str) else v for k, v in body.items()}  # pasted CR LF, RT's mail
         try:
@@ -120,7 +124,7 @@ class Ingest:
         except Rejected as e:
             self.rejected[(source, e.reason)] += 1
             raise
-        return self.write(msg.raw, now, source, also)
+        return self.write(msg.raw, now, source, also, publish)
 
     def _add(self, msg: Message, now: int, source: str, queue: bool) -> bool:
         try:
@@ -128,6 +132,9 @@ class Ingest:
         except Rejected as e:
             self.rejected[(source, e.reason)] += 1
             raise
+        if msg.kind == "offer" and inert(msg.created, self.store.withdrawn_at(msg.target)):
+            self.rejected[(source, "withdrawn")] += 1  # valid, but for a withdrawn intent: dropped (specs/12 s. 3)
+            return False
         return self.store.add(msg, now, queue=queue)
 
     def group_commit(self, nursery: trio.Nursery | None) -> None:

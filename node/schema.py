@@ -164,7 +164,13 @@ def _choices_and_response_indexes(db: sqlite_utils.Database) -> None:
                " WHERE kind IN ('answer','status')")
 
 
+def _intent_keys(db: sqlite_utils.Database) -> None:
+    """The salts of this home's intent keys (specs/12 section 4), each with the intent it signed."""
+    db.execute("CREATE TABLE intent_keys (intent TEXT PRIMARY KEY, key BLOB NOT NULL UNIQUE, salt BLOB NOT NULL,"
+               " created INTEGER NOT NULL)")
+
+
 MIGRATIONS = [_messages, _bridge_tables_and_thread_index, _every_claim, _labelers, _vendor_domains, _sent,
               _queue_skips, _root_indexes, _fts_rows_by_the_store, _key_logs, _inbox, _blobs, _langs,
-              _choices_and_response_indexes]
+              _choices_and_response_indexes, _intent_keys]
 VERSION = len(MIGRATIONS)

@@ -106,8 +106,10 @@ ADDING = (*THREAD_ROOTS, "answer", "report")  # kinds of which every message cou
 
 
 def write(ctx: Ctx, kind: str, topic: str, body: dict, refs=(), request: dict | None = None,
-          blobs: list[tuple[bytes, bytes]] = ()) -> dict:
-    """Sign, validate, store and queue a message as this node's identity (the one write path, Ingest.create).
+          blobs: list[tuple[bytes, bytes]] = (), signer: Identity | None = None,
+          also: Callable[[Message], None] | None = None) -> dict:
+    """Sign, validate, store and queue a message as this node's identity (the one write path, Ingest.create);
+    as `signer` instead (an intent's key, specs/12), not queued for gossip, and `also(msg)` in its transaction.
     A message of an ADDING kind that repeats a write request carried out within RETRY_WINDOW (the same
     kind, topic, refs and `request`: the body as the user gave it, `body` unless said) is not made again:
     its client may have timed out after it was stored. The result is that message's id, `already` true.
@@ -119,12 +121,15 @@ def write(ctx: Ctx, kind: str, topic: str, body: dict, refs=(), request: dict | 
         return {"id": prior, "already": True}
     keep = attachments.keep(ctx.store, list(blobs))
 
-    def also(msg: Message) -> None:
+    def recorded(msg: Message) -> None:
         keep(msg)
         if key:
             ctx.store.remember_sent(key, msg.id, now, now - RETRY_WINDOW)
+        if also is not None:
+            also(msg)
     try:
-        msg = ctx.ingest.create(ctx.identity, kind, topic, body, refs, also=also)
+        msg = ctx.ingest.create(signer or ctx.identity, kind, topic, body, refs, also=recorded,
+                                publish=signer is None)
     except Rejected as e:
         raise OpError(_explain(e, kind)) from None
     except StoreError as e:

@@ -22,6 +22,7 @@ from . import schema
 from .store_blobs import BlobTables
 from .store_bridge import BridgeTables
 from .store_inbox import InboxTables
+from .store_intents import IntentTables
 
 # the product topics, one index seek each (a loose index scan: DISTINCT would read every message's entry)
 _TOPICS = ("WITH RECURSIVE t(topic) AS (SELECT min(topic) FROM messages WHERE topic > ''"
@@ -37,7 +38,7 @@ class StoreError(Exception):
     """The store cannot be used as asked (damaged, or the disk is full): one line saying what to do."""
 
 
-class Store(BridgeTables, InboxTables, BlobTables):
+class Store(BridgeTables, InboxTables, BlobTables, IntentTables):
     """The store of one home. `readonly` opens a second connection for reads on another thread
     (WAL lets it read beside the writer); it never writes, migrates or checks."""
     held = False  # a group commit's transaction is open (group, release)

@@ -1,0 +1,153 @@
+"""Intents from the command line on homes with no node running (specs/12): a customer posts under fresh keys, a
+vendor offers, the customer reads the offer and awards it; what the others may not do, each one clear line."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from antiport.app.cli import main
+from antiport.crypto import Identity
+from antiport.node.home import Home, now_ms
+from antiport.node.ingest import Ingest
+from antiport.node.service import Ctx, write
+from antiport.node.store import Store
+from antiport.protocol import codec, sign
+
+pytestmark = pytest.mark.fast
+
+
+def run(capsys, home, *argv) -> tuple[int, str, str]:
+    code = main(["--home", str(home), *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def ok(capsys, home, *argv):
+    code, out, err = run(capsys, home, *argv, "--json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def refused(capsys, home, *argv) -> str:
+    code, out, err = run(capsys, home, *argv)
+    assert code == 1 and err.startswith("antiport: ") and err.count("\n") == 1 and "Traceback" not in err, err
+    return err
+
+
+def carry(capsys, tmp_path, source, dest) -> None:
+    """What `source` holds, imported at `dest` (offline homes meet by export and import)."""
+    path = tmp_path / "carried.apx"
+    assert run(capsys, source, "export", "--out", str(path))[0] == 0
+    assert run(capsys, dest, "import", str(path))[0] == 0
+
+
+@pytest.fixture
+def homes(tmp_path, capsys):
+    for name in ("alice", "carol", "bob"):
+        assert run(capsys, tmp_path / name, "init", "--no-passphrase", "--name", name)[0] == 0
+    store = Store(tmp_path / "carol" / "store.db")
+    write(Ctx(store, Ingest(store), Home(tmp_path / "carol").identity()), "vendor", "",
+          {"org": "Acme Laptops", "topics": ["intent/laptops"]})
+    store.close()
+    assert run(capsys, tmp_path / "carol", "follow", "intent/laptops")[0] == 0
+    return tmp_path / "alice", tmp_path / "carol", tmp_path / "bob"
+
+
+def test_two_intents_share_no_key_and_no_identifier_with_each_other_or_her_did(homes, capsys):
+    alice = homes[0]
+    did = Home(alice).identity().did
+    first = ok(capsys, alice, "intent", "post", "Laptops", "--title", "A light laptop", "--text", "14 inch")
+    second = ok(capsys, alice, "intent", "post", "laptops", "--title", "A light laptop", "--text", "14 inch")
+    assert first["topic"] == second["topic"] == "intent/laptops"
+    assert len({first["key"], second["key"], did}) == 3
+    store = Store(alice / "store.db")
+    raws = [store.raw(first["id"]), store.raw(second["id"])]
+    for raw, other in ((raws[0], raws[1]), (raws[1], raws[0])):
+        payload = codec.decode(codec.decode(raw)[0])
+        assert payload["refs"] == [] and Home(alice).identity().public_key not in raw
+        assert codec.decode(codec.decode(other)[0])["author"] not in raw
+    assert [m.kind for m in store.outbox()] == ["profile"]  # intents: never queued for gossip
+    assert set(store.my_intents()) == {first["id"], second["id"]}
+
+
+def test_intent_offer_award_across_homes(homes, capsys, tmp_path):
+    alice, carol, bob = homes
+    intent = ok(capsys, alice, "intent", "post", "laptops", "--title", "A light laptop", "--text", "14 inch, 32 GB",
+                "--budget", "900", "--currency", "eur", "--terms", "no-tracking,purpose-only", "--expires", "3d")
+    carry(capsys, tmp_path, alice, carol)
+    listed = ok(capsys, carol, "intent", "list")
+    assert [(r["id"], r["budget"], r["currency"], r["state"]) for r in listed] == [(intent["id"], 90000, "EUR", "open")]
+    err = refused(capsys, carol, "intent", "offer", intent["id"][:10], "--price", "899", "--currency", "EUR",
+                  "--text", "X1", "--accepts", "no-sharing")
+    assert "did not ask for no-sharing" in err
+    offer = ok(capsys, carol, "intent", "offer", intent["id"][:10], "--price", "899.90", "--currency", "EUR",
+               "--text", "ThinkPad X1, in 3 days", "--accepts", "no-tracking")
+    carry(capsys, tmp_path, alice, bob)
+    assert "serves no manifest for intent/laptops" in refused(capsys, bob, "intent", "offer", intent["id"], "--price",
+                                                              "1", "--currency", "EUR", "--text", "cheap")
+    carry(capsys, tmp_path, carol, alice)
+    carry(capsys, tmp_path, carol, bob)
+    offers = ok(capsys, alice, "intent", "offers")
+    assert [(o["id"], o["price"], o["accepts"], o["org"], o["state"]) for o in offers] == [
+        (offer["id"], 89990, ["no-tracking"], "Acme Laptops", "open")]
+    assert "not yours" in refused(capsys, bob, "intent", "offers", intent["id"])  # bob holds it, cannot read it
+    assert "not yours" in refused(capsys, bob, "intent", "award", offer["id"])
+    award = ok(capsys, alice, "intent", "award", offer["id"], "--contact", "alice@example.org")
+    assert award["declined"] == []
+    assert ok(capsys, alice, "intent", "offers")[0]["state"] == "awarded"
+    code, out, _ = run(capsys, alice, "intent", "offers")
+    assert code == 0 and "899.90 EUR" in out and "[awarded]" in out
+
+
+def test_a_withdrawn_or_expired_intent_takes_no_offers(homes, capsys, tmp_path):
+    alice, carol, _ = homes
+    intent = ok(capsys, alice, "intent", "post", "laptops", "--title", "Laptop", "--text", "any")
+    ok(capsys, alice, "intent", "withdraw", intent["id"])
+    carry(capsys, tmp_path, alice, carol)
+    assert ok(capsys, carol, "intent", "list") == []
+    assert ok(capsys, carol, "intent", "list", "--closed")[0]["state"] == "withdrawn"
+    assert "withdrawn" in refused(capsys, carol, "intent", "offer", intent["id"], "--price", "1", "--currency", "EUR",
+                                  "--text", "x")
+    # an intent that ended an hour ago (made with an earlier clock)
+    store, key = Store(carol / "store.db"), Identity.generate()
+    past = now_ms() - 2 * 3_600_000
+    old = sign(key, "intent", "intent/laptops", {"title": "Old", "text": "x", "expires": past + 3_600_000},
+               created=past)
+    Ingest(store)(old.raw, now_ms(), "import")
+    store.close()
+    assert "expired" in refused(capsys, carol, "intent", "offer", old.id, "--price", "1", "--currency", "EUR",
+                                "--text", "x")
+
+
+def test_bad_input_is_one_line(homes, capsys):
+    alice = homes[0]
+    assert "budget" in refused(capsys, alice, "intent", "post", "laptops", "--title", "t", "--text", "x",
+                               "--budget", "nine")
+    assert "unknown terms sell-my-data" in refused(capsys, alice, "intent", "post", "laptops", "--title", "t",
+                                                   "--text", "x", "--terms", "sell-my-data")
+    assert "currency" in refused(capsys, alice, "intent", "post", "laptops", "--title", "t", "--text", "x",
+                                 "--budget", "9", "--currency", "EURO")
+    assert "expires" in refused(capsys, alice, "intent", "post", "laptops", "--title", "t", "--text", "x",
+                                "--expires", "200d")
+    assert "not an intent" in refused(capsys, alice, "intent", "withdraw",
+                                      Store(alice / "store.db").of_kind("profile")[0][0])
+
+
+def test_an_offer_made_after_the_withdrawal_is_dropped_and_counted(homes, capsys, tmp_path):
+    """Valid (validity is monotone), but a receiver that holds the withdrawal does not store it (specs/12 s. 3)."""
+    alice, carol, _ = homes
+    intent = ok(capsys, alice, "intent", "post", "laptops", "--title", "Laptop", "--text", "any")
+    carry(capsys, tmp_path, alice, carol)
+    store = Store(carol / "store.db")
+    target = store.get(intent["id"])
+    carol_key = Home(carol).identity()
+    early = sign(carol_key, "offer", "intent/laptops", {"sealed": bytes(49)}, [intent["id"]], created=now_ms() - 1000)
+    store.close()
+    ok(capsys, alice, "intent", "withdraw", intent["id"])
+    carry(capsys, tmp_path, alice, carol)
+    store = Store(carol / "store.db")
+    ingest = Ingest(store)
+    late = sign(carol_key, "offer", target.topic, {"sealed": bytes(49)}, [intent["id"]], created=now_ms() + 1000)
+    assert ingest(late.raw, now_ms(), "peer") == (late, False) and not store.has(late.id)
+    assert ingest.rejected[("peer", "withdrawn")] == 1
+    assert ingest(early.raw, now_ms(), "peer")[1] and store.has(early.id)  # made before it: kept (never shown)
