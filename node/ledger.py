@@ -28,7 +28,8 @@ WHY_FACTS = 10  # facts `explain` lists per topic, strongest first; the others a
 KINDS = {k: i for i, k in enumerate(("accept", "upvote", "downvote", "report", "trust", "distrust", "thanks",
                                      "bounty"))}
 KIND_NAMES = list(KINDS)
-FORMAT = 4  # of the kept files (2: figures, 3: the strongest facts, 4: thanks and bounties): others are computed again
+FORMAT = 5  # of the kept files (2: figures, 3: the strongest facts, 4: thanks and bounties, 5: the experts'
+# order): a file of another is computed again
 
 
 @dataclass(frozen=True)
@@ -168,20 +169,50 @@ class Graph:
 @dataclass(frozen=True)
 class Ranked:
     """What reads use of one (viewer, topic): scores, budgets (for explanations) and fact counts per
-    identity, as of `version` (the store's newest message in the topic and newest trust then)."""
+    identity, as of `version` (the store's newest message in the topic and newest trust then). What a read
+    shows of one identity (its strongest facts, its figures) stays in arrays until it is asked for: a
+    reader process loading a busy topic's file builds no object per fact or per answerer."""
     version: tuple[int, int, int]
     made: float                                # wall-clock time it was computed
     score: dict[str, float]
     budget: dict[str, float]                   # sources with live facts only
     counts: dict[str, tuple[int, ...]]         # facts about it per kind (KINDS order); identities with any
-    strongest: dict[str, list[tuple]]          # (id, kind, source, weight, note) of the WHY_FACTS strongest
-    figures: dict[str, dict]                   # every answerer's compact figures in the topic (node/figures.py)
+    experts: dict[str, tuple[int, int]]        # authors of answers or facts but the viewer, best first: rank, answers
+    why: dict                                  # the WHY_FACTS strongest facts per subject, as arrays
+    answerers: dict[str, int]                  # every answerer's row in `figure_rows`
+    figure_rows: list                          # their compact figures (node/figures.py), FIGURES order
 
     def rank_of(self, did: str) -> int | None:
         if did not in self.score:
             return None
         mine = (-self.score[did], did)
         return 1 + sum(1 for d, s in self.score.items() if (-s, d) < mine)
+
+    def strongest(self, did: str) -> list[tuple]:
+        """(id, kind, source, weight, note) of the facts about `did` that add or take most, strongest first."""
+        import numpy as np
+        if did not in self.score:
+            return []
+        subject, dids = self.why["subject"], list(self.score)
+        i = dids.index(did)
+        lo, hi = np.searchsorted(subject, i, "left"), np.searchsorted(subject, i, "right")
+        return [(fid.decode(), KIND_NAMES[kind], dids[source], weight, note) for fid, kind, source, weight, note in zip(
+            self.why["id"][lo:hi].tolist(), self.why["kind"][lo:hi].tolist(), self.why["source"][lo:hi].tolist(),
+            self.why["weight"][lo:hi].tolist(), self.why["note"][lo:hi].tolist(), strict=True)]
+
+    def expert(self, did: str) -> dict:
+        """An `experts` row (its name left empty)."""
+        rank, answers = self.experts[did]
+        counts = self.counts.get(did, (0,) * len(KINDS))
+        return {"did": did, "name": "", "score": round(self.score.get(did, 0.0), 9), "accepted": counts[0],
+                "upvotes": counts[1], "downvotes": counts[2], "answers": answers, "rank": rank}
+
+    def figures(self, did: str) -> dict | None:
+        """An answerer's compact figures in the topic (None for one who has not answered)."""
+        row = self.answerers.get(did)
+        if row is None:
+            return None
+        return dict(zip(FIGURES, (None if v != v else v for v in self.figure_rows[row]), strict=True))
 
 
 class Ledger:
@@ -238,6 +269,12 @@ class Ledger:
         keep, weight = graph.strongest(score, WHY_FACTS)  # what `explain` lists, kept: never read from the facts
         kept = [graph.fs[i] for i in keep.tolist()]
         own = compact_all(self.store, topic)  # kept with the scores: what answers show beside their author
+        answers = self.store.answer_counts(topic)  # the experts' list, kept in its order: a read pages it
+        scored = dict(zip(graph.dids, score.round(9).tolist(), strict=True))
+        accepted = dict(zip(graph.dids, counts[:, 0].tolist(), strict=True))
+        named = {graph.dids[i] for i in np.flatnonzero(counts[:, :3].any(axis=1)).tolist()}
+        experts = sorted((set(answers) | named) - {viewer},
+                         key=lambda d: (-scored.get(d, 0.0), -accepted.get(d, 0), d))
         self.folder.mkdir(mode=0o700, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")  # readable by the owner only
         with os.fdopen(fd, "wb") as out:
@@ -247,6 +284,8 @@ class Ledger:
                      why_source=graph.src[keep], why_kind=graph.kind[keep], why_weight=weight,
                      why_id=np.array([f.id for f in kept], "S64"), why_note=np.array([f.note for f in kept], "U"),
                      answerers=np.array([d.encode() for d in own], "S"),
+                     experts=np.array([d.encode() for d in experts], "S"),
+                     expert_answers=np.array([answers.get(d, 0) for d in experts], np.int64),
                      figures=np.array([[np.nan if v is None else v for v in f.values()] for f in own.values()],
                                       np.float64).reshape(len(own), 3))
         path = self._file(viewer, topic)
@@ -270,36 +309,26 @@ class Ledger:
             if "format" not in saved.files or int(saved["format"]) != FORMAT:  # kept by an earlier version
                 return None  # computed again
             dids = [d.decode() for d in saved["dids"].tolist()]
-            strongest: dict[str, list[tuple]] = {}
-            for subject, source, kind, weight, fid, note in zip(
-                    saved["why_subject"].tolist(), saved["why_source"].tolist(), saved["why_kind"].tolist(),
-                    saved["why_weight"].tolist(), saved["why_id"].tolist(), saved["why_note"].tolist(), strict=True):
-                strongest.setdefault(dids[subject], []).append((fid.decode(), KIND_NAMES[kind], dids[source], weight,
-                                                                note))
-            score, budget, counts = saved["score"].tolist(), saved["budget"].tolist(), saved["counts"].tolist()
-            answerers = [d.decode() for d in saved["answerers"].tolist()]
+            counts = saved["counts"]
+            some = np.flatnonzero(counts.any(axis=1)).tolist() if len(dids) else []
+            experts = [d.decode() for d in saved["experts"].tolist()]
             found = Ranked(tuple(saved["version"].tolist()), float(saved["made"]),
-                           dict(zip(dids, score, strict=True)),
-                           {d: b for d, b in zip(dids, budget, strict=True) if b},
-                           {d: tuple(c) for d, c in zip(dids, counts, strict=True) if any(c)}, strongest,
-                           {d: dict(zip(FIGURES, (None if v != v else v for v in f), strict=True))
-                            for d, f in zip(answerers, saved["figures"].tolist(), strict=True)})
+                           dict(zip(dids, saved["score"].tolist(), strict=True)),
+                           {d: b for d, b in zip(dids, saved["budget"].tolist(), strict=True) if b},
+                           dict(zip((dids[i] for i in some), map(tuple, counts[some].tolist()), strict=True)),
+                           {d: (i, n) for i, (d, n) in enumerate(zip(experts, saved["expert_answers"].tolist(),
+                                                                     strict=True), 1)},
+                           {k: saved["why_" + k] for k in ("subject", "source", "kind", "weight", "id", "note")},
+                           {d.decode(): i for i, d in enumerate(saved["answerers"].tolist())},
+                           saved["figures"].tolist())
         self._loaded[path] = (stamp, found)
         return found
 
     def experts(self, viewer: str, topic: str) -> list[dict]:
-        """Authors of answers or facts in `topic`, best first (ties: more accepted, then did)."""
+        """Authors of answers or facts in `topic`, best first (ties: more accepted, then did). The order is kept
+        with the ranking: the `experts` op pages `Ranked.experts` and makes rows of its page only."""
         ranked = self.ranked(viewer, topic)
-        answers = self.store.answer_counts(topic)
-        none = (0,) * len(KINDS)
-        rows = [{"did": d, "name": "", "score": round(ranked.score.get(d, 0.0), 9),
-                 "accepted": ranked.counts.get(d, none)[0], "upvotes": ranked.counts.get(d, none)[1],
-                 "downvotes": ranked.counts.get(d, none)[2], "answers": answers.get(d, 0)}
-                for d in (set(answers) | {d for d, c in ranked.counts.items() if any(c[:3])}) - {viewer}]
-        rows.sort(key=lambda r: (-r["score"], -r["accepted"], r["did"]))
-        for i, r in enumerate(rows, 1):
-            r["rank"] = i
-        return rows
+        return [ranked.expert(d) for d in ranked.experts]
 
     def explain(self, viewer: str, did: str, topic: str) -> dict:
         """What `did`'s score in `topic` rests on: the WHY_FACTS facts that add or take most (strongest first,
@@ -308,7 +337,7 @@ class Ledger:
         kept with the scores: a read never goes through the facts."""
         ranked = self.ranked(viewer, topic)
         counts = {kind: n for kind, n in zip(KINDS, ranked.counts.get(did, ()), strict=False) if n}
-        listed = ranked.strongest.get(did, [])
+        listed = ranked.strongest(did)
         return {"topic": topic, "score": round(ranked.score.get(did, 0.0), 9), "rank": ranked.rank_of(did),
                 "facts": [{"id": fid, "kind": kind, "from": source, "from_name": "", "weight": weight, "note": note}
                           for fid, kind, source, weight, note in listed],

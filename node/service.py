@@ -514,7 +514,7 @@ def rank_answers(ctx: Ctx, topic: str, answers: list[dict]) -> list[dict]:
     ranked = ledger_for(ctx.store).ranked(ctx.identity.did, topic)
     for a in answers:
         a["score"] = round(ranked.score.get(a["author"], 0.0), 9)
-        a["figures"] = ranked.figures.get(a["author"]) or figures.compact(None)
+        a["figures"] = ranked.figures(a["author"]) or figures.compact(None)
     return sorted(answers, key=lambda a: (not a["accepted"], -a["score"],
                                           a["votes"].get("down", 0) - a["votes"].get("up", 0), a["created"], a["seq"],
                                           a["id"]))
@@ -625,12 +625,11 @@ def experts(ctx: Ctx, topic: Topic, before: Before = None, after: After = None, 
 
     Positions are dids (`page`)."""
     window = Window(before, after, limit, oldest)
-    rows, where = page(ledger_for(ctx.store).experts(ctx.identity.did, topic_slug(topic)), window,
-                       lambda r: r["did"])
-    known = ledger_names(ctx.store, [r["did"] for r in rows])
-    own = ledger_for(ctx.store).ranked(ctx.identity.did, topic_slug(topic)).figures
-    return {"experts": [{**r, "name": known[r["did"]], **figures.compact(None), **own.get(r["did"], {})}
-                        for r in rows],
+    ranked = ledger_for(ctx.store).ranked(ctx.identity.did, topic_slug(topic))
+    dids, where = page(list(ranked.experts), window, str)
+    known = ledger_names(ctx.store, dids)
+    return {"experts": [{**ranked.expert(d), "name": known[d], **(ranked.figures(d) or figures.compact(None))}
+                        for d in dids],
             "page": where}
 
 
