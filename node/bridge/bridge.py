@@ -79,7 +79,8 @@ class Bridge:
         added = 0
         now = now_ms()
         for rowid, msg_id, kind, topic in rows:
-            if kind in KINDS and topic in self.cfg.topics and self.outbox.add(msg_id, now) is not None:
+            if (kind in KINDS and topic in self.cfg.topics and self.concerns(msg_id, kind)
+                    and self.outbox.add(msg_id, now) is not None):
                 added += 1
             cursor = rowid
         if rows:
@@ -87,6 +88,13 @@ class Bridge:
         if added:
             self.new_events.notify()
         return added
+
+    def concerns(self, message_id: str, kind: str) -> bool:
+        """An award or decline only when it is of one of this vendor's offers (specs/12); everything else, yes."""
+        if kind not in ("award", "decline"):
+            return True
+        offer = self.store.get(self.store.get(message_id).target or "")
+        return offer is not None and offer.author == self.identity.public_key
 
     def event(self, message_id: str, private: bool) -> dict:
         return event_of(self.store, self.identity, self.store.get(message_id), private)

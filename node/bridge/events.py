@@ -9,6 +9,7 @@ from typing import Protocol
 
 from antiport.crypto import Identity, SealError, unseal
 from antiport.protocol import Message
+from antiport.protocol.intents import award_problem, open_sealed
 from antiport.protocol.kinds import NOT_IN_TEXT, THREAD_ROOTS, is_blank, line_ends
 
 from ..service import to_json
@@ -17,8 +18,11 @@ from ..store import Store
 # Kinds the vendor hears about: new threads and every update to them, with their webhook event types.
 TYPES = {"request": "request.created", "complaint": "complaint.created", "answer": "answer.created",
          "accept": "answer.accepted", "vote": "message.voted", "status": "thread.status_changed",
-         "resolve": "thread.resolved", "retract": "message.retracted"}
+         "resolve": "thread.resolved", "retract": "message.retracted",
+         # intents in the categories the vendor serves, and what the customer did with its offers (specs/12)
+         "intent": "intent.created", "award": "offer.awarded", "decline": "offer.declined"}
 KINDS = tuple(TYPES)
+ROOTS = (*THREAD_ROOTS, "intent")  # what a thread (a ticket, a lead) starts with
 WITHHELD = "this connector does not receive private parts (set private = true in its configuration)"
 
 
@@ -34,9 +38,9 @@ class Connector(Protocol):
 
 
 def thread_root(store: Store, msg: Message) -> str | None:
-    """The id of the request or complaint a message belongs to (following refs up), if known."""
+    """The id of the request, complaint or intent a message belongs to (following refs up), if known."""
     seen = 0
-    while msg.kind not in THREAD_ROOTS:
+    while msg.kind not in ROOTS:
         if not msg.refs or seen > 4:
             return None
         msg, seen = store.get(msg.refs[0]), seen + 1
@@ -61,6 +65,9 @@ def event_of(store: Store, identity: Identity, msg: Message, private: bool) -> d
     event = to_json(msg)
     event["body"].pop("to", None)
     event["thread"] = thread_root(store, msg)
+    if msg.kind == "award":
+        del event["body"]["sealed"]
+        event["award"] = opened_award(identity, msg) if private else {"withheld": WITHHELD}
     if "private" in event["body"]:
         del event["body"]["private"]
         if not private:
@@ -71,6 +78,15 @@ def event_of(store: Store, identity: Identity, msg: Message, private: bool) -> d
         except SealError as e:
             event["private"] = {"error": str(e)}
     return event
+
+
+def opened_award(identity: Identity, msg: Message) -> dict:
+    """What the customer wrote to this vendor with her award, and the contact she chose to reveal (specs/12
+    section 3); {"error"} when it does not open."""
+    try:
+        return open_sealed(identity, msg.body["sealed"], award_problem)
+    except SealError as e:
+        return {"error": str(e)}
 
 
 def envelope(seq: int, event: dict) -> dict:

@@ -17,7 +17,10 @@ def schemas() -> dict:
             "topic": {"type": "string"}, "author": {"type": "string", "description": "the author's did"},
             "created": {"type": "integer", "description": "signed creation time, ms since the epoch"},
             "refs": {"type": "array", "items": {"type": "string"}},
-            "thread": {"type": ["string", "null"], "description": "id of the request or complaint it belongs to"},
+            "thread": {"type": ["string", "null"], "description": "id of the request, complaint or intent it belongs"
+                                                                  " to"},
+            "award": {"type": "object", "description": "an award of this vendor's offer (specs/12): `text` and"
+                                                       " `contact` opened, `error`, or `withheld`"},
             "body": {"type": "object", "description": "the kind's fields (specs/02); an answer or status from a"
                                                       " helpdesk may carry `seq`, its order within one second, and"
                                                       " `agent` (`agent_id`): who at the vendor wrote it"},
