@@ -66,6 +66,28 @@ class Ingest:
         msg = self.check(raw, now, source)
         return msg, self.add(msg, now, source)
 
+    def many(self, raws: list[bytes], now: int, source: str) -> list[Rejected | None]:
+        """Messages from elsewhere that arrived together (a sync turn): all decoded and verified first, then stored
+        in order (one may refer to one before it), per envelope None when it is held now (new or not), else why it
+        was refused. Doing each step for the whole batch is about a tenth quicker than a message at a time
+        (docs/performance.md)."""
+        checked: list[Message | Rejected] = []
+        for raw in raws:
+            try:
+                checked.append(self.check(raw, now, source))
+            except Rejected as e:
+                checked.append(e)
+        out: list[Rejected | None] = []
+        for item in checked:
+            if isinstance(item, Message):
+                try:
+                    self.add(item, now, source)
+                    item = None
+                except Rejected as e:
+                    item = e
+            out.append(item)
+        return out
+
     def check(self, raw: bytes, now: int, source: str = "local") -> Message:
         """Decode and verify an envelope and check the rules that need no store (Rejected, counted)."""
         try:

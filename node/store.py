@@ -30,6 +30,7 @@ _TOPICS = ("WITH RECURSIVE t(topic) AS (SELECT min(topic) FROM messages WHERE to
            " WHERE t.topic IS NOT NULL)")
 _THREAD = "SELECT :r UNION ALL SELECT id FROM messages WHERE target=:r AND kind='answer'"  # a root and its answers
 RECENT = 1000  # messages kept decoded for get(): replies and votes refer to recent ones
+OWNERS = 10_000  # key owners kept for owner() in write transactions (all forgotten when full)
 ROOTS = "m.kind IN ('request','complaint')"  # thread roots; the partial indexes messages_roots* say the same
 NOT_RETRACTED = "NOT EXISTS (SELECT 1 FROM messages r WHERE r.target = m.id AND r.kind = 'retract')"  # m: a label
 
@@ -43,10 +44,13 @@ class Store(BridgeTables, InboxTables, BlobTables, IntentTables):
     (WAL lets it read beside the writer); it never writes, migrates or checks."""
     held = False  # a group commit's transaction is open (group, release)
     _depth = 0  # transaction and group blocks running
+    _writing = False  # a write transaction (BEGIN IMMEDIATE) of this connection is open
+    _version = None  # PRAGMA data_version when the last write transaction began
 
     def __init__(self, path: Path | str, readonly: bool = False):
         self.path = Path(path)
         self._recent: dict[str, Message] = {}
+        self._owners: dict[bytes, keylog.Owner | None] = {}
         try:
             if readonly:
                 conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=30,
@@ -69,7 +73,7 @@ class Store(BridgeTables, InboxTables, BlobTables, IntentTables):
         """A second read-write connection to the same file, for a worker thread (the import): no check and no
         migration (this one did them); SQLite lets one of them write at a time."""
         store = object.__new__(type(self))
-        store.path, store._recent = self.path, {}
+        store.path, store._recent, store._owners = self.path, {}, {}
         try:
             store.db = sqlite_utils.Database(sqlite3.connect(str(self.path), timeout=30, isolation_level=None,
                                                              check_same_thread=False))
@@ -111,15 +115,14 @@ class Store(BridgeTables, InboxTables, BlobTables, IntentTables):
                 yield
             return
         try:
-            self.db.execute("BEGIN IMMEDIATE")
+            self._begin()
             try:
                 with self._nested():
                     yield
+                self._writing = False
                 self.db.execute("COMMIT")
             except BaseException:
-                self._recent.clear()
-                if self.db.conn.in_transaction:  # SQLite may have rolled back already (a full disk)
-                    self.db.execute("ROLLBACK")
+                self._rollback()
                 raise
         except sqlite3.DatabaseError as e:
             raise StoreError(self._explain(e)) from None
@@ -131,29 +134,43 @@ class Store(BridgeTables, InboxTables, BlobTables, IntentTables):
         whole group (StoreError); any other exception leaves the group as it is (write nothing before it)."""
         try:
             if not self.held:
-                self.db.execute("BEGIN IMMEDIATE")
+                self._begin()
                 self.held = True
             with self._nested():
                 yield
         except sqlite3.DatabaseError as e:
             self.held = False
-            self._recent.clear()
-            if self.db.conn.in_transaction:
-                self.db.execute("ROLLBACK")
+            self._rollback()
             raise StoreError(self._explain(e)) from None
 
     def release(self) -> None:
         """Commit the group held open, if any (StoreError, and the group rolled back, when that fails)."""
         if not self.held:
             return
-        self.held = False
+        self.held = self._writing = False
         try:
             self.db.execute("COMMIT")
         except sqlite3.DatabaseError as e:
-            self._recent.clear()
-            if self.db.conn.in_transaction:
-                self.db.execute("ROLLBACK")
+            self._rollback()
             raise StoreError(self._explain(e)) from None
+
+    def _begin(self) -> None:
+        """Open a write transaction. The key owners kept (`owner`) stay right while no other connection commits:
+        SQLite's data_version says whether one did since this connection's last write transaction began."""
+        self.db.execute("BEGIN IMMEDIATE")
+        version = self.db.execute("PRAGMA data_version").fetchone()[0]
+        if version != self._version:
+            self._owners.clear()
+            self._version = version
+        self._writing = True
+
+    def _rollback(self) -> None:
+        """Undo the open transaction, if SQLite has not already (a full disk), and forget what it stored."""
+        self._writing = False
+        self._recent.clear()
+        self._owners.clear()
+        if self.db.conn.in_transaction:
+            self.db.execute("ROLLBACK")
 
     @contextmanager
     def _nested(self):
@@ -227,12 +244,19 @@ class Store(BridgeTables, InboxTables, BlobTables, IntentTables):
     # -- key logs (specs/10) ----------------------------------------------------------------------
 
     def owner(self, key: bytes) -> keylog.Owner | None:
-        """Whom `key` speaks for by the held key logs (the validation context), None for itself alone."""
+        """Whom `key` speaks for by the held key logs (the validation context), None for itself alone. In a write
+        transaction the answer is kept: validating and storing a message ask it three times or more, for the same
+        few keys (no other connection can change key_owners meanwhile, and `_follow_log` forgets them)."""
+        if self._writing and key in self._owners:
+            return self._owners[key]
         row = self.db.execute("SELECT identity, keep FROM key_owners WHERE key=?", [key]).fetchone()
-        if row is None:
-            return None
-        keep = None if row[1] is None else frozenset(cbor2.loads(row[1]))
-        return keylog.Owner(bytes.fromhex(row[0]), keep)
+        owner = None if row is None else keylog.Owner(bytes.fromhex(row[0]),
+                                                      None if row[1] is None else frozenset(cbor2.loads(row[1])))
+        if self._writing:
+            if len(self._owners) >= OWNERS:
+                self._owners.clear()
+            self._owners[key] = owner
+        return owner
 
     def _speaker(self, msg: Message) -> tuple[str, str | None]:
         """(author, signer) of a message's row: the did of the identity it speaks for, and the did of the key
@@ -267,6 +291,7 @@ class Store(BridgeTables, InboxTables, BlobTables, IntentTables):
             keep = None if owner.keep is None else cbor2.dumps(sorted(owner.keep))
             self.db.execute("INSERT OR REPLACE INTO key_owners VALUES (?, ?, ?)", [key, identity.hex(), keep])
             self._attribute(key, owner)
+        self._owners.clear()
 
     def _owned_elsewhere(self, key: bytes, identity: bytes) -> bool:
         """Whether `key` is an identity of its own, or a smaller identity's log names it (specs/10 section 4)."""

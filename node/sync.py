@@ -16,7 +16,6 @@ from dataclasses import asdict, dataclass
 
 import trio
 import trio.lowlevel
-from antiport.protocol import Rejected
 from antiport.protocol.sync import RemoteProtocolError, SyncError
 from antiport.protocol.sync_session import (
     MAX_TOPICS,
@@ -44,7 +43,7 @@ MAX_OUTBOUND = 4             # concurrent sessions a node starts
 INTERVAL = 60.0              # seconds between periodic syncs
 TOPIC_CHECK = 0.5            # seconds between looks at the carried topics
 RELAYED_MAX = 10_000         # a relayed topic holding more messages is carried live only, no longer synced
-YIELD_EVERY = 50             # ingests between checkpoints, so gossip and the API keep running
+BATCH = 100                  # envelopes stored in one go between checkpoints, so gossip and the API keep running
 
 
 @dataclass
@@ -204,7 +203,6 @@ class Syncer:
     async def _drive(self, session: Session, stream, peer: str) -> None:
         """Run the session's events: read and write the stream (each whole message within read_timeout),
         ingest what arrives, keep the progress rows."""
-        ingested = 0
         while True:
             event = session.next_event()
             if event is NEED_DATA:
@@ -219,15 +217,14 @@ class Syncer:
                     await stream.write(event.data)
                 self.bytes_sent += len(event.data)
             elif isinstance(event, Received):
-                ingested += 1
-                if ingested % YIELD_EVERY == 0:
-                    await trio.lowlevel.checkpoint()
-                try:
-                    self.ingest(event.raw, self.clock(), peer)
-                except Rejected as e:
-                    session.refused(event, e.reason)
-                else:
-                    session.stored(event)
+                batch = [event, *session.received(BATCH - 1)]
+                for received, refused in zip(batch, self.ingest.many([e.raw for e in batch], self.clock(), peer),
+                                             strict=True):
+                    if refused is None:
+                        session.stored(received)
+                    else:
+                        session.refused(received, refused.reason)
+                await trio.lowlevel.checkpoint()
             elif isinstance(event, TopicStarted):
                 self._row(session, event.topic, peer)
             elif isinstance(event, Done):

@@ -176,9 +176,17 @@ def is_blank(text: str) -> bool:
 
 
 def forbidden(text: str, line: bool) -> str | None:
-    """The first character of `text` that a one-line (`line`) or a multi-line text field may not hold."""
-    banned = NOT_IN_LINE if line else NOT_IN_TEXT
-    return next((c for c in text if c in banned), None)
+    """The first character of `text` that a one-line (`line`) or a multi-line text field may not hold (a regular
+    expression: every text of every message is searched, and a loop over characters in Python is 10x slower)."""
+    found = (_NOT_IN_LINE if line else _NOT_IN_TEXT).search(text)
+    return found.group() if found else None
+
+
+def _one_of(chars: frozenset[str]) -> re.Pattern[str]:
+    return re.compile("[" + "".join(re.escape(c) for c in sorted(chars)) + "]")
+
+
+_NOT_IN_LINE, _NOT_IN_TEXT = _one_of(NOT_IN_LINE), _one_of(NOT_IN_TEXT)
 
 
 def is_domain(text: str) -> bool:

@@ -8,7 +8,8 @@ and asks `next_event()` what to do, until `Done`:
 - `Send(data)`: write these bytes (one whole message, varint length included).
 - `TopicStarted(topic)`: the reconciliation of a topic starts (for timestamps and counters).
 - `Received(topic, id, raw)`: an envelope the peer sent that this side asked for; validate and store it,
-  then call `stored(event)` or `refused(event, reason)`.
+  then call `stored(event)` or `refused(event, reason)`. `received(limit)` gives the ones queued behind it, to
+  store a batch at once.
 - `Done()`: the session is complete; close the stream.
 
 The driver supplies the data: `items(topic)` gives the (created, id) pairs this side holds in a topic,
@@ -126,6 +127,14 @@ class Session:
         except RemoteProtocolError:
             self._state = "broken"
             raise
+
+    def received(self, limit: int) -> list[Received]:
+        """Up to `limit` more of the envelopes already queued (what `next_event` would give next, one at a time), so
+        that the driver can store them together; it then calls `stored` or `refused` for each, in order."""
+        out: list[Received] = []
+        while self._events and isinstance(self._events[0], Received) and len(out) < limit:
+            out.append(self._events.popleft())  # type: ignore[arg-type]
+        return out
 
     def stored(self, event: Received) -> None:
         """The envelope of `event` was stored: count it, and retry the ones that were waiting for it."""
