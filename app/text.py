@@ -191,6 +191,16 @@ def labeler_followed(result: dict, params: dict) -> str:
     return f"{'following' if result['following'] else 'not following'} labeler {result['did']}"
 
 
+def muting(result: dict, params: dict) -> str:
+    where = f" in {result['topic']}" if result["topic"] else ""
+    return f"{result['level'] or 'no longer muted'}{where}: {result['did']}"
+
+
+def muted_list(data: dict, params: dict) -> str:
+    return "\n".join([f"{r['level']:8} {who(r['did'], r['name'])}" + (f"  in {r['topic']}" if r["topic"] else "")
+                      for r in data["muted"]] or ["nobody muted or blocked (antiport mute DID, antiport block DID)"])
+
+
 def peers(rows: list, params: dict) -> str:
     lines = []
     for p in rows:
@@ -371,6 +381,7 @@ FORMATTERS = {
     "vendor": vendor, "figures": figures, "suggest": suggested, "sync_status": sync_status, "peers": peers,
     "blob": blob, "intent_post": posted, "intent_withdraw": written, "intents": intent_list,
     "intent_offers": offer_lines, "intent_award": awarded, "intent_decline": written, "intent_offer": written,
+    "mute": muting, "block": muting, "unmute": muting, "muted": muted_list,
 }
 
 

@@ -116,12 +116,16 @@ class CannotSeal(Exception):
 
 def seal_key(store: Store, topic: str) -> tuple[bytes, dict]:
     """The key to seal a private part in `topic` to, and the claim it belongs to (specs/02 section 6):
-    the one vendor claiming the topic that the customer trusts, else the one verified. Raises CannotSeal."""
+    the one vendor claiming the topic that the customer trusts, else the one verified; never one she blocked.
+    Raises CannotSeal."""
     claims = [_claim(store, m) for m in store.current_manifests() if topic in m.body["topics"]]
     if not claims:
         raise CannotSeal(f"no vendor manifest claims {topic}: there is nobody to seal the private part to")
     chosen = [c for c in claims if c["trusted"]] or [c for c in claims if c["state"] == "verified"]
     if len(chosen) == 1:
+        if store.blocked(chosen[0]["did"]):
+            raise CannotSeal(f"private part not sent: you blocked {chosen[0]['org']} {chosen[0]['did']}, the vendor"
+                             f" of {topic}: send without it, or 'antiport unmute DID' first")
         return key_from_did(chosen[0]["did"]), chosen[0]
     listed = "; ".join(f"{c['org']} {c['did']}: {c['state']}, {c['detail']}" for c in (chosen or claims)[:3])
     if chosen:

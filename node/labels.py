@@ -48,6 +48,7 @@ class Moderation:
             body = load(raw).body
             self.on_identity[did_from_key(body["subject"])].setdefault((body["value"], author), body.get("reason", ""))
         self._scores: dict[str, dict[str, float]] = {}
+        self.muted = {(did, topic): level for did, topic, level, _ in store.mutes()}
 
     def score(self, topic: str) -> dict[str, float]:
         if topic not in self._scores:
@@ -78,6 +79,9 @@ class Moderation:
         for r in rows:
             said = self.on_identity.get(r["author"], {})
             out[r["id"]] += [self._label(value, [by], reason, "author") for (value, by), reason in said.items()]
+            if level := self.muted.get((r["author"], "")) or self.muted.get((r["author"], r["topic"])):
+                out[r["id"]].append({"value": level, "effect": "hide", "on": "author", "by": [self.viewer],
+                                     "reason": "", "source": "you", "standing": None})
         return {target: [lb for lb in found if lb["effect"] != "ignore"] for target, found in out.items()}
 
     def _label(self, value: str, by: list[str], reason: str, on: str, standing: float | None = None) -> dict:

@@ -170,7 +170,14 @@ def _intent_keys(db: sqlite_utils.Database) -> None:
                " created INTEGER NOT NULL)")
 
 
+def _mutes(db: sqlite_utils.Database) -> None:
+    """The people the user muted (in a topic or everywhere) or blocked: local, never published; their
+    messages stay stored and relayed, and are hidden here (specs/06 section 6)."""
+    db.execute("CREATE TABLE mutes (did TEXT NOT NULL, topic TEXT NOT NULL, level TEXT NOT NULL,"
+               " since INTEGER NOT NULL, PRIMARY KEY (did, topic))")
+
+
 MIGRATIONS = [_messages, _bridge_tables_and_thread_index, _every_claim, _labelers, _vendor_domains, _sent,
               _queue_skips, _root_indexes, _fts_rows_by_the_store, _key_logs, _inbox, _blobs, _langs,
-              _choices_and_response_indexes, _intent_keys]
+              _choices_and_response_indexes, _intent_keys, _mutes]
 VERSION = len(MIGRATIONS)

@@ -397,6 +397,50 @@ def label_effect(ctx: Ctx, value: Annotated[str, Arg(choices=VALUES, positional=
     return {"value": value, "effect": effect}
 
 
+@op(write=True)
+def mute(ctx: Ctx, did: Did, topic: Annotated[str, Arg("only in this topic (vendor/product)")] = "") -> dict:
+    """Hide someone's messages here, everywhere or in one topic: kept and relayed, never shown (list, show,
+    search, inbox) unless you ask to see hidden ones. Local, never published; undo with unmute."""
+    yourself(ctx, did)
+    slug = topic_slug(topic) if topic.strip() else ""
+    ctx.store.mute(did, slug, "muted", now_ms())
+    return {"did": did, "topic": slug, "level": "muted"}
+
+
+@op(write=True)
+def block(ctx: Ctx, did: Did) -> dict:
+    """Mute someone everywhere, and never seal a private part to them (a vendor you blocked gets none).
+    Local, never published; undo with unmute."""
+    yourself(ctx, did)
+    ctx.store.unmute(did)
+    ctx.store.mute(did, "", "blocked", now_ms())
+    return {"did": did, "topic": "", "level": "blocked"}
+
+
+def yourself(ctx: Ctx, did: str) -> None:
+    key_of(did)
+    if did == ctx.identity.did:
+        raise OpError("that is you: you cannot mute or block yourself")
+
+
+@op(write=True)
+def unmute(ctx: Ctx, did: Did, topic: Annotated[str, Arg("only the mute in this topic")] = "") -> dict:
+    """Take back a mute or a block."""
+    slug = topic_slug(topic) if topic.strip() else None
+    if not ctx.store.unmute(did, slug):
+        raise OpError(f"{did} is not muted{' in ' + slug if slug else ''} (see 'antiport muted')", 404)
+    return {"did": did, "topic": slug or "", "level": None}
+
+
+@op()
+def muted(ctx: Ctx) -> dict:
+    """The people you muted or blocked, with their names."""
+    rows = ctx.store.mutes()
+    known = ledger_names(ctx.store, [did for did, *_ in rows])
+    return {"muted": [{"did": did, "name": known[did], "topic": topic, "level": level, "since": since}
+                      for did, topic, level, since in rows]}
+
+
 def moderated(ctx: Ctx, rows: list[dict], shown: str = "visible") -> list[dict]:
     """Rows with their labels and `hidden`; the hidden ones left out unless `shown` is 'all'."""
     return Moderation(ctx.store, ctx.identity.did).apply(rows, shown)

@@ -716,6 +716,22 @@ class Store(BridgeTables, InboxTables, BlobTables, IntentTables):
     def label_effects(self) -> dict[str, str]:
         return dict(self.db.execute("SELECT value, effect FROM label_effects").fetchall())
 
+    def mute(self, did: str, topic: str, level: str, now: int) -> None:
+        """Mute `did` in `topic` ('' everywhere), or block it (everywhere: `topic` ''); replaces a former choice."""
+        self._write("INSERT OR REPLACE INTO mutes VALUES (?, ?, ?, ?)", [did, topic, level, now])
+
+    def unmute(self, did: str, topic: str | None = None) -> int:
+        """Take back the mutes and blocks of `did` (in `topic` only, if given); how many there were."""
+        where, params = ("did=?", [did]) if topic is None else ("did=? AND topic=?", [did, topic])
+        return self._write(f"DELETE FROM mutes WHERE {where}", params).rowcount
+
+    def blocked(self, did: str) -> bool:
+        return self.db.execute("SELECT 1 FROM mutes WHERE did=? AND level='blocked'", [did]).fetchone() is not None
+
+    def mutes(self) -> list[tuple[str, str, str, int]]:
+        """(did, topic, level, since) of every mute and block, oldest first."""
+        return [tuple(r) for r in self.db.execute("SELECT did, topic, level, since FROM mutes ORDER BY since, did")]
+
     # -- follows, outbox, peers -----------------------------------------------------------------------
 
     def sent(self, request: bytes, since: int) -> str | None:

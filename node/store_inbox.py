@@ -12,15 +12,18 @@ FOLLOWED = """
     threads(root, since) AS (
         SELECT root, min(since) FROM followed WHERE root NOT IN (SELECT root FROM watches WHERE muted = 1)
         GROUP BY root)"""
-# What others said in them since the home followed them (an accept sits one level down, on an answer).
+# What others said in them since the home followed them (an accept sits one level down, on an answer), but
+# not the people muted there or everywhere.
 NEWS = FOLLOWED + """,
     news(id, root) AS (
         SELECT m.id, t.root FROM threads t JOIN messages m ON m.target = t.root
         WHERE m.kind IN ('answer', 'status', 'resolve') AND m.author != :me AND m.received >= t.since
+          AND m.author NOT IN (SELECT did FROM mutes WHERE topic IN ('', m.topic))
         UNION ALL
         SELECT c.id, t.root FROM threads t JOIN messages a ON a.target = t.root AND a.kind = 'answer'
         JOIN messages c ON c.target = a.id AND c.kind = 'accept'
-        WHERE c.author != :me AND c.received >= t.since)"""
+        WHERE c.author != :me AND c.received >= t.since
+          AND c.author NOT IN (SELECT did FROM mutes WHERE topic IN ('', c.topic)))"""
 
 
 class InboxTables:

@@ -51,6 +51,7 @@ class ThreadScreen(Page):
         Binding("x", "retract", "Retract"),
         Binding("exclamation_mark", "report", "Report"),
         Binding("l", "label", "Label"),
+        Binding("u", "mute", "Mute"),
         Binding("s", "status", "Status"),  # shown to the topic's vendor only
     ]
 
@@ -200,6 +201,16 @@ class ThreadScreen(Page):
         if self.view:
             target = self.answer or self.view
             self.form("label", target, f"Label this {target['kind']} by {self.person(target)}", "target")
+
+    def action_mute(self) -> None:
+        """Mute the author of the highlighted answer (or of the request) in this topic; clear it for everywhere."""
+        target = self.answer or self.view
+        if not target or target["author"] == self.me:
+            self.notify("Highlight someone else's answer to mute its author.", severity="warning")
+            return
+        self.app.push_screen(OpForm("mute", values={"topic": target["topic"]}, fixed={"did": target["author"]},
+                                    title=f"Mute {self.person(target)}: their messages are hidden here"),
+                             lambda done: done is not None and self.reload())
 
     def action_retract(self) -> None:
         """Withdraw the highlighted answer if it is yours, else the request if it is yours."""

@@ -97,6 +97,26 @@ async def test_thank_an_answer_and_offer_a_bounty_on_your_request(app, node, wor
     assert thanks["refs"] == [answered] and thanks["body"]["note"] == "it saved my day"
 
 
+async def test_mute_the_author_of_an_answer(app, node, world):
+    asked, answered = thread_with_an_answer(node, world)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        screen = await open_thread(pilot, asked)
+        await pilot.press("u")
+        await settle(pilot)
+        form = pilot.app.screen
+        assert isinstance(form, OpForm) and "Mute seller" in form.heading
+        assert form.query_one("#p-topic", Input).value == "acme/widget"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert pilot.app.screen is screen
+        assert "muted" in str(screen.query_one(DataTable).get_row_at(0)[1])
+        assert "Buy a new one" not in str(screen.query_one(DataTable).get_row_at(0)[1])
+    [muted] = node.call("muted")["muted"]
+    assert muted["topic"] == "acme/widget" and muted["level"] == "muted"
+    assert node.call("show", id=asked)["answers"][0]["hidden"]
+
+
 async def test_the_vendor_sets_a_status_from_the_thread(app, node, world):
     asked, _ = thread_with_an_answer(node, world)
     be_the_vendor(node, "acme/widget")
