@@ -432,13 +432,16 @@ def unmute(ctx: Ctx, did: Did, topic: Annotated[str, Arg("only the mute in this 
     return {"did": did, "topic": slug or "", "level": None}
 
 
+MUTED_SHOWN = 500
+
+
 @op()
 def muted(ctx: Ctx) -> dict:
-    """The people you muted or blocked, with their names."""
+    """The people you muted or blocked, with their names: the newest 500, and how many in all."""
     rows = ctx.store.mutes()
-    known = ledger_names(ctx.store, [did for did, *_ in rows])
+    known = ledger_names(ctx.store, [did for did, *_ in rows[-MUTED_SHOWN:]])
     return {"muted": [{"did": did, "name": known[did], "topic": topic, "level": level, "since": since}
-                      for did, topic, level, since in rows]}
+                      for did, topic, level, since in rows[-MUTED_SHOWN:]], "total": len(rows)}
 
 
 def moderated(ctx: Ctx, rows: list[dict], shown: str = "visible") -> list[dict]:

@@ -729,7 +729,7 @@ class Store(BridgeTables, InboxTables, BlobTables, IntentTables):
         return self.db.execute("SELECT 1 FROM mutes WHERE did=? AND level='blocked'", [did]).fetchone() is not None
 
     def mutes(self) -> list[tuple[str, str, str, int]]:
-        """(did, topic, level, since) of every mute and block, oldest first."""
+        """(did, topic, level, since) of every mute and block, oldest first (a person's choices: hundreds at most)."""
         return [tuple(r) for r in self.db.execute("SELECT did, topic, level, since FROM mutes ORDER BY since, did")]
 
     # -- follows, outbox, peers -----------------------------------------------------------------------
