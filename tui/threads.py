@@ -1,18 +1,27 @@
 """A topic's threads: requests and complaints, newest first, with their state as short badges; a page at a
 time, the next one loaded when the cursor reaches the last row or the table is scrolled to its end; o jumps
-to the oldest ones and back."""
+to the oldest ones and back; g shows only the threads written in one language."""
 from __future__ import annotations
 
 from functools import partial
 
+from antiport.protocol.kinds import LANG_TAG
 from textual.binding import Binding
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Static
 
-from .base import TablePage, age, plain, state
+from .base import Prompt, TablePage, age, plain, state
 from .experts import ExpertsScreen
 from .marks import mark_read
 from .thread import ThreadScreen
 from .visible import written_in
+
+
+class LanguagePrompt(Prompt):
+    async def accept(self, value: str) -> bool:
+        if LANG_TAG.fullmatch(value):
+            return True
+        self.notify(f"{value!r} is not a language tag: write one such as de, pt-BR or zh-Hant", severity="warning")
+        return False
 
 
 class ThreadsScreen(TablePage):
@@ -22,6 +31,7 @@ class ThreadsScreen(TablePage):
         Binding("c", "compose('complaint')", "Complain"),
         Binding("e", "experts", "Experts"),
         Binding("o", "oldest", "Oldest/newest"),
+        Binding("g", "language", "Language"),
     ]
     PAGE = 50
 
@@ -34,13 +44,14 @@ class ThreadsScreen(TablePage):
         self.threads: list[dict] = []  # the rows loaded so far, newest first
         self.more_below: str | None = None  # where the next page down starts (None: nothing more)
         self.oldest = False            # showing the oldest page (o), not the newest
+        self.lang = ""                 # only threads written in this language (g); "" every thread
 
     def touched(self, messages: list[dict]) -> bool:
         return any(m["topic"] == self.topic for m in messages)
 
     async def load(self) -> None:
         """The first page (newest, or the oldest one after o); the pages below it that were loaded stay."""
-        found = await self.app.call("list", topic=self.topic, shown="all", limit=self.PAGE,
+        found = await self.app.call("list", topic=self.topic, shown="all", limit=self.PAGE, **self.filters(),
                                     **({"oldest": True} if self.oldest else {}))
         if found is None:
             return
@@ -74,12 +85,26 @@ class ThreadsScreen(TablePage):
 
     async def more(self, position: str) -> None:
         """The next page down, below the last row shown."""
-        found = await self.app.call("list", topic=self.topic, shown="all", limit=self.PAGE, before=position)
+        found = await self.app.call("list", topic=self.topic, shown="all", limit=self.PAGE, before=position,
+                                    **self.filters())
         if found is None or position != self.more_below:
             return
         self.threads += found["threads"]
         self.more_below = found["page"]["before"]
         self.draw()
+
+    def filters(self) -> dict:
+        return {"lang": self.lang} if self.lang else {}
+
+    def action_language(self) -> None:
+        """Only the threads written in one language (their `lang`, specs/02), or every thread again."""
+        def chosen(lang: str | None) -> None:
+            self.lang = lang or ""
+            self.query_one(".title", Static).update(plain(self.heading + (f" · in {self.lang}" if self.lang else "")))
+            self.threads, self.more_below = [], None
+            self.reload()
+        self.app.push_screen(LanguagePrompt("Only threads written in (a language tag such as de or pt-BR; empty:"
+                                            " every language)", "de", self.lang), chosen)
 
     def action_oldest(self) -> None:
         """The oldest threads (the cursor on the very oldest), or back to the newest."""

@@ -142,3 +142,26 @@ async def test_a_big_topic_loads_more_at_the_bottom_and_jumps_to_the_oldest(tmp_
             await press(pilot, "o")
             await until(pilot, lambda: [r.value for r in table.rows] == every[:ThreadsScreen.PAGE], "the newest again")
         client.close()
+
+
+async def test_g_shows_only_the_threads_written_in_one_language(app, node, world):
+    node.call("follow", topic="acme/widget")
+    other = world.person("other")
+    german = other.call("ask", topic="acme/widget", title="Scharnier bricht", text="Seit gestern", lang="de")["id"]
+    other.call("ask", topic="acme/widget", title="Hinge breaks", text="Since yesterday", lang="en")
+    other.call("ask", topic="acme/widget", title="Unsaid", text="no tag")
+    world.sync()
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await press(pilot, "enter")
+        screen = pilot.app.screen
+        assert isinstance(screen, ThreadsScreen) and screen.query_one(DataTable).row_count == 3
+        await press(pilot, "g", *"d-e", "enter")
+        assert any("not a language tag" in n for n in notes(pilot.app))  # the prompt stays open to fix it
+        for _ in range(3):
+            await pilot.press("backspace")
+        await press(pilot, *"de", "enter")
+        assert pilot.app.screen is screen and [highlighted(screen.query_one(DataTable))] == [german]
+        assert screen.query_one(DataTable).row_count == 1 and "in de" in str(screen.query_one(".title").render())
+        await press(pilot, "g", "ctrl+u", "enter")  # empty: every language again
+        assert screen.query_one(DataTable).row_count == 3
