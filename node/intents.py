@@ -75,10 +75,40 @@ def carried_by_sync(ctx) -> None:
         sync.trigger()
 
 
-def state(ctx, intent: Message, now: int) -> str:
-    if ctx.store.withdrawn_at(intent.id) is not None:
+def state(store, intent: Message, now: int) -> str:
+    if store.withdrawn_at(intent.id) is not None:
         return "withdrawn"
     return "open" if now < intent.body["expires"] else "expired"
+
+
+def offer_for(store, intent: Message, price: str, currency: str, valid: str, text: str, accepts: str,
+              now: int) -> dict:
+    """The map an offer seals (specs/12 section 3), made only for an open intent and with only the terms the
+    customer asked for; OpError with one line otherwise."""
+    if (found := state(store, intent, now)) != "open":
+        raise OpError(f"the intent is {found}: it takes no more offers", 409)
+    asked, accepted = intent.body.get("terms", []), words(accepts)
+    if not set(accepted) <= set(asked):
+        raise OpError(f"the customer did not ask for {', '.join(sorted(set(accepted) - set(asked)))}: accept only "
+                      f"what she asked ({', '.join(asked) or 'nothing'})")
+    try:
+        return rules.offer_plain(minor(price, "price"), currency.strip().upper(), due_ms(valid, now), text.strip(),
+                                 accepted)
+    except Rejected as e:
+        raise OpError(f"cannot offer: {e.detail}") from None
+
+
+def offer_from_reply(store, intent: Message, reply: str, now: int) -> dict:
+    """An offer as helpdesk staff write it in their reply to a lead: first `Price: 899.90 EUR`, optionally
+    `Valid: 7d` and `Accepts: no-tracking, purpose-only` lines, then the offer's text (docs/bridge.md)."""
+    lines, fields = reply.strip().split("\n"), {}
+    while lines and (name := lines[0].partition(":")[0].strip().lower()) in ("price", "valid", "accepts"):
+        fields[name] = lines.pop(0).partition(":")[2].strip()
+    amount, _, currency = fields.get("price", "").partition(" ")
+    if not amount or not currency:
+        raise OpError("a reply to a lead starts with 'Price: AMOUNT CURRENCY' (then Valid:, Accepts:, the text)")
+    return offer_for(store, intent, amount, currency, fields.get("valid", "7d"), "\n".join(lines),
+                     fields.get("accepts", ""), now)
 
 
 # -- the customer ----------------------------------------------------------------------------------------
@@ -149,7 +179,7 @@ def intents(ctx, category: Annotated[str, Arg("one category only", positional=Tr
     out = []
     for m in rows:
         row = {"id": m.id, "topic": m.topic, "key": m.author_did, "created": m.created, "mine": m.id in own,
-               "state": state(ctx, m, now), "offers": counts.get(m.id, 0),
+               "state": state(ctx.store, m, now), "offers": counts.get(m.id, 0),
                **m.body, "text": m.body["text"][:EXCERPT]}
         if closed or row["state"] == "open":
             out.append(row)
@@ -235,20 +265,9 @@ def intent_offer(ctx, id: Id, price: Amount, currency: Currency,
     """Make an offer to an intent, sealed to the intent's key (only the customer reads it); your key must be in a
     manifest of yours that lists the category."""
     intent = the_intent(ctx, id)
-    now = now_ms()
     if ctx.identity.public_key not in ctx.store.claimed_keys(intent.topic):
         raise OpError(f"your key serves no manifest for {intent.topic}: list it in your vendor manifest's topics",
                       403)
-    if (found := state(ctx, intent, now)) != "open":
-        raise OpError(f"the intent is {found}: it takes no more offers", 409)
-    asked, accepted = intent.body.get("terms", []), words(accepts)
-    if not set(accepted) <= set(asked):
-        raise OpError(f"the customer did not ask for {', '.join(sorted(set(accepted) - set(asked)))}: accept only "
-                      f"what she asked ({', '.join(asked) or 'nothing'})")
-    try:
-        plain = rules.offer_plain(minor(price, "price"), currency.strip().upper(), due_ms(valid, now), text.strip(),
-                                  accepted)
-    except Rejected as e:
-        raise OpError(f"cannot offer: {e.detail}") from None
+    plain = offer_for(ctx.store, intent, price, currency, valid, text, accepts, now_ms())
     return write(ctx, "offer", intent.topic, {"sealed": rules.seal_to(intent.author, plain)}, [intent.id])
 

@@ -25,13 +25,16 @@ from urllib.parse import quote
 
 import httpx
 from antiport.protocol import is_blank
+from antiport.protocol.intents import is_category, seal_to
 
 from ..attachments import File, contents, foreign
 from ..home import now_ms
+from ..intents import offer_from_reply
 from ..ledger import names
+from ..ops import OpError
 from ..store import Store
 from .config import RTConfig
-from .events import Drops, agent_fields, staff_text
+from .events import ROOTS, Drops, agent_fields, staff_text
 
 log = logging.getLogger("antiport.bridge.rt")
 
@@ -253,7 +256,7 @@ class RTConnector:
     async def deliver(self, seq: int, event: dict, retry: bool) -> None:
         """On a retry the earlier attempt may have reached RT; look before commenting again."""
         await self.setup()
-        if event["kind"] in ("request", "complaint"):
+        if event["kind"] in ROOTS:
             await self._ticket(seq, event, retry)
         elif not self.from_rt(event["id"]):
             ticket = self.ticket_of(event["thread"] or "")
@@ -265,6 +268,8 @@ class RTConnector:
                 await self.rt.comment(ticket, with_missing(describe(seq, event), missing), files)
             if event["kind"] == "resolve" and self.cfg.resolve_on_customer:  # only the asker may resolve
                 await self.rt.set_status(ticket, "resolved")  # a second time changes nothing
+            if event["kind"] == "decline":  # the customer declined the vendor's offer: the lead is closed
+                await self.rt.set_status(ticket, "rejected")
 
     async def _ticket(self, seq: int, event: dict, retry: bool) -> None:
         thread = event["id"]
@@ -273,7 +278,7 @@ class RTConnector:
             files, missing = self.files(event)
             fields, customer = self.cfg.fields, event["author"]
             requestor = await self.rt.ensure_user(customer, names(self.store, [customer])[customer])
-            more = {"Requestor": requestor, "Priority": fields.priority[event["kind"]]}
+            more = {"Requestor": requestor, "Priority": fields.priority.get(event["kind"], fields.priority["request"])}
             if self.cfg.promise_hours is not None:
                 more["Due"] = rt_time(event["created"] + self.cfg.promise_hours * 3_600_000)
             ticket = await self.rt.create_ticket(
@@ -308,7 +313,8 @@ class RTConnector:
                 txn_id, row = int(txn["id"]), self.store.rt_ticket(int(txn["ObjectId"]))
                 if row is not None and txn_id > row[2]:
                     thread, topic, _ = row
-                    made, msg_id = await self._message_for(txn), None
+                    lead = is_category(topic)  # a ticket of an intent: staff reply with an offer (specs/12)
+                    made, msg_id = await (self._offer_for(txn, thread) if lead else self._message_for(txn)), None
                     if made:
                         created = max(rt_time_ms(txn["Created"]), created_floor(thread))
                         try:
@@ -359,6 +365,21 @@ class RTConnector:
                               "seq": seq, **await self._agent(txn)}, []
         return None
 
+    async def _offer_for(self, txn: dict, thread: str) -> tuple[str, dict, list] | None:
+        """A staff reply to a lead becomes the vendor's offer, sealed to the intent's key; one that is not an offer
+        (no price line, the intent closed, terms she did not ask for) is dropped, counted and logged."""
+        if txn["Type"] != "Correspond":
+            return None
+        text, _ = await self.rt.transaction_parts(int(txn["id"]))
+        intent = self.store.get(thread)
+        try:
+            plain = offer_from_reply(self.store, intent, staff_text(text), now_ms())
+        except OpError as e:
+            self.dropped.add("not-an-offer")
+            log.warning("RT reply %s to lead %s not published: %s", txn["id"], thread[:12], e)
+            return None
+        return "offer", {"sealed": seal_to(intent.author, plain)}, []
+
     async def _agent(self, txn: dict) -> dict:
         """Who made the transaction (specs/02 section 9): the RT user's real name, else their user name (its
         part before any @: a mail address is never published), and RT's number for them; none for RT itself."""
@@ -376,6 +397,8 @@ class RTConnector:
 def ticket_text(seq: int, event: dict) -> str:
     lines = [event["body"].get("text", ""), "", "--", f"{event['kind'].capitalize()} on Antiport in {event['topic']}",
              f"Customer: {event['author']}", f"Message: {event['id']}", f"Sequence: {seq}"]
+    if event["kind"] == "intent":
+        lines[1:1] = lead_lines(event["body"])
     private = event.get("private")
     if private and "text" in private:
         lines += ["", "Private part (sealed to the vendor, opened by the bridge):", private["text"]]
@@ -384,6 +407,21 @@ def ticket_text(seq: int, event: dict) -> str:
     elif private:
         lines += ["", f"Private part not shown: {private['withheld']}"]
     return "\n".join(lines)
+
+
+def lead_lines(body: dict) -> list[str]:
+    """What a lead's ticket says besides the customer's text, and how staff answer with an offer."""
+    def when(ms: int) -> str:
+        return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    out = [""]
+    if "budget" in body:
+        out.append(f"Budget: up to {body['budget'] / 100:.2f} {body['currency']}")
+    out += [f"{name.capitalize()}: {body[name]}" for name in ("quantity", "region") if name in body]
+    out += [f"Needed by: {when(body['deadline'])}"] if "deadline" in body else []
+    out += [f"Offers until: {when(body['expires'])}", f"Her terms: {', '.join(body.get('terms', [])) or 'none'}", "",
+            "Reply with an offer: 'Price: 899.90 EUR', then 'Valid: 7d' and 'Accepts: TERMS' if you like, then its",
+            "text. Only the customer can read it."]
+    return out
 
 
 def with_missing(text: str, missing: list[str]) -> str:
@@ -402,6 +440,9 @@ def describe(seq: int, event: dict) -> str:
         "resolve": "The customer confirmed that the request is solved.",
         "retract": f"{who} retracted {event['refs'][0] if event['refs'] else ''}."
                    + (f" Reason: {body['reason']}" if body.get("reason") else ""),
+        "award": "The customer accepted your offer." + "".join(
+            f"\n{k.capitalize()}: {v}" for k, v in event.get("award", {}).items()),
+        "decline": "The customer declined your offer." + (f" Reason: {body['reason']}" if body.get("reason") else ""),
     }.get(event["kind"], f"{event['kind']} by {who}")
     return f"{text}\n\n--\nSequence: {seq}\n{message_line(event)}"
 
