@@ -201,6 +201,10 @@ def cmd_init(home: Home, args) -> None:
     restore = args.restore or args.words
     identity, passphrase = keys.restored(args) if restore else (None, keys.init_passphrase(args))
     identity = home.init(args.name, passphrase, identity)
+    if args.device_of:  # a key of an existing identity: its log is that identity's, nothing to start here
+        print(TEXT["device_request"](call(home, "device_request", identity=args.device_of), {}))
+    elif restore:
+        keys.mark_restored(home)
     if args.name:  # published through the one write path (queued until the node runs), so peers see it
         call(home, "profile", name=args.name)
     print(identity.did)

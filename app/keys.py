@@ -8,8 +8,10 @@ import os
 import sys
 from pathlib import Path
 
-from antiport.crypto import load_identity
+from antiport.crypto import BadKey, key_from_did, load_identity
 from antiport.crypto.keystore import identity_from_words, is_sealed, seed_words
+from antiport.node import keyring
+from antiport.node.client import Client
 from antiport.node.home import Home, HomeError
 
 NO_TERMINAL = "there is no terminal to ask for a passphrase on: set ANTIPORT_PASSPHRASE"
@@ -61,11 +63,54 @@ def restored(args) -> tuple:
     return load_identity(backup, passphrase), None if args.no_passphrase else passphrase
 
 
+def mark_restored(home: Home) -> None:
+    """A restored identity's key log comes back by sync: its home never makes an inception (specs/10)."""
+    home.write_config({**home.config(), "restored": True})
+
+
+def cmd_rotate(home: Home, args) -> None:
+    client = Client(home)
+    try:
+        out = client.call("key_rotate")
+    finally:
+        client.close()
+    print(f"{out['identity']} now signs with {out['current']}; the next key is new: back it up again"
+          " ('antiport key backup --next FILE')")
+
+
+def cmd_recover(home: Home, args) -> None:
+    """Rotate the identity `args.identity` to the committed next key of a backup, on this home (offline):
+    for a lost current key. The home must hold the identity's log (run it once to sync)."""
+    try:
+        key_from_did(args.identity)
+    except BadKey as e:
+        raise HomeError(str(e)) from None
+    backup = Path(args.file).expanduser()
+    if not backup.is_file():
+        raise HomeError(f"no backup file at {backup}")
+    passphrase = None
+    if is_sealed(backup):
+        passphrase = os.environ.get("ANTIPORT_PASSPHRASE") or ask(f"passphrase of the backup {backup}: ")
+    signer = load_identity(backup, passphrase)
+    client = Client(home)
+    if client.running:
+        raise HomeError("stop the node first: a recovery replaces the home's key")
+    ctx = client.ctx()
+    try:
+        identity = keyring.rotate(home, ctx.ingest, ctx.identity.speaking_for(args.identity), signer)
+    except keyring.KeyLogError as e:
+        raise HomeError(str(e)) from None
+    finally:
+        client.close()
+    print(f"{identity.did} recovered: this home now signs with {identity.public_key.hex()[:16]}…, and has a"
+          " new next key: back it up ('antiport key backup --next FILE')")
+
+
 def cmd_backup(home: Home, args) -> None:
     target = Path(args.file).expanduser()
     home.identity()  # opened first: a wrong passphrase stops here, before choosing the backup's
     try:
-        did = home.backup(target, new_passphrase(f"the backup {target}"))
+        did = home.backup(target, new_passphrase(f"the backup {target}"), args.next)
     except FileExistsError:
         raise HomeError(f"{target} already exists: a backup never overwrites a file, choose another name") from None
     print(f"backed up {did} to {target}, sealed with the passphrase you chose")
@@ -73,7 +118,10 @@ def cmd_backup(home: Home, args) -> None:
 
 
 def cmd_words(home: Home, args) -> None:
-    words = seed_words(home.identity())
+    key = home.next_key() if args.next else home.identity()
+    if key is None:
+        raise HomeError(f"no next key in {home.path}: it is where the identity's inception was made")
+    words = seed_words(key)
     print("Anyone who has these 24 words is you to the network: write them on paper, keep them out of"
           " photos and files.\nRestore with: antiport init --words", file=sys.stderr)
     print(words)
@@ -95,8 +143,17 @@ def add_key_commands(sub) -> None:
     group = key.add_subparsers(metavar="COMMAND")
     c = group.add_parser("backup", help="write the key to a new file, sealed with a passphrase you choose")
     c.add_argument("file", metavar="FILE")
+    c.add_argument("--next", action="store_true", help="the next key instead (keep it apart: it recovers you)")
     c.set_defaults(handler=cmd_backup)
-    group.add_parser("words", help="print the key as 24 words for a paper backup").set_defaults(handler=cmd_words)
+    c = group.add_parser("words", help="print the key as 24 words for a paper backup")
+    c.add_argument("--next", action="store_true", help="the next key instead (keep it apart: it recovers you)")
+    c.set_defaults(handler=cmd_words)
+    group.add_parser("rotate", help="move your identity to its next key and commit to a new one").set_defaults(
+        handler=cmd_rotate)
+    c = group.add_parser("recover", help="your key is lost: rotate IDENTITY to the next key of a backup, here")
+    c.add_argument("file", metavar="NEXT_KEY_BACKUP")
+    c.add_argument("identity", metavar="IDENTITY", help="the did of the identity (did:key:z6Mk...)")
+    c.set_defaults(handler=cmd_recover)
     c = group.add_parser("passphrase", help="seal the key with a new passphrase (asked twice)")
     c.add_argument("--remove", action="store_true", help="keep the key unsealed (a server's or a bridge's home)")
     c.set_defaults(handler=cmd_passphrase)
@@ -108,6 +165,8 @@ def add_init_arguments(c) -> None:
     how = c.add_mutually_exclusive_group()
     how.add_argument("--restore", metavar="BACKUP",
                      help="bring back the identity of a backup file ('antiport key backup')")
+    how.add_argument("--device-of", metavar="IDENTITY", help="make this home a new device of IDENTITY (a did): it "
+                     "prints what to run on a home of that identity")
     how.add_argument("--words", action="store_true", help="bring back the identity of 24 backup words (asked, or "
                      "read from standard input)")
 

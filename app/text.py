@@ -367,6 +367,21 @@ def awarded(result: dict, params: dict) -> str:
     return result["id"] + (f"\ndeclined {len(result['declined'])} other offer(s)" if result["declined"] else "")
 
 
+def keys(r: dict, params: dict) -> str:
+    """An identity's key log (specs/10): its current key, devices and revoked devices."""
+    if not r["log"]:
+        return f"{r['identity']}: no key log held here (its key signs alone)"
+    lines = [f"{r['identity']}  (log at seq {r['seq']})", f"current key  {r['current']}"]
+    lines += [f"device       {d}" for d in r["devices"]]
+    lines += [f"revoked      {d['did']}  ({d['kept']} of its messages kept)" for d in r["revoked"]]
+    return "\n".join(lines)
+
+
+def device_requested(r: dict, params: dict) -> str:
+    return (f"this home is now a device of {r['identity']}; on a home of that identity run:\n"
+            f"antiport device add {r['token']}")
+
+
 FORMATTERS = {
     "id": identity, "follow": following, "unfollow": following, "topics": topics,
     **dict.fromkeys(["answer", "accept", "vote", "thank", "bounty", "resolve", "retract", "report", "status", "trust",
@@ -382,6 +397,9 @@ FORMATTERS = {
     "blob": blob, "intent_post": posted, "intent_withdraw": written, "intents": intent_list,
     "intent_offers": offer_lines, "intent_award": awarded, "intent_decline": written, "intent_offer": written,
     "mute": muting, "block": muting, "unmute": muting, "muted": muted_list,
+    "devices": keys, "key_rotate": keys, "device_request": device_requested,
+    "device_add": lambda r, p: f"added the device {r['device']}",
+    "device_revoke": lambda r, p: f"revoked {r['device']}; {r['kept']} of its messages stay valid, no other will",
 }
 
 

@@ -102,5 +102,12 @@ class Identity:
     def sign(self, data: bytes) -> bytes:
         return self._key.sign(data).signature
 
+    def speaking_for(self, did: str) -> Identity:
+        """This key, as a key of the identity `did` (a rotated-in key or a device, specs/10): it signs as
+        itself, and `did` names the person."""
+        other = Identity(self.seed)
+        other.did = did
+        return other
+
     def __repr__(self) -> str:
         return f"Identity({self.did})"

@@ -18,7 +18,7 @@ import nacl.secret
 import nacl.utils
 from mnemonic import Mnemonic
 
-from .keys import Identity
+from .keys import Identity, did_from_key
 
 _WORDS = Mnemonic("english")
 
@@ -35,7 +35,7 @@ def _derive(passphrase: str, salt: bytes, ops: int, mem: int) -> bytes:
 def save_identity(identity: Identity, path: Path, passphrase: str | None = None,
                   ops: int = nacl.pwhash.argon2id.OPSLIMIT_INTERACTIVE,
                   mem: int = nacl.pwhash.argon2id.MEMLIMIT_INTERACTIVE) -> None:
-    doc: dict[str, Any] = {"v": 1, "did": identity.did}
+    doc: dict[str, Any] = {"v": 1, "did": did_from_key(identity.public_key)}  # the key's own did
     if passphrase:
         salt = nacl.utils.random(nacl.pwhash.argon2id.SALTBYTES)
         box = nacl.secret.SecretBox(_derive(passphrase, salt, ops, mem))

@@ -134,7 +134,7 @@ def make_app(ctx: Ctx, token: str, readers: Readers, import_limit: int = IMPORT_
             with ctx.node.message_feed() as feed:
                 async for msg in feed:
                     found = alerts.alert(ctx.store, ctx.identity.did, msg)  # what this node's person hears of
-                    yield f"data: {json.dumps({**service.to_json(msg), 'alert': found})}\n\n"
+                    yield f"data: {json.dumps({**service.to_json(msg, ctx.store), 'alert': found})}\n\n"
         return StreamingResponse(stream(), media_type="text/event-stream")
 
     async def metrics_(request: Request) -> Response:

@@ -45,7 +45,7 @@ class Client:
             from .store import Store
             identity = self.home.identity()
             store = Store(self.home.db_file)
-            self._ctx = Ctx(store, Ingest(store), identity, self.home.config().get("name", ""))
+            self._ctx = Ctx(store, Ingest(store), identity, self.home.config().get("name", ""), home=self.home)
         return self._ctx
 
     def call(self, op: str, **params):

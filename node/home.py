@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import platformdirs
-from antiport.crypto import Identity, KeystoreError, load_identity, save_identity
+from antiport.crypto import Identity, KeystoreError, did_from_key, load_identity, save_identity
 from antiport.crypto.keystore import is_sealed
 
 DEFAULT_LISTEN = ["/ip4/127.0.0.1/tcp/0"]
@@ -63,6 +63,7 @@ class Home:
     def __post_init__(self) -> None:
         self.path = Path(self.path)
         self.identity_file = self.path / "identity.json"
+        self.next_file = self.path / "next.json"  # the key the identity's log committed to (specs/10)
         self.host_key_file = self.path / "host.key"
         self.config_file = self.path / "config.json"
         self.db_file = self.path / "store.db"
@@ -140,26 +141,49 @@ class Home:
             passphrase = self.ask(f"passphrase of the identity in {self.path}: ")
         identity = load_identity(self.identity_file, passphrase)
         self.passphrase = passphrase
-        return identity
+        speaks_for = self.config().get("identity")  # a rotated-in key or a device: the identity it is a key of
+        return identity.speaking_for(speaks_for) if speaks_for else identity
+
+    def next_key(self) -> Identity | None:
+        """The key the identity's log committed to, kept sealed like the identity (None: not in this home)."""
+        if not self.next_file.exists():
+            return None
+        self.identity()  # asks for the passphrase if it is not known yet
+        return load_identity(self.next_file, self.passphrase)
+
+    def save_keys(self, current: Identity | None, next_key: Identity | None, speaks_for: str | None = None) -> None:
+        """Replace the signing key (a key of the identity `speaks_for`) and the committed next key, each file
+        whole, sealed with the home's passphrase: after a rotation, a recovery, or making the inception."""
+        if next_key is not None:
+            save_identity(next_key, self.next_file, self.passphrase)
+        if current is not None:
+            save_identity(current, self.identity_file, self.passphrase)
+        if speaks_for is not None:
+            config = self.config()
+            config["identity"] = speaks_for
+            self.write_config(config)
+        self.make_private()
 
     def set_passphrase(self, passphrase: str | None) -> None:
         """Seal the identity with a new passphrase (None: keep it unsealed). The file is replaced whole."""
         save_identity(self.identity(), self.identity_file, passphrase)
         self.passphrase = passphrase
 
-    def backup(self, path: Path, passphrase: str) -> str:
-        """Write the identity to a new file (never over one), sealed with `passphrase`, and check that it
-        opens back to the same identity. Its did."""
-        identity = self.identity()
+    def backup(self, path: Path, passphrase: str, next_key: bool = False) -> str:
+        """Write the identity's key (or the committed next key) to a new file (never over one), sealed with
+        `passphrase`, and check that it opens back to the same key. The did of the key."""
+        identity = self.next_key() if next_key else self.identity()
+        if identity is None:
+            raise HomeError(f"no next key in {self.path}: it is where the identity's inception was made")
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # claims the name
         try:
             save_identity(identity, path, passphrase)
-            if load_identity(path, passphrase).did != identity.did:
+            if load_identity(path, passphrase).public_key != identity.public_key:
                 raise KeystoreError("the backup does not open back to the same identity")
         except BaseException:
             path.unlink(missing_ok=True)
             raise
-        return identity.did
+        return did_from_key(identity.public_key)
 
     def config(self) -> dict:
         """config.json over the defaults (a key missing from the file takes its default)."""

@@ -25,8 +25,8 @@ def state(store: Store, identity_did: str) -> keylog.State | None:
 
 def incept(home: Home, ingest: Ingest, identity: Identity) -> Message | None:
     """The identity's inception, committing to a next key kept in the home, unless this home's key is not the
-    identity key (a device, a rotated-in key) or the identity has a log already. Homes made before key logs
-    get theirs the first time they run (specs/10 section 6)."""
+    identity key (a device, a rotated-in key) or the identity has a log already: made when a home's node first
+    runs (specs/10 section 6)."""
     if identity.did != did_from_key(identity.public_key) or ingest.store.owner(identity.public_key) is not None:
         return None
     next_key = home.next_key()
@@ -99,7 +99,8 @@ def describe(store: Store, identity_did: str) -> dict:
     current = state(store, identity_did)
     if current is None:
         return {"identity": identity_did, "log": False, "keys": [], "devices": [], "revoked": []}
-    return {"identity": identity_did, "log": True, "seq": current.seq, "current": did_from_key(current.current),
+    return {"identity": identity_did, "log": True, "seq": current.seq, "head": current.head,
+            "current": did_from_key(current.current),
             "keys": [did_from_key(k) for k in current.keys],
             "devices": [did_from_key(d) for d in current.devices],
             "revoked": [{"did": did_from_key(d), "kept": len(keep)} for d, keep in current.revoked.items()]}

@@ -24,7 +24,6 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 import trio
-from antiport.crypto import did_from_key
 
 from .ingest import Ingest
 from .ledger import ledger_for
@@ -72,7 +71,7 @@ class Readers:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["antiport.node.service", "antiport.node.intents"])
             self.pool = ProcessPoolExecutor(WORKERS, mp_context=context, initializer=_open, initargs=(
-                str(self.ctx.store.path), self.ctx.identity.public_key, self.ctx.name))
+                str(self.ctx.store.path), self.ctx.identity.public_key, self.ctx.identity.did, self.ctx.name))
             return self.pool.submit(fn, *args)
 
     def warm(self) -> None:
@@ -159,9 +158,9 @@ async def _wait(future: Future):
 _ctx: Ctx | None = None
 
 
-def _open(path: str, public_key: bytes, name: str) -> None:
+def _open(path: str, public_key: bytes, did: str, name: str) -> None:
     global _ctx
-    _ctx = Ctx(Store(path, readonly=True), None, Viewer(public_key, did_from_key(public_key)), name)
+    _ctx = Ctx(Store(path, readonly=True), None, Viewer(public_key, did), name)  # did: the identity it speaks for
     ledger_for(_ctx.store, background=True)
 
 

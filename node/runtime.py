@@ -16,7 +16,7 @@ from antiport.protocol.topics import PREFIX, is_slug
 from libp2p.peer.id import ID
 from libp2p.peer.peerinfo import info_from_p2p_addr
 
-from . import alerts, blobs, discovery, domains, flood, libp2p_fixes, p2p, sync
+from . import alerts, blobs, discovery, domains, flood, keyring, libp2p_fixes, p2p, sync
 from . import web as web_view
 from .gossip import Gossip, disconnect
 from .home import DEFAULT_LISTEN, CannotListen, Home, HomeError, first_in, now_ms
@@ -241,7 +241,7 @@ def api_service(home: Home, port: int = 0, web: str | None = None) -> Service:
     async def serve_api(node: Node, task_status=trio.TASK_STATUS_IGNORED) -> None:
         from . import api
         from .service import Ctx
-        ctx = Ctx(node.store, node.ingest, node.identity, home.config().get("name", ""), node)
+        ctx = Ctx(node.store, node.ingest, node.identity, home.config().get("name", ""), node, home)
         await api.serve(ctx, home, port, web, task_status=task_status)
     return serve_api
 
@@ -268,6 +268,8 @@ def run_forever(home: Home, listen: list[str] | None = None, bootstrap: list[str
     except ValueError as e:
         raise HomeError(f"{home.config_file}: {e}: fix it, or remove the key for its default") from None
     store = Store(home.db_file)
+    if not config.get("restored"):  # a restored identity's log comes back by sync (specs/10 section 6)
+        keyring.incept(home, Ingest(store), identity)
     node = Node(store, home.host_key_file, identity=identity, listen=listen or config.get("listen"),
                 bootstrap=[*(bootstrap or []), *config.get("bootstrap", [])],
                 mdns=discovery and config["mdns"], dht=discovery and config["dht"],

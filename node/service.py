@@ -22,9 +22,9 @@ from antiport.protocol.codec import encode
 from antiport.protocol.kinds import BOUNTY_MAX, CLAIM_MINUTES, LABELS, LANG_TAG, THREAD_ROOTS, thread_order
 from antiport.protocol.sequence import NotWellFormed, item_end
 
-from . import attachments, expert_queue, figures, inbox
+from . import attachments, expert_queue, figures, inbox, keyring
 from .domains import CannotSeal, seal_key
-from .home import now_ms
+from .home import Home, now_ms
 from .ingest import Ingest
 from .labels import EFFECTS, SCORES_MAX_AGE, VALUES, Moderation, effects
 from .ledger import ledger_for
@@ -43,6 +43,7 @@ class Ctx:
     identity: Identity
     name: str = ""
     node: object | None = None  # the running Node, when there is one
+    home: Home | None = None  # the home, for the ops that use its keys (specs/10); readers have none
 
 
 # Parameters as the commands and the API describe them (node/ops.py)
@@ -84,12 +85,14 @@ def message(ctx: Ctx, ref: str) -> Message:
     return ctx.store.get(full_id(ctx, ref))
 
 
-def to_json(msg: Message) -> dict:
+def to_json(msg: Message, store: Store) -> dict:
+    """A message for people: `author` is the identity it speaks for (specs/10), `signer` its key when another."""
     body = {k: _plain(v) for k, v in msg.body.items()}
     if isinstance(msg.body.get("to"), bytes):
         body["to"] = did_from_key(msg.body["to"])
-    return {"id": msg.id, "kind": msg.kind, "author": msg.author_did, "topic": msg.topic,
-            "created": msg.created, "refs": list(msg.refs), "body": body}
+    author, signer = store.speaker(msg)
+    return {"id": msg.id, "kind": msg.kind, "author": author, "topic": msg.topic,
+            "created": msg.created, "refs": list(msg.refs), "body": body, **({"signer": signer} if signer else {})}
 
 
 def _plain(value):
@@ -172,6 +175,67 @@ def id_(ctx: Ctx) -> dict:
     if ctx.node is not None:
         out.update(peer_id=ctx.node.peer_id, addrs=ctx.node.listen_addrs())
     return out
+
+
+# -- the identity's keys (specs/10) -----------------------------------------------------------------
+
+@op(commands=(Command("device list", "an identity's keys (yours by default): current key, devices, revoked"),))
+def devices(ctx: Ctx, identity: Annotated[str | None, Arg("an identity: did:key:z6Mk... (default: yours)")] = None
+            ) -> dict:
+    """An identity's keys as the key log held here says: current key, delegated devices, revoked devices."""
+    return keyring.describe(ctx.store, did_from_key(key_of(identity.strip())) if identity else ctx.identity.did)
+
+
+@op(write=True, commands=(Command("device add", "delegate a new device to your identity"),))
+def device_add(ctx: Ctx, token: Annotated[str, Arg("what 'antiport device request' printed on the new device",
+                                                    positional=True)]) -> dict:
+    """Delegate a device: its messages count as yours everywhere until you revoke it."""
+    with _key_errors():
+        return {"device": keyring.add_device(ctx.ingest, ctx.identity, token)}
+
+
+@op(write=True, commands=(Command("device revoke", "revoke a device: its later messages are refused"),))
+def device_revoke(ctx: Ctx, device: Did) -> dict:
+    """Revoke a device: the messages of it this node holds stay valid, every other one is refused."""
+    did = did_from_key(key_of(device.strip()))
+    with _key_errors():
+        return {"device": did, "kept": keyring.revoke_device(ctx.ingest, ctx.identity, did)}
+
+
+@op(write=True, commands=(Command("device request", "on a new device: become a device of IDENTITY"),))
+def device_request(ctx: Ctx, identity: Did) -> dict:
+    """Make this home a device of `identity`: prints the token to give to 'antiport device add' there."""
+    did = did_from_key(key_of(identity.strip()))
+    if ctx.home is None:
+        raise OpError("this needs the home's key")
+    own = ctx.store.owner(ctx.identity.public_key)
+    if did == did_from_key(ctx.identity.public_key) or (own is not None and own.identity == ctx.identity.public_key):
+        raise OpError("this home's key is an identity of its own: make the device's home with"
+                      f" 'antiport init --device-of {did}'")
+    ctx.home.save_keys(None, None, did)
+    ctx.identity = ctx.identity.speaking_for(did)
+    return {"identity": did, "device": did_from_key(ctx.identity.public_key),
+            "token": keyring.device_token(ctx.identity, did)}
+
+
+@op(write=True)
+def key_rotate(ctx: Ctx) -> dict:
+    """Rotate the identity to the next key its log committed to, and commit to a new one (kept in the home)."""
+    if ctx.home is None:
+        raise OpError("a rotation needs the home's keys")
+    with _key_errors():
+        ctx.identity = keyring.rotate(ctx.home, ctx.ingest, ctx.identity)
+    if ctx.node is not None:
+        ctx.node.identity = ctx.identity
+    return keyring.describe(ctx.store, ctx.identity.did)
+
+
+@contextmanager
+def _key_errors() -> Iterator[None]:
+    try:
+        yield
+    except (keyring.KeyLogError, BadKey) as e:
+        raise OpError(str(e)) from None
 
 
 @op(write=True)
@@ -534,12 +598,12 @@ def thread_view(ctx: Ctx, root: Message, window: Window | None = None) -> dict:
     shown, where = page(rank_answers(ctx, root.topic, answers), window or Window(), by_id)
     status, resolved = store.thread_state(root.id)
     events = sorted((store.get(i) for *_, i in others[-THREAD_EVENTS:]), key=thread_order)
-    view = {**to_json(root), "retracted": root.id in retracted, "status": status, "resolved": resolved,
+    view = {**to_json(root, store), "retracted": root.id in retracted, "status": status, "resolved": resolved,
             "votes": votes.get(root.id, {}), "bounty": bounty,
-            "answers": [{**to_json(store.get(a["id"])), "accepted": a["accepted"], "votes": a["votes"],
+            "answers": [{**to_json(store.get(a["id"]), store), "accepted": a["accepted"], "votes": a["votes"],
                          "thanks": thanked.get(a["id"], 0), "retracted": a["retracted"], "score": a["score"],
                          "figures": a["figures"]} for a in shown],
-            "events": [to_json(m) for m in events], "events_left_out": len(others) - len(events), "page": where}
+            "events": [to_json(m, store) for m in events], "events_left_out": len(others) - len(events), "page": where}
     named(ctx, [view, *view["answers"], *view["events"]])
     return view
 

@@ -223,7 +223,7 @@ class Store(BridgeTables, InboxTables, BlobTables, IntentTables):
     def _insert(self, msg: Message, received: int) -> bool:
         """Store a validated message in the transaction open; False when it was already held."""
         title, text = _str(msg.body.get("title")), _str(msg.body.get("text"))
-        author, signer = self._speaker(msg)
+        author, signer = self.speaker(msg)
         cur = self.db.execute(
             "INSERT OR IGNORE INTO messages (id, raw, kind, author, topic, created, target, title, text, received,"
             " signer, lang, value) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -258,7 +258,7 @@ class Store(BridgeTables, InboxTables, BlobTables, IntentTables):
             self._owners[key] = owner
         return owner
 
-    def _speaker(self, msg: Message) -> tuple[str, str | None]:
+    def speaker(self, msg: Message) -> tuple[str, str | None]:
         """(author, signer) of a message's row: the did of the identity it speaks for, and the did of the key
         that signed it when that is another key (else None)."""
         owner = self.owner(msg.author)
@@ -271,6 +271,13 @@ class Store(BridgeTables, InboxTables, BlobTables, IntentTables):
         rows = self.db.execute("SELECT raw FROM messages WHERE topic='' AND kind='key' AND (author=? OR signer=?)",
                                [did_from_key(identity)] * 2).fetchall()
         return sorted((load(r[0]) for r in rows), key=lambda m: (m.body["seq"], m.id))
+
+    def signed_by(self, did: str, limit: int) -> list[str]:
+        """Ids of the newest `limit` messages the key `did` signed (what a revocation keeps, specs/10)."""
+        return [r[0] for r in self.db.execute(
+            "SELECT id FROM (SELECT id, created FROM messages WHERE signer=? UNION ALL"
+            " SELECT id, created FROM messages WHERE author=? AND signer IS NULL) ORDER BY created DESC, id LIMIT ?",
+            [did, did, limit])]
 
     def _follow_log(self, msg: Message) -> None:
         """A key event was stored: the identity's keys are read again from its log's head, and the rows of every

@@ -100,7 +100,8 @@ def check_context(msg: Message, context: Context) -> None:
 
 
 def _check_refs(msg: Message, context: Context) -> None:
-    if msg.kind == "key" and not msg.refs and (owner := context.owner(msg.author)) and owner.identity == msg.author:
+    if msg.kind == "key" and not msg.refs and (owner := context.owner(msg.author)) and owner.identity == msg.author \
+            and context.get(msg.id) is None:  # a copy of the held inception is that inception, not another
         raise Rejected("bad-key-event", "the identity has an inception already")  # specs/10 section 3
     kind = KINDS.get(msg.kind)
     if kind is None or not msg.refs:  # the ref count is checked already: no ref, nothing to look up

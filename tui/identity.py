@@ -1,4 +1,5 @@
-"""Your identity: did, display name, the running node's peer id and addresses, and a key backup."""
+"""Your identity: did, display name, the running node's peer id and addresses, a key backup, and the keys of
+its key log (specs/10): rotate to the committed next key, add and revoke devices."""
 from __future__ import annotations
 
 import asyncio
@@ -20,6 +21,9 @@ class IdentityScreen(Page):
     BINDINGS = [
         Binding("p", "profile", "Display name"),
         Binding("b", "backup", "Back up key"),
+        Binding("r", "rotate", "Rotate key"),
+        Binding("a", "add_device", "Add device"),
+        Binding("v", "revoke_device", "Revoke device"),
     ]
 
     def compose(self):
@@ -28,7 +32,8 @@ class IdentityScreen(Page):
         yield Static("Your identity", classes="title")
         yield Static("", id="info", classes="panel")
         yield Static("Your did is your identity: everything you write is signed with its key, which lives only in "
-                     "this home. Press b to write an encrypted backup of the key, p to change the name others see.",
+                     "this home. Press b to write an encrypted backup of the key, p to change the name others see, "
+                     "r to move to the next key your log committed to, a and v to add and revoke devices.",
                      classes="hint")
         yield footer
 
@@ -43,6 +48,9 @@ class IdentityScreen(Page):
             lines += [f"Listening {a}" for a in me["addrs"]] or ["Listening on no address"]
         else:
             lines.append("The node is not running: no peer id or addresses (start it with 'antiport run').")
+        keys = await self.app.call("devices")
+        if keys is not None:
+            lines += key_lines(keys)
         self.query_one("#info", Static).update(Text("\n".join(lines)))
 
     def action_profile(self) -> None:
@@ -55,6 +63,48 @@ class IdentityScreen(Page):
 
     def action_backup(self) -> None:
         self.app.push_screen(BackupScreen())
+
+    def action_rotate(self) -> None:
+        self.app.push_screen(KeyPrompt("Type rotate to move your identity to its next key (a new one is made)",
+                                       "key_rotate", lambda v: {} if v == "rotate" else None,
+                                       "Rotated: your identity signs with its next key now; back up the new next "
+                                       "key (antiport key backup --next FILE)"), lambda _: self.reload())
+
+    def action_add_device(self) -> None:
+        self.app.push_screen(KeyPrompt("The new device's token (antiport init --device-of YOUR-DID prints it)",
+                                       "device_add", lambda v: {"token": v}, "Device added"), lambda _: self.reload())
+
+    def action_revoke_device(self) -> None:
+        self.app.push_screen(KeyPrompt("The did of the device to revoke", "device_revoke", lambda v: {"device": v},
+                                       "Device revoked: its later messages are refused"), lambda _: self.reload())
+
+
+def key_lines(keys: dict) -> list[str]:
+    """The key log's lines of the identity panel."""
+    if not keys["log"]:
+        return ["Key log:  none yet (the node makes it when it first runs)"]
+    lines = [f"Key:      {keys['current']}" + ("" if keys["current"] == keys["identity"] else "  (rotated)")]
+    lines += [f"Device:   {d}" for d in keys["devices"]]
+    lines += [f"Revoked:  {d['did']}  ({d['kept']} of its messages kept)" for d in keys["revoked"]]
+    return lines
+
+
+class KeyPrompt(Prompt):
+    """One line for a key operation: `params(value)` (None: not what was asked) is sent to `op`."""
+
+    def __init__(self, question: str, op: str, params, done: str) -> None:
+        super().__init__(question)
+        self.op, self.params, self.done = op, params, done
+
+    async def accept(self, value: str) -> bool:
+        params = self.params(value)
+        if params is None:
+            self.notify("Nothing was done.")
+            return True
+        result = await self.app.call(self.op, **params)
+        if result is not None:
+            self.notify(self.done)
+        return result is not None
 
 
 class NameScreen(Prompt):

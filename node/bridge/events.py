@@ -62,7 +62,7 @@ def open_private(identity: Identity, msg: Message) -> str:
 def event_of(store: Store, identity: Identity, msg: Message, private: bool) -> dict:
     """The message as JSON with `thread`; a sealed part becomes `private`: {"text"} opened, {"error"} when it
     cannot be, or {"withheld"} for a connector that did not opt in (its ciphertext is never passed on)."""
-    event = to_json(msg)
+    event = to_json(msg, store)
     event["body"].pop("to", None)
     event["thread"] = thread_root(store, msg)
     if msg.kind == "award":

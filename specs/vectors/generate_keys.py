@@ -125,6 +125,7 @@ def story() -> dict:
                                                       "refs": [request], "body": {"value": "up"}}, next(t))
     log.step("a-second-inception", key_event("alice", "incept", 0, None, next=keylog.digest(ID["mallory"].public_key)),
              next(t))
+    log.again("the-inception-again", bytes.fromhex(log.steps[0]["envelope"]), incept)
     log.step("inception-with-seq-1", key_event("bob", "incept", 1, None, next=keylog.digest(ID["bob"].public_key)),
              next(t))
     log.step("rotation-without-next", key_event("alice-after", "rotate", 3, rotation), next(t))

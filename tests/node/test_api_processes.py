@@ -133,7 +133,7 @@ def test_a_20_mb_import_is_streamed_while_the_node_answers(home, tmp_path):
 
 
 def test_the_cli_imports_and_exports_with_the_node_up_and_down(home, tmp_path):
-    small, garbage, back = tmp_path / "small.apx", tmp_path / "junk.apx", tmp_path / "back.apx"
+    small, garbage, back, own = (tmp_path / f for f in ("small.apx", "junk.apx", "back.apx", "own.apx"))
     n = big_export(small, 2 << 20)
     junk(garbage, 1000)
     config = Home(home).config()
@@ -144,30 +144,35 @@ def test_the_cli_imports_and_exports_with_the_node_up_and_down(home, tmp_path):
         one_line_error(antiport(home, "import", str(small)), "larger than 1,048,576 bytes", "import_limit_mb")
         one_line_error(antiport(home, "import", str(garbage)), "not a CBOR sequence of envelopes")
         Home(home).write_config(config)  # read when the node starts
+    assert antiport(home, "export", "--out", str(own)).returncode == 0
+    assert len(own.read_bytes()) > 0  # the home's inception (specs/10), made when its node first ran
     with NodeProcess(home) as node:
         node.wait_ready()
         r = antiport(home, "import", str(small))
         assert (r.returncode, r.stdout) == (0, f"{n} new, 0 already held, rejected: none\n"), r
         assert antiport(home, "export", "--out", str(back)).returncode == 0
-    assert back.read_bytes() == small.read_bytes()  # creation order: the file's order
-    r = antiport(home, "import", str(back))
-    assert (r.returncode, r.stdout) == (0, f"0 new, {n} already held, rejected: none\n"), r
+    everything = small.read_bytes() + own.read_bytes()  # creation order: the requests are an hour older
+    assert back.read_bytes() == everything
+    r = antiport(home, "import", str(back))  # the inception again too: held already, not a second inception
+    assert (r.returncode, r.stdout) == (0, f"0 new, {n + 1} already held, rejected: none\n"), r
     assert antiport(home, "export", "--out", str(back)).returncode == 0
-    assert back.read_bytes() == small.read_bytes()
+    assert back.read_bytes() == everything
 
 
-def test_a_5xx_is_in_the_node_log_with_its_traceback(home):
+def test_a_5xx_is_in_the_node_log_with_its_traceback(home, tmp_path):
+    out = tmp_path / "out.apx"  # an export is binary: the CLI helper reads its output as text
     with NodeProcess(home) as node:
         node.wait_ready()
         db = Home(home).db_file
         db.rename(db.with_name("aside.db"))  # the node's open connections go on; a new one finds no store
         try:
-            one_line_error(antiport(home, "export"), "unable to open database file")
+            one_line_error(antiport(home, "export", "--out", str(out)), "unable to open database file")
         finally:
             db.with_name("aside.db").rename(db)
         wait_for(lambda: "antiport.api ERROR: GET /v1/export -> 503" in node.log(), "the 503 logged")
         assert "Traceback (most recent call last)" in node.log() and "StoreError: " in node.log()
-        assert antiport(home, "export").returncode == 0
+        assert antiport(home, "export", "--out", str(out)).returncode == 0
+        assert out.read_bytes()  # at least the home's inception
 
 
 @pytest.mark.parametrize("where", ["libp2p", "api"])

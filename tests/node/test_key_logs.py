@@ -62,3 +62,15 @@ def test_a_revoked_devices_new_message_is_refused_and_not_stored(tmp_path):
     assert [m.id for m in store.key_log(load(bytes.fromhex(STEP["alice-incepts"]["envelope"])).author)] == [
         STEP[n]["id"] for n in ("alice-incepts", "alice-adds-her-laptop", "alice-rotates-to-her-committed-key",
                                 "alice-revokes-the-laptop")]
+
+
+def test_an_inception_received_again_is_held_already_not_refused(tmp_path):
+    """A node gets its peers' inceptions by gossip and by sync, and its own back from them: the copy is the same
+    message (stored once, nothing counted as refused), while another inception by the same key is refused."""
+    store = store_in(tmp_path, ["alice-incepts"])
+    ingest = Ingest(store)
+    msg, new = ingest(bytes.fromhex(STEP["alice-incepts"]["envelope"]), NOW, "peer")
+    assert (msg.id, new, sum(ingest.rejected.values())) == (STEP["alice-incepts"]["id"], False, 0)
+    with pytest.raises(Rejected) as e:
+        ingest(bytes.fromhex(STEP["a-second-inception"]["envelope"]), NOW, "peer")
+    assert e.value.reason == "bad-key-event"

@@ -109,8 +109,8 @@ def verify(raw: bytes, now: int, held: dict) -> None:
         check_kind(p)
     owned = owners(held)
     if p["kind"] == "key" and not p["refs"] and any(q["kind"] == "key" and not q["refs"] and q["author"] == p["author"]
-                                                    for q in held.values()):
-        raise Refused("bad-key-event")  # 10 section 3: one inception per identity, the first held
+                                                    and qid != mid for qid, q in held.items()):
+        raise Refused("bad-key-event")  # 10 section 3: one inception per identity, the first held (or a copy)
 
     def speaks(msg: dict, msg_id: str) -> bytes:
         identity, keep = owned.get(msg["author"], (msg["author"], None))

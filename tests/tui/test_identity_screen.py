@@ -72,3 +72,31 @@ async def test_offline_identity_and_backup(tmp_path, monkeypatch):
         assert any("Key backed up" in n for n in notes(pilot.app))
     client.close()
     assert load_identity(tmp_path / "k.json", "pw").did == did
+
+
+async def test_rotate_add_and_revoke_a_device_from_the_identity_screen(app, node):
+    from antiport.crypto import Identity
+    from antiport.node.keyring import device_token
+    me = node.call("id")["did"]
+    device = Identity.generate()
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await pilot.press("i")
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert f"Key:      {me}" in str(screen.query_one("#info").render())  # the inception made at first run
+
+        await pilot.press("r", *"rotate", "enter")
+        await settle(pilot)
+        assert any(n.startswith("Rotated") for n in notes(pilot.app))
+        assert "(rotated)" in str(screen.query_one("#info").render())
+
+        await pilot.press("a", *device_token(device, me), "enter")
+        await settle(pilot)
+        assert f"Device:   {device.did}" in str(screen.query_one("#info").render())
+
+        await pilot.press("v", *device.did, "enter")
+        await settle(pilot)
+        assert f"Revoked:  {device.did}  (0 of its messages kept)" in str(screen.query_one("#info").render())
+    assert node.call("id")["did"] == me
+    assert node.call("devices")["revoked"] == [{"did": device.did, "kept": 0}]
