@@ -156,8 +156,9 @@ def add_param(c: argparse.ArgumentParser, p) -> None:
         c.add_argument(p.name, metavar=p.name.upper(), nargs=None if p.required else "?", choices=choices,
                        help=help, type=int if int in p.types else None)
     elif list in p.types:  # given again for each more; a path is sent as the node would see it from here
-        c.add_argument(f"--{p.name.replace('_', '-')}", dest=p.name, action="append", metavar="FILE",
-                       type=lambda text: str(Path(text).resolve()), help=help)
+        c.add_argument(f"--{p.name.replace('_', '-')}", dest=p.name, action="append",
+                       metavar="FILE" if p.arg.path else p.name.upper(),
+                       type=(lambda text: str(Path(text).resolve())) if p.arg.path else None, help=help)
     elif bool in p.types:
         c.add_argument(f"--{p.name.replace('_', '-')}", dest=p.name, action="store_true", help=p.arg.help)
     else:

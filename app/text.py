@@ -120,6 +120,34 @@ def inbox(result: dict, params: dict) -> str:
     return "\n".join(lines)
 
 
+def card_lines(card: dict) -> list[str]:
+    return [f"{name:8} {visible(value, line=name != 'address')}" for name, value in card.items()] or ["(no card yet)"]
+
+
+def skipped_topics(rows: list) -> list[str]:
+    return [f"not sent for {r['topic']}: {visible(r['why'])}" for r in rows]
+
+
+def contact_sent(result: dict, params: dict) -> str:
+    lines = [f"sent to {r['vendor']} ({visible(r.get('why', 'forget me'))}): {r['id'][:12]}" for r in result["sent"]]
+    return "\n".join([*(card_lines(result["card"]) if "card" in result else []),
+                      *(lines or ["sent to no vendor: name one with --vendor DID"]),
+                      *skipped_topics(result.get("skipped", [])),
+                      *(["`antiport contact status` shows their receipts"] if lines else [])])
+
+
+def contact_card(result: dict, params: dict) -> str:
+    return "\n".join([*card_lines(result["card"]), "", *(f"goes to {r['vendor']} ({visible(r['why'])})"
+                                                       for r in result["vendors"]), *skipped_topics(result["skipped"])])
+
+
+def contact_states(result: dict, params: dict) -> str:
+    def line(r: dict) -> str:
+        when = f" {age(r['at'])} ago" if r["at"] else f" since {age(r['sent'])} ago"
+        return f"{r['state']:10}{when:>10}  {r['vendor']}" + (f"  {visible(r['reason'])}" if r["reason"] else "")
+    return "\n".join(map(line, result["vendors"])) or "(no card sent yet: `antiport contact set`)"
+
+
 def marked(result: dict, params: dict) -> str:
     return f"{result['marked']} marked read, {result['unread']} unread"
 
@@ -400,6 +428,8 @@ FORMATTERS = {
     "devices": keys, "key_rotate": keys, "device_request": device_requested,
     "device_add": lambda r, p: f"added the device {r['device']}",
     "device_revoke": lambda r, p: f"revoked {r['device']}; {r['kept']} of its messages stay valid, no other will",
+    "contact_set": contact_sent, "contact_forget": contact_sent, "contact_show": contact_card,
+    "contact_status": contact_states,
 }
 
 

@@ -32,6 +32,7 @@ class Arg:
     choices: tuple[str, ...] = ()
     positional: bool = False
     switch: str = ""
+    path: bool = False  # a list of files: the CLI sends each as the node would see it from where it runs
 
 
 @dataclass(frozen=True)

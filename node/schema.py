@@ -177,7 +177,15 @@ def _mutes(db: sqlite_utils.Database) -> None:
                " since INTEGER NOT NULL, PRIMARY KEY (did, topic))")
 
 
+def _contact(db: sqlite_utils.Database) -> None:
+    """The person's contact card as she last set it and the vendors she named or asked to forget her (specs/11,
+    node/contact.py); local only. A contact to a vendor is found by its author (the sealed card cannot be read
+    back: only the vendor opens it)."""
+    db["contact_card"].create({"field": str, "value": str}, pk="field")
+    db["contact_vendors"].create({"did": str, "since": int, "forgotten": int}, pk="did")
+
+
 MIGRATIONS = [_messages, _bridge_tables_and_thread_index, _every_claim, _labelers, _vendor_domains, _sent,
               _queue_skips, _root_indexes, _fts_rows_by_the_store, _key_logs, _inbox, _blobs, _langs,
-              _choices_and_response_indexes, _intent_keys, _mutes]
+              _choices_and_response_indexes, _intent_keys, _mutes, _contact]
 VERSION = len(MIGRATIONS)

@@ -22,7 +22,7 @@ from antiport.protocol.codec import encode
 from antiport.protocol.kinds import BOUNTY_MAX, CLAIM_MINUTES, LABELS, LANG_TAG, THREAD_ROOTS, thread_order
 from antiport.protocol.sequence import NotWellFormed, item_end
 
-from . import attachments, expert_queue, figures, inbox, keyring
+from . import attachments, contact, expert_queue, figures, inbox, keyring
 from .domains import CannotSeal, seal_key
 from .home import Home, now_ms
 from .ingest import Ingest
@@ -55,7 +55,7 @@ Lang = Annotated[str, Arg("the language you write it in, a BCP 47 tag: de, pt-BR
 Shown = Annotated[str, Arg("visible: leave out what your labelers hide; all: include it, saying why",
                            choices=("visible", "all"), switch="all")]
 Attach = Annotated[list | None, Arg("a file to attach (the option again for each more, up to 8); paths as the node"
-                                    " sees them")]
+                                    " sees them", path=True)]
 
 
 # -- helpers ---------------------------------------------------------------------------------------
@@ -822,6 +822,63 @@ def inbox_read(ctx: Ctx, id: Annotated[str | None, Arg("an item, or a thread (it
         msg = message(ctx, id)
         marked = inbox.thread_items(ctx.store, me, msg.id, now) if msg.kind in THREAD_ROOTS else [msg.id]
     return {"marked": ctx.store.mark_read(marked, now), "unread": inbox.unread(ctx.store, me, now)}
+
+
+# -- the contact card (specs/11, node/contact.py) ----------------------------------------------------
+
+Field = Annotated[str | None, Arg("set this field (an empty text removes it)")]
+Vendors = Annotated[list | None, Arg("a vendor's did to send it to as well (the option again for each more)")]
+
+
+@op(write=True, commands=(Command("contact set", "change your contact card and send it, sealed, to your vendors"),))
+def contact_set(ctx: Ctx, name: Field = None, email: Field = None, phone: Field = None, address: Field = None,
+                vendor: Vendors = None) -> dict:
+    """Change your contact card and send it, sealed, to every vendor you have a relationship with: the vendors
+    of the topics you asked in (the one a private part there is sealed to) and the ones you name (kept: later
+    changes go to them too). Each vendor's bridge updates its CRM and answers with a signed receipt
+    (`contact status`)."""
+    named = [did for did in (vendor or []) if key_of(did)]  # a bad did: one line, nothing sent
+    card = contact.changed(ctx.store.card(), {"name": name, "email": email, "phone": phone, "address": address})
+    to, skipped = contact.vendors(ctx.store, ctx.identity.did, named)
+    now = now_ms()
+    ctx.store.set_card(card)
+    for did in named:
+        ctx.store.name_contact_vendor(did, now)
+    sent = contact.send(lambda kind, body: write(ctx, kind, "", body), list(to), card)
+    return {"card": card, "sent": [{**s, "why": to[s["vendor"]]} for s in sent], "skipped": skipped}
+
+
+@op(commands=(Command("contact show", "your contact card and the vendors it goes to"),))
+def contact_show(ctx: Ctx) -> dict:
+    """Your contact card as you last set it, the vendors a change goes to, and the topics whose vendor it cannot
+    go to (and why)."""
+    to, skipped = contact.vendors(ctx.store, ctx.identity.did, [])
+    return {"card": ctx.store.card(), "vendors": [{"vendor": did, "why": why} for did, why in to.items()],
+            "skipped": skipped}
+
+
+@op(commands=(Command("contact status", "per vendor: your card updated when, pending, or refused and why"),),
+    live=True)
+def contact_status(ctx: Ctx) -> dict:
+    """Per vendor you sent your card to: updated (when its receipt says so), erased, pending (no receipt yet), or
+    refused and why. Live: receipts are sealed to this node's key, which the reader processes do not hold."""
+    return {"vendors": contact.status(ctx.store, ctx.identity)}
+
+
+@op(write=True, commands=(Command("contact forget", "ask vendors to erase your details (forget me)"),))
+def contact_forget(ctx: Ctx, vendor: Vendors = None) -> dict:
+    """Ask vendors to erase the details they hold about you, by a sealed erasure request each answers with a
+    receipt: the vendors named, else every vendor you have a relationship with. They get no later card until you
+    name them again."""
+    named = [did for did in (vendor or []) if key_of(did)]
+    to = named or list(contact.vendors(ctx.store, ctx.identity.did, [])[0])
+    if not to:
+        raise OpError("no vendor to ask: name one with --vendor DID")
+    now = now_ms()
+    for did in to:
+        ctx.store.name_contact_vendor(did, now, forgotten=True)
+    sent = contact.send(lambda kind, body: write(ctx, kind, "", body), to, None)
+    return {"sent": sent}
 
 
 @op()

@@ -21,6 +21,7 @@ from antiport.protocol.kinds import KINDS, thread_order
 from . import schema
 from .store_blobs import BlobTables
 from .store_bridge import BridgeTables
+from .store_contact import ContactTables
 from .store_inbox import InboxTables
 from .store_intents import IntentTables
 
@@ -39,7 +40,7 @@ class StoreError(Exception):
     """The store cannot be used as asked (damaged, or the disk is full): one line saying what to do."""
 
 
-class Store(BridgeTables, InboxTables, BlobTables, IntentTables):
+class Store(BridgeTables, InboxTables, BlobTables, IntentTables, ContactTables):
     """The store of one home. `readonly` opens a second connection for reads on another thread
     (WAL lets it read beside the writer); it never writes, migrates or checks."""
     held = False  # a group commit's transaction is open (group, release)

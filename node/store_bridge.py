@@ -110,3 +110,12 @@ class BridgeTables:
     def rt_published(self, message_id: str) -> bool:
         """True for messages published from an RT transaction."""
         return self.db.execute("SELECT 1 FROM bridge_rt_txns WHERE message_id=?", [message_id]).fetchone() is not None
+
+    # -- contact cards (specs/11): the journaled contacts every connector took that this key has not answered --
+
+    def contacts_awaiting_receipt(self, me: str) -> list[str]:
+        return [r[0] for r in self.db.execute(
+            "SELECT e.message_id FROM bridge_events e JOIN messages m ON m.id = e.message_id WHERE m.kind = 'contact'"
+            " AND NOT EXISTS (SELECT 1 FROM bridge_deliveries d WHERE d.seq = e.seq AND d.acked IS NULL)"
+            " AND NOT EXISTS (SELECT 1 FROM messages r WHERE r.target = e.message_id AND r.kind = 'receipt'"
+            " AND r.author = ?) ORDER BY e.seq", [me])]

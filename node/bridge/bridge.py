@@ -14,6 +14,7 @@ import httpx
 import trio
 from antiport.crypto import Identity
 from antiport.protocol import Rejected
+from antiport.protocol.contact import seal_receipt
 
 from ..attachments import keep
 from ..home import now_ms
@@ -21,7 +22,7 @@ from ..ingest import Ingest
 from ..service import Ctx, OpError
 from ..store import Store, StoreError
 from .config import BridgeConfig, BridgeConfigError, load_config
-from .events import KINDS, Connector, event_of
+from .events import KINDS, Connector, ContactRefused, contact_of, event_of
 from .mail import EmailConnector
 from .manifest import refresh_manifest
 from .outbox import Outbox
@@ -79,8 +80,9 @@ class Bridge:
         added = 0
         now = now_ms()
         for rowid, msg_id, kind, topic in rows:
-            if (kind in KINDS and topic in self.cfg.topics and self.concerns(msg_id, kind)
-                    and self.outbox.add(msg_id, now) is not None):
+            ours = (kind in KINDS and topic in self.cfg.topics and self.concerns(msg_id, kind)
+                    or kind == "contact" and self._to_me(msg_id))
+            if ours and self.outbox.add(msg_id, now) is not None:
                 added += 1
             cursor = rowid
         if rows:
@@ -96,6 +98,10 @@ class Bridge:
         offer = self.store.get(self.store.get(message_id).target or "")
         return offer is not None and offer.author == self.identity.public_key
 
+    def _to_me(self, message_id: str) -> bool:
+        msg = self.store.get(message_id)
+        return msg is not None and msg.body["to"] == self.identity.public_key
+
     def event(self, message_id: str, private: bool) -> dict:
         return event_of(self.store, self.identity, self.store.get(message_id), private)
 
@@ -106,8 +112,12 @@ class Bridge:
         connector, delivered = self.connectors[name], 0
         for due in self.outbox.due(name, now_ms()):
             self.outbox.begin(name, due.seq)
+            event = self.event(due.message_id, connector.private)
             try:
-                await connector.deliver(due.seq, self.event(due.message_id, connector.private), due.attempts > 0)
+                if "op" in event.get("contact", {"op": None}):  # a card superseded or unreadable: nothing to apply
+                    await connector.deliver(due.seq, event, due.attempts > 0)
+            except ContactRefused as e:  # the delivery is done; the customer's receipt says why
+                self.outbox.set_state(f"contact.refused.{due.message_id}", f"{name}: {e}")
             except Exception as e:  # any failure of the far side is retried; the reason is recorded
                 delay = self.outbox.failed(name, due.seq, now_ms(), f"{type(e).__name__}: {e}")
                 log.warning("delivery of %s to %s failed (attempt %d; the connector is probed again in %.1fs): %s",
@@ -116,6 +126,20 @@ class Bridge:
             self.outbox.acked(name, due.seq, now_ms())
             delivered += 1
         return delivered, 0
+
+    def receipts(self) -> int:
+        """Answer every contact that every connector has taken with a receipt sealed to its author (specs/11
+        section 3): applied, erased, or refused and why. A receipt is published once: the contacts waiting are
+        the ones without a receipt by this key in the store. Returns how many it published."""
+        waiting = self.store.contacts_awaiting_receipt(self.identity.did)
+        for message_id in waiting:
+            msg = self.store.get(message_id)
+            asked = contact_of(self.store, self.identity, msg)
+            refused = asked.get("error") or self.outbox.get_state(f"contact.refused.{message_id}")
+            result = "refused" if refused else "erased" if asked.get("op") == "erase" else "applied"
+            self.publish("receipt", "", {"to": msg.author, "sealed": seal_receipt(msg.author, result, refused or "")},
+                         [message_id], now_ms())
+        return len(waiting)
 
     def publish(self, kind: str, topic: str, body: dict, refs: list, created: int, blobs=()) -> str:
         """Sign as the vendor, store and queue for the network (Ingest.create), with the `blobs` (hash, bytes) its
@@ -153,6 +177,7 @@ class Bridge:
             while True:
                 try:
                     self.scan()
+                    self.receipts()  # a bridge without push connectors answers as soon as it journals
                 except StoreError as e:  # a full disk: nothing journaled; the cursor did not move
                     log.warning("journaling failed (retrying): %s", e)
                 with trio.move_on_after(SCAN_FALLBACK_S):
@@ -164,6 +189,7 @@ class Bridge:
         while True:
             try:
                 await self.deliver_due(name)
+                self.receipts()
             except StoreError as e:  # a delivery's record could not be written: it is made again later
                 log.warning("recording a delivery to %s failed (retrying): %s", name, e)
             next_try = self.outbox.next_try(name)

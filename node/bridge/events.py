@@ -9,6 +9,7 @@ from typing import Protocol
 
 from antiport.crypto import Identity, SealError, unseal
 from antiport.protocol import Message
+from antiport.protocol.contact import open_card
 from antiport.protocol.intents import award_problem, open_sealed
 from antiport.protocol.kinds import NOT_IN_TEXT, THREAD_ROOTS, is_blank, line_ends
 
@@ -20,10 +21,17 @@ TYPES = {"request": "request.created", "complaint": "complaint.created", "answer
          "accept": "answer.accepted", "vote": "message.voted", "status": "thread.status_changed",
          "resolve": "thread.resolved", "retract": "message.retracted",
          # intents in the categories the vendor serves, and what the customer did with its offers (specs/12)
-         "intent": "intent.created", "award": "offer.awarded", "decline": "offer.declined"}
+         "intent": "intent.created", "award": "offer.awarded", "decline": "offer.declined",
+         "contact": "contact.updated"}  # a card sealed to the vendor (specs/11)
 KINDS = tuple(TYPES)
 ROOTS = (*THREAD_ROOTS, "intent")  # what a thread (a ticket, a lead) starts with
+ERASED = "contact.erased"  # the type of a contact that asks to forget its author (specs/11 section 2)
 WITHHELD = "this connector does not receive private parts (set private = true in its configuration)"
+
+
+class ContactRefused(Exception):
+    """A connector's CRM refused a contact card for good (an email address another customer has): the delivery
+    is done, and the customer's receipt says why (specs/11 section 3)."""
 
 
 class Connector(Protocol):
@@ -68,6 +76,9 @@ def event_of(store: Store, identity: Identity, msg: Message, private: bool) -> d
     if msg.kind == "award":
         del event["body"]["sealed"]
         event["award"] = opened_award(identity, msg) if private else {"withheld": WITHHELD}
+    elif msg.kind == "contact":
+        del event["body"]["sealed"]
+        event["contact"] = contact_of(store, identity, msg)
     if "private" in event["body"]:
         del event["body"]["private"]
         if not private:
@@ -89,13 +100,29 @@ def opened_award(identity: Identity, msg: Message) -> dict:
         return {"error": str(e)}
 
 
+def contact_of(store: Store, identity: Identity, msg: Message) -> dict:
+    """What a contact to this vendor asks (specs/11 section 2): {"op": "update", "card"} or {"op": "erase"}; or
+    {"superseded": id} when a newer contact of its author is held (that one is applied, whatever came first), or
+    {"error"} when it does not open to a card. Only an event with `op` is handed to connectors."""
+    newer = [m.id for m in store.contacts_by(msg.author_did)
+             if m.body["to"] == identity.public_key and (m.created, m.id) > (msg.created, msg.id)]
+    if newer:
+        return {"superseded": newer[-1]}
+    try:
+        card = open_card(identity, msg.body["sealed"])
+    except (SealError, ValueError) as e:
+        return {"error": str(e)}
+    return {"op": "erase"} if card is None else {"op": "update", "card": card}
+
+
 def envelope(seq: int, event: dict) -> dict:
     """A delivery in the Standard Webhooks shape: the event type, when it happened (the message's signed
     creation time, ISO 8601 UTC) and the event as `data`, with its journal `seq` (a receiver that sees a
     seq lower than one it has seen knows an older event came late). Webhook bodies and SSE data."""
     when = datetime.fromtimestamp(event["created"] / 1000, UTC).isoformat(timespec="milliseconds")
-    return {"type": TYPES.get(event["kind"], f"{event['kind']}.created"), "timestamp": when.replace("+00:00", "Z"),
-            "data": {**event, "seq": seq}}
+    erase = event.get("contact", {}).get("op") == "erase"  # an erasure request (specs/11 section 2)
+    kind = ERASED if erase else TYPES.get(event["kind"], f"{event['kind']}.created")
+    return {"type": kind, "timestamp": when.replace("+00:00", "Z"), "data": {**event, "seq": seq}}
 
 
 # -- what staff wrote, made publishable ------------------------------------------------------------------

@@ -230,6 +230,9 @@ class EmailConnector:
         """The vendor's own messages (replies read from mail, RT's) are not mailed back."""
         if event["author"] == self.vendor_did:
             return
+        if event["kind"] == "contact":  # a card to the support address, for staff to put in their records
+            await trio.to_thread.run_sync(self.mailbox.send, compose(seq, event, self.cfg, "Contact details"))
+            return
         root = self.store.get(event["thread"]) if event["thread"] else None
         if root is None:
             raise RuntimeError(f"thread of {event['id']} not stored yet; the thread is delivered first")

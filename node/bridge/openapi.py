@@ -2,7 +2,7 @@
 server-sent events of /v1/stream, and under `webhooks` what a webhook connector POSTs."""
 from __future__ import annotations
 
-from .events import TYPES, WITHHELD
+from .events import ERASED, TYPES, WITHHELD
 
 REF = "#/components/schemas/"
 
@@ -35,7 +35,7 @@ def schemas() -> dict:
         "type": "object", "required": ["type", "timestamp", "data"],
         "description": "the Standard Webhooks body: a webhook's POST and each server-sent event's data",
         "properties": {
-            "type": {"type": "string", "enum": sorted(set(TYPES.values()))},
+            "type": {"type": "string", "enum": sorted({*TYPES.values(), ERASED})},
             "timestamp": {"type": "string", "format": "date-time", "description": "when the message was created"},
             "data": {"allOf": [{"$ref": REF + "Event"}, {
                 "type": "object", "required": ["seq"], "properties": {"seq": {

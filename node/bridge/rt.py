@@ -34,7 +34,7 @@ from ..ledger import names
 from ..ops import OpError
 from ..store import Store
 from .config import RTConfig
-from .events import ROOTS, Drops, agent_fields, staff_text
+from .events import ROOTS, ContactRefused, Drops, agent_fields, staff_text
 
 log = logging.getLogger("antiport.bridge.rt")
 
@@ -118,6 +118,16 @@ class RTClient:
         elif real_name and user.get("RealName") != real_name:
             await self.call("PUT", f"/user/{user['id']}", json={"RealName": real_name})
         return int(user["id"])
+
+    async def update_user(self, user: int, fields: dict[str, str]) -> None:
+        """Set a user's fields. RT answers 200 whatever it refused ("Email address in use"), so the user is read
+        back: a field left otherwise is a ContactRefused with what RT said."""
+        said = await self.call("PUT", f"/user/{user}", json=fields)
+        now = await self.call("GET", f"/user/{user}")
+        if any((now.get(name) or "") != value for name, value in fields.items()):
+            said = said if isinstance(said, list) else []
+            refusals = [s for s in said if isinstance(s, str) and " changed from " not in s]
+            raise ContactRefused("; ".join(refusals)[:150] or "RT did not take every field")
 
     async def comment(self, ticket: int, text: str, files: list[File] = ()) -> None:
         await self.call("POST", f"/ticket/{ticket}/comment", json={"Content": text, "ContentType": "text/plain",
@@ -256,7 +266,9 @@ class RTConnector:
     async def deliver(self, seq: int, event: dict, retry: bool) -> None:
         """On a retry the earlier attempt may have reached RT; look before commenting again."""
         await self.setup()
-        if event["kind"] in ROOTS:
+        if event["kind"] == "contact":
+            await self._contact(event)
+        elif event["kind"] in ROOTS:
             await self._ticket(seq, event, retry)
         elif not self.from_rt(event["id"]):
             ticket = self.ticket_of(event["thread"] or "")
@@ -270,6 +282,15 @@ class RTConnector:
                 await self.rt.set_status(ticket, "resolved")  # a second time changes nothing
             if event["kind"] == "decline":  # the customer declined the vendor's offer: the lead is closed
                 await self.rt.set_status(ticket, "rejected")
+
+    async def _contact(self, event: dict) -> None:
+        """A card replaces the requestor user's fields (an erasure empties them); doing it again changes nothing."""
+        card = event["contact"].get("card", {})
+        lines = card.get("address", "").split("\n")
+        user = await self.rt.ensure_user(event["author"], "")
+        await self.rt.update_user(user, {"RealName": card.get("name", ""), "EmailAddress": card.get("email", ""),
+                                         "WorkPhone": card.get("phone", ""), "Address1": lines[0],
+                                         "Address2": ", ".join(line for line in lines[1:] if line.strip())})
 
     async def _ticket(self, seq: int, event: dict, retry: bool) -> None:
         thread = event["id"]
@@ -438,6 +459,9 @@ def describe(seq: int, event: dict) -> str:
         "vote": f"{who} voted {body.get('value')} on {event['refs'][0] if event['refs'] else ''}.",
         "status": f"Status set to {body.get('state')} by {who}." + (f" {body['note']}" if body.get("note") else ""),
         "resolve": "The customer confirmed that the request is solved.",
+        "contact": "The customer's contact details are now:\n" + "\n".join(
+            f"{name}: {value}" for name, value in event.get("contact", {}).get("card", {}).items())
+                   if event.get("contact", {}).get("op") == "update" else "The customer asks to erase their details.",
         "retract": f"{who} retracted {event['refs'][0] if event['refs'] else ''}."
                    + (f" Reason: {body['reason']}" if body.get("reason") else ""),
         "award": "The customer accepted your offer." + "".join(
