@@ -9,6 +9,7 @@ from .kinds import WHITE_SPACE
 PREFIX = "/antiport/1/product/"
 META_TOPIC = "/antiport/1/meta"
 MAX_PART = 64
+MAX_MARKS = 4  # marks in a row on one letter or digit: real scripts stack a few, "zalgo" text stacks dozens
 _ASCII_PART = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 _WHITE_SPACE = "".join(sorted(WHITE_SPACE))  # Unicode White_Space, not str.strip()'s set (it adds U+001C..U+001F)
 # The scripts whose letters look alike (UTS #39 confusables are mostly between these three): one part may use
@@ -37,6 +38,14 @@ def _slug_part(text: str) -> str:
     return "".join(out).strip("-")
 
 
+def _marks_in_a_row(part: str) -> int:
+    longest = run = 0
+    for ch in part:
+        run = run + 1 if unicodedata.category(ch)[0] == "M" else 0
+        longest = max(longest, run)
+    return longest
+
+
 def _scripts(part: str) -> set[str]:
     return {s for ch in part if unicodedata.category(ch)[0] == "L"
             for s in _LOOKALIKE_SCRIPTS if unicodedata.name(ch, "").startswith(s)}
@@ -54,6 +63,8 @@ def normalise(text: str) -> str:
         raise BadTopic(f"both vendor and product need letters or digits, got {text!r}")
     if any(len(p) > MAX_PART for p in slug):
         raise BadTopic(f"vendor and product are at most {MAX_PART} characters each")
+    if any(_marks_in_a_row(p) > MAX_MARKS for p in slug):
+        raise BadTopic(f"at most {MAX_MARKS} accents or other combining marks on one character, got {text!r}")
     if mixed := [p for p in slug if len(_scripts(p)) > 1]:
         raise BadTopic(f"{mixed[0]!r} mixes Latin, Greek or Cyrillic letters, which look alike; write it in one")
     return "/".join(slug)

@@ -489,7 +489,9 @@ TOPIC_INPUTS = ["acme/widget", "Acme Corp/Widget Pro", "  /ACME/Widget/  ", "Ａ
                 # 03 section 1 steps 4-7: every script, folding, marks, look-alike scripts
                 "ÄCME/Wïdget", "Straße/X", "ΣΊΣΥΦΟΣ/x", "ソニー/プレイステーション５", "Samsung/갤럭시", "हिन्दी/टेस्ट",
                 "ǰ/x", "acme/\u0301widget", "acme/wid-\u0301get", "аcme/widget", "acme/wιdget", "ps5/ゲーム機",
-                "ا/\u0661\u0662"]
+                "ا/\u0661\u0662",
+                # 03 section 1 step 8: at most four marks in a row
+                "x/q\u0301\u0302\u0303\u0304", "x/q\u0301\u0302\u0303\u0304\u0306"]
 SLUG_INPUTS = ["acme/widget", "acme-corp/widget-pro", "Acme/widget", "acme/widget-", "acme/-widget", "acme/wid--get",
                "acme", "", "acme/widget/pro", "a/" + "b" * 64, "a/" + "b" * 65, "acme/wid_get", "café/x",
                "acme/widget\n", "äcme/wïdget", "Äcme/x", "strasse/x", "straße/x", "a\u0308cme/x", "аcme/x",

@@ -447,6 +447,9 @@ def normalise(text: str) -> str | None:
     slug = [slug_part(p) for p in parts]
     if not all(0 < len(p) <= 64 for p in slug):
         return None
+    shapes = ["".join("M" if unicodedata.category(c).startswith("M") else "." for c in p) for p in slug]
+    if any("MMMMM" in shape for shape in shapes):  # step 8: at most four marks in a row
+        return None
     for part in slug:
         scripts = {unicodedata.name(c).split()[0] for c in part if unicodedata.category(c)[0] == "L"}
         if len(scripts & {"LATIN", "GREEK", "CYRILLIC"}) > 1:
