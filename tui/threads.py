@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from functools import partial
 
-from antiport.protocol.kinds import LANG_TAG
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
@@ -17,11 +16,14 @@ from .visible import written_in
 
 
 class LanguagePrompt(Prompt):
+    def __init__(self, topic: str, lang: str) -> None:
+        super().__init__("Only threads written in (a language tag such as de or pt-BR; empty: every language)",
+                         "de", lang)
+        self.topic = topic
+
     async def accept(self, value: str) -> bool:
-        if LANG_TAG.fullmatch(value):
-            return True
-        self.notify(f"{value!r} is not a language tag: write one such as de, pt-BR or zh-Hant", severity="warning")
-        return False
+        """The node checks the tag (its error is shown), on a page of one."""
+        return await self.app.call("list", topic=self.topic, lang=value, limit=1) is not None
 
 
 class ThreadsScreen(TablePage):
@@ -103,8 +105,7 @@ class ThreadsScreen(TablePage):
             self.query_one(".title", Static).update(plain(self.heading + (f" · in {self.lang}" if self.lang else "")))
             self.threads, self.more_below = [], None
             self.reload()
-        self.app.push_screen(LanguagePrompt("Only threads written in (a language tag such as de or pt-BR; empty:"
-                                            " every language)", "de", self.lang), chosen)
+        self.app.push_screen(LanguagePrompt(self.topic, self.lang), chosen)
 
     def action_oldest(self) -> None:
         """The oldest threads (the cursor on the very oldest), or back to the newest."""
