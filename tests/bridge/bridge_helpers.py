@@ -102,11 +102,7 @@ class Receiver:
                     receiver.in_flight += 1
                     receiver.most_in_flight = max(receiver.most_in_flight, receiver.in_flight)
                     receiver.attempts.append(self.headers.get("webhook-id", ""))
-                try:
-                    self.handle_delivery()
-                finally:
-                    with receiver.lock:
-                        receiver.in_flight -= 1
+                self.handle_delivery()
 
             def handle_delivery(self):
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
@@ -128,6 +124,8 @@ class Receiver:
                 self._answer(200, {"ok": True})
 
             def _answer(self, status, obj):
+                with receiver.lock:  # done before the reply leaves: the bridge's next request may come at once
+                    receiver.in_flight -= 1
                 data = json.dumps(obj).encode()
                 self.send_response(status)
                 self.send_header("content-type", "application/json")
