@@ -579,16 +579,18 @@ def thread_view(ctx: Ctx, root: Message, window: Window | None = None) -> dict:
     decoded: the ranking is read from the store's columns and indexes (ids, authors, times, accepts, the
     votes' values), so a thread of 3,000 answers costs what its page shows."""
     store = ctx.store
-    newest = {(author, target): value for target, author, value in store.thread_votes(root.id)}
+    replies = store.thread_replies(root.id)
+    newest = {(author, target): value for kind, target, author, value, _, _ in replies if kind == "vote"}
     votes: dict[str, dict[str, int]] = {}
     for (_, target), value in newest.items():
         totals = votes.setdefault(target, {})
         totals[value] = totals.get(value, 0) + 1
-    others = store.thread_others(root.id)  # accepts and retracts by their rules' authors only (validation)
-    accepted = {target for kind, target, _, _ in others if kind == "accept"}
-    retracted = {target for kind, target, _, _ in others if kind == "retract"}
-    thanked = store.thread_thanks(root.id)
-    bounty = max((store.get(i).body["amount"] for kind, _, _, i in others if kind == "bounty"), default=0)
+    others = [r for r in replies if r[0] != "vote"]  # accepts and retracts by their rules' authors only (validation)
+    accepted = {target for kind, target, *_ in others if kind == "accept"}
+    retracted = {target for kind, target, *_ in others if kind == "retract"}
+    thanked = Counter(target for target, _ in {(target, author) for kind, target, author, *_ in others
+                                               if kind == "thanks"})  # a second thanks by one key counts nothing
+    bounty = max((store.get(i).body["amount"] for kind, *_, i in others if kind == "bounty"), default=0)
     rows = store.thread_answers(root.id)
     same = Counter(created for _, _, created in rows)  # answers of one created are in the order of their seq
     none: dict[str, int] = {}
@@ -596,13 +598,14 @@ def thread_view(ctx: Ctx, root: Message, window: Window | None = None) -> dict:
                 "seq": thread_order(store.get(i))[1] if same[created] > 1 else 0, "votes": votes.get(i, none)}
                for i, author, created in rows]
     shown, where = page(rank_answers(ctx, root.topic, answers), window or Window(), by_id)
+    ranked = ledger_for(store).ranked(ctx.identity.did, root.topic)  # the figures kept with it: never computed here
     status, resolved = store.thread_state(root.id)
     events = sorted((store.get(i) for *_, i in others[-THREAD_EVENTS:]), key=thread_order)
     view = {**to_json(root, store), "retracted": root.id in retracted, "status": status, "resolved": resolved,
             "votes": votes.get(root.id, {}), "bounty": bounty,
             "answers": [{**to_json(store.get(a["id"]), store), "accepted": a["accepted"], "votes": a["votes"],
                          "thanks": thanked.get(a["id"], 0), "retracted": a["retracted"], "score": a["score"],
-                         "figures": a["figures"]} for a in shown],
+                         "figures": ranked.figures(a["author"]) or figures.compact(None)} for a in shown],
             "events": [to_json(m, store) for m in events], "events_left_out": len(others) - len(events), "page": where}
     named(ctx, [view, *view["answers"], *view["events"]])
     return view
@@ -618,14 +621,12 @@ def named(ctx: Ctx, rows: list[dict]) -> list[dict]:
 
 def rank_answers(ctx: Ctx, topic: str, answers: list[dict]) -> list[dict]:
     """Accepted first, then by the author's score in the viewer's ledger, then votes, then oldest first (then
-    in thread order: `seq`, id). Each with its author's figures in the topic (kept with the ledger's scores:
-    never computed here)."""
+    in thread order: `seq`, id)."""
     if not answers:
         return answers
     ranked = ledger_for(ctx.store).ranked(ctx.identity.did, topic)
     for a in answers:
         a["score"] = round(ranked.score.get(a["author"], 0.0), 9)
-        a["figures"] = ranked.figures(a["author"]) or figures.compact(None)
     return sorted(answers, key=lambda a: (not a["accepted"], -a["score"],
                                           a["votes"].get("down", 0) - a["votes"].get("up", 0), a["created"], a["seq"],
                                           a["id"]))
