@@ -1,6 +1,8 @@
 """What every screen shares: loading from the node off the UI thread, reloading on new messages."""
 from __future__ import annotations
 
+from functools import partial
+
 from rich.cells import cell_len
 from rich.text import Text
 from textual.binding import Binding
@@ -124,6 +126,50 @@ class TablePage(Page):
 
     def action_open(self) -> None:
         pass
+
+
+class PagedTable(TablePage):
+    """A TablePage of an op that pages (node/paging.py): `load` shows its first page, and when the cursor
+    reaches the last row or the table is scrolled to its end, the next page comes below it. Subclasses say
+    how to ask for a page (`fetch(**where)`: the op's answer, or None), which rows it holds (`rows_of`)
+    and how to draw what is loaded (`draw`, from `self.rows`)."""
+
+    PAGE = 50
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[dict] = []  # the rows loaded so far, in the op's order
+        self.more_below: str | None = None  # where the next page down starts (None: nothing more)
+
+    async def fetch(self, **where) -> dict | None:
+        raise NotImplementedError
+
+    def rows_of(self, found: dict) -> list[dict]:
+        raise NotImplementedError
+
+    def draw(self) -> None:
+        raise NotImplementedError
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        self.watch(table, "scroll_y", lambda _: self.at_bottom(table.scroll_y >= table.max_scroll_y > 0))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.at_bottom(event.cursor_row >= event.data_table.row_count - 1)
+
+    def at_bottom(self, reached: bool) -> None:
+        """The cursor on the last row, or the table scrolled to its end: the next page, if there is one."""
+        if reached and self.more_below:
+            self.run_worker(partial(self.more, self.more_below), exclusive=True, group="more")
+
+    async def more(self, position: str) -> None:
+        """The next page down, below the last row shown."""
+        found = await self.fetch(before=position)
+        if found is None or position != self.more_below:
+            return
+        self.rows += self.rows_of(found)
+        self.more_below = found["page"]["before"]
+        self.draw()
 
 
 class Prompt(ModalScreen[str | None]):

@@ -1,5 +1,6 @@
 """The expert's queue: what is open across the followed topics, in the order to take it (docs/queue.md),
-with keys to open, answer, claim and skip."""
+with keys to open, answer, claim and skip; a page at a time, the next one loaded as the cursor reaches the
+last row or the table is scrolled to its end."""
 from __future__ import annotations
 
 import time
@@ -7,12 +8,13 @@ import time
 from textual.binding import Binding
 from textual.timer import Timer
 
-from .base import TablePage, age, plain, who
+from .base import PagedTable, age, plain, who
 from .figures import FiguresScreen
 from .thread import ThreadScreen
 
 CLAIM_MINUTES = 30
 SKIP_HOURS = 24
+MAX_LIMIT = 200  # the most rows one call returns (node/paging.py): a reload asks for as many as are shown, up to it
 REFRESH_SECONDS = 15  # claims and skips end without a message saying so: the queue looks again this often,
 # and when a claim it shows ends sooner, right after that
 
@@ -25,7 +27,7 @@ def on_it(e: dict, me: str) -> str:
     return ", ".join("you" if c["did"] == me else who(c["did"], c["name"]) for c in e["claims"])
 
 
-class QueueScreen(TablePage):
+class QueueScreen(PagedTable):
     BINDINGS = [
         Binding("enter", "open", "Open"),
         Binding("a", "answer", "Answer"),
@@ -37,6 +39,7 @@ class QueueScreen(TablePage):
     heading = "Your queue: open requests in the topics you follow, what to take next first"
     COLUMNS = ("Topic", "Title", "Asker", "Age", "Answered", "On it")
     claim_ends: Timer | None = None  # the reload when the first claim shown ends
+    me: dict | None = None  # this node's identity, as the id op says it
 
     def on_mount(self) -> None:  # Textual runs the base classes' on_mount too (the table, the first load)
         self.set_interval(REFRESH_SECONDS, self.reload)
@@ -46,17 +49,27 @@ class QueueScreen(TablePage):
                                  "retract") for m in messages)
 
     async def load(self) -> None:
-        me = await self.app.call("id")
-        found = me and await self.app.call("queue")
-        if found is None or not me:
+        """The first page, as long as what is loaded (a reload keeps the pages scrolled to)."""
+        self.me = await self.app.call("id")
+        found = self.me and await self.fetch(limit=min(max(self.PAGE, len(self.rows)), MAX_LIMIT))
+        if found is None or not self.me:
             return
-        rows = found["queue"]
-        now = self.app.now()
-        self.show(((e["id"], (e["topic"], plain(e["title"]), who(e["author"], e["name"]), age(e["created"], now),
-                              answered(e), on_it(e, me["did"]))) for e in rows),
-                  "Nothing open in the topics you follow: press escape and f to follow more topics.")
+        self.rows, self.more_below = found["queue"], found["page"]["before"]
+        self.draw()
         self.app.alerts_seen()
-        self.look_again(min((c["until"] for e in rows for c in e["claims"]), default=None))
+        self.look_again(min((c["until"] for e in self.rows for c in e["claims"]), default=None))
+
+    async def fetch(self, **where) -> dict | None:
+        return await self.app.call("queue", **{"limit": self.PAGE, **where})
+
+    def rows_of(self, found: dict) -> list[dict]:
+        return found["queue"]
+
+    def draw(self) -> None:
+        now, me = self.app.now(), self.me["did"]
+        self.show(((e["id"], (e["topic"], plain(e["title"]), who(e["author"], e["name"]), age(e["created"], now),
+                              answered(e), on_it(e, me))) for e in self.rows),
+                  "Nothing open in the topics you follow: press escape and f to follow more topics.")
 
     def look_again(self, until_ms: int | None) -> None:
         """Reload when the first claim shown ends, if that comes before the next regular look."""

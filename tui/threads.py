@@ -3,12 +3,10 @@ time, the next one loaded when the cursor reaches the last row or the table is s
 to the oldest ones and back; g shows only the threads written in one language."""
 from __future__ import annotations
 
-from functools import partial
-
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from .base import Prompt, TablePage, age, plain, state
+from .base import PagedTable, Prompt, age, plain, state
 from .experts import ExpertsScreen
 from .marks import mark_read
 from .thread import ThreadScreen
@@ -26,7 +24,7 @@ class LanguagePrompt(Prompt):
         return await self.app.call("list", topic=self.topic, lang=value, limit=1) is not None
 
 
-class ThreadsScreen(TablePage):
+class ThreadsScreen(PagedTable):
     BINDINGS = [
         Binding("enter", "open", "Open", show=False),
         Binding("n", "compose('request')", "Ask"),
@@ -35,16 +33,12 @@ class ThreadsScreen(TablePage):
         Binding("o", "oldest", "Oldest/newest"),
         Binding("g", "language", "Language"),
     ]
-    PAGE = 50
-
     COLUMNS = ("Title", "Kind", "Age", "Answers", "State")
 
     def __init__(self, topic: str) -> None:
         super().__init__()
         self.topic = topic
         self.heading = f"Threads in {topic}"
-        self.threads: list[dict] = []  # the rows loaded so far, newest first
-        self.more_below: str | None = None  # where the next page down starts (None: nothing more)
         self.oldest = False            # showing the oldest page (o), not the newest
         self.lang = ""                 # only threads written in this language (g); "" every thread
 
@@ -53,47 +47,30 @@ class ThreadsScreen(TablePage):
 
     async def load(self) -> None:
         """The first page (newest, or the oldest one after o); the pages below it that were loaded stay."""
-        found = await self.app.call("list", topic=self.topic, shown="all", limit=self.PAGE, **self.filters(),
-                                    **({"oldest": True} if self.oldest else {}))
+        found = await self.fetch(**({"oldest": True} if self.oldest else {}))
         if found is None:
             return
         first = found["threads"]
-        kept = [t for t in self.threads if first and (t["created"], t["id"]) < (first[-1]["created"], first[-1]["id"])]
+        kept = [t for t in self.rows if first and (t["created"], t["id"]) < (first[-1]["created"], first[-1]["id"])]
         self.more_below = self.more_below if kept else found["page"]["before"]
-        self.threads = first + kept
+        self.rows = first + kept
         self.draw()
         if self.oldest:
-            self.query_one(DataTable).move_cursor(row=len(self.threads) - 1)  # on the oldest thread
+            self.query_one(DataTable).move_cursor(row=len(self.rows) - 1)  # on the oldest thread
         await self.mark_read()
 
     def draw(self) -> None:
-        now, shown = self.app.now(), self.app.shown(self.threads)
+        now, shown = self.app.now(), self.app.shown(self.rows)
         self.show(((t["id"], (written_in(t.get("lang")) + t["title"],
                               plain(t["kind"], style="red" if t["kind"] == "complaint" else ""),
                               age(t["created"], now), t["answers"] or "", state(t))) for t in shown),
-                  "No threads here yet: press n to ask for help, or c to complain.", len(self.threads) - len(shown))
+                  "No threads here yet: press n to ask for help, or c to complain.", len(self.rows) - len(shown))
 
-    def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        self.watch(table, "scroll_y", lambda _: self.at_bottom(table.scroll_y >= table.max_scroll_y > 0))
+    async def fetch(self, **where) -> dict | None:
+        return await self.app.call("list", topic=self.topic, shown="all", limit=self.PAGE, **self.filters(), **where)
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        self.at_bottom(event.cursor_row >= event.data_table.row_count - 1)
-
-    def at_bottom(self, reached: bool) -> None:
-        """The cursor on the last row, or the table scrolled to its end: the next page, if there is one."""
-        if reached and self.more_below:
-            self.run_worker(partial(self.more, self.more_below), exclusive=True, group="more")
-
-    async def more(self, position: str) -> None:
-        """The next page down, below the last row shown."""
-        found = await self.app.call("list", topic=self.topic, shown="all", limit=self.PAGE, before=position,
-                                    **self.filters())
-        if found is None or position != self.more_below:
-            return
-        self.threads += found["threads"]
-        self.more_below = found["page"]["before"]
-        self.draw()
+    def rows_of(self, found: dict) -> list[dict]:
+        return found["threads"]
 
     def filters(self) -> dict:
         return {"lang": self.lang} if self.lang else {}
@@ -103,14 +80,14 @@ class ThreadsScreen(TablePage):
         def chosen(lang: str | None) -> None:
             self.lang = lang or ""
             self.query_one(".title", Static).update(plain(self.heading + (f" · in {self.lang}" if self.lang else "")))
-            self.threads, self.more_below = [], None
+            self.rows, self.more_below = [], None
             self.reload()
         self.app.push_screen(LanguagePrompt(self.topic, self.lang), chosen)
 
     def action_oldest(self) -> None:
         """The oldest threads (the cursor on the very oldest), or back to the newest."""
         self.oldest = not self.oldest
-        self.threads, self.more_below = [], None
+        self.rows, self.more_below = [], None
         self.reload()
 
     async def mark_read(self) -> None:

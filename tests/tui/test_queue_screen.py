@@ -1,16 +1,23 @@
 """The expert's queue screen against a real node: a new request in a followed topic raises an alert and
-shows in the queue; another expert's claim shows there until it ends; claim and skip from the keys."""
+shows in the queue; another expert's claim shows there until it ends; claim and skip from the keys; a long
+queue loads a page at a time."""
 from __future__ import annotations
 
 import time
 
 import pytest
+from antiport.app.processes import NodeProcess
 from antiport.crypto import Identity
+from antiport.node.client import Client
+from antiport.node.home import Home
 from antiport.protocol import sign
+from antiport.tui.app import AntiportApp
 from antiport.tui.figures import FiguresScreen
 from antiport.tui.queue import QueueScreen
 from antiport.tui.thread import ThreadScreen
 from antiport.tui.topics import TopicsScreen
+from helpers import popular_home
+from textual.widgets import DataTable
 from tui_helpers import cells, notes, press, settle, until
 
 pytestmark = pytest.mark.asyncio
@@ -76,3 +83,23 @@ async def test_your_figures_from_the_queue_and_each_answerers_record_in_a_thread
         assert answer[3].startswith("100% · ") and answer[3].endswith("100% ✔")
         sentence = str(thread.query_one("#answer").render())
         assert "you in acme/widget: 100% of the requests asked while active answered" in sentence
+
+
+async def test_a_long_queue_loads_more_at_the_bottom(tmp_path):
+    """The queue comes 50 at a time, in its order: reaching the last row loads the next page below it."""
+    popular_home(tmp_path / "home")
+    with NodeProcess(tmp_path / "home") as proc:
+        proc.wait_ready(timeout=120)
+        client = Client(Home(tmp_path / "home"))
+        every = [e["id"] for e in client.call("queue", limit=200)["queue"]]
+        assert len(every) > 2 * QueueScreen.PAGE
+        app = AntiportApp(client)
+        async with app.run_test() as pilot:
+            await settle(pilot)
+            await press(pilot, "q")
+            table = app.screen.query_one(DataTable)
+            await until(pilot, lambda: table.row_count == QueueScreen.PAGE, "the first page")
+            await press(pilot, "ctrl+end")  # the last row: the next page comes
+            await until(pilot, lambda: table.row_count == 2 * QueueScreen.PAGE, "the second page")
+            assert [r.value for r in table.rows] == every[:2 * QueueScreen.PAGE]
+        client.close()
