@@ -6,6 +6,7 @@ count of its roots: never every reply in a topic of 20,000 threads. Each topic i
 """
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from antiport.crypto import did_from_key
@@ -63,7 +64,7 @@ def counted(times: list[float]) -> list[dict]:
     `under_s` None: the later ones)."""
     counts = [0] * (len(UNDER) + 1)
     for t in times:
-        counts[next((i for i, bound in enumerate(UNDER) if t < bound), len(UNDER))] += 1
+        counts[bisect_right(UNDER, t)] += 1  # the first bound it is under
     return [{"under_s": bound, "responses": n} for bound, n in zip((*UNDER, None), counts, strict=True)]
 
 
