@@ -64,6 +64,7 @@ class Home:
         self.path = Path(self.path)
         self.identity_file = self.path / "identity.json"
         self.next_file = self.path / "next.json"  # the key the identity's log committed to (specs/10)
+        self.inception_file = self.path / "inception.apx"  # the envelope of the inception made here, if any
         self.host_key_file = self.path / "host.key"
         self.config_file = self.path / "config.json"
         self.db_file = self.path / "store.db"
@@ -140,7 +141,9 @@ class Home:
         if not passphrase and self.ask and is_sealed(self.identity_file):
             passphrase = self.ask(f"passphrase of the identity in {self.path}: ")
         identity = load_identity(self.identity_file, passphrase)
-        self.passphrase = passphrase
+        # what seals the home's keys: an unsealed home stays unsealed whatever ANTIPORT_PASSPHRASE says (it may
+        # be a backup's, as for 'key recover'), or a rotation would seal its new keys with it
+        self.passphrase = passphrase if is_sealed(self.identity_file) else None
         speaks_for = self.config().get("identity")  # a rotated-in key or a device: the identity it is a key of
         return identity.speaking_for(speaks_for) if speaks_for else identity
 
@@ -162,6 +165,13 @@ class Home:
             config = self.config()
             config["identity"] = speaks_for
             self.write_config(config)
+        self.make_private()
+
+    def keep_inception(self, raw: bytes) -> None:
+        """Keep the envelope of the identity's inception made here (signed and public, so not sealed)."""
+        tmp = self.inception_file.with_suffix(".tmp")
+        tmp.write_bytes(raw)
+        tmp.replace(self.inception_file)
         self.make_private()
 
     def set_passphrase(self, passphrase: str | None) -> None:

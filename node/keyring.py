@@ -6,7 +6,7 @@ from __future__ import annotations
 from antiport.crypto import Identity, did_from_key, key_from_did
 from antiport.protocol import Message, keylog
 
-from .home import Home
+from .home import Home, now_ms
 from .ingest import Ingest
 from .store import Store
 
@@ -26,14 +26,19 @@ def state(store: Store, identity_did: str) -> keylog.State | None:
 def incept(home: Home, ingest: Ingest, identity: Identity) -> Message | None:
     """The identity's inception, committing to a next key kept in the home, unless this home's key is not the
     identity key (a device, a rotated-in key) or the identity has a log already: made when a home's node first
-    runs (specs/10 section 6)."""
+    runs (specs/10 section 6). Its envelope stays in the home: a store that lost it (deleted, rebuilt by the
+    doctor) gets the same inception back, never a second one, which every peer would refuse."""
     if identity.did != did_from_key(identity.public_key) or ingest.store.owner(identity.public_key) is not None:
         return None
+    if home.inception_file.exists():
+        return ingest.write(home.inception_file.read_bytes(), now_ms())
     next_key = home.next_key()
     if next_key is None:
         next_key = Identity.generate()
         home.save_keys(None, next_key)
-    return ingest.create(identity, "key", "", {"op": "incept", "seq": 0, "next": keylog.digest(next_key.public_key)})
+    msg = ingest.create(identity, "key", "", {"op": "incept", "seq": 0, "next": keylog.digest(next_key.public_key)})
+    home.keep_inception(msg.raw)
+    return msg
 
 
 def rotate(home: Home, ingest: Ingest, identity: Identity, signer: Identity | None = None) -> Identity:

@@ -111,3 +111,44 @@ def test_a_revoked_devices_new_messages_are_refused_everywhere_and_its_old_ones_
         for n in (alice, bob, laptop):
             assert n.import_(after.raw)["rejected"] == {"revoked-key": 1}
             assert thread(n, before)["author"] == dids["alice"]  # kept by the revocation
+
+
+def test_a_lost_key_is_recovered_with_the_backed_up_next_key_on_a_new_home(tmp_path):
+    homes = {n: tmp_path / n for n in ("alice", "bob", "carol")}
+    dids = {n: plain_home(h) for n, h in homes.items()}
+    backup, new_home = tmp_path / "next-key.json", tmp_path / "new-laptop"
+    with network(homes) as (alice, bob, carol):
+        wait_for(lambda: log_of(bob, dids["alice"])["log"], "bob holds alice's inception")
+        old = alice.call("ask", topic=TOPIC, title="Jams daily", text="since 2.1")["id"]
+        wait_for(lambda: thread(bob, old) is not None, "bob has her thread")
+        answer = bob.call("answer", id=old, text="reinstall 2.0.3")["id"]
+        wait_for(lambda: (thread(alice, old) or {"answers": []})["answers"], "alice has the answer")
+        r = antiport(homes["alice"], "key", "backup", "--next", str(backup), ANTIPORT_PASSPHRASE="kept apart")
+        assert r.returncode == 0, r.stderr
+    stolen = load_identity(homes["alice"] / "identity.json")  # the laptop is gone, and its key with it
+    plain_home(new_home)
+    assert antiport(new_home, "follow", TOPIC).returncode == 0
+    with NodeProcess(homes["bob"]) as b:
+        addr = b.wait_ready()["addrs"][0]
+        with NodeProcess(new_home, bootstrap=[addr]) as fresh:
+            fresh.wait_ready()
+            client = fresh.client()
+            wait_for(lambda: log_of(client, dids["alice"])["log"] and thread(client, old), "her log and thread")
+            client.close()
+        r = antiport(new_home, "key", "recover", str(backup), dids["alice"], ANTIPORT_PASSPHRASE="kept apart")
+        assert r.returncode == 0, r.stderr
+        with NodeProcess(new_home, bootstrap=[addr]) as fresh:
+            fresh.wait_ready()
+            client, at_bob = fresh.client(), b.client()
+            assert client.call("id")["did"] == dids["alice"]
+            wait_for(lambda: log_of(at_bob, dids["alice"]).get("seq") == 1, "bob holds her recovery")
+            client.call("accept", id=answer)  # her thread, asked with the lost key
+            wait_for(lambda: thread(at_bob, old)["answers"][0]["accepted"], "bob takes her accept")
+            head = log_of(at_bob, dids["alice"])["head"]
+            device = Identity.generate()
+            forged = sign(stolen, "key", "", {"op": "add", "seq": 2, "device": device.public_key,
+                                              "proof": device.sign(keylog.device_proof(stolen.public_key))},
+                          [head], created=now_ms())
+            assert at_bob.import_(forged.raw)["rejected"] == {"not-current-key": 1}  # the lost key acts no more
+            client.close()
+            at_bob.close()

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 from antiport.crypto import did_from_key
+from antiport.node import keyring
+from antiport.node.home import Home
 from antiport.node.ingest import Ingest
 from antiport.node.store import Store
 from antiport.protocol import Rejected, load
@@ -74,3 +76,19 @@ def test_an_inception_received_again_is_held_already_not_refused(tmp_path):
     with pytest.raises(Rejected) as e:
         ingest(bytes.fromhex(STEP["a-second-inception"]["envelope"]), NOW, "peer")
     assert e.value.reason == "bad-key-event"
+
+
+def test_a_home_whose_store_lost_its_inception_gets_the_same_one_back_not_a_second(tmp_path):
+    """Every peer holds the inception a home made on its first run and would refuse another: a store deleted
+    or rebuilt by the doctor must not make the home sign a second one (specs/10 section 3)."""
+    home = Home(tmp_path / "home")
+    identity = home.init(None, None)
+    store = Store(home.db_file)
+    first = keyring.incept(home, Ingest(store), identity)
+    assert first is not None and keyring.incept(home, Ingest(store), identity) is None
+    store.close()
+    home.db_file.rename(tmp_path / "lost.db")
+    store = Store(home.db_file)
+    again = keyring.incept(home, Ingest(store), identity)
+    assert again is not None and again.raw == first.raw
+    assert keyring.state(store, identity.did).head == first.id
