@@ -15,23 +15,32 @@ def run(capsys, *argv) -> tuple[int, str, str]:
     return code, out, err
 
 
+def mover(tmp_path, capsys, homes: dict[str, str]):
+    """move(src, *dsts): src's export imported into each of dsts."""
+    def move(src, *dsts):
+        path = tmp_path / f"{src}.cbor"
+        assert run(capsys, "--home", homes[src], "export", "--out", str(path))[0] == 0
+        for dst in dsts:
+            assert run(capsys, "--home", homes[dst], "import", str(path))[0] == 0
+    return move
+
+
+def reader(capsys, homes: dict[str, str]):
+    """cli_json(home, *argv): the command's JSON output, which must succeed."""
+    def cli_json(home, *argv):
+        code, out, err = run(capsys, "--home", homes[home], *argv, "--json")
+        assert code == 0, err
+        return json.loads(out)
+    return cli_json
+
+
 def test_experts_why_and_vendors_across_homes(tmp_path, capsys):
     homes = {n: str(tmp_path / n) for n in ("alice", "bob", "mallory", "carol")}
     did = {}
     for name, home in homes.items():
         assert run(capsys, "--home", home, "init", "--no-passphrase", "--name", name)[0] == 0
         did[name] = json.loads(run(capsys, "--home", home, "id", "--json")[1])["did"]
-
-    def move(src, *dsts):
-        path = tmp_path / f"{src}.cbor"
-        assert run(capsys, "--home", homes[src], "export", "--out", str(path))[0] == 0
-        for dst in dsts:
-            assert run(capsys, "--home", homes[dst], "import", str(path))[0] == 0
-
-    def cli_json(home, *argv):
-        code, out, err = run(capsys, "--home", homes[home], *argv, "--json")
-        assert code == 0, err
-        return json.loads(out)
+    move, cli_json = mover(tmp_path, capsys, homes), reader(capsys, homes)
 
     request = cli_json("alice", "ask", "acme/widget", "--title", "It squeaks", "--text", "help")["id"]
     move("alice", "bob", "mallory")
@@ -99,17 +108,7 @@ def test_thanks_and_a_bounty_across_homes(tmp_path, capsys):
     homes = {n: str(tmp_path / n) for n in ("alice", "bob", "carol")}
     for name, home in homes.items():
         assert run(capsys, "--home", home, "init", "--no-passphrase", "--name", name)[0] == 0
-
-    def move(src, *dsts):
-        path = tmp_path / f"{src}.cbor"
-        assert run(capsys, "--home", homes[src], "export", "--out", str(path))[0] == 0
-        for dst in dsts:
-            assert run(capsys, "--home", homes[dst], "import", str(path))[0] == 0
-
-    def cli_json(home, *argv):
-        code, out, err = run(capsys, "--home", homes[home], *argv, "--json")
-        assert code == 0, err
-        return json.loads(out)
+    move, cli_json = mover(tmp_path, capsys, homes), reader(capsys, homes)
 
     def refused(home, *argv) -> str:
         code, _, err = run(capsys, "--home", homes[home], *argv)
