@@ -118,9 +118,7 @@ def cmd_backup(home: Home, args) -> None:
 
 
 def cmd_words(home: Home, args) -> None:
-    key = home.next_key() if args.next else home.identity()
-    if key is None:
-        raise HomeError(f"no next key in {home.path}: it is where the identity's inception was made")
+    key = home.backup_key(args.next)
     words = seed_words(key)
     print("Anyone who has these 24 words is you to the network: write them on paper, keep them out of"
           " photos and files.\nRestore with: antiport init --words", file=sys.stderr)

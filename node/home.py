@@ -154,6 +154,15 @@ class Home:
         self.identity()  # asks for the passphrase if it is not known yet
         return load_identity(self.next_file, self.passphrase)
 
+    def backup_key(self, next_key: bool) -> Identity:
+        """The identity's key, or the committed next key (HomeError, saying why, when this home has none)."""
+        key = self.next_key() if next_key else self.identity()
+        if key is None:
+            raise HomeError(f"no next key in {self.path} yet: it is made with the identity's inception when this"
+                            " home's node first runs (antiport run, or the TUI); a home restored from a backup or"
+                            " made as a device has none, its identity's inception was made elsewhere")
+        return key
+
     def save_keys(self, current: Identity | None, next_key: Identity | None, speaks_for: str | None = None) -> None:
         """Replace the signing key (a key of the identity `speaks_for`) and the committed next key, each file
         whole, sealed with the home's passphrase: after a rotation, a recovery, or making the inception."""
@@ -182,9 +191,7 @@ class Home:
     def backup(self, path: Path, passphrase: str, next_key: bool = False) -> str:
         """Write the identity's key (or the committed next key) to a new file (never over one), sealed with
         `passphrase`, and check that it opens back to the same key. The did of the key."""
-        identity = self.next_key() if next_key else self.identity()
-        if identity is None:
-            raise HomeError(f"no next key in {self.path}: it is where the identity's inception was made")
+        identity = self.backup_key(next_key)
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # claims the name
         try:
             save_identity(identity, path, passphrase)

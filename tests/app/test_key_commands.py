@@ -118,6 +118,7 @@ def test_24_words_bring_the_identity_back_and_a_wrong_word_is_named(tmp_path):
     r = antiport(home, "key", "words")
     words = r.stdout.split()
     assert r.returncode == 0 and len(words) == 24 and "Anyone who has these 24 words is you" in r.stderr
+    one_line_error(antiport(home, "key", "words", "--next"), "node first runs")  # no inception yet, no next key
 
     new = tmp_path / "new"
     misspelt = " ".join(["zebraa", *words[1:]])
