@@ -467,7 +467,7 @@ def mute(ctx: Ctx, did: Did, topic: Annotated[str, Arg("only in this topic (vend
     search, inbox) unless you ask to see hidden ones. Local, never published; undo with unmute."""
     yourself(ctx, did)
     slug = topic_slug(topic) if topic.strip() else ""
-    ctx.store.mute(did, slug, "muted", now_ms())
+    ctx.store.mute(did, slug, now_ms())
     return {"did": did, "topic": slug, "level": "muted"}
 
 
@@ -476,8 +476,7 @@ def block(ctx: Ctx, did: Did) -> dict:
     """Mute someone everywhere, and never seal a private part to them (a vendor you blocked gets none).
     Local, never published; undo with unmute."""
     yourself(ctx, did)
-    ctx.store.unmute(did)
-    ctx.store.mute(did, "", "blocked", now_ms())
+    ctx.store.block(did, now_ms())
     return {"did": did, "topic": "", "level": "blocked"}
 
 
@@ -503,9 +502,10 @@ MUTED_SHOWN = 500
 def muted(ctx: Ctx) -> dict:
     """The people you muted or blocked, with their names: the newest 500, and how many in all."""
     rows = ctx.store.mutes()
-    known = ledger_names(ctx.store, [did for did, *_ in rows[-MUTED_SHOWN:]])
+    shown = rows[-MUTED_SHOWN:]
+    known = ledger_names(ctx.store, [did for did, *_ in shown])
     return {"muted": [{"did": did, "name": known[did], "topic": topic, "level": level, "since": since}
-                      for did, topic, level, since in rows[-MUTED_SHOWN:]], "total": len(rows)}
+                      for did, topic, level, since in shown], "total": len(rows)}
 
 
 def moderated(ctx: Ctx, rows: list[dict], shown: str = "visible") -> list[dict]:

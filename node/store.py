@@ -713,9 +713,15 @@ class Store(BridgeTables, InboxTables, BlobTables, IntentTables, ContactTables):
     def label_effects(self) -> dict[str, str]:
         return dict(self.db.execute("SELECT value, effect FROM label_effects").fetchall())
 
-    def mute(self, did: str, topic: str, level: str, now: int) -> None:
-        """Mute `did` in `topic` ('' everywhere), or block it (everywhere: `topic` ''); replaces a former choice."""
-        self._write("INSERT OR REPLACE INTO mutes VALUES (?, ?, ?, ?)", [did, topic, level, now])
+    def mute(self, did: str, topic: str, now: int) -> None:
+        """Mute `did` in `topic` ('' everywhere); replaces a former choice there."""
+        self._write("INSERT OR REPLACE INTO mutes VALUES (?, ?, 'muted', ?)", [did, topic, now])
+
+    def block(self, did: str, now: int) -> None:
+        """Block `did`: its mutes are replaced by one block, everywhere, in one transaction."""
+        with self.transaction():
+            self.db.execute("DELETE FROM mutes WHERE did=?", [did])
+            self.db.execute("INSERT INTO mutes VALUES (?, '', 'blocked', ?)", [did, now])
 
     def unmute(self, did: str, topic: str | None = None) -> int:
         """Take back the mutes and blocks of `did` (in `topic` only, if given); how many there were."""
