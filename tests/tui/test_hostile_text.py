@@ -11,6 +11,7 @@ import re
 import pytest
 from antiport.app.cli import main
 from antiport.app.processes import NodeProcess
+from antiport.crypto import Identity
 from antiport.node.home import Home, now_ms
 from antiport.node.store import Store
 from antiport.protocol import sign
@@ -51,6 +52,10 @@ def corpus(home: Home) -> Hostile:
     h.request = h.add("request", {"title": "See [/b] for details",
                                   "text": "[bold red]boom[/]\n[link=https://example.com]x[/link]"})
     h.answer = h.add("answer", {"text": "[/i] a closing tag first"}, [h.request])
+    h.t += 1000
+    other = sign(Identity.generate(), "answer", TOPIC, {"text": "Someone else's answer"}, [h.request.id], created=h.t)
+    h.valid.append(other)
+    h.add("thanks", {"note": "[/b]thanked [@click=app.quit]x"}, [other])
     h.add("status", {"state": "acknowledged", "note": "[/]noted"}, [h.request])
     h.add("report", {"reason": "[/b]spam"}, [h.request])
     h.add("label", {"value": "off-topic", "reason": "[/b]marked"}, [h.request])  # the viewer follows mallory
@@ -64,6 +69,7 @@ def corpus(home: Home) -> Hostile:
     h.add("report", {"reason": "spam\x1b[2J\nmore"}, [h.request], valid=False)
     h.add("label", {"value": "abuse", "reason": "label\x1b[2J\nreason"}, [h.request], valid=False)
     h.add("status", {"state": "in-progress", "note": "\x1b]0;owned\x07"}, [h.request], valid=False)
+    h.add("thanks", {"note": "thanks\x1b[2J\nmore"}, [other], valid=False)
     return h
 
 
@@ -157,7 +163,7 @@ async def test_hostile_text_on_every_screen_and_command(app, node, tmp_path, cap
             thread = pilot.app.screen
             await check(pilot, ThreadScreen, "See [/b] for details", "[bold red]boom[/]", "[/i] a closing tag",
                         r"spam\x1b[2J\x0amore", r"\x1b]0;owned\x07", r"Mal\x1b[8mlory\x0asecond",
-                        r"label\x1b[2J\x0areason")
+                        r"label\x1b[2J\x0areason", "[/b]thanked [@click=app.quit]x", r"thanks\x1b[2J\x0amore")
             answers = thread.query_one(DataTable)
             answers.move_cursor(row=keys(answers).index(h.invalid[1].id))
             await check(pilot, ThreadScreen, r"answer \x1b]0;title\x07 [/b]")
