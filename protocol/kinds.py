@@ -105,6 +105,11 @@ KINDS: dict[str, Kind] = {
     "contact": Kind("meta", {"to": F(bytes, min=32, max=32), "sealed": F(bytes, min=49, max=4096)}),
     "receipt": Kind("target", {"to": F(bytes, min=32, max=32), "sealed": F(bytes, min=49, max=1024)},
                     target=("contact",), who="addressee"),
+    # a thread passed on: sealed to one person's key, and a public pointer to it in another topic (specs/13)
+    "share": Kind("meta", {"to": F(bytes, min=32, max=32), "sealed": F(bytes, min=49, max=4096)}),
+    "crosspost": Kind("product", {"thread": F(bytes, min=32, max=32), "source": F(str, min=3, max=129, line=True),
+                                  "title": F(str, max=200, said=True, line=True),
+                                  "note": F(str, required=False, max=500, said=True)}),
     # an answer helped; a bounty the asker offers, awarded with her accept (section 10; the weights: specs/06)
     "thanks": Kind("product", {"note": F(str, required=False, max=280)}, target=("answer",),
                    who="not-target-author"),

@@ -77,6 +77,9 @@ def check_stateless(msg: Message) -> None:
         problem = "agent_id names the agent given in 'agent'"
     if problem is None and msg.kind == "intent":
         problem = intents.intent_problem(msg.body, msg.created)
+    if problem is None and msg.kind == "crosspost" and not (topics.is_slug(msg.body["source"])
+                                                          and msg.body["source"] != msg.topic):
+        problem = "source must be the product slug of another topic"
     if problem is None and "lang" in msg.body and not LANG_TAG.fullmatch(msg.body["lang"]):
         problem = "lang must be a BCP 47 language tag such as de, pt-BR or zh-Hant"
     if problem:

@@ -163,7 +163,8 @@ SAID = "said"  # in a field's values: it must hold a code point that is not whit
 # 02 section 2, characters: Cc (C0, DEL, C1); bidi embeddings, overrides, isolates; what line and text fields refuse
 CC = {chr(c) for c in [*range(0x20), *range(0x7F, 0xA0)]}
 BIDI_CONTROLS = {*map(chr, range(0x202A, 0x202F)), *map(chr, range(0x2066, 0x206A))}
-LINE_FIELDS = {"title", "name", "org", "reason", "scope", "domain", "agent", "agent_id", "currency", "region"}
+LINE_FIELDS = {"title", "name", "org", "reason", "scope", "domain", "agent", "agent_id", "currency", "region",
+               "source"}
 LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
 REFUSED = {True: CC | BIDI_CONTROLS | {"\u2028", "\u2029"}, False: CC - {"\n", "\t"}}
 WHITE_SPACE = {*map(chr, range(0x09, 0x0E)), " ", "\x85", "\xa0", "\u1680", *map(chr, range(0x2000, 0x200B)),
@@ -205,6 +206,10 @@ KINDS = {
     "contact": ("meta", None, "anyone", {"to": (bytes, True, 32, 32, ()), "sealed": (bytes, True, 49, 4096, ())}),
     "receipt": ("target", ("contact",), "addressee", {"to": (bytes, True, 32, 32, ()),
                                                       "sealed": (bytes, True, 49, 1024, ())}),
+    # 13: a thread passed on, sealed to a person, and a public pointer to it in another topic
+    "share": ("meta", None, "anyone", {"to": (bytes, True, 32, 32, ()), "sealed": (bytes, True, 49, 4096, ())}),
+    "crosspost": ("product", None, "anyone", {"thread": (bytes, True, 32, 32, ()), "source": (str, True, 3, 129, ()),
+                                              "title": (str, True, 0, 200, SAID), "note": (str, False, 0, 500, SAID)}),
     # 12: intents, in category topics
     "intent": ("category", None, "anyone", {"title": (str, True, 0, 200, SAID), "text": (str, True, 0, T, SAID),
                                             "expires": (int, True, 0, 2**53 - 1, ()),
@@ -264,6 +269,8 @@ def check_kind(p: dict) -> None:
     if p["kind"] == "trust" and body.get("scope") and not is_slug(body["scope"]):
         raise Refused("bad-body")
     if "files" in body and not files_ok(body):
+        raise Refused("bad-body")
+    if p["kind"] == "crosspost" and not (is_slug(body["source"]) and body["source"] != p["topic"]):
         raise Refused("bad-body")
     if "lang" in body and not lang_ok(body["lang"]):
         raise Refused("bad-body")
@@ -646,6 +653,33 @@ def test_sealed_contact_parts_open_to_what_they_say():
         plaintext = nacl.public.SealedBox(key).decrypt(bytes.fromhex(s["sealed"]))
         assert plaintext.hex() == s["plaintext"]
         assert inner_ok(decode(plaintext, 3)) is s["valid"], s["name"]
+# -- 13: passing a thread on ----------------------------------------------------------------------------------
+
+SHARE = vectors("share.json")
+
+
+def share_ok(inner) -> bool:
+    """13 section 2: thread, topic, title and perhaps a note."""
+    if not (isinstance(inner, dict) and {"thread", "topic", "title"} <= set(inner) <= {"thread", "topic", "title",
+                                                                                       "note"}):
+        return False
+    return (type(inner["thread"]) is bytes and len(inner["thread"]) == 32 and type(inner["topic"]) is str
+            and is_slug(inner["topic"]) and said_line(inner["title"], 200)
+            and ("note" not in inner or said_line(inner["note"], 500, lines=True)))
+
+
+def test_sealed_shares_open_to_what_they_say():
+    import nacl.bindings
+    import nacl.public
+    seeds = {i["name"]: bytes.fromhex(i["seed"]) for i in vectors("identities.json")["identities"]}
+    for s in SHARE["sealed"]:
+        _, secret = nacl.bindings.crypto_sign_seed_keypair(seeds[s["recipient"]])
+        key = nacl.public.PrivateKey(nacl.bindings.crypto_sign_ed25519_sk_to_curve25519(secret))
+        plaintext = nacl.public.SealedBox(key).decrypt(bytes.fromhex(s["sealed"]))
+        assert plaintext.hex() == s["plaintext"]
+        assert share_ok(decode(plaintext, 3)) is s["valid"], s["name"]
+
+
 # -- 12: intents ---------------------------------------------------------------------------------------------
 
 INTENTS = vectors("intents.json")
@@ -667,10 +701,11 @@ def test_sealed_offers_and_awards_open_for_their_recipient():
             assert {"text"} <= set(plain) <= {"text", "contact"}
 
 
-# -- 09, 11, 12: the files whose valid messages are each other's context, checked alike ------------------------
+# -- 09, 11, 12, 13: the files whose valid messages are each other's context, checked alike ------------------------
 
 HELD = {name: (spec, {v["id"]: cbor2.loads(bytes.fromhex(v["payload"])) for v in spec["valid"]})
-        for name, spec in (("attachments", BLOBS), ("contacts", CONTACT), ("intents", INTENTS))}
+        for name, spec in (("attachments", BLOBS), ("contacts", CONTACT), ("intents", INTENTS),
+                                          ("shares", SHARE))}
 
 
 def cases(which: str) -> list:
