@@ -960,9 +960,10 @@ def vendor(ctx: Ctx,
     row = vendor_row(ctx.store, name.strip(), now_ms())
     if row is None:
         raise OpError(f"no vendor named {name!r} (see 'antiport vendors')", 404)
-    found = [t for topic in row["topics"] for t in ctx.store.threads(topic, limit + 1, **edges(ctx, window))]
-    found.sort(key=lambda t: (t["created"], t["id"]), reverse=window.down)  # the topics' walks merged
-    row["requests"], row["page"] = cut(found[:limit + 1], window, by_id)
+    found = [r for topic in row["topics"] for r in ctx.store.root_page(topic, limit + 1, **edges(ctx, window))]
+    found.sort(reverse=window.down)  # the topics' walks merged by (created, id); rows read for the page only
+    requests, row["page"] = cut([i for _, i in found[:limit + 1]], window, str)
+    row["requests"] = ctx.store.thread_rows(requests)
     return row
 
 

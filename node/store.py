@@ -413,17 +413,31 @@ class Store(BridgeTables, InboxTables, BlobTables, IntentTables, ContactTables):
                 after: tuple[int, str] | None = None, lang: str | None = None) -> list[dict]:
         """Thread roots (requests and complaints) with answer counts and state: the newest `limit`, or those
         just older than the (created, id) `before`, newest first; or those just newer than `after`, oldest
-        first. The page is read first (an index of roots: `messages_roots`), then each of its rows' replies
-        by target (`messages_replies`, `messages_accepts`; `+author`: never the author index, whose busiest
-        author has written thousands), so a page costs what it returns and its threads' answers hold."""
-        where, params = ROOTS + (" AND m.topic=?" if topic is not None else ""), [topic] if topic is not None else []
+        first (`root_page`, then `thread_rows` of that page)."""
+        return self.thread_rows([i for _, i in self.root_page(topic, limit, before, after, lang)])
+
+    def root_page(self, topic: str | None = None, limit: int = 50, before: tuple[int, str] | None = None,
+              after: tuple[int, str] | None = None, lang: str | None = None) -> list[tuple[int, str]]:
+        """(created, id) of a page of thread roots, in the order of `threads`, from an index of roots alone
+        (`messages_roots`): a vendor's requests merge the pages of its topics before reading any row."""
+        where, params = ROOTS + (" AND topic=?" if topic is not None else ""), [topic] if topic is not None else []
         if lang is not None:  # a tag and its subtags: de holds de-CH (specs/02 section 2, compared without case)
-            where += " AND (m.lang = ? COLLATE NOCASE OR m.lang LIKE ?)"  # LIKE: ASCII without case
+            where += " AND (lang = ? COLLATE NOCASE OR lang LIKE ?)"  # LIKE: ASCII without case
             params += [lang, lang + "-%"]
         edge, order = (before, "DESC") if after is None else (after, "ASC")
         if edge is not None:  # a row value: a range of the index, not a scan down to the position
-            where += f" AND (m.created, m.id) {'<' if order == 'DESC' else '>'} (?, ?)"
+            where += f" AND (created, id) {'<' if order == 'DESC' else '>'} (?, ?)"
             params += list(edge)
+        return self.db.execute(
+            f"SELECT created, id FROM messages m INDEXED BY messages_roots{'' if topic is not None else '_all'}"
+            f" WHERE {where} ORDER BY created {order}, id {order} LIMIT ?", params + [limit]).fetchall()
+
+    def thread_rows(self, ids: list[str]) -> list[dict]:
+        """The rows of `threads` for these roots, in this order: each root's replies read by target
+        (`messages_replies`, `messages_accepts`; `+author`: never the author index, whose busiest author has
+        written thousands), so a page costs what it returns and its threads' answers hold."""
+        if not ids:
+            return []
         sql = f"""
             SELECT m.id, m.kind, m.author, m.topic, m.created, m.title, m.lang,
               (SELECT count(*) FROM messages a WHERE a.target=m.id AND a.kind='answer') AS answers,
@@ -434,11 +448,9 @@ class Store(BridgeTables, InboxTables, BlobTables, IntentTables, ContactTables):
               EXISTS(SELECT 1 FROM messages r
                      WHERE r.target=m.id AND r.kind='resolve' AND +r.author=m.author) AS resolved,
               (SELECT max(s.created) FROM messages s WHERE s.target=m.id AND s.kind='status') AS status
-            FROM (SELECT m.id, m.kind, m.author, m.topic, m.created, m.title, m.lang
-                  FROM messages m INDEXED BY messages_roots{"" if topic is not None else "_all"} WHERE {where}
-                  ORDER BY m.created {order}, m.id {order} LIMIT ?) AS m
-            ORDER BY m.created {order}, m.id {order}"""
-        out = _dicts(self.db.execute(sql, params + [limit]))
+            FROM messages m WHERE m.id IN ({",".join("?" * len(ids))})"""
+        found = {row["id"]: row for row in _dicts(self.db.execute(sql, ids))}
+        out = [found[i] for i in ids]
         states = self._current_states([(row["id"], row["status"]) for row in out if row["status"] is not None])
         for row in out:
             row["status"] = states.get(row["id"])
