@@ -11,6 +11,7 @@ import os
 import tempfile
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import chain
 from operator import attrgetter
 from pathlib import Path
@@ -166,44 +167,102 @@ class Graph:
         return keep, weight[keep]
 
 
-@dataclass(frozen=True)
 class Ranked:
     """What reads use of one (viewer, topic): scores, budgets (for explanations) and fact counts per
-    identity, as of `version` (the store's newest message in the topic and newest trust then). What a read
-    shows of one identity (its strongest facts, its figures) stays in arrays until it is asked for: a
-    reader process loading a busy topic's file builds no object per fact or per answerer."""
-    version: tuple[int, int, int]
-    made: float                                # wall-clock time it was computed
-    score: dict[str, float]
-    budget: dict[str, float]                   # sources with live facts only
-    counts: dict[str, tuple[int, ...]]         # facts about it per kind (KINDS order); identities with any
-    experts: dict[str, tuple[int, int]]        # authors of answers or facts but the viewer, best first: rank, answers
-    why: dict                                  # the WHY_FACTS strongest facts per subject, as arrays
-    answerers: dict[str, int]                  # every answerer's row in `figure_rows`
-    figure_rows: list                          # their compact figures (node/figures.py), FIGURES order
+    identity, the experts' order, the strongest facts and every answerer's figures, as of `version` (the
+    store's newest message in the topic and newest trust then). Each is read from the kept file when first
+    used, and what a read shows of one identity is made from the arrays for that identity only: `why` over
+    a busy author's 21 topics reads her row of each, no dict of every identity or answerer."""
+
+    def __init__(self, saved) -> None:  # an open NpzFile of FORMAT: arrays are read from it when first asked for
+        self.saved = saved
+        self.version: tuple[int, int, int] = tuple(saved["version"].tolist())
+        self.made: float = float(saved["made"])  # wall-clock time it was computed
+
+    @cached_property
+    def dids(self):
+        return self.saved["dids"]
+
+    @cached_property
+    def scores(self):
+        """The scores, in the order of `dids`."""
+        return self.saved["score"]
+
+    @cached_property
+    def score(self) -> dict[str, float]:
+        return dict(zip((d.decode() for d in self.dids.tolist()), self.scores.tolist(), strict=True))
+
+    @cached_property
+    def budget(self) -> dict[str, float]:
+        """Sources with live facts only."""
+        return {d.decode(): b for d, b in zip(self.dids.tolist(), self.saved["budget"].tolist(), strict=True) if b}
+
+    @cached_property
+    def counts(self):
+        """Facts about each identity per kind (KINDS order), a row per identity of `dids`."""
+        return self.saved["counts"]
+
+    @cached_property
+    def experts(self) -> dict[str, tuple[int, int]]:
+        """Authors of answers or facts but the viewer, best first: their rank and answers."""
+        return {d.decode(): (i, n) for i, (d, n) in enumerate(zip(
+            self.saved["experts"].tolist(), self.saved["expert_answers"].tolist(), strict=True), 1)}
+
+    @cached_property
+    def why(self) -> dict:
+        """The WHY_FACTS strongest facts per subject, as arrays."""
+        return {k: self.saved["why_" + k] for k in ("subject", "source", "kind", "weight", "id", "note")}
+
+    @cached_property
+    def answerers(self) -> dict[str, int]:
+        """Every answerer's row in `figure_rows`."""
+        return {d.decode(): i for i, d in enumerate(self.saved["answerers"].tolist())}
+
+    @cached_property
+    def figure_rows(self) -> list:
+        """The answerers' compact figures (node/figures.py), FIGURES order."""
+        return self.saved["figures"].tolist()
+
+    def row(self, did: str) -> int | None:
+        """`did`'s row in the arrays (None when it has no score here)."""
+        import numpy as np
+        found = np.flatnonzero(self.dids == did.encode())
+        return int(found[0]) if len(found) else None
+
+    def score_of(self, did: str) -> float:
+        i = self.row(did)
+        return 0.0 if i is None else float(self.scores[i])
 
     def rank_of(self, did: str) -> int | None:
-        if did not in self.score:
+        """1 + how many score more (ties: the smaller did first)."""
+        i = self.row(did)
+        if i is None:
             return None
-        mine = (-self.score[did], did)
-        return 1 + sum(1 for d, s in self.score.items() if (-s, d) < mine)
+        score, mine = self.scores, self.scores[i]
+        return 1 + int((score > mine).sum() + ((score == mine) & (self.dids < self.dids[i])).sum())
+
+    def counts_of(self, did: str) -> tuple[int, ...]:
+        i = self.row(did)
+        return (0,) * len(KINDS) if i is None else tuple(self.counts[i].tolist())
 
     def strongest(self, did: str) -> list[tuple]:
         """(id, kind, source, weight, note) of the facts about `did` that add or take most, strongest first."""
         import numpy as np
-        if did not in self.score:
+        i = self.row(did)
+        if i is None:
             return []
-        subject, dids = self.why["subject"], list(self.score)
-        i = dids.index(did)
+        subject = self.why["subject"]
         lo, hi = np.searchsorted(subject, i, "left"), np.searchsorted(subject, i, "right")
-        return [(fid.decode(), KIND_NAMES[kind], dids[source], weight, note) for fid, kind, source, weight, note in zip(
-            self.why["id"][lo:hi].tolist(), self.why["kind"][lo:hi].tolist(), self.why["source"][lo:hi].tolist(),
-            self.why["weight"][lo:hi].tolist(), self.why["note"][lo:hi].tolist(), strict=True)]
+        return [(fid.decode(), KIND_NAMES[kind], self.dids[source].decode(), weight, note)
+                for fid, kind, source, weight, note in zip(
+                    self.why["id"][lo:hi].tolist(), self.why["kind"][lo:hi].tolist(),
+                    self.why["source"][lo:hi].tolist(), self.why["weight"][lo:hi].tolist(),
+                    self.why["note"][lo:hi].tolist(), strict=True)]
 
     def expert(self, did: str) -> dict:
         """An `experts` row (its name left empty)."""
         rank, answers = self.experts[did]
-        counts = self.counts.get(did, (0,) * len(KINDS))
+        counts = self.counts_of(did)
         return {"did": did, "name": "", "score": round(self.score.get(did, 0.0), 9), "accepted": counts[0],
                 "upvotes": counts[1], "downvotes": counts[2], "answers": answers, "rank": rank}
 
@@ -305,22 +364,11 @@ class Ledger:
         stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
         if path in self._loaded and self._loaded[path][0] == stamp:
             return self._loaded[path][1]
-        with np.load(path) as saved:
-            if "format" not in saved.files or int(saved["format"]) != FORMAT:  # kept by an earlier version
-                return None  # computed again
-            dids = [d.decode() for d in saved["dids"].tolist()]
-            counts = saved["counts"]
-            some = np.flatnonzero(counts.any(axis=1)).tolist() if len(dids) else []
-            experts = [d.decode() for d in saved["experts"].tolist()]
-            found = Ranked(tuple(saved["version"].tolist()), float(saved["made"]),
-                           dict(zip(dids, saved["score"].tolist(), strict=True)),
-                           {d: b for d, b in zip(dids, saved["budget"].tolist(), strict=True) if b},
-                           dict(zip((dids[i] for i in some), map(tuple, counts[some].tolist()), strict=True)),
-                           {d: (i, n) for i, (d, n) in enumerate(zip(experts, saved["expert_answers"].tolist(),
-                                                                     strict=True), 1)},
-                           {k: saved["why_" + k] for k in ("subject", "source", "kind", "weight", "id", "note")},
-                           {d.decode(): i for i, d in enumerate(saved["answerers"].tolist())},
-                           saved["figures"].tolist())
+        saved = np.load(path)  # kept open: Ranked reads each array when first used
+        if "format" not in saved.files or int(saved["format"]) != FORMAT:  # kept by an earlier version
+            saved.close()
+            return None  # computed again
+        found = Ranked(saved)
         self._loaded[path] = (stamp, found)
         return found
 
@@ -336,9 +384,9 @@ class Ledger:
         first), and how many were left out of the list (a busy answerer has tens of thousands). All of it is
         kept with the scores: a read never goes through the facts."""
         ranked = self.ranked(viewer, topic)
-        counts = {kind: n for kind, n in zip(KINDS, ranked.counts.get(did, ()), strict=False) if n}
+        counts = {kind: n for kind, n in zip(KINDS, ranked.counts_of(did), strict=True) if n}
         listed = ranked.strongest(did)
-        return {"topic": topic, "score": round(ranked.score.get(did, 0.0), 9), "rank": ranked.rank_of(did),
+        return {"topic": topic, "score": round(ranked.score_of(did), 9), "rank": ranked.rank_of(did),
                 "facts": [{"id": fid, "kind": kind, "from": source, "from_name": "", "weight": weight, "note": note}
                           for fid, kind, source, weight, note in listed],
                 "counts": dict(sorted(counts.items(), key=lambda kind_n: -kind_n[1])),

@@ -53,7 +53,9 @@ def test_why_lists_the_strongest_facts_and_counts_the_rest(popular):
     assert big["counts"] == dict(Counter(f.kind for f in about))
     for t in why["topics"]:
         assert len(t["facts"]) <= WHY_FACTS and sum(t["counts"].values()) == len(t["facts"]) + t["left_out"]
-    assert big["score"] == round(ranked.score[busiest], 9) and big["rank"] == ranked.rank_of(busiest)
+    order = sorted(ranked.score, key=lambda d: (-ranked.score[d], d))  # best first, ties by did
+    assert big["score"] == round(ranked.score[busiest], 9) and big["rank"] == order.index(busiest) + 1
+    assert [ranked.rank_of(d) for d in order] == list(range(1, len(order) + 1))  # read from the arrays alone
     assert f"and {big['left_out']:,} weaker facts" in TEXT["why"](why, {})
 
 
