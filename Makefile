@@ -31,9 +31,9 @@ lint: $(VENV)/.installed
 
 setup: $(VENV)/.installed
 
+# only the runtime dependencies, with uv when it can be had (scripts/setup-runtime.sh says why and how)
 $(VENV)/.runtime: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e .
+	sh scripts/setup-runtime.sh $(PYTHON) $(VENV)
 	touch $@
 
 $(VENV)/.installed: pyproject.toml
