@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import trio
-import trio.testing
+from trio._core import wait_all_tasks_blocked  # trio.testing's, without importing trio.testing (and pytest)
 from antiport.crypto import Identity
 from antiport.protocol import Message, Rejected, parse, sign
 from antiport.protocol.intents import inert
@@ -176,7 +176,7 @@ class Ingest:
 
     async def _commit_later(self) -> None:
         with trio.move_on_after(GROUP_WINDOW):
-            await trio.testing.wait_all_tasks_blocked()  # every task waits (for the network, a timer...): idle
+            await wait_all_tasks_blocked()  # every task waits (for the network, a timer...): idle
         try:
             self.commit()
         except StoreError as e:
