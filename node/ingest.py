@@ -19,12 +19,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import trio
-from trio._core import wait_all_tasks_blocked  # trio.testing's, without importing trio.testing (and pytest)
 from antiport.crypto import Identity
 from antiport.protocol import Message, Rejected, parse, sign
 from antiport.protocol.intents import inert
 from antiport.protocol.kinds import line_ends
 from antiport.protocol.validate import check_context, check_stateless
+from trio._core import wait_all_tasks_blocked  # trio.testing's, without importing trio.testing (and pytest)
 
 from .home import now_ms
 from .store import Store, StoreError

@@ -19,6 +19,6 @@ if [ -x "$UV" ] && "$UV" venv --quiet --allow-existing --python "$PYTHON" "$VENV
          || "$UV" pip install --quiet --python "$VENV/bin/python" -e .; }; then
     exit 0
 fi
-echo "setting up $VENV with pip (uv could not be had): this takes a few minutes" >&2
+echo "setting up $VENV with pip (uv could not be had, or failed): this takes a few minutes" >&2
 "$PYTHON" -m venv "$VENV"
 "$VENV/bin/pip" install --quiet --disable-pip-version-check --no-compile -e .
