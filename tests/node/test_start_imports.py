@@ -15,8 +15,10 @@ START = "import antiport.app.cli, antiport.node.runtime, antiport.node.api, anti
 
 
 def modules_after(code: str) -> set[str]:
-    out = subprocess.run([sys.executable, "-c", f"{code}; import sys, json; print(json.dumps(sorted(sys.modules)))"],
-                         capture_output=True, text=True, check=True).stdout
+    """The modules loaded from a file after `code` ran in a fresh interpreter (not stand-ins: antiport.node)."""
+    listing = "import sys, json; print(json.dumps([n for n, m in sys.modules.items() if getattr(m, '__file__', 0)]))"
+    out = subprocess.run([sys.executable, "-c", f"{code}; {listing}"], capture_output=True, text=True,
+                         check=True).stdout
     return set(json.loads(out))
 
 
@@ -25,3 +27,18 @@ def test_a_node_start_imports_no_test_tools():
     loaded = modules_after(START)
     assert "trio" in loaded and "antiport.node.ingest" in loaded
     assert not {"trio.testing", "pytest", "_pytest"} & loaded
+
+
+def test_a_node_start_imports_none_of_the_transports_it_does_not_use():
+    # py-libp2p's QUIC, TLS, relay and WebSocket, and dnspython's DNS-over-QUIC (antiport.node says why)
+    loaded = modules_after(START)
+    assert {"libp2p.transport.tcp.tcp", "libp2p.security.noise.transport", "libp2p.pubsub.gossipsub"} <= loaded
+    assert not {"aioquic", "service_identity", "libp2p.security.tls.transport",
+                "libp2p.relay.circuit_v2.nat", "libp2p.transport.websocket.transport"} & loaded
+
+
+def test_what_is_taken_from_an_unused_transport_is_a_placeholder_that_cannot_be_made():
+    code = ("import antiport.node, pytest; from libp2p.transport.quic.transport import QUICTransport\n"
+            "assert issubclass(QUICTransport, Exception)\n"
+            "with pytest.raises(RuntimeError, match='not loaded by Antiport'): QUICTransport(None)\n")
+    subprocess.run([sys.executable, "-c", code], check=True)
