@@ -20,6 +20,7 @@ from weakref import WeakKeyDictionary
 from antiport.crypto import did_from_key
 from antiport.protocol.envelope import load
 
+from . import answer_order
 from .figures import FIGURES, compact_all
 from .store import Store
 
@@ -29,8 +30,8 @@ WHY_FACTS = 10  # facts `explain` lists per topic, strongest first; the others a
 KINDS = {k: i for i, k in enumerate(("accept", "upvote", "downvote", "report", "trust", "distrust", "thanks",
                                      "bounty"))}
 KIND_NAMES = list(KINDS)
-FORMAT = 5  # of the kept files (2: figures, 3: the strongest facts, 4: thanks and bounties, 5: the experts'
-# order): a file of another is computed again
+FORMAT = 6  # of the kept files (2: figures, 3: the strongest facts, 4: thanks and bounties, 5: the experts'
+# order, 6: the answers' order): a file of another is computed again
 
 
 @dataclass(frozen=True)
@@ -43,11 +44,11 @@ class Fact:
     note: str = ""
 
 
-def facts(store: Store, topic: str, about: str | None = None) -> list[Fact]:
+def facts(store: Store, topic: str, about: str | None = None, rows: list[tuple] | None = None) -> list[Fact]:
     """Every fact that counts in `topic` (with `about`, those about that did): self-facts dropped, one vote
-    per (voter, target), newest wins."""
+    per (voter, target), newest wins. `rows`: the topic's `Store.fact_rows`, when already read."""
     out, votes, thanks = [], {}, {}
-    for mid, kind, source, subject, value, target in store.fact_rows(topic, about):
+    for mid, kind, source, subject, value, target in store.fact_rows(topic, about) if rows is None else rows:
         if source == subject:
             continue
         if kind == "accept":
@@ -223,6 +224,20 @@ class Ranked:
         """The answerers' compact figures (node/figures.py), FIGURES order."""
         return self.saved["figures"].tolist()
 
+    @cached_property
+    def threads(self) -> tuple:
+        """(roots, where each one's answers start and end, the answers) of the answers' order (node/answer_order.py)."""
+        return self.saved["thread_roots"], self.saved["thread_starts"], self.saved["thread_answers"]
+
+    def answers_of(self, root: str) -> list[str]:
+        """The ids of a thread's answers in their order, as of this ranking (answers since are not in it)."""
+        import numpy as np
+        roots, starts, answers = self.threads
+        i = int(np.searchsorted(roots, root.encode()))
+        if i == len(roots) or roots[i] != root.encode():
+            return []
+        return [a.decode() for a in answers[starts[i]:starts[i + 1]].tolist()]
+
     def row(self, did: str) -> int | None:
         """`did`'s row in the arrays (None when it has no score here)."""
         import numpy as np
@@ -323,8 +338,10 @@ class Ledger:
     def _compute(self, viewer: str, topic: str) -> Ranked:
         import numpy as np
         version, made = self.store.ledger_version(topic), time.time()
-        graph = Graph(viewer, facts(self.store, topic))
+        rows = self.store.fact_rows(topic)
+        graph = Graph(viewer, facts(self.store, topic, rows=rows))
         score, counts = graph.rank(), graph.counts()
+        ordered = answer_order.threads(self.store, topic, dict(zip(graph.dids, score.tolist(), strict=True)), rows)
         keep, weight = graph.strongest(score, WHY_FACTS)  # what `explain` lists, kept: never read from the facts
         kept = [graph.fs[i] for i in keep.tolist()]
         own = compact_all(self.store, topic)  # kept with the scores: what answers show beside their author
@@ -346,7 +363,7 @@ class Ledger:
                      experts=np.array([d.encode() for d in experts], "S"),
                      expert_answers=np.array([answers.get(d, 0) for d in experts], np.int64),
                      figures=np.array([[np.nan if v is None else v for v in f.values()] for f in own.values()],
-                                      np.float64).reshape(len(own), 3))
+                                      np.float64).reshape(len(own), 3), **ordered)
         path = self._file(viewer, topic)
         os.replace(tmp, path)
         return self._load(path)

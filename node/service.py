@@ -573,42 +573,48 @@ THREAD_EVENTS = 20  # the newest events (statuses, accepts, reports...) a thread
 
 
 def thread_view(ctx: Ctx, root: Message, window: Window | None = None) -> dict:
-    """The thread of `root` with a page of its answers (`window`, in the order of `rank_answers`): its votes
-    and each answer's as totals (one per voter, the newest counts, as in the ledger), its state, and the
-    newest THREAD_EVENTS other events (`events_left_out` counts the rest). Only the page's answers are
-    decoded: the ranking is read from the store's columns and indexes (ids, authors, times, accepts, the
-    votes' values), so a thread of 3,000 answers costs what its page shows."""
+    """The thread of `root` with a page of its answers (`window`, in the order the ledger keeps with its ranking:
+    node/answer_order.py; answers stored since its last ranking come after the others, oldest first), its votes
+    and each shown answer's as totals (one per voter, the newest counts, as in the ledger), its state, and the
+    newest THREAD_EVENTS other events (`events_left_out` counts the rest). Only the page's answers and their
+    votes are read: a thread of 3,000 answers costs its page and one pass over its events (replies but votes)."""
     store = ctx.store
-    replies = store.thread_replies(root.id)
-    newest = {(author, target): value for kind, target, author, value, _, _ in replies if kind == "vote"}
-    votes: dict[str, dict[str, int]] = {}
-    for (_, target), value in newest.items():
-        totals = votes.setdefault(target, {})
-        totals[value] = totals.get(value, 0) + 1
-    others = [r for r in replies if r[0] != "vote"]  # accepts and retracts by their rules' authors only (validation)
+    ranked = ledger_for(store).ranked(ctx.identity.did, root.topic)  # the order and figures kept with it
+    order = ranked.answers_of(root.id)
+    if store.answer_count(root.id) != len(order):  # answers since the ranking (or this read's snapshot is older)
+        held = [i for i, _, _ in store.thread_answers(root.id)]
+        kept, known = set(order), set(held)
+        order = [i for i in order if i in known] + [i for i in held if i not in kept]
+    shown, where = page(order, window or Window(), str)
+    votes = vote_totals(store.votes_on([root.id, *shown]))
+    others = store.thread_events(root.id)  # accepts and retracts by their rules' authors only (validation)
     accepted = {target for kind, target, *_ in others if kind == "accept"}
     retracted = {target for kind, target, *_ in others if kind == "retract"}
     thanked = Counter(target for target, _ in {(target, author) for kind, target, author, *_ in others
                                                if kind == "thanks"})  # a second thanks by one key counts nothing
     bounty = max((store.get(i).body["amount"] for kind, *_, i in others if kind == "bounty"), default=0)
-    rows = store.thread_answers(root.id)
-    same = Counter(created for _, _, created in rows)  # answers of one created are in the order of their seq
-    none: dict[str, int] = {}
-    answers = [{"id": i, "author": author, "created": created, "accepted": i in accepted, "retracted": i in retracted,
-                "seq": thread_order(store.get(i))[1] if same[created] > 1 else 0, "votes": votes.get(i, none)}
-               for i, author, created in rows]
-    shown, where = page(rank_answers(ctx, root.topic, answers), window or Window(), by_id)
-    ranked = ledger_for(store).ranked(ctx.identity.did, root.topic)  # the figures kept with it: never computed here
     status, resolved = store.thread_state(root.id)
     events = sorted((store.get(i) for *_, i in others[-THREAD_EVENTS:]), key=thread_order)
+    answers = [to_json(store.get(i), store) for i in shown]
     view = {**to_json(root, store), "retracted": root.id in retracted, "status": status, "resolved": resolved,
             "votes": votes.get(root.id, {}), "bounty": bounty,
-            "answers": [{**to_json(store.get(a["id"]), store), "accepted": a["accepted"], "votes": a["votes"],
-                         "thanks": thanked.get(a["id"], 0), "retracted": a["retracted"], "score": a["score"],
-                         "figures": ranked.figures(a["author"]) or figures.compact(None)} for a in shown],
+            "answers": [{**a, "accepted": a["id"] in accepted, "votes": votes.get(a["id"], {}),
+                         "thanks": thanked.get(a["id"], 0), "retracted": a["id"] in retracted,
+                         "score": round(ranked.score.get(a["author"], 0.0), 9),
+                         "figures": ranked.figures(a["author"]) or figures.compact(None)} for a in answers],
             "events": [to_json(m, store) for m in events], "events_left_out": len(others) - len(events), "page": where}
     named(ctx, [view, *view["answers"], *view["events"]])
     return view
+
+
+def vote_totals(rows: list[tuple[str, str, str]]) -> dict[str, dict[str, int]]:
+    """{target: {value: voters}} from (target, author, value) votes in creation order: a voter's newest counts."""
+    newest = {(target, author): value for target, author, value in rows}
+    totals: dict[str, dict[str, int]] = {}
+    for (target, _), value in newest.items():
+        totals.setdefault(target, {})
+        totals[target][value] = totals[target].get(value, 0) + 1
+    return totals
 
 
 def named(ctx: Ctx, rows: list[dict]) -> list[dict]:
@@ -617,19 +623,6 @@ def named(ctx: Ctx, rows: list[dict]) -> list[dict]:
     for r in rows:
         r["name"] = known[r["author"]]
     return rows
-
-
-def rank_answers(ctx: Ctx, topic: str, answers: list[dict]) -> list[dict]:
-    """Accepted first, then by the author's score in the viewer's ledger, then votes, then oldest first (then
-    in thread order: `seq`, id)."""
-    if not answers:
-        return answers
-    ranked = ledger_for(ctx.store).ranked(ctx.identity.did, topic)
-    for a in answers:
-        a["score"] = round(ranked.score.get(a["author"], 0.0), 9)
-    return sorted(answers, key=lambda a: (not a["accepted"], -a["score"],
-                                          a["votes"].get("down", 0) - a["votes"].get("up", 0), a["created"], a["seq"],
-                                          a["id"]))
 
 
 @op(commands=(Command("blob info", "an attachment's name, media type and size (sealed ones opened if they are"

@@ -486,14 +486,20 @@ class Store(BridgeTables, InboxTables, BlobTables, IntentTables, ContactTables):
         return self.db.execute("SELECT id, author, created FROM messages INDEXED BY messages_replies"
                                " WHERE target=? AND kind='answer' ORDER BY created, id", [root_id]).fetchall()
 
-    def thread_replies(self, root_id: str) -> list[tuple[str, str, str, str | None, int, str]]:
+    def thread_events(self, root_id: str) -> list[tuple[str, str, str, str | None, int, str]]:
         """(kind, target, author, value, created, id) of every reply to a root or to its answers but the answers
-        (votes, thanks, accepts, statuses, reports...), in creation order: one pass of `messages_replies` over
-        the thread's messages, never a row read (a thread of 3,000 answers is 3,000 seeks, once)."""
+        and the votes (thanks, accepts, statuses, reports...), in creation order: one pass of `messages_replies`
+        over the thread's messages, never a row read."""
         return self.db.execute(
             "SELECT kind, target, author, value, created, id FROM messages INDEXED BY messages_replies"
-            f" WHERE kind NOT IN ('request','complaint','answer') AND target IN ({_THREAD})"
+            f" WHERE kind NOT IN ('request','complaint','answer','vote') AND target IN ({_THREAD})"
             " ORDER BY created, id", {"r": root_id}).fetchall()
+
+    def votes_on(self, ids: list[str]) -> list[tuple[str, str, str]]:
+        """(target, author, value) of the votes on these messages, in creation order, from an index alone."""
+        return self.db.execute(
+            "SELECT target, author, value FROM messages INDEXED BY messages_replies WHERE kind='vote'"
+            f" AND target IN ({','.join('?' * len(ids))}) ORDER BY created, id", ids).fetchall()
 
     def thread_state(self, root_id: str) -> tuple[str | None, bool]:
         """(current status, as in `threads`; resolved) of a thread root."""
@@ -604,6 +610,15 @@ class Store(BridgeTables, InboxTables, BlobTables, IntentTables, ContactTables):
     def answer_counts(self, topic: str) -> dict[str, int]:
         return dict(self.db.execute("SELECT author, count(*) FROM messages WHERE kind='answer' AND topic=?"
                                     " GROUP BY author", [topic]).fetchall())
+
+    def answer_rows(self, topic: str) -> list[tuple[str, str, str, int]]:
+        """(id, root id, author, created) of every answer in `topic`."""
+        return self.db.execute("SELECT id, target, author, created FROM messages INDEXED BY messages_topic_kind"
+                               " WHERE topic=? AND kind='answer'", [topic]).fetchall()
+
+    def answer_count(self, root_id: str) -> int:
+        return self.db.execute("SELECT count(*) FROM messages INDEXED BY messages_replies"
+                               " WHERE target=? AND kind='answer'", [root_id]).fetchone()[0]
 
     def answers_in(self, topic: str) -> list[tuple[str, str, int, int]]:
         """(root id, author, created, 1 if its asker accepted it else 0) of every answer to a root of `topic`,

@@ -8,12 +8,15 @@ from collections import Counter
 
 import pytest
 from antiport.app.text import TEXT
-from antiport.crypto import Identity
+from antiport.crypto import Identity, key_from_did
 from antiport.node.client import Client
 from antiport.node.home import now_ms
 from antiport.node.ledger import DAMPING, WHY_FACTS, facts, ledger_for
 from antiport.node.ops import OPS
-from antiport.node.service import THREAD_EVENTS
+from antiport.node.paging import Window
+from antiport.node.readers import Viewer
+from antiport.node.service import THREAD_EVENTS, Ctx, thread_view
+from antiport.node.store import Store
 from antiport.protocol import sign
 from helpers import popular_home
 
@@ -86,6 +89,32 @@ def test_a_threads_votes_are_totals_and_its_events_the_newest(popular):
     assert len(view["events"]) == THREAD_EVENTS and view["events_left_out"] >= 5
     assert [e["created"] for e in view["events"]][-1] == later
     assert f"votes: +{view['votes'].get('up', 0)}/-{view['votes'].get('down', 0)}" in TEXT["show"](view, {})
+
+
+def test_answers_stored_since_the_ranking_come_after_the_ranked_ones(popular):
+    """The order of a thread's answers is kept with the ledger's ranking (node/answer_order.py): a node's reader
+    uses the kept ranking whatever its age, and shows an answer stored since after the ranked ones until the
+    next ranking places it."""
+    client, info = popular
+    root = biggest_thread(client, info["topic"])
+    ranked = [a["id"] for a in client.call("show", id=root, limit=200)["answers"]]
+    store = client.ctx().store
+    reader = Store(store.path, readonly=True)
+    ledger_for(reader, background=True)  # as the node's readers: the kept ranking, whatever its age
+    viewer = Viewer(key_from_did(info["viewer"]), info["viewer"])
+    later = now_ms()
+    new, _ = client.ctx().ingest(sign(Identity.generate(), "answer", info["topic"], {"text": "try the reset pin"},
+                                      [root], created=later).raw, later, "test")
+    try:
+        shown = thread_view(Ctx(reader, None, viewer), reader.get(root), Window(limit=200))
+        assert [a["id"] for a in shown["answers"]] == [*ranked, new.id]
+        ledger_for(reader).refresh()  # the node's next ranking places it
+        shown = thread_view(Ctx(reader, None, viewer), reader.get(root), Window(limit=200))
+        assert sorted(a["id"] for a in shown["answers"]) == sorted([*ranked, new.id])
+        offline = client.call("show", id=root, limit=200)["answers"]  # ranked on the spot
+        assert [a["id"] for a in shown["answers"]] == [a["id"] for a in offline]
+    finally:
+        reader.close()
 
 
 def test_every_read_op_returns_a_bounded_answer(popular):
