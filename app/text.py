@@ -120,6 +120,18 @@ def inbox(result: dict, params: dict) -> str:
     return "\n".join(lines)
 
 
+def shared(result: dict, params: dict) -> str:
+    return "\n".join([f"thread {result['thread'][:12]} passed on, sealed to each:",
+                      *(f"  {r['to']}  {r['id'][:12]}" for r in result["sent"])])
+
+
+def pointers(rows: list, params: dict) -> str:
+    lines = [f"{r['id'][:12]} {age(r['created']):>4}  from {r['source']}  {r['thread'][:12]}"
+             f"{'' if r['held'] else ' (not held: antiport follow ' + r['source'] + ')'}  {visible(r['title'])}"
+             + (f"  -- {visible(r['note'])}" if r["note"] else "") for r in rows]
+    return "\n".join(lines) or "(no cross-posts in this topic)"
+
+
 def card_lines(card: dict) -> list[str]:
     return [f"{name:8} {visible(value, line=name != 'address')}" for name, value in card.items()] or ["(no card yet)"]
 
@@ -429,7 +441,7 @@ FORMATTERS = {
     "device_add": lambda r, p: f"added the device {r['device']}",
     "device_revoke": lambda r, p: f"revoked {r['device']}; {r['kept']} of its messages stay valid, no other will",
     "contact_set": contact_sent, "contact_forget": contact_sent, "contact_show": contact_card,
-    "contact_status": contact_states,
+    "contact_status": contact_states, "share": shared, "crosspost": written, "crossposts": pointers,
 }
 
 

@@ -29,6 +29,7 @@ from . import (
     intents,  # noqa: F401 -- its ops join the registry
     metrics,
     service,
+    share,  # noqa: F401 -- its ops join the registry
 )
 from . import web as web_view
 from .ingest import Ingest, Stored

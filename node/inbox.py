@@ -1,4 +1,5 @@
-"""The person's inbox: what changed in the threads they follow, and vendor promises now overdue.
+"""The person's inbox: what changed in the threads they follow, vendor promises now overdue, and threads others
+passed on to them (specs/13: a share, opened by the node, node/share.py).
 
 A thread is followed when this home's identity asked in it or answered in it, or when it was watched by hand
 (`watch`); `unwatch` mutes even those. An item is a message someone else wrote there since the thread was
@@ -21,6 +22,7 @@ def items(store: Store, me: str, now: int, limit: int = 50, unread_only: bool = 
     """The newest items first: news, and overdue promises at the time they fell due."""
     out = [_news(store, message_id, root, received) for message_id, root, received in
            store.inbox_news(me, limit, unread_only)]
+    out += [_shared(row) for row in store.inbox_shares(me, limit, unread_only)]
     out += overdue(store, me, now)
     read = store.read_items([i["item"] for i in out]) if out else set()
     for i in out:
@@ -34,13 +36,15 @@ def items(store: Store, me: str, now: int, limit: int = 50, unread_only: bool = 
 def unread(store: Store, me: str, now: int) -> int:
     """Unread items, counted without reading them (the TUI's header asks after every answer it hears of)."""
     late = [i["item"] for i in overdue(store, me, now)]
-    return store.inbox_unread(me, UNREAD_MAX) + len(late) - len(store.read_items(late) if late else ())
+    late_read = len(store.read_items(late)) if late else 0
+    return store.inbox_unread(me, UNREAD_MAX) + store.shares_unread(me, UNREAD_MAX) + len(late) - late_read
 
 
 def unread_ids(store: Store, me: str, now: int) -> list[str]:
     """Every unread item's id (what "mark all read" marks)."""
     news = [message_id for message_id, _, _ in store.inbox_news(me, UNREAD_MAX, unread_only=True)]
-    return news + [i["item"] for i in overdue(store, me, now)]
+    shared = [row[0] for row in store.inbox_shares(me, UNREAD_MAX, unread_only=True)]
+    return news + shared + [i["item"] for i in overdue(store, me, now)]
 
 
 def overdue(store: Store, me: str, now: int) -> list[dict]:
@@ -63,6 +67,7 @@ def overdue(store: Store, me: str, now: int) -> list[dict]:
 def thread_items(store: Store, me: str, root: str, now: int) -> list[str]:
     """The ids of every item of one thread (read or not): what opening the thread marks read."""
     news = [message_id for message_id, _, _ in store.inbox_news(me, UNREAD_MAX, unread_only=False, root=root)]
+    news += [row[0] for row in store.inbox_shares(me, UNREAD_MAX, unread_only=False, thread=root)]
     return news + [i["item"] for i in overdue(store, me, now) if i["thread"] == root]
 
 
@@ -73,6 +78,13 @@ def _news(store: Store, message_id: str, root: str, received: int) -> dict:
             "resolve": lambda: "resolved by the asker", "accept": lambda: "an answer was accepted"}[msg.kind]()
     return {**_about(store, root), "item": msg.id, "kind": msg.kind, "message": msg.id, "author": msg.author_did,
             "at": received, "text": text.split("\n", 1)[0][:200]}
+
+
+def _shared(row: tuple) -> dict:
+    """A thread passed on to her (specs/13): its title and topic as the sender's share says, with the note."""
+    id, author, received, thread, topic, title, note = row
+    return {"thread": thread, "topic": topic, "title": title, "item": id, "kind": "share", "message": id,
+            "author": author, "at": received, "text": note.split("\n", 1)[0][:200] or "passed this thread on to you"}
 
 
 def _about(store: Store, root: str) -> dict:

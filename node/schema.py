@@ -6,6 +6,7 @@ release opens. Append new migrations; never edit one that has shipped.
 from __future__ import annotations
 
 import sqlite_utils
+from antiport.crypto import did_from_key
 from antiport.protocol import Message, load
 
 
@@ -141,7 +142,11 @@ def _langs(db: sqlite_utils.Database) -> None:
 
 
 def choice(msg: Message) -> str | None:
-    """What the `value` column holds: a vote's, trust's or label's value, a status's state."""
+    """What the `value` column holds: a vote's, trust's or label's value, a status's state, the did a share is
+    sealed to (specs/13: its receiver finds the shares to her by the column)."""
+    if msg.kind == "share":
+        to = msg.body.get("to")
+        return did_from_key(to) if isinstance(to, bytes) and len(to) == 32 else None
     found = msg.body.get("value", msg.body.get("state"))
     return found if isinstance(found, str) else None
 
@@ -185,7 +190,18 @@ def _contact(db: sqlite_utils.Database) -> None:
     db["contact_vendors"].create({"did": str, "since": int, "forgotten": int}, pk="did")
 
 
+def _shares(db: sqlite_utils.Database) -> None:
+    """Threads passed on to this home's person (specs/13): each share to her as her node opened it (the readers
+    hold no key to open it), or why it did not open; shares stored before this schema get their addressee."""
+    db.execute("CREATE TABLE shares_in (id TEXT PRIMARY KEY, thread TEXT NOT NULL, topic TEXT NOT NULL,"
+               " title TEXT NOT NULL, note TEXT NOT NULL, problem TEXT NOT NULL)")
+    rows = db.execute("SELECT rowid, raw FROM messages WHERE kind = 'share'").fetchall()
+    db.conn.executemany("UPDATE messages SET value=? WHERE rowid=?",
+                        [(choice(load(raw)), rowid) for rowid, raw in rows])
+    db.execute("CREATE INDEX messages_shares ON messages (value) WHERE kind = 'share'")
+
+
 MIGRATIONS = [_messages, _bridge_tables_and_thread_index, _every_claim, _labelers, _vendor_domains, _sent,
               _queue_skips, _root_indexes, _fts_rows_by_the_store, _key_logs, _inbox, _blobs, _langs,
-              _choices_and_response_indexes, _intent_keys, _mutes, _contact]
+              _choices_and_response_indexes, _intent_keys, _mutes, _contact, _shares]
 VERSION = len(MIGRATIONS)

@@ -1,5 +1,6 @@
 """The inbox's tables, part of the node's Store (mixed in like the bridge's): threads followed or muted by
-hand (`watches`) and the inbox items read (`inbox_read`). Local to this home, never published. What an
+hand (`watches`), the inbox items read (`inbox_read`) and the threads passed on to this home's person as her node
+opened them (`shares_in`, specs/13), and the cross-posts of a topic. Local to this home, never published. What an
 item is, and which threads are followed, is node/inbox.py's policy; these are the statements."""
 from __future__ import annotations
 
@@ -24,6 +25,13 @@ NEWS = FOLLOWED + """,
         JOIN messages c ON c.target = a.id AND c.kind = 'accept'
         WHERE c.author != :me AND c.received >= t.since
           AND c.author NOT IN (SELECT did FROM mutes WHERE topic IN ('', c.topic)))"""
+
+
+# The shares to her that opened, but not those of people she muted everywhere or in the thread's topic
+SHARES = """
+    SELECT s.id, m.author, m.received, s.thread, s.topic, s.title, s.note FROM shares_in s
+    JOIN messages m ON m.id = s.id
+    WHERE m.value = :me AND s.problem = '' AND m.author NOT IN (SELECT did FROM mutes WHERE topic IN ('', s.topic))"""
 
 
 class InboxTables:
@@ -71,3 +79,34 @@ class InboxTables:
         with self.transaction():
             return sum(self.db.execute("INSERT OR IGNORE INTO inbox_read (item, at) VALUES (?, ?)",
                                        [i, now]).rowcount for i in items)
+
+    def shares_unopened(self, me: str) -> list[tuple[str, bytes]]:
+        """(id, raw) of the shares to `me` her node has not opened yet."""
+        return self.db.execute("SELECT id, raw FROM messages INDEXED BY messages_shares WHERE kind = 'share'"
+                               " AND value = ? AND id NOT IN (SELECT id FROM shares_in)", [me]).fetchall()
+
+    def keep_share(self, id: str, opened: dict, problem: str) -> None:
+        """A share as her node opened it (thread, topic, title, note), or why it did not open."""
+        self._write("INSERT OR IGNORE INTO shares_in VALUES (?, ?, ?, ?, ?, ?)",
+                    [id, opened.get("thread", b"").hex(), opened.get("topic", ""), opened.get("title", ""),
+                     opened.get("note", ""), problem])
+
+    def inbox_shares(self, me: str, limit: int, unread_only: bool, thread: str | None = None) -> list[tuple]:
+        """(id, author, received, thread, topic, title, note) of the shares to `me` (about `thread`), newest first."""
+        where = ["1"]
+        if unread_only:
+            where.append("id NOT IN (SELECT item FROM inbox_read)")
+        if thread is not None:
+            where.append("thread = :thread")
+        return self.db.execute(f"SELECT * FROM ({SHARES}) WHERE {' AND '.join(where)} ORDER BY received DESC, id"
+                               " LIMIT :limit", {"me": me, "limit": limit, "thread": thread}).fetchall()
+
+    def shares_unread(self, me: str, most: int) -> int:
+        return self.db.execute(f"SELECT count(*) FROM (SELECT 1 FROM ({SHARES}) WHERE id NOT IN"
+                               " (SELECT item FROM inbox_read) LIMIT :most)", {"me": me, "most": most}).fetchone()[0]
+
+    def crossposts_in(self, topic: str, limit: int) -> list[bytes]:
+        """The raw cross-posts in `topic`, newest first, but not those of people muted there or everywhere."""
+        return [raw for (raw,) in self.db.execute(
+            "SELECT raw FROM messages WHERE topic = ? AND kind = 'crosspost' AND author NOT IN"
+            " (SELECT did FROM mutes WHERE topic IN ('', ?)) ORDER BY created DESC, id LIMIT ?", [topic, topic, limit])]

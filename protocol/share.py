@@ -1,6 +1,7 @@
 """Passing a thread on (specs/13-share.md): what a `share` seals, pure.
 
-A `share` seals to one person's key {"thread": root id, "topic": its slug, "title": its title, "note"?: text};
+A `share` seals to one person's key {"thread": root id, "topic": its slug, "title": its title, "note"?: text}
+(`shared`);
 validation never opens it (relays cannot). The receiver opens it with `open_share`, which refuses what section 2
 does not allow. A `crosspost` is public and needs nothing sealed: its rules are in kinds.py and validate.py.
 """
@@ -19,10 +20,14 @@ TITLE = 200  # code points, as a request's title (specs/02 section 2)
 NOTE = 500   # code points of the sender's note
 
 
-def seal_share(to: bytes, thread: bytes, topic: str, title: str, note: str = "") -> bytes:
-    """The `sealed` of a share to `to`: the thread root `thread` of `topic`, its title, and a note if any."""
-    return seal(to, codec.encode({"thread": thread, "topic": topic, "title": title[:TITLE],
-                                  **({"note": note} if note else {})}))
+def shared(thread: bytes, topic: str, title: str, note: str = "") -> dict[str, Any]:
+    """What a share of the thread root `thread` of `topic` seals: its title, and the note if there is one."""
+    return {"thread": thread, "topic": topic, "title": title, **({"note": note} if note else {})}
+
+
+def seal_share(to: bytes, plain: dict[str, Any]) -> bytes:
+    """The `sealed` of a share to `to` (`plain` from `shared`; check it with `share_problem` first)."""
+    return seal(to, codec.encode(plain))
 
 
 def open_share(identity: Identity, sealed: bytes) -> dict[str, Any]:
@@ -54,4 +59,4 @@ def share_problem(plain: Any) -> str | None:
     return None
 
 
-__all__ = ["NOTE", "TITLE", "SealError", "open_share", "seal_share", "share_problem"]
+__all__ = ["NOTE", "TITLE", "SealError", "open_share", "seal_share", "share_problem", "shared"]

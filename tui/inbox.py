@@ -1,5 +1,5 @@
-"""The inbox: what changed in the threads you follow (answers, statuses, accepts, promises now overdue);
-enter opens the thread and marks its items read."""
+"""The inbox: what changed in the threads you follow (answers, statuses, accepts, promises now overdue) and threads
+passed on to you; enter opens the thread and marks its items read."""
 from __future__ import annotations
 
 from textual.binding import Binding
@@ -7,7 +7,9 @@ from textual.binding import Binding
 from .base import TablePage, age, plain, who
 from .thread import ThreadScreen
 
-WHAT = {"answer": "answer", "status": "status", "accept": "accepted", "resolve": "resolved", "overdue": "OVERDUE"}
+INBOX_KINDS = ("answer", "status", "accept", "resolve", "share")  # the kinds of the new messages that make items
+WHAT = {"answer": "answer", "status": "status", "accept": "accepted", "resolve": "resolved", "overdue": "OVERDUE",
+        "share": "shared"}
 
 
 class InboxScreen(TablePage):
@@ -27,7 +29,7 @@ class InboxScreen(TablePage):
         self.threads: dict[str, str] = {}  # item -> its thread
 
     def touched(self, messages: list[dict]) -> bool:
-        return any(m["kind"] in ("answer", "status", "accept", "resolve") for m in messages)
+        return any(m["kind"] in INBOX_KINDS for m in messages)
 
     async def load(self) -> None:
         found = await self.app.call("inbox", all=self.everything, limit=200)

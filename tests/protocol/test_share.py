@@ -5,7 +5,7 @@ import pytest
 from antiport.crypto import Identity
 from antiport.crypto.seal import SealError
 from antiport.protocol import Rejected, validate
-from antiport.protocol.share import open_share, seal_share, share_problem
+from antiport.protocol.share import open_share, seal_share, share_problem, shared
 from spec_vectors import Held, vectors
 
 pytestmark = pytest.mark.fast
@@ -42,9 +42,9 @@ def test_the_sealed_vectors_open_as_they_say_and_only_for_their_recipient(s):
 
 def test_a_share_round_trips_and_its_note_is_optional():
     bob, thread = SEEDS["bob"], bytes(range(32))
-    assert open_share(bob, seal_share(bob.public_key, thread, "acme/widget", "Squeaks", "see this")) == {
+    assert open_share(bob, seal_share(bob.public_key, shared(thread, "acme/widget", "Squeaks", "see this"))) == {
         "thread": thread, "topic": "acme/widget", "title": "Squeaks", "note": "see this"}
-    assert "note" not in open_share(bob, seal_share(bob.public_key, thread, "acme/widget", "Squeaks"))
+    assert "note" not in open_share(bob, seal_share(bob.public_key, shared(thread, "acme/widget", "Squeaks")))
 
 
 @pytest.mark.parametrize("plain, problem", [

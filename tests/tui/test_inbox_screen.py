@@ -39,3 +39,20 @@ async def test_news_in_my_thread_show_in_the_inbox_and_clear_when_i_open_it(app,
         await until(pilot, lambda: any("Nothing new" in str(w.render()) for w in pilot.app.screen.query("#empty")),
                     "still read")
         assert "inbox" not in pilot.app.sub_title
+
+
+async def test_a_thread_passed_on_to_me_shows_once_with_the_note_and_clears_when_read(app, node, world):
+    olga = world.person("olga")
+    asked = olga.call("ask", topic=W, title="Hinge <b>squeaks</b>", text="since Monday")["id"]
+    me = node.call("id")["did"]
+    olga.call("share", id=asked, to=[me], note="You had [b]this[/b] too?")
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        world.sync()
+        await until(pilot, lambda: "· inbox 1" in pilot.app.sub_title, "the count in the header")
+        await press(pilot, "m")
+        await until(pilot, lambda: [r[:5] for r in cells(pilot.app.screen)] == [
+            ["●", "shared", W, "Hinge <b>squeaks</b>", "You had [b]this[/b] too?"]], "the share in the inbox")
+        await press(pilot, "r")
+        await until(pilot, lambda: "· inbox" not in pilot.app.sub_title, "the count cleared")
+        await until(pilot, lambda: cells(pilot.app.screen) == [], "nothing unread")
