@@ -18,9 +18,10 @@ from textual.message import Message
 
 from .base import Page, who
 from .compose import ComposeScreen
+from .contact import ContactScreen
 from .help import HelpScreen
 from .identity import IdentityScreen
-from .inbox import InboxScreen
+from .inbox import INBOX_KINDS, InboxScreen
 from .network import NetworkScreen
 from .opform import OpForm
 from .search import SearchScreen
@@ -54,6 +55,7 @@ class AntiportApp(App):
         Binding("w", "network", "Network", show=False),
         Binding("i", "identity", "Identity", show=False),
         Binding("m", "inbox", "Inbox", show=False),
+        Binding("k", "contact", "Contact card", show=False),
         Binding("h", "toggle_hidden", "Show hidden", show=False),
     ]
 
@@ -153,7 +155,7 @@ class AntiportApp(App):
             self.screen.post_message(Live(batch))
             self.delivered += len(batch)
             self.alert([m["alert"] for m in batch if m.get("alert")])
-            if any(m["kind"] in ("answer", "status", "accept", "resolve") for m in batch):
+            if any(m["kind"] in INBOX_KINDS for m in batch):
                 self.run_worker(self._count_unread, group="unread", exclusive=True)
 
     def alert(self, found: list[dict]) -> None:
@@ -195,6 +197,7 @@ class AntiportApp(App):
                                     lambda op=entry.name, preset=command.preset: self.perform(op, preset))
         for title, help, action in (
             ("Inbox", "what changed in the threads you follow", "inbox"),
+            ("Contact card", "your details, and which vendors hold them: updated, pending or refused", "contact"),
             ("Search", "full-text search over everything stored", "search"),
             ("Vendors", "which vendors answer, and how fast", "vendors"),
             ("Network", "peers, sync progress, rejected messages", "network"),
@@ -224,6 +227,9 @@ class AntiportApp(App):
 
     def action_inbox(self) -> None:
         self.push_screen(InboxScreen())
+
+    def action_contact(self) -> None:
+        self.push_screen(ContactScreen())
 
     def action_vendors(self) -> None:
         self.push_screen(VendorsScreen())

@@ -21,6 +21,7 @@ KEYS = (
     ("e", "experts of a topic; enter: why one ranks there; t: trust them"),
     ("/", "search everything your node holds"),
     ("m", "your inbox: answers, statuses and overdue promises in the threads you follow"),
+    ("k", "your contact card, per vendor updated, pending or refused; e: edit it and send it"),
     ("h", "show or hide what your labelers (and reports by people with standing) hide"),
     ("v", "vendors: who answers, and how fast"),
     ("w", "network: peers, sync progress, rejected messages (r: refresh now)"),
