@@ -132,6 +132,23 @@ def pointers(rows: list, params: dict) -> str:
     return "\n".join(lines) or "(no cross-posts in this topic)"
 
 
+def private_rule(result: dict, params: dict) -> str:
+    return f"private parts and your card: {result['private']} to {result['did']}"
+
+
+def private_rules(result: dict, params: dict) -> str:
+    return "\n".join(f"denied since {age(r['since'])} ago  {r['did']}  {visible(r['org'])}" for r in result["denied"]) \
+        or "(no vendor denied: private parts go to the one vendor of a topic you trust or that is verified)"
+
+
+def relationship_removed(result: dict, params: dict) -> str:
+    lines = [f"removed here: {', '.join(f'{n} {what}' for what, n in result['removed'].items())}",
+             f"private parts and your card: denied to {result['did']}",
+             f"erasure request sent: {result['erasure'][:12]} (`antiport contact status` shows its receipt)"
+             if result["erasure"] else "no card was ever sent to it: no erasure request needed"]
+    return "\n".join([*lines, f"note: {result['kept']}"])
+
+
 def card_lines(card: dict) -> list[str]:
     return [f"{name:8} {visible(value, line=name != 'address')}" for name, value in card.items()] or ["(no card yet)"]
 
@@ -442,6 +459,8 @@ FORMATTERS = {
     "device_revoke": lambda r, p: f"revoked {r['device']}; {r['kept']} of its messages stay valid, no other will",
     "contact_set": contact_sent, "contact_forget": contact_sent, "contact_show": contact_card,
     "contact_status": contact_states, "share": shared, "crosspost": written, "crossposts": pointers,
+    "private_deny": private_rule, "private_allow": private_rule, "private_list": private_rules,
+    "vendor_remove": relationship_removed,
 }
 
 

@@ -28,6 +28,7 @@ from . import (
     http,
     intents,  # noqa: F401 -- its ops join the registry
     metrics,
+    relations,  # noqa: F401 -- its ops join the registry
     service,
     share,  # noqa: F401 -- its ops join the registry
 )

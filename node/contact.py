@@ -39,9 +39,10 @@ def changed(card: dict[str, str], fields: dict[str, str | None]) -> dict[str, st
 
 
 def vendors(store: Store, me: str, named: list[str]) -> tuple[dict[str, str], list[dict]]:
-    """({did: why}, [{topic, why not}]): the vendors her card goes to, and the topics whose vendor it cannot."""
+    """({did: why}, [{topic, why not}]): the vendors her card goes to, and the topics whose vendor it cannot; never
+    a vendor she does not let read her private parts (node/relations.py)."""
     choices = store.contact_vendors()
-    out = {did: "named" for did in [*named, *(d for d, gone in choices.items() if not gone)]}
+    out = {did: "named" for did in [*named, *(d for d, gone in choices.items() if not gone)] if store.may_seal_to(did)}
     skipped = []
     for topic in store.asked_topics(me):
         try:
@@ -53,6 +54,12 @@ def vendors(store: Store, me: str, named: list[str]) -> tuple[dict[str, str], li
         if did != me and not choices.get(did) and did not in out:
             out[did] = f"handled {topic}"
     return out, skipped
+
+
+def sealable(store: Store, did: str) -> None:
+    """OpError unless she lets `did` read her private parts (node/relations.py)."""
+    if not store.may_seal_to(did):
+        raise OpError(f"you do not let {did} read your private parts: 'antiport private allow DID' first")
 
 
 def send(write: Write, to: list[str], card: dict[str, str] | None) -> list[dict]:

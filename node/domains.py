@@ -116,7 +116,8 @@ class CannotSeal(Exception):
 
 def seal_key(store: Store, topic: str) -> tuple[bytes, dict]:
     """The key to seal a private part in `topic` to, and the claim it belongs to (specs/02 section 6):
-    the one vendor claiming the topic that the customer trusts, else the one verified; never one she blocked.
+    the one vendor claiming the topic that the customer trusts, else the one verified; never one she blocked or
+    does not let read her private parts (node/relations.py).
     Raises CannotSeal."""
     claims = [_claim(store, m) for m in store.current_manifests() if topic in m.body["topics"]]
     if not claims:
@@ -126,6 +127,9 @@ def seal_key(store: Store, topic: str) -> tuple[bytes, dict]:
         if store.blocked(chosen[0]["did"]):
             raise CannotSeal(f"private part not sent: you blocked {chosen[0]['org']} {chosen[0]['did']}, the vendor"
                              f" of {topic}: send without it, or 'antiport unmute DID' first")
+        if not store.may_seal_to(chosen[0]["did"]):
+            raise CannotSeal(f"private part not sent: you do not let {chosen[0]['org']} {chosen[0]['did']}, the vendor"
+                             f" of {topic}, read your private parts: send without it, or 'antiport private allow DID'")
         return key_from_did(chosen[0]["did"]), chosen[0]
     listed = "; ".join(f"{c['org']} {c['did']}: {c['state']}, {c['detail']}" for c in (chosen or claims)[:3])
     if chosen:

@@ -20,6 +20,7 @@ from antiport.crypto.seal import SealError
 from antiport.protocol import BadTopic, Message, Rejected
 from antiport.protocol import intents as rules
 
+from .contact import sealable
 from .home import now_ms
 from .ops import Arg, Command, OpError, op
 from .service import Id, Lang, due_ms, full_id, write, written_in
@@ -230,6 +231,8 @@ def intent_award(ctx, id: Id, text: Annotated[str, Arg("what you tell the vendor
     """Accept one offer for your intent: an award sealed to that vendor alone, with the contact you choose to
     reveal; every other offer for the intent gets a signed decline, so their leads close."""
     offer, intent, key = _offer_of_mine(ctx, id)
+    if contact.strip():
+        sealable(ctx.store, offer.author_did)
     try:
         plain = rules.award_plain(text.strip(), contact.strip() or None)
     except Rejected as e:

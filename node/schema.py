@@ -201,7 +201,13 @@ def _shares(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX messages_shares ON messages (value) WHERE kind = 'share'")
 
 
+def _private_denied(db: sqlite_utils.Database) -> None:
+    """The vendors the person does not let read her private parts or her card (node/relations.py); local only."""
+    db["private_denied"].create({"did": str, "since": int}, pk="did")
+
+
 MIGRATIONS = [_messages, _bridge_tables_and_thread_index, _every_claim, _labelers, _vendor_domains, _sent,
               _queue_skips, _root_indexes, _fts_rows_by_the_store, _key_logs, _inbox, _blobs, _langs,
-              _choices_and_response_indexes, _intent_keys, _mutes, _contact, _shares]
+              _choices_and_response_indexes, _intent_keys, _mutes, _contact, _shares,
+              _private_denied]
 VERSION = len(MIGRATIONS)

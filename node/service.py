@@ -832,6 +832,8 @@ def contact_set(ctx: Ctx, name: Field = None, email: Field = None, phone: Field 
     changes go to them too). Each vendor's bridge updates its CRM and answers with a signed receipt
     (`contact status`)."""
     named = [did for did in (vendor or []) if key_of(did)]  # a bad did: one line, nothing sent
+    for did in named:
+        contact.sealable(ctx.store, did)
     card = contact.changed(ctx.store.card(), {"name": name, "email": email, "phone": phone, "address": address})
     to, skipped = contact.vendors(ctx.store, ctx.identity.did, named)
     now = now_ms()

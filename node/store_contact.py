@@ -24,6 +24,26 @@ class ContactTables:
     def name_contact_vendor(self, did: str, now: int, forgotten: bool = False) -> None:
         self._write("INSERT OR REPLACE INTO contact_vendors VALUES (?, ?, ?)", [did, now, int(forgotten)])
 
+    def deny_private(self, did: str, now: int) -> None:
+        self._write("INSERT OR IGNORE INTO private_denied VALUES (?, ?)", [did, now])
+
+    def allow_private(self, did: str) -> bool:
+        return self._write("DELETE FROM private_denied WHERE did = ?", [did]).rowcount == 1
+
+    def private_denied(self) -> dict[str, int]:
+        """Each vendor did she does not let read her private parts, and since when."""
+        return dict(self.db.execute("SELECT did, since FROM private_denied ORDER BY since, did").fetchall())
+
+    def may_seal_to(self, did: str) -> bool:
+        return self.db.execute("SELECT 1 FROM private_denied WHERE did = ?", [did]).fetchone() is None
+
+    def drop_relationship(self, did: str) -> dict[str, int]:
+        """What this home keeps about a vendor relationship, removed in one transaction: her naming it for her
+        card, trusting its key; how many rows of each went."""
+        with self.transaction():
+            return {"card_recipient": self.db.execute("DELETE FROM contact_vendors WHERE did = ?", [did]).rowcount,
+                    "trusted": self.db.execute("DELETE FROM trusted_vendors WHERE did = ?", [did]).rowcount}
+
     def contacts_by(self, author: str) -> list[Message]:
         """Every contact `author` sent, oldest first."""
         return [load(raw) for (raw,) in self.db.execute(
