@@ -9,7 +9,8 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.css.query import NoMatches
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Header, Input, Label, Static
+from textual.widgets import DataTable, Header, Input, Label, Static
+from textual.widgets import Footer as TextualFooter
 
 from .visible import visible
 
@@ -265,6 +266,24 @@ def hidden_note(count: int) -> str:
 def state(m: dict) -> Text:
     """A thread's badges and its labels."""
     return Text(" ").join(t for t in (badges(m), labelled(m)) if t)
+
+
+class Footer(TextualFooter):
+    """Textual's footer, drawn again only when the keys it shows change. Textual's draws all its keys again
+    whenever the screen's bindings are updated (a screen shown, the focus moving, a table's cursor): three or
+    four times while a topic's threads open, each a new widget per key styled from scratch, 0.3-0.6 s of the
+    UI's time on a loaded machine, between the key press and the rows."""
+
+    drawn: tuple | None = None  # the keys last drawn: (key, description, enabled, tooltip)
+
+    def bindings_changed(self, screen: Screen) -> None:
+        keys = tuple((b.key, b.description, enabled, tooltip)
+                     for _, b, enabled, tooltip in screen.active_bindings.values() if b.show)
+        if keys == self.drawn:
+            return
+        super().bindings_changed(screen)
+        if screen.app.app_focus and self.is_attached and screen is self.screen:  # drawn again: Textual's condition
+            self.drawn = keys
 
 
 def chrome():

@@ -16,6 +16,7 @@ from antiport.tui.threads import ThreadsScreen
 from antiport.tui.topics import TopicsScreen
 from antiport.tui.vendors import VendorsScreen
 from textual.widgets import DataTable
+from textual.widgets._footer import FooterKey
 from tui_helpers import press, settle, until
 
 pytestmark = pytest.mark.asyncio
@@ -154,3 +155,21 @@ async def test_a_topics_screen_without_its_table_is_not_touched(app):
     app closing): a screen with no table yet, or no more, shows nothing a message could change."""
     async with app.run_test():
         assert TopicsScreen().touched([{"topic": "acme/widget"}]) is False
+
+
+async def test_the_footer_draws_its_keys_again_only_when_they_change(app, node):
+    """Textual's footer makes a widget per key again on every update of the screen's bindings (a screen shown,
+    the focus or the cursor moving): tui/base.py's draws them again only when the keys shown change."""
+    node.call("follow", topic="acme/widget")
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await press(pilot, "enter")
+        screen = pilot.app.screen
+        assert isinstance(screen, ThreadsScreen)
+        drawn = list(screen.query(FooterKey))
+        assert {"Ask", "Complain", "Experts", "Back"} <= {k.description for k in drawn}
+        screen.refresh_bindings()  # the same keys
+        await settle(pilot)
+        assert list(screen.query(FooterKey)) == drawn
+        await press(pilot, "escape")  # the topics screen's own keys
+        assert "Follow" in {k.description for k in pilot.app.screen.query(FooterKey)}
