@@ -22,7 +22,7 @@ def items(store: Store, me: str, now: int, limit: int = 50, unread_only: bool = 
     """The newest items first: news, and overdue promises at the time they fell due."""
     out = [_news(store, message_id, root, received) for message_id, root, received in
            store.inbox_news(me, limit, unread_only)]
-    out += [_shared(row) for row in store.inbox_shares(me, limit, unread_only)]
+    out += [_shared(store, row) for row in store.inbox_shares(me, limit, unread_only)]
     out += overdue(store, me, now)
     read = store.read_items([i["item"] for i in out]) if out else set()
     for i in out:
@@ -80,11 +80,13 @@ def _news(store: Store, message_id: str, root: str, received: int) -> dict:
             "at": received, "text": text.split("\n", 1)[0][:200]}
 
 
-def _shared(row: tuple) -> dict:
-    """A thread passed on to her (specs/13): its title and topic as the sender's share says, with the note."""
+def _shared(store: Store, row: tuple) -> dict:
+    """A thread passed on to her (specs/13): its title and topic as the sender's share says, with the note, and
+    whether this node holds the thread (else she follows its topic to read it)."""
     id, author, received, thread, topic, title, note = row
     return {"thread": thread, "topic": topic, "title": title, "item": id, "kind": "share", "message": id,
-            "author": author, "at": received, "text": note.split("\n", 1)[0][:200] or "passed this thread on to you"}
+            "author": author, "at": received, "text": note.split("\n", 1)[0][:200] or "passed this thread on to you",
+            "held": store.has(thread)}
 
 
 def _about(store: Store, root: str) -> dict:

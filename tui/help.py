@@ -19,6 +19,7 @@ KEYS = (
     ("s", "set the thread's status, when you are the topic's vendor"),
     ("f / u", "follow / unfollow a topic"),
     ("e", "experts of a topic; enter: why one ranks there; t: trust them"),
+    ("x", "threads of other topics pointed to from a topic (cross-posts)"),
     ("/", "search everything your node holds"),
     ("m", "your inbox: answers, statuses and overdue promises in the threads you follow"),
     ("k", "your contact card, per vendor updated, pending or refused; e: edit it and send it"),

@@ -27,6 +27,7 @@ class InboxScreen(TablePage):
         super().__init__()
         self.everything = False  # read items too (t)
         self.threads: dict[str, str] = {}  # item -> its thread
+        self.elsewhere: dict[str, str] = {}  # item -> the topic of its thread, not held here (a share)
 
     def touched(self, messages: list[dict]) -> bool:
         return any(m["kind"] in INBOX_KINDS for m in messages)
@@ -37,6 +38,7 @@ class InboxScreen(TablePage):
             return
         now = self.app.now()
         self.threads = {i["item"]: i["thread"] for i in found["items"]}
+        self.elsewhere = {i["item"]: i["topic"] for i in found["items"] if not i.get("held", True)}
         self.show(((i["item"], ("" if i["read"] else "●", WHAT[i["kind"]], i["topic"], plain(i["title"]),
                                 plain(i["text"]), who(i["author"], i["name"]), age(i["at"], now)))
                    for i in found["items"]),
@@ -44,7 +46,11 @@ class InboxScreen(TablePage):
         self.app.show_unread(found["unread"])
 
     async def action_open(self) -> None:
-        if self.current:
+        if self.current in self.elsewhere:  # passed on from a topic not followed: following it brings the thread
+            topic = self.elsewhere[self.current]
+            if await self.app.call("follow", topic=topic) is not None:
+                self.notify(f"Following {topic}: the thread comes with it from your peers; open it again then.")
+        elif self.current:
             thread = self.threads[self.current]
             await self.mark(thread)
             self.app.push_screen(ThreadScreen(thread))

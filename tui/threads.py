@@ -1,12 +1,14 @@
 """A topic's threads: requests and complaints, newest first, with their state as short badges; a page at a
 time, the next one loaded when the cursor reaches the last row or the table is scrolled to its end; o jumps
-to the oldest ones and back; g shows only the threads written in one language."""
+to the oldest ones and back; g shows only the threads written in one language; x the threads of other topics
+pointed to from this one."""
 from __future__ import annotations
 
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from .base import PagedTable, Prompt, age, plain, state
+from .crossposts import CrosspostsScreen
 from .experts import ExpertsScreen
 from .marks import mark_read
 from .thread import ThreadScreen
@@ -32,6 +34,7 @@ class ThreadsScreen(PagedTable):
         Binding("e", "experts", "Experts"),
         Binding("o", "oldest", "Oldest/newest"),
         Binding("g", "language", "Language"),
+        Binding("x", "crossposts", "Cross-posts"),
     ]
     COLUMNS = ("Title", "Kind", "Age", "Answers", "State")
 
@@ -106,6 +109,9 @@ class ThreadsScreen(PagedTable):
 
     def action_compose(self, kind: str) -> None:
         self.app.action_compose(kind, topic=self.topic)
+
+    def action_crossposts(self) -> None:
+        self.app.push_screen(CrosspostsScreen(self.topic))
 
     def action_experts(self) -> None:
         self.app.push_screen(ExpertsScreen(self.topic))

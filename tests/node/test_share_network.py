@@ -36,6 +36,7 @@ async def test_a_share_crosses_a_relay_that_reads_nothing_and_lands_in_the_inbox
         [item] = inbox.items(nodes["bob"].store, keys["bob"].did, now_ms())
         assert (item["kind"], item["thread"], item["title"], item["text"]) == (
             "share", thread["id"], "The hinge squeaks", note)
+        assert item["held"] is False  # bob follows no topic: the share does not make his node fetch the thread
 
         held = nodes["relay"].store.get(sent["id"])  # the relay stored it and passed it on...
         assert held is not None and not nodes["relay"].store.has(thread["id"])

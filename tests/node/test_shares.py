@@ -37,6 +37,7 @@ def test_a_shared_thread_appears_once_stays_after_a_restart_and_clears_when_read
     assert items(bob) == []  # not opened yet: the node opens shares to its person (share.service)
     assert share.open_new(bob.store, bob.identity) == 1 and share.open_new(bob.store, bob.identity) == 0
     assert items(bob) == [("share", "The hinge squeaks", "You fixed one of these?")]
+    assert inbox.items(bob.store, bob.identity.did, now_ms())[0]["held"]  # one store here: the thread is held
     assert items(carol) == [] and share.open_new(carol.store, carol.identity) == 0  # sealed to bob alone
     assert call(bob, "inbox")["unread"] == 1
 
