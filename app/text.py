@@ -4,6 +4,7 @@ Network strings are printed with their control characters escaped (`visible`): o
 mode, so a list stays one line per item, and every formatter's whole output once more at the end."""
 from __future__ import annotations
 
+import itertools
 import time
 
 from antiport.tui.visible import file_lines, visible, written_in
@@ -407,16 +408,33 @@ def intent_list(rows: list, params: dict) -> str:
     return "\n".join(map(intent_line, rows)) if rows else "(no open intents in the categories you follow)"
 
 
+OFFER_HEADER = (f"  {'offer':12}  {'price':>14}  {'valid until':16}  {'terms':>5}  {'vendor':20}  {'seen':>5}"
+                f"  {'ack':>5}  {'median':>7}  {'res':>5}  state")
+
+
+def offer_row(r: dict) -> str:
+    """One offer beside the others: price, validity, how many of her terms it accepts, and its vendor's figures."""
+    f = r["figures"]
+    return (f"  {r['id'][:12]}  {money(r['price'], r['currency']):>14}  {day(r['valid_until']):16}"
+            f"  {len(r['accepts'])}/{len(r['asked']):<3}  {visible(r['org'] or r['vendor'])[:20]:20}  {f['seen']:>5}"
+            f"  {share(f['acknowledged_share']):>5}  {secs(f['median_response_s']):>7}  {share(f['resolved_share']):>5}"
+            f"  {r['state']}")
+
+
 def offer_lines(rows: list, params: dict) -> str:
+    """The offers of each intent side by side, then what each one says."""
     if not rows:
         return "(no offers yet)"
     out = []
-    for r in rows:
-        terms = ", ".join(r["accepts"]) or "none"
-        out += [f"{r['id'][:12]}  {money(r['price'], r['currency']):>14}  valid until {day(r['valid_until'])}  "
-                f"{visible(r['org'] or r['vendor'])}  [{r['state']}]",
-                f"    for {visible(r['title'])}; accepts {terms} of {', '.join(r['asked']) or 'no terms'}",
-                f"    {visible(r['text'])}"]
+    for intent, group in itertools.groupby(rows, key=lambda r: r["intent"]):
+        group = list(group)
+        asked = ", ".join(group[0]["asked"]) or "none"
+        out += [f"{visible(group[0]['title'])} ({intent[:12]}), your terms: {asked}", OFFER_HEADER,
+                *map(offer_row, group), ""]
+        out += [f"  {r['id'][:12]}  accepts {', '.join(r['accepts']) or 'none'}: {visible(r['text'])}" for r in group]
+        out.append("")
+    out.append("the vendor's record (antiport vendors): requests seen, share acknowledged (ack), median time to a"
+               " first response, share resolved (res)")
     return "\n".join(out)
 
 

@@ -24,6 +24,7 @@ from .contact import sealable
 from .home import now_ms
 from .ops import Arg, Command, OpError, op
 from .service import Id, Lang, due_ms, full_id, write, written_in
+from .vendors import figures_of
 
 MINOR = 100  # amounts are typed in units and sent in hundredths (cents)
 LISTED, EXCERPT = 100, 500  # the newest intents a list gives, and the characters of each one's text
@@ -191,9 +192,10 @@ def intents(ctx, category: Annotated[str, Arg("one category only", positional=Tr
 def intent_offers(ctx, id: Annotated[str, Arg("one intent (id or prefix); default: all of yours",
                                               positional=True)] = "") -> list:
     """The offers for your intents, opened with each intent's key: price, validity, the terms the vendor accepts,
-    the vendor and whether you awarded or declined it. Offers that do not open are left out and counted."""
+    the vendor with its accountability figures (how it answers requests: vendors show) and whether you awarded or
+    declined it. Offers that do not open are left out."""
     ids = [the_intent(ctx, id).id] if id else ctx.store.my_intents()
-    out = []
+    out, now, figures = [], now_ms(), {}
     for intent_id in ids:
         intent = ctx.store.get(intent_id)
         key = my_key(ctx, intent)
@@ -206,12 +208,15 @@ def intent_offers(ctx, id: Annotated[str, Arg("one intent (id or prefix); defaul
                 plain = rules.open_sealed(key, offer.body["sealed"], partial(rules.offer_problem, terms=asked))
             except SealError:
                 continue
-            manifest = ctx.store.newest_manifest(offer.author_did)
+            vendor = ctx.store.vendor_of(offer.author, intent.topic) or offer.author_did
+            manifest = ctx.store.newest_manifest(vendor)
+            if vendor not in figures:
+                figures[vendor] = figures_of(ctx.store, vendor, now)
             out.append({"id": offer.id, "intent": intent_id, "title": intent.body["title"],
-                        "vendor": offer.author_did, "org": manifest.body["org"] if manifest else "",
+                        "vendor": vendor, "org": manifest.body["org"] if manifest else "",
                         "created": offer.created, "price": plain["price"], "currency": plain["currency"],
                         "valid_until": plain["valid_until"], "text": plain["text"], "accepts": plain["accepts"],
-                        "asked": asked,
+                        "asked": asked, "figures": figures[vendor],
                         "state": {"award": "awarded", "decline": "declined"}.get(answers.get(offer.id, ""), "open")})
     return out
 

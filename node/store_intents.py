@@ -37,6 +37,12 @@ class IntentTables:
                                " ORDER BY created DESC, id LIMIT ?", [*topics, limit])
         return [load(r[0]) for r in rows]
 
+    def vendor_of(self, key: bytes, topic: str) -> str | None:
+        """The did of the vendor whose current manifest names `key` for `topic` (an offer's maker: the manifest's
+        author or one of its keys)."""
+        row = self.db.execute("SELECT vendor FROM vendor_keys WHERE key=? AND topic=?", [key, topic]).fetchone()
+        return row[0] if row else None
+
     def offer_counts(self, intents: list[str]) -> dict[str, int]:
         if not intents:
             return {}

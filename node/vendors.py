@@ -103,6 +103,14 @@ def vendors(store: Store, now: int) -> list[dict]:
     return rows
 
 
+def figures_of(store: Store, did: str, now: int) -> dict:
+    """A vendor's accountability figures over the topics its current manifest claims (intents' categories hold
+    no requests, so they count for nothing): what a customer weighs beside its offer."""
+    topics = [topic for vendor, topic, _ in store.vendor_claims() if vendor == did]
+    found = metrics([part(store, t) for t in topics], now)
+    return {k: found[k] for k in ("seen", "acknowledged_share", "median_response_s", "resolved_share")}
+
+
 def vendor(store: Store, name: str, now: int) -> dict | None:
     """One vendor by name (organisation or unclaimed slug) or did, with per-topic metrics and its response
     times counted (`response_times`: how many came in under an hour, a day, a week, and later)."""

@@ -22,6 +22,7 @@ from .contact import ContactScreen
 from .help import HelpScreen
 from .identity import IdentityScreen
 from .inbox import INBOX_KINDS, InboxScreen
+from .intents import IntentComposeScreen, IntentsScreen
 from .network import NetworkScreen
 from .opform import OpForm
 from .search import SearchScreen
@@ -56,6 +57,7 @@ class AntiportApp(App):
         Binding("i", "identity", "Identity", show=False),
         Binding("m", "inbox", "Inbox", show=False),
         Binding("k", "contact", "Contact card", show=False),
+        Binding("b", "intents", "Buy", show=False),
         Binding("h", "toggle_hidden", "Show hidden", show=False),
     ]
 
@@ -200,6 +202,7 @@ class AntiportApp(App):
             ("Contact card", "your details, and which vendors hold them: updated, pending or refused", "contact"),
             ("Search", "full-text search over everything stored", "search"),
             ("Vendors", "which vendors answer, and how fast", "vendors"),
+            ("Intents", "what you want to buy, on your terms, and the offers for it", "intents"),
             ("Network", "peers, sync progress, rejected messages", "network"),
             ("Identity", "your did and a backup of your key", "identity"),
             ("Help", "keys and screens", "help"),
@@ -234,6 +237,9 @@ class AntiportApp(App):
     def action_vendors(self) -> None:
         self.push_screen(VendorsScreen())
 
+    def action_intents(self) -> None:
+        self.push_screen(IntentsScreen())
+
     def action_network(self) -> None:
         self.push_screen(NetworkScreen())
 
@@ -249,6 +255,8 @@ class AntiportApp(App):
         about = self.screen.about() if isinstance(self.screen, Page) else {}
         if op == "ask":
             self.action_compose(preset["kind"], topic=getattr(self.screen, "topic", None))
+        elif op == "intent_post":
+            self.push_screen(IntentComposeScreen())
         elif op == "answer" and "id" in about:
             self.action_compose("answer", target=about["id"])
         else:

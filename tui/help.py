@@ -25,6 +25,7 @@ KEYS = (
     ("k", "your contact card, per vendor updated, pending or refused; e: edit it and send it"),
     ("h", "show or hide what your labelers (and reports by people with standing) hide"),
     ("v", "vendors: who answers, and how fast"),
+    ("b", "buy on your terms: your intents; n: a new one; enter: its offers side by side, a: accept one"),
     ("w", "network: peers, sync progress, rejected messages (r: refresh now)"),
     ("i", "your identity; p: change your display name; b: back up your key"),
     ("ctrl+p", "command palette: every screen, and every operation as a form"),

@@ -47,10 +47,21 @@ def homes(tmp_path, capsys):
         assert run(capsys, tmp_path / name, "init", "--no-passphrase", "--name", name)[0] == 0
     store = Store(tmp_path / "carol" / "store.db")
     write(Ctx(store, Ingest(store), Home(tmp_path / "carol").identity()), "vendor", "",
-          {"org": "Acme Laptops", "topics": ["intent/laptops"]})
+          {"org": "Acme Laptops", "topics": ["intent/laptops", "acme/laptop"]})
     store.close()
     assert run(capsys, tmp_path / "carol", "follow", "intent/laptops")[0] == 0
     return tmp_path / "alice", tmp_path / "carol", tmp_path / "bob"
+
+
+def answered_in_an_hour(home, vendor: Identity) -> None:
+    """A stranger's request in the vendor's product topic, answered by the vendor an hour later, held by `home`."""
+    store, asker, then = Store(home / "store.db"), Identity.generate(), now_ms() - 2 * 3_600_000
+    ingest = Ingest(store)
+    request = sign(asker, "request", "acme/laptop", {"title": "Fan noise", "text": "Loud."}, created=then)
+    answer = sign(vendor, "answer", "acme/laptop", {"text": "Clean it."}, [request.id], created=then + 3_600_000)
+    for msg in (request, answer):
+        assert ingest(msg.raw, now_ms(), "import")[1]
+    store.close()
 
 
 def test_two_intents_share_no_key_and_no_identifier_with_each_other_or_her_did(homes, capsys):
@@ -87,16 +98,21 @@ def test_intent_offer_award_across_homes(homes, capsys, tmp_path):
                                                               "1", "--currency", "EUR", "--text", "cheap")
     carry(capsys, tmp_path, carol, alice)
     carry(capsys, tmp_path, carol, bob)
+    answered_in_an_hour(alice, Home(carol).identity())
     offers = ok(capsys, alice, "intent", "offers")
     assert [(o["id"], o["price"], o["accepts"], o["org"], o["state"]) for o in offers] == [
         (offer["id"], 89990, ["no-tracking"], "Acme Laptops", "open")]
+    assert offers[0]["figures"] == {"seen": 1, "acknowledged_share": 1.0, "median_response_s": 3600.0,
+                                    "resolved_share": 0.0}  # the vendor's record in its product topic
     assert "not yours" in refused(capsys, bob, "intent", "offers", intent["id"])  # bob holds it, cannot read it
     assert "not yours" in refused(capsys, bob, "intent", "award", offer["id"])
     award = ok(capsys, alice, "intent", "award", offer["id"], "--contact", "alice@example.org")
     assert award["declined"] == []
     assert ok(capsys, alice, "intent", "offers")[0]["state"] == "awarded"
     code, out, _ = run(capsys, alice, "intent", "offers")
-    assert code == 0 and "899.90 EUR" in out and "[awarded]" in out
+    [row] = [line.split() for line in out.splitlines() if line.startswith("  " + offer["id"][:12])][:1]
+    assert code == 0 and row[1:3] == ["899.90", "EUR"] and row[5:] == ["1/2", "Acme", "Laptops", "1", "100%",
+                                                                        "1.0h", "0%", "awarded"], out
 
 
 def test_a_withdrawn_or_expired_intent_takes_no_offers(homes, capsys, tmp_path):
