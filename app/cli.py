@@ -200,8 +200,10 @@ def cmd_init(home: Home, args) -> None:
     if home.exists():  # before any passphrase is asked
         raise HomeError(f"{home.path} already holds an identity: a home holds one (choose another with --home)")
     restore = args.restore or args.words
-    identity, passphrase = keys.restored(args) if restore else (None, keys.init_passphrase(args))
+    identity, passphrase, intents = keys.restored(args) if restore else (None, keys.init_passphrase(args), None)
     identity = home.init(args.name, passphrase, identity)
+    if intents:
+        home.keep_intent_secret(intents)
     if args.device_of:  # a key of an existing identity: its log is that identity's, nothing to start here
         print(TEXT["device_request"](call(home, "device_request", identity=args.device_of), {}))
     elif restore:

@@ -12,7 +12,7 @@ from antiport.crypto import BadKey, key_from_did, load_identity
 from antiport.crypto.keystore import identity_from_words, is_sealed, seed_words
 from antiport.node import keyring
 from antiport.node.client import Client
-from antiport.node.home import Home, HomeError
+from antiport.node.home import Home, HomeError, intents_beside
 
 NO_TERMINAL = "there is no terminal to ask for a passphrase on: set ANTIPORT_PASSPHRASE"
 
@@ -49,18 +49,21 @@ def init_passphrase(args) -> str | None:
 
 
 def restored(args) -> tuple:
-    """(identity, passphrase that seals it in the new home) from --restore FILE or --words."""
+    """(identity, passphrase that seals it in the new home, the intents' secret or None) from --restore FILE (and
+    FILE.intents beside it, if there) or --words."""
     if args.words:
         text = getpass.getpass("your 24 words: ") if on_terminal() else sys.stdin.read()
-        return identity_from_words(text), init_passphrase(args)
+        return identity_from_words(text), init_passphrase(args), None
     backup = Path(args.restore).expanduser()
     if not backup.is_file():
         raise HomeError(f"no backup file at {backup}")
-    if not is_sealed(backup):  # a plain copy of a key file: the new home is sealed as at any init
-        return load_identity(backup), init_passphrase(args)
-    # the backup's passphrase seals the new home too, unless --no-passphrase
-    passphrase = os.environ.get("ANTIPORT_PASSPHRASE") or ask(f"passphrase of the backup {backup}: ")
-    return load_identity(backup, passphrase), None if args.no_passphrase else passphrase
+    if is_sealed(backup):  # the backup's passphrase seals the new home too, unless --no-passphrase
+        opened = os.environ.get("ANTIPORT_PASSPHRASE") or ask(f"passphrase of the backup {backup}: ")
+        identity, passphrase = load_identity(backup, opened), None if args.no_passphrase else opened
+    else:  # a plain copy of a key file: the new home is sealed as at any init
+        opened, identity, passphrase = None, load_identity(backup), init_passphrase(args)
+    intents = intents_beside(backup)
+    return identity, passphrase, load_identity(intents, opened).seed if intents.is_file() else None
 
 
 def mark_restored(home: Home) -> None:
@@ -114,6 +117,8 @@ def cmd_backup(home: Home, args) -> None:
     except FileExistsError:
         raise HomeError(f"{target} already exists: a backup never overwrites a file, choose another name") from None
     print(f"backed up {did} to {target}, sealed with the passphrase you chose")
+    if (intents := intents_beside(target)).exists():
+        print(f"and the secret of your intents' keys to {intents}: keep both files together")
     print(f"restore it on a new machine with: antiport init --restore {target}")
 
 

@@ -66,6 +66,8 @@ class Home:
         self.next_file = self.path / "next.json"  # the key the identity's log committed to (specs/10)
         self.inception_file = self.path / "inception.apx"  # the envelope of the inception made here, if any
         self.host_key_file = self.path / "host.key"
+        self.intents_file = self.path / "intents.key"  # the secret the home's intent keys derive from (specs/12)
+        self._intent_secret: bytes | None = None
         self.config_file = self.path / "config.json"
         self.db_file = self.path / "store.db"
         self.api_file = self.path / "api.json"
@@ -184,21 +186,47 @@ class Home:
         self.make_private()
 
     def set_passphrase(self, passphrase: str | None) -> None:
-        """Seal the identity with a new passphrase (None: keep it unsealed). The file is replaced whole."""
-        save_identity(self.identity(), self.identity_file, passphrase)
+        """Seal the identity (and the intents' secret) with a new passphrase (None: keep them unsealed). Each file
+        is replaced whole."""
+        identity = self.identity()
+        if self.intents_file.exists():
+            save_identity(Identity(self.intent_secret()), self.intents_file, passphrase)
+        save_identity(identity, self.identity_file, passphrase)
         self.passphrase = passphrase
+
+    def intent_secret(self) -> bytes:
+        """The secret this home's intent keys derive from (specs/12 section 4), made at its first intent and kept
+        sealed like the identity. It is the home's, not a key of the identity: a rotation leaves it, so the
+        intents posted before one stay this home's to read, award and withdraw."""
+        if self._intent_secret is None:
+            self.identity()  # the passphrase that seals it (asked for if it is not known yet)
+            if not self.intents_file.exists():
+                self.keep_intent_secret(Identity.generate().seed)
+            self._intent_secret = load_identity(self.intents_file, self.passphrase).seed
+        return self._intent_secret
+
+    def keep_intent_secret(self, secret: bytes) -> None:
+        """Keep the intents' secret (a new one, or one from a backup), sealed with the home's passphrase."""
+        save_identity(Identity(secret), self.intents_file, self.passphrase)
+        self.make_private()
 
     def backup(self, path: Path, passphrase: str, next_key: bool = False) -> str:
         """Write the identity's key (or the committed next key) to a new file (never over one), sealed with
         `passphrase`, and check that it opens back to the same key. The did of the key."""
         identity = self.backup_key(next_key)
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # claims the name
+        keys = [(path, identity)]
+        if not next_key and self.intents_file.exists():  # and the intents' secret beside it, with the same passphrase
+            keys.append((intents_beside(path), Identity(self.intent_secret())))
+        for target, _ in keys:
+            os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # claims the name
         try:
-            save_identity(identity, path, passphrase)
-            if load_identity(path, passphrase).public_key != identity.public_key:
-                raise KeystoreError("the backup does not open back to the same identity")
+            for target, key in keys:
+                save_identity(key, target, passphrase)
+                if load_identity(target, passphrase).public_key != key.public_key:
+                    raise KeystoreError("the backup does not open back to the same key")
         except BaseException:
-            path.unlink(missing_ok=True)
+            for target, _ in keys:
+                target.unlink(missing_ok=True)
             raise
         return did_from_key(identity.public_key)
 
@@ -237,6 +265,11 @@ class Home:
         api = self.read_api()
         if api and api.get("pid") == os.getpid():
             self.api_file.unlink(missing_ok=True)
+
+
+def intents_beside(backup: Path) -> Path:
+    """Where a key backup's companion holding the intents' secret is (specs/12 section 4): FILE.intents."""
+    return backup.with_name(backup.name + ".intents")
 
 
 def _pid_in(fd: int) -> int | None:

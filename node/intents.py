@@ -2,8 +2,9 @@
 vendors offer, the customer reads the offers sealed to her. The ops join the registry when this module is
 imported (node/client.py, node/api.py, node/readers.py).
 
-An intent key is derived from the identity's seed and a random salt kept in the store (`intent_keys`): the
-store never holds a secret, and the reader processes, which hold no seed, cannot open an offer. Messages signed
+An intent key is derived from the home's intent secret (Home.intent_secret: not a key of the identity, so a key
+rotation leaves the intents posted before it readable) and a random salt kept in the store (`intent_keys`): the
+store never holds a secret, and the reader processes, which hold no home, cannot open an offer. Messages signed
 by an intent key are never queued for gossip (its signed `from` would link every intent of this node); the
 node syncs them to its neighbours at once instead (specs/12 section 4).
 """
@@ -32,9 +33,13 @@ Amount = Annotated[str, Arg("an amount in units, such as 899 or 899.90")]
 Currency = Annotated[str, Arg("ISO 4217 currency code: EUR, USD, GBP...")]
 
 
-def intent_key(identity: Identity, salt: bytes) -> Identity:
-    """The key of one intent: nothing links it to the identity without the identity's seed."""
-    return Identity(hashlib.blake2b(b"antiport/intent-key/v1" + salt, key=identity.seed, digest_size=32).digest())
+def intent_key(ctx, salt: bytes) -> Identity:
+    """The key of one intent of this home: nothing links it to the home or its other intents without the home's
+    intent secret."""
+    if ctx.home is None:
+        raise OpError("intents need the home that keeps their secret: run this on the customer's own node", 500)
+    secret = ctx.home.intent_secret()
+    return Identity(hashlib.blake2b(b"antiport/intent-key/v1" + salt, key=secret, digest_size=32).digest())
 
 
 def minor(text: str, what: str) -> int:
@@ -67,7 +72,11 @@ def my_key(ctx, intent: Message) -> Identity:
     salt = ctx.store.intent_salt(intent.id)
     if salt is None:
         raise OpError("that intent is not yours: only its own key, kept by the home that posted it, may do this", 403)
-    return intent_key(ctx.identity, salt)
+    key = intent_key(ctx, salt)
+    if key.public_key != intent.author:  # a home whose intents.key was replaced (or lost and made anew)
+        raise OpError(f"this home's intent secret ({ctx.home.intents_file.name}) is not the one this intent's key was"
+                      " made from: put back the file from the home's backup", 409)
+    return key
 
 
 def carried_by_sync(ctx) -> None:
@@ -147,7 +156,7 @@ def intent_post(ctx, category: Annotated[str, Arg("what kind of thing: laptops, 
     if terms.strip():
         body["terms"] = words(terms)
     salt = os.urandom(16)
-    key = intent_key(ctx.identity, salt)
+    key = intent_key(ctx, salt)
     result = write(ctx, "intent", topic, body, signer=key,
                    also=lambda msg: ctx.store.keep_intent_key(msg.id, key.public_key, salt, now))
     ctx.store.follow(topic, now)

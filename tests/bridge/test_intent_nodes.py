@@ -15,6 +15,7 @@ from antiport.crypto import Identity, SealError
 from antiport.node import intents, sync
 from antiport.node.bridge.bridge import bridge_service
 from antiport.node.bridge.config import parse_config
+from antiport.node.home import Home
 from antiport.node.service import Ctx
 from antiport.protocol.intents import award_problem, offer_problem, open_sealed
 from bridge_helpers import SECRET, Receiver, Staff, rt_url, start
@@ -42,7 +43,9 @@ def journaled(bridge) -> list[str]:
 async def test_intent_two_offers_one_award_one_decline_and_nobody_else_reads(tmp_path):
     url, queue = rt_url(), f"antiport-leads-{secrets.token_hex(4)}"
     staff, globex_crm, initech_crm = Staff(url), Receiver().start(), Receiver().start()
-    ids = {n: Identity.generate() for n in ("customer", "relay", "acme", "globex", "initech")}
+    ids = {n: Identity.generate() for n in ("relay", "acme", "globex", "initech")}
+    home = Home(tmp_path / "customer-home")  # hers keeps the secret her intent keys derive from
+    ids["customer"] = home.init("customer")
     configs = {
         "acme": {"vendor": {"org": "Acme", "topics": [LAPTOPS]}, "delivery": FAST,
                  "connectors": {"rt": {"url": url, "password": "password", "poll_seconds": 0.5,
@@ -66,7 +69,8 @@ async def test_intent_two_offers_one_award_one_decline_and_nobody_else_reads(tmp
             await nodes["initech"].follow(LAPTOPS)  # it carries the category without serving it
             customer = nodes["customer"] = await start(nursery, tmp_path, "customer", identity=ids["customer"],
                                                        bootstrap=hub, services=[sync.service])
-            ctx = {n: Ctx(nodes[n].store, nodes[n].ingest, ids[n], node=nodes[n]) for n in ("customer", "globex")}
+            ctx = {"customer": Ctx(customer.store, customer.ingest, ids["customer"], node=customer, home=home),
+                   "globex": Ctx(nodes["globex"].store, nodes["globex"].ingest, ids["globex"], node=nodes["globex"])}
             for vendor in ("acme", "globex"):
                 await eventually(lambda k=ids[vendor].public_key: k in customer.store.claimed_keys(LAPTOPS),
                                  f"{vendor}'s manifest serving laptops at the customer")

@@ -3,10 +3,13 @@ vendor offers, the customer reads the offer and awards it; what the others may n
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from antiport.app.cli import main
 from antiport.crypto import Identity
+from antiport.crypto.keystore import is_sealed
+from antiport.node import keyring
 from antiport.node.home import Home, now_ms
 from antiport.node.ingest import Ingest
 from antiport.node.service import Ctx, write
@@ -113,6 +116,43 @@ def test_intent_offer_award_across_homes(homes, capsys, tmp_path):
     [row] = [line.split() for line in out.splitlines() if line.startswith("  " + offer["id"][:12])][:1]
     assert code == 0 and row[1:3] == ["899.90", "EUR"] and row[5:] == ["1/2", "Acme", "Laptops", "1", "100%",
                                                                         "1.0h", "0%", "awarded"], out
+
+
+def test_an_intent_posted_before_a_key_rotation_still_gets_and_reads_its_offers(homes, capsys, tmp_path):
+    """Intent keys derive from the home's own secret, not from the identity's key (specs/12 section 4)."""
+    alice, carol, _ = homes
+    home, store = Home(alice), Store(alice / "store.db")
+    keyring.incept(home, Ingest(store), home.identity())  # what the node's first run does (specs/10)
+    store.close()
+    intent = ok(capsys, alice, "intent", "post", "laptops", "--title", "Laptop", "--text", "any", "--terms",
+                "no-tracking")
+    before = home.identity()
+    assert run(capsys, alice, "key", "rotate")[0] == 0
+    assert Home(alice).identity().public_key != before.public_key
+    carry(capsys, tmp_path, alice, carol)
+    offer = ok(capsys, carol, "intent", "offer", intent["id"], "--price", "500", "--currency", "EUR", "--text", "T14",
+               "--accepts", "no-tracking")
+    carry(capsys, tmp_path, carol, alice)
+    assert [(o["id"], o["price"], o["accepts"]) for o in ok(capsys, alice, "intent", "offers")] == [
+        (offer["id"], 50_000, ["no-tracking"])]
+    assert ok(capsys, alice, "intent", "award", offer["id"])["id"]
+
+    kept = (alice / "intents.key").rename(tmp_path / "intents.key")  # lost: a new secret opens nothing of hers
+    assert "put back the file from the home's backup" in refused(capsys, alice, "intent", "withdraw", intent["id"])
+    kept.replace(alice / "intents.key")
+    assert ok(capsys, alice, "intent", "withdraw", intent["id"])["id"]
+
+
+def test_the_key_backup_carries_the_intents_secret_to_a_restored_home(homes, capsys, tmp_path, monkeypatch):
+    alice = homes[0]
+    ok(capsys, alice, "intent", "post", "laptops", "--title", "Laptop", "--text", "any")
+    monkeypatch.setenv("ANTIPORT_PASSPHRASE", "a long backup passphrase")
+    backup = tmp_path / "key.backup"
+    code, out, _ = run(capsys, alice, "key", "backup", str(backup))
+    assert code == 0 and f"{backup}.intents" in out and is_sealed(Path(f"{backup}.intents"))
+    restored = tmp_path / "restored"
+    assert run(capsys, restored, "init", "--restore", str(backup), "--no-passphrase")[0] == 0
+    assert Home(restored).intent_secret() == Home(alice).intent_secret()
 
 
 def test_a_withdrawn_or_expired_intent_takes_no_offers(homes, capsys, tmp_path):

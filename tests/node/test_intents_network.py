@@ -7,6 +7,7 @@ import trio
 from antiport.crypto import Identity
 from antiport.crypto.seal import SealError
 from antiport.node import intents, sync
+from antiport.node.home import Home
 from antiport.node.service import Ctx, write
 from antiport.protocol.intents import award_problem, offer_problem, open_sealed
 from nodes import connect, start_node, wait_stored
@@ -19,11 +20,13 @@ LAPTOPS = "intent/laptops"
 @pytest.mark.trio
 async def test_intent_offer_award_through_a_relay_that_reads_nothing(tmp_path):
     names = ("alice", "relay", "carol")
-    keys = {n: Identity.generate() for n in names}
+    home = Home(tmp_path / "alice-home")  # the customer's: it keeps the secret her intent keys derive from
+    keys = {"alice": home.init("alice"), "relay": Identity.generate(), "carol": Identity.generate()}
     async with trio.open_nursery() as nursery:
         nodes = {n: await start_node(nursery, tmp_path / n, n, identity=keys[n], services=[sync.service])
                  for n in names}
-        ctx = {n: Ctx(nodes[n].store, nodes[n].ingest, keys[n], n, nodes[n]) for n in names}
+        ctx = {n: Ctx(nodes[n].store, nodes[n].ingest, keys[n], n, nodes[n], home if n == "alice" else None)
+               for n in names}
         manifest = write(ctx["carol"], "vendor", "", {"org": "Acme Laptops", "topics": [LAPTOPS]})["id"]
         for node in nodes.values():
             await node.follow(LAPTOPS)
