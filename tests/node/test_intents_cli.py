@@ -14,7 +14,7 @@ from antiport.node.home import Home, now_ms
 from antiport.node.ingest import Ingest
 from antiport.node.service import Ctx, write
 from antiport.node.store import Store
-from antiport.protocol import codec, sign
+from antiport.protocol import Rejected, codec, sign
 
 pytestmark = pytest.mark.fast
 
@@ -187,6 +187,32 @@ def test_bad_input_is_one_line(homes, capsys):
                                 "--expires", "200d")
     assert "not an intent" in refused(capsys, alice, "intent", "withdraw",
                                       Store(alice / "store.db").of_kind("profile")[0][0])
+
+
+def test_bad_offers_and_awards_are_refused_and_counted_with_their_reason(homes, capsys, tmp_path):
+    """Arriving from a peer (specs/12 section 2): an offer from a key no manifest of the category names, one made
+    at the intent's expiry, an award not signed by the intent's key; none stored, each counted under its reason."""
+    alice, carol, bob = homes
+    intent = ok(capsys, alice, "intent", "post", "laptops", "--title", "Laptop", "--text", "any")
+    carry(capsys, tmp_path, alice, carol)
+    store = Store(carol / "store.db")
+    ingest, target, vendor = Ingest(store), store.get(intent["id"]), Home(carol).identity()
+    sealed = {"sealed": bytes(49)}
+    offer = sign(vendor, "offer", target.topic, sealed, [target.id], created=now_ms())
+    past = now_ms() - 2 * 3_600_000  # an intent that ended an hour ago
+    ended = sign(Identity.generate(), "intent", target.topic,
+                 {"title": "Old", "text": "x", "expires": past + 3_600_000}, created=past)
+    for msg in (offer, ended):
+        assert ingest(msg.raw, now_ms(), "peer")[1]
+    bad = {"not-vendor": sign(Home(bob).identity(), "offer", target.topic, sealed, [target.id], created=now_ms()),
+           "expired": sign(vendor, "offer", target.topic, sealed, [ended.id], created=ended.body["expires"]),
+           "not-intent-key": sign(Home(alice).identity(), "award", target.topic, sealed, [offer.id], created=now_ms())}
+    for reason, msg in bad.items():
+        with pytest.raises(Rejected) as e:
+            ingest(msg.raw, now_ms(), "peer")
+        assert e.value.reason == reason and str(e.value).startswith(f"{reason}: ") and not store.has(msg.id)
+        assert ingest.rejected[("peer", reason)] == 1
+    store.close()
 
 
 def test_an_offer_made_after_the_withdrawal_is_dropped_and_counted(homes, capsys, tmp_path):
