@@ -408,15 +408,16 @@ def intent_list(rows: list, params: dict) -> str:
     return "\n".join(map(intent_line, rows)) if rows else "(no open intents in the categories you follow)"
 
 
-OFFER_HEADER = (f"  {'offer':12}  {'price':>14}  {'valid until':16}  {'terms':>5}  {'vendor':20}  {'seen':>5}"
-                f"  {'ack':>5}  {'median':>7}  {'res':>5}  state")
+OFFER_HEADER = (f"  {'offer':12}  {'price':>14}  {'valid until':16}  {'terms':>5}  {'vendor':20}  {'kept':>5}"
+                f"  {'seen':>5}  {'ack':>5}  {'median':>7}  {'res':>5}  state")
 
 
 def offer_row(r: dict) -> str:
     """One offer beside the others: price, validity, how many of her terms it accepts, and its vendor's figures."""
     f = r["figures"]
     return (f"  {r['id'][:12]}  {money(r['price'], r['currency']):>14}  {day(r['valid_until']):16}"
-            f"  {len(r['accepts'])}/{len(r['asked']):<3}  {visible(r['org'] or r['vendor'])[:20]:20}  {f['seen']:>5}"
+            f"  {len(r['accepts'])}/{len(r['asked']):<3}  {visible(r['org'] or r['vendor'])[:20]:20}"
+            f"  {f['terms_accepted']}/{f['terms_accepted'] + f['terms_refused']:<3}  {f['seen']:>5}"
             f"  {share(f['acknowledged_share']):>5}  {secs(f['median_response_s']):>7}  {share(f['resolved_share']):>5}"
             f"  {r['state']}")
 
@@ -433,8 +434,9 @@ def offer_lines(rows: list, params: dict) -> str:
                 *map(offer_row, group), ""]
         out += [f"  {r['id'][:12]}  accepts {', '.join(r['accepts']) or 'none'}: {visible(r['text'])}" for r in group]
         out.append("")
-    out.append("the vendor's record (antiport vendors): requests seen, share acknowledged (ack), median time to a"
-               " first response, share resolved (res)")
+    out.append("kept: of the terms you asked in all its offers to you, how many the vendor accepted; its record"
+               " (antiport vendors): requests seen, share acknowledged (ack), median first response, share"
+               " resolved (res)")
     return "\n".join(out)
 
 

@@ -201,11 +201,14 @@ def intents(ctx, category: Annotated[str, Arg("one category only", positional=Tr
 def intent_offers(ctx, id: Annotated[str, Arg("one intent (id or prefix); default: all of yours",
                                               positional=True)] = "") -> list:
     """The offers for your intents, opened with each intent's key: price, validity, the terms the vendor accepts,
-    the vendor with its accountability figures (how it answers requests: vendors show) and whether you awarded or
-    declined it. Offers that do not open are left out."""
-    ids = [the_intent(ctx, id).id] if id else ctx.store.my_intents()
+    the vendor with its accountability figures (how it answers requests: vendors show; and how many of the terms
+    you asked it accepted and refused, over all its offers to you) and whether you awarded or declined it. Offers
+    that do not open are left out."""
+    shown = the_intent(ctx, id) if id else None
+    if shown is not None:
+        my_key(ctx, shown)  # another's intent: "not yours", not an empty list
     out, now, figures = [], now_ms(), {}
-    for intent_id in ids:
+    for intent_id in ctx.store.my_intents():  # all of them: the terms a vendor accepted count over all its offers
         intent = ctx.store.get(intent_id)
         key = my_key(ctx, intent)
         asked = intent.body.get("terms", [])
@@ -220,7 +223,11 @@ def intent_offers(ctx, id: Annotated[str, Arg("one intent (id or prefix); defaul
             vendor = ctx.store.vendor_of(offer.author, intent.topic) or offer.author_did
             manifest = ctx.store.newest_manifest(vendor)
             if vendor not in figures:
-                figures[vendor] = figures_of(ctx.store, vendor, now)
+                figures[vendor] = {**figures_of(ctx.store, vendor, now), "terms_accepted": 0, "terms_refused": 0}
+            figures[vendor]["terms_accepted"] += len(plain["accepts"])
+            figures[vendor]["terms_refused"] += len(asked) - len(plain["accepts"])
+            if shown is not None and shown.id != intent_id:
+                continue
             out.append({"id": offer.id, "intent": intent_id, "title": intent.body["title"],
                         "vendor": vendor, "org": manifest.body["org"] if manifest else "",
                         "created": offer.created, "price": plain["price"], "currency": plain["currency"],

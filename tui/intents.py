@@ -112,7 +112,7 @@ class OffersScreen(Page):
 
     BINDINGS = [Binding("a", "award", "Accept"), Binding("d", "decline", "Decline"),
                 Binding("x", "withdraw", "Withdraw intent")]
-    COLUMNS = ("Vendor", "Price", "Valid until", "Your terms accepted", "Requests", "Acknowledged",
+    COLUMNS = ("Vendor", "Price", "Valid until", "Your terms accepted", "In all its offers", "Requests", "Acknowledged",
                "Median 1st reply", "Resolved", "State")
 
     def __init__(self, intent: str) -> None:
@@ -185,8 +185,10 @@ class OffersScreen(Page):
 
 
 def cells(o: dict) -> tuple:
-    """One offer's row: the vendor's figures are the same as the Vendors screen shows."""
+    """One offer's row: the terms it accepts, those its vendor accepted in all its offers to you, and the vendor's
+    record as the Vendors screen shows it."""
     f = o["figures"]
+    kept = f"{f['terms_accepted']} of {f['terms_accepted'] + f['terms_refused']}"
     return (plain(o["org"] or o["vendor"]), money(o["price"], o["currency"]), day(o["valid_until"]),
-            f"{len(o['accepts'])} of {len(o['asked'])}", f["seen"], share(f["acknowledged_share"]),
+            f"{len(o['accepts'])} of {len(o['asked'])}", kept, f["seen"], share(f["acknowledged_share"]),
             span(f["median_response_s"]), share(f["resolved_share"]), Text(o["state"], style=STATE_STYLES[o["state"]]))

@@ -106,7 +106,8 @@ def test_intent_offer_award_across_homes(homes, capsys, tmp_path):
     assert [(o["id"], o["price"], o["accepts"], o["org"], o["state"]) for o in offers] == [
         (offer["id"], 89990, ["no-tracking"], "Acme Laptops", "open")]
     assert offers[0]["figures"] == {"seen": 1, "acknowledged_share": 1.0, "median_response_s": 3600.0,
-                                    "resolved_share": 0.0}  # the vendor's record in its product topic
+                                    "resolved_share": 0.0,  # the vendor's record in its product topic
+                                    "terms_accepted": 1, "terms_refused": 1}  # and in its offers to her
     assert "not yours" in refused(capsys, bob, "intent", "offers", intent["id"])  # bob holds it, cannot read it
     assert "not yours" in refused(capsys, bob, "intent", "award", offer["id"])
     award = ok(capsys, alice, "intent", "award", offer["id"], "--contact", "alice@example.org")
@@ -114,8 +115,23 @@ def test_intent_offer_award_across_homes(homes, capsys, tmp_path):
     assert ok(capsys, alice, "intent", "offers")[0]["state"] == "awarded"
     code, out, _ = run(capsys, alice, "intent", "offers")
     [row] = [line.split() for line in out.splitlines() if line.startswith("  " + offer["id"][:12])][:1]
-    assert code == 0 and row[1:3] == ["899.90", "EUR"] and row[5:] == ["1/2", "Acme", "Laptops", "1", "100%",
-                                                                        "1.0h", "0%", "awarded"], out
+    assert code == 0 and row[1:3] == ["899.90", "EUR"] and row[5:] == ["1/2", "Acme", "Laptops", "1/2", "1",
+                                                                        "100%", "1.0h", "0%", "awarded"], out
+
+
+def test_the_terms_a_vendor_kept_count_over_all_its_offers_to_her(homes, capsys, tmp_path):
+    alice, carol, _ = homes
+    first = ok(capsys, alice, "intent", "post", "laptops", "--title", "Laptop", "--text", "any", "--terms",
+               "no-tracking,purpose-only")
+    second = ok(capsys, alice, "intent", "post", "laptops", "--title", "Dock", "--text", "any", "--terms", "no-sharing")
+    carry(capsys, tmp_path, alice, carol)
+    for intent, accepts in ((first, "no-tracking"), (second, "")):
+        ok(capsys, carol, "intent", "offer", intent["id"], "--price", "9", "--currency", "EUR", "--text", "x",
+           "--accepts", accepts)
+    carry(capsys, tmp_path, carol, alice)
+    [offer] = ok(capsys, alice, "intent", "offers", second["id"])  # one intent's offers, the vendor's whole tally
+    assert offer["intent"] == second["id"] and offer["accepts"] == []
+    assert (offer["figures"]["terms_accepted"], offer["figures"]["terms_refused"]) == (1, 2)
 
 
 def test_an_intent_posted_before_a_key_rotation_still_gets_and_reads_its_offers(homes, capsys, tmp_path):

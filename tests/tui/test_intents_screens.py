@@ -50,8 +50,8 @@ async def test_compose_compare_and_accept(app, node, world):
         table = screen.query_one(DataTable)
         await until(pilot, lambda: table.row_count == 2, "both offers on the screen")
         rows = [row(table, i) for i in range(2)]  # in the order they were made
-        assert rows == [["Acme", "949.00 EUR", rows[0][2], "1 of 2", 1, "100%", rows[0][6], "0%", "open"],
-                        ["Globex", "899.90 EUR", rows[1][2], "2 of 2", 0, "–", "–", "–", "open"]]
+        assert rows == [["Acme", "949.00 EUR", rows[0][2], "1 of 2", "1 of 2", 1, "100%", rows[0][7], "0%", "open"],
+                        ["Globex", "899.90 EUR", rows[1][2], "2 of 2", "2 of 2", 0, "–", "–", "–", "open"]]
         panel = str(screen.query_one("#offer").render())  # the highlighted one: Acme's
         assert "X1 Carbon" in panel and "does not accept: purpose-only" in panel
 
