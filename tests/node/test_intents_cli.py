@@ -171,6 +171,16 @@ def test_the_key_backup_carries_the_intents_secret_to_a_restored_home(homes, cap
     assert Home(restored).intent_secret() == Home(alice).intent_secret()
 
 
+def test_a_new_passphrase_seals_the_intents_secret_too(tmp_path):
+    home = Home(tmp_path / "h")
+    home.init("h")
+    secret = home.intent_secret()
+    assert not is_sealed(home.intents_file)
+    home.set_passphrase("a new long passphrase")
+    assert is_sealed(home.intents_file) and is_sealed(home.identity_file)
+    assert Home(tmp_path / "h", passphrase="a new long passphrase").intent_secret() == secret
+
+
 def test_a_withdrawn_or_expired_intent_takes_no_offers(homes, capsys, tmp_path):
     alice, carol, _ = homes
     intent = ok(capsys, alice, "intent", "post", "laptops", "--title", "Laptop", "--text", "any")
