@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 # processes, Request Tracker) on one of them, one after another
 JOBS ?= 2
 
-.PHONY: demo test test-fast lint setup bench clean
+.PHONY: demo test test-fast lint setup bench i18n clean
 
 demo: $(VENV)/.runtime
 	$(BIN)/antiport demo
@@ -50,6 +50,14 @@ bench: $(VENV)/.installed
 	for b in bench/*.py; do [ $$b = bench/summary.py ] || BENCH_SUMMARY=$(CURDIR)/$(VENV)/bench-rows.jsonl \
 		$(BIN)/python $$b || exit 1; done
 	$(BIN)/python bench/summary.py $(VENV)/bench-rows.jsonl
+
+# the TUI's strings (tui/i18n.py) into the template, the template into each language's .po, each .po into the .mo
+# the TUI reads (docs/translating.md); tests/tui/test_translations.py fails while any of them is behind
+i18n: $(VENV)/.installed
+	$(BIN)/pybabel extract --no-location --project Antiport --copyright-holder "the Antiport authors" -k _ -k ngettext:1,2 -o tui/locale/antiport.pot tui
+	$(BIN)/pybabel update --no-location --no-fuzzy-matching -i tui/locale/antiport.pot \
+		-d tui/locale -D antiport
+	$(BIN)/pybabel compile --statistics -d tui/locale -D antiport
 
 clean:
 	rm -rf $(VENV) *.egg-info

@@ -20,6 +20,7 @@ from .base import Page, who
 from .compose import ComposeScreen
 from .contact import ContactScreen
 from .help import HelpScreen
+from .i18n import _
 from .identity import IdentityScreen
 from .inbox import INBOX_KINDS, InboxScreen
 from .intents import IntentComposeScreen, IntentsScreen
@@ -49,16 +50,16 @@ class AntiportApp(App):
     CSS_PATH = "app.tcss"
     TITLE = "Antiport"
     BINDINGS = [
-        Binding("ctrl+q", "quit", "Quit", priority=True),
-        Binding("question_mark", "help", "Help"),
-        Binding("slash", "search", "Search"),
-        Binding("v", "vendors", "Vendors", show=False),  # shown on the topics screen, and in the palette
-        Binding("w", "network", "Network", show=False),
-        Binding("i", "identity", "Identity", show=False),
-        Binding("m", "inbox", "Inbox", show=False),
-        Binding("k", "contact", "Contact card", show=False),
-        Binding("b", "intents", "Buy", show=False),
-        Binding("h", "toggle_hidden", "Show hidden", show=False),
+        Binding("ctrl+q", "quit", _("Quit"), priority=True),
+        Binding("question_mark", "help", _("Help")),
+        Binding("slash", "search", _("Search")),
+        Binding("v", "vendors", _("Vendors"), show=False),  # shown on the topics screen, and in the palette
+        Binding("w", "network", _("Network"), show=False),
+        Binding("i", "identity", _("Identity"), show=False),
+        Binding("m", "inbox", _("Inbox"), show=False),
+        Binding("k", "contact", _("Contact card"), show=False),
+        Binding("b", "intents", _("Buy"), show=False),
+        Binding("h", "toggle_hidden", _("Show hidden"), show=False),
     ]
 
     def __init__(self, client: Client, now=time.time, start: tuple[str, str] | None = None) -> None:
@@ -103,7 +104,7 @@ class AntiportApp(App):
     async def _whoami(self) -> None:
         me = await self.call("id")
         if me:
-            self.me = who(me["did"], me["name"]) + ("" if me["running"] else " · node not running")
+            self.me = who(me["did"], me["name"]) + ("" if me["running"] else " · " + _("node not running"))
             self.show_alerts()
             await self._count_unread()
             vendors = await self.call("vendors") or []
@@ -122,7 +123,8 @@ class AntiportApp(App):
         except ClientError as e:
             self.notify(str(e), title="Antiport", severity="error", timeout=8)
         except Exception as e:  # noqa: BLE001 -- a screen shows a notification, never a traceback
-            self.notify(f"{op} failed unexpectedly: {e!r}", title="Antiport", severity="error", timeout=8)
+            self.notify(_("{op} failed unexpectedly: {error}").format(op=op, error=repr(e)), title="Antiport",
+                        severity="error", timeout=8)
         return None
 
     def outdate_screens(self) -> None:
@@ -142,7 +144,7 @@ class AntiportApp(App):
                     said = False
             except ClientError as e:
                 if not said:
-                    self.notify(f"{e}; retrying", title="Live updates", severity="warning")
+                    self.notify(_("{error}; retrying").format(error=e), title=_("Live updates"), severity="warning")
                 said = True
             await asyncio.sleep(2)
 
@@ -165,7 +167,8 @@ class AntiportApp(App):
         for a in found[:ALERTS_SHOWN]:
             self.notify(a["text"], title="Antiport", timeout=10)
         if len(found) > ALERTS_SHOWN:
-            self.notify(f"and {len(found) - ALERTS_SHOWN} more: press q on the first screen for your queue")
+            self.notify(_("and {count} more: press q on the first screen for your queue").format(
+                count=len(found) - ALERTS_SHOWN))
         self.alerts += len(found)
         self.show_alerts()
 
@@ -183,8 +186,8 @@ class AntiportApp(App):
         self.show_alerts()
 
     def show_alerts(self) -> None:
-        self.sub_title = (self.me + (f" · inbox {self.unread}" if self.unread else "")
-                          + (f" · {self.alerts} new" if self.alerts else ""))
+        self.sub_title = (self.me + (" · " + _("inbox {count}").format(count=self.unread) if self.unread else "")
+                          + (" · " + _("{count} new").format(count=self.alerts) if self.alerts else ""))
 
     def on_unmount(self) -> None:
         self._calls.shutdown(wait=False, cancel_futures=True)
@@ -198,14 +201,14 @@ class AntiportApp(App):
                 yield SystemCommand(command.name.capitalize(), command.help or entry.summary,
                                     lambda op=entry.name, preset=command.preset: self.perform(op, preset))
         for title, help, action in (
-            ("Inbox", "what changed in the threads you follow", "inbox"),
-            ("Contact card", "your details, and which vendors hold them: updated, pending or refused", "contact"),
-            ("Search", "full-text search over everything stored", "search"),
-            ("Vendors", "which vendors answer, and how fast", "vendors"),
-            ("Intents", "what you want to buy, on your terms, and the offers for it", "intents"),
-            ("Network", "peers, sync progress, rejected messages", "network"),
-            ("Identity", "your did and a backup of your key", "identity"),
-            ("Help", "keys and screens", "help"),
+            (_("Inbox"), _("what changed in the threads you follow"), "inbox"),
+            (_("Contact card"), _("your details, and which vendors hold them: updated, pending or refused"), "contact"),
+            (_("Search"), _("full-text search over everything stored"), "search"),
+            (_("Vendors"), _("which vendors answer, and how fast"), "vendors"),
+            (_("Intents"), _("what you want to buy, on your terms, and the offers for it"), "intents"),
+            (_("Network"), _("peers, sync progress, rejected messages"), "network"),
+            (_("Identity"), _("your did and a backup of your key"), "identity"),
+            (_("Help"), _("keys and screens"), "help"),
         ):
             yield SystemCommand(title, help, lambda a=action: self.run_action(a))
 
@@ -215,7 +218,7 @@ class AntiportApp(App):
 
     def action_toggle_hidden(self) -> None:
         self.show_hidden = not self.show_hidden
-        self.notify("Showing what labels hide, and why" if self.show_hidden else "Hiding what labels hide")
+        self.notify(_("Showing what labels hide, and why") if self.show_hidden else _("Hiding what labels hide"))
         self.outdate_screens()
         if isinstance(self.screen, Page):
             self.screen.reload()

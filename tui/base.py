@@ -12,6 +12,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Header, Input, Label, Static
 from textual.widgets import Footer as TextualFooter
 
+from .i18n import _
 from .visible import visible
 
 
@@ -24,7 +25,7 @@ class Page(Screen):
     Textual calls `on_mount` (and every handler) of each class in the MRO, subclass first: a
     subclass's handler must not call super() too, or the base's runs twice."""
 
-    BINDINGS = [Binding("escape", "back", "Back")]
+    BINDINGS = [Binding("escape", "back", _("Back"))]
     stale = False  # something shown here changed since the last load started
     loading = 0    # loads under way
     loads = 0      # loads started (the bench and the tests read it)
@@ -176,7 +177,7 @@ class PagedTable(TablePage):
 class Prompt(ModalScreen[str | None]):
     """Ask for one line of text; dismissed with the text, or None on Escape."""
 
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+    BINDINGS = [Binding("escape", "dismiss(None)", _("Cancel"))]
 
     def __init__(self, question: str, placeholder: str = "", value: str = "") -> None:
         super().__init__()
@@ -239,28 +240,28 @@ def badges(thread: dict) -> Text:
     """A thread's state as coloured words, each said once: an answer accepted, the asker's 'resolved',
     and the vendor's status ('vendor: in-progress'); both saying resolved is one 'resolved (asker
     and vendor)'."""
-    words = [("accepted", "green")] if thread.get("accepted") else []
+    words = [(_("accepted"), "green")] if thread.get("accepted") else []
     status, resolved = thread.get("status"), thread.get("resolved")
     if resolved and status == "resolved":
-        words.append(("resolved (asker and vendor)", "bold green"))
+        words.append((_("resolved (asker and vendor)"), "bold green"))
     else:
         if resolved:
-            words.append(("resolved", "bold green"))
+            words.append((_("resolved"), "bold green"))
         if status:
-            words.append((f"vendor: {status}", "yellow"))
+            words.append((_("vendor: {status}").format(status=status), "yellow"))
     return Text(" ").join(Text(w, style=s) for w, s in words)
 
 
 def labelled(m: dict) -> Text:
     """What labels say about a message (specs/06 section 5), as coloured words: 'hidden: spam, by
     labeler Mods' in red, a mark ('off-topic, by labeler Mods') in yellow; their names plain text."""
-    return Text(" · ").join(plain(("hidden: " if lb["effect"] == "hide" else "") + lb["why"],
+    return Text(" · ").join(plain(_("hidden: {why}").format(why=lb["why"]) if lb["effect"] == "hide" else lb["why"],
                                   style="red" if lb["effect"] == "hide" else "yellow")
                             for lb in m.get("labels", ()))
 
 
 def hidden_note(count: int) -> str:
-    return f"{count} hidden by your labelers or by reports (h shows them, and why)"
+    return _("{count} hidden by your labelers or by reports (h shows them, and why)").format(count=count)
 
 
 def state(m: dict) -> Text:
@@ -304,7 +305,7 @@ def who(did: str, name: str = "", agent: str = "") -> str:
     """A person as shown everywhere: their profile name (controls escaped) and a short did; for a vendor's
     answer or status also the agent who wrote it (specs/02 section 9): 'Acme (agent: Jo) (…did)'."""
     short = "…" + did[-8:] if did.startswith("did:key:") else visible(did)
-    said = f" (agent: {visible(agent)})" if agent else ""
+    said = " (" + _("agent: {name}").format(name=visible(agent)) + ")" if agent else ""
     return f"{visible(name)}{said} ({short})" if name else f"{short}{said}"
 
 

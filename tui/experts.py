@@ -6,22 +6,23 @@ from textual.binding import Binding
 from textual.widgets import Static
 
 from .base import TablePage, plain, who
+from .i18n import _
 from .vendors import record
 from .visible import visible
 
 
 class ExpertsScreen(TablePage):
     BINDINGS = [
-        Binding("enter", "open", "Why"),
-        Binding("t", "trust", "Trust"),
+        Binding("enter", "open", _("Why")),
+        Binding("t", "trust", _("Trust")),
     ]
 
-    COLUMNS = ("#", "Who", "Score", "Answers", "Accepted", "Votes", "Their record")
+    COLUMNS = ("#", _("Who"), _("Score"), _("Answers"), _("Accepted"), _("Votes"), _("Their record"))
 
     def __init__(self, topic: str) -> None:
         super().__init__()
         self.topic = topic
-        self.heading = f"Experts in {topic}"
+        self.heading = _("Experts in {topic}").format(topic=topic)
         self.why_of: str | None = None  # whose "why" the panel shows; reloaded with the table
 
     def below(self):
@@ -41,8 +42,8 @@ class ExpertsScreen(TablePage):
         self.names = {r["did"]: who(r["did"], r["name"]) for r in rows}
         self.show(((r["did"], (r["rank"], plain(self.names[r["did"]]), f"{r['score']:.3f}", r["answers"],
                                r["accepted"], f"+{r['upvotes']} -{r['downvotes']}", record(r))) for r in rows),
-                  "No experts here yet: experts appear when answers in this topic get accepted or voted up. "
-                  "Press escape, open the topic and accept the answers that helped you.")
+                  _("No experts here yet: experts appear when answers in this topic get accepted or voted up. "
+                    "Press escape, open the topic and accept the answers that helped you."))
         await self.show_why()
 
     @property
@@ -71,11 +72,11 @@ class ExpertsScreen(TablePage):
 
     async def action_trust(self) -> None:
         if not self.did:
-            self.notify("Nobody to trust here yet.", severity="warning")
+            self.notify(_("Nobody to trust here yet."), severity="warning")
             return
         if await self.app.call("trust", did=self.did, scope=self.topic) is not None:
-            self.notify(f"You trust {self.names[self.did]} in {self.topic}: their accepts and votes now count "
-                        "in your ranking there.")
+            self.notify(_("You trust {name} in {topic}: their accepts and votes now count in your ranking "
+                          "there.").format(name=self.names[self.did], topic=self.topic))
             self.reload()
 
 
@@ -83,16 +84,19 @@ def why_text(view: dict, me: str) -> Text:
     """The facts behind a score, one line each: what, from whom, how much it added (names as plain text)."""
     text = Text()
     for t in view["topics"]:
-        text.append(f"Why {who(view['did'], view['name'])} ranks here", "bold")
-        text.append(f" (score {t['score']:.3f} in {t['topic']})\n")
+        text.append(_("Why {name} ranks here").format(name=who(view["did"], view["name"])), "bold")
+        text.append(" " + _("(score {score:.3f} in {topic})").format(score=t["score"], topic=t["topic"]) + "\n")
         for f in sorted(t["facts"], key=lambda f: -abs(f["weight"])):
             note = f"  {visible(f['note'])}" if f["note"] else ""
-            source = "you" if f["from"] == me else who(f["from"], f["from_name"])
-            text.append(f"  {visible(f['kind']):<9} from {source}  {f['weight']:+.3f}{note}\n")
+            source = _("you") if f["from"] == me else who(f["from"], f["from_name"])
+            fact = _("{kind:<9} from {source}").format(kind=visible(f["kind"]), source=source)
+            text.append(f"  {fact}  {f['weight']:+.3f}{note}\n")
         if t["left_out"]:
             kinds = ", ".join(f"{n:,} {kind}" for kind, n in t["counts"].items())
-            text.append(f"  ... and {t['left_out']:,} weaker facts (in all {kinds})\n")
+            text.append("  " + _("... and {count:,} weaker facts (in all {kinds})").format(count=t["left_out"],
+                                                                                      kinds=kinds) + "\n")
         if not t["facts"]:
-            text.append("  No accepts, votes or trust about this person yet: their answers have not been rated.\n")
+            text.append("  " + _("No accepts, votes or trust about this person yet: their answers have not been "
+                                 "rated.") + "\n")
     text.rstrip()
     return text

@@ -9,6 +9,7 @@ from textual.binding import Binding
 from textual.widgets import Static
 
 from .base import TablePage, plain, who
+from .i18n import _
 from .vendors import share, span
 
 
@@ -19,25 +20,28 @@ def day(ms: int) -> str:
 def behind(t: dict) -> Text:
     """The threads one topic's figures rest on, one line each: the wait for your first answer (or missed),
     your answers and accepted ones, the title (a network string: drawn plain)."""
-    text = Text.assemble(("In ", "bold"), plain(t["topic"], style="bold"),
-                         f": answered {t['answered']} of {t['threads']} threads asked while you were active"
-                         f" ({day(t['active_from'])} to {day(t['active_to'])}),"
-                         f" {t['accepted']} of {t['answers']} answers accepted. The newest:\n")
+    text = Text.assemble(plain(t["topic"], style="bold"), ": ", _(
+        "answered {answered} of {threads} threads asked while you were active ({start} to {end}), {accepted} of "
+        "{answers} answers accepted. The newest:").format(
+        answered=t["answered"], threads=t["threads"], start=day(t["active_from"]), end=day(t["active_to"]),
+        accepted=t["accepted"], answers=t["answers"]), "\n")
     for r in t["threads_shown"]:
-        wait = "missed" if r["first_answer_s"] is None else f"first answer after {span(r['first_answer_s'])}"
-        text.append(f"  {day(r['created'])}  {wait:<28} {r['answers']} answers, {r['accepted']} accepted  ")
+        wait = (_("missed") if r["first_answer_s"] is None
+                else _("first answer after {wait}").format(wait=span(r["first_answer_s"])))
+        counts = _("{answers} answers, {accepted} accepted").format(answers=r["answers"], accepted=r["accepted"])
+        text.append(f"  {day(r['created'])}  {wait:<28} {counts}  ")
         text.append_text(plain(r["title"][:60]))
         text.append("\n")
     if t["threads_left_out"]:
-        text.append(f"  ... and {t['threads_left_out']:,} older threads\n")
+        text.append("  " + _("... and {count:,} older threads").format(count=t["threads_left_out"]) + "\n")
     text.rstrip()
     return text
 
 
 class FiguresScreen(TablePage):
-    BINDINGS = [Binding("enter", "open", "Threads behind")]
-    COLUMNS = ("Topic", "Answered", "Median 1st answer", "Accepted", "Answers")
-    heading = "Your figures: how you answer in each topic, from signed messages any node can check"
+    BINDINGS = [Binding("enter", "open", _("Threads behind"))]
+    COLUMNS = (_("Topic"), _("Answered"), _("Median 1st answer"), _("Accepted"), _("Answers"))
+    heading = _("Your figures: how you answer in each topic, from signed messages any node can check")
 
     def __init__(self) -> None:
         super().__init__()
@@ -61,8 +65,8 @@ class FiguresScreen(TablePage):
         self.show(((t["topic"], (t["topic"], f"{share(t['response_rate'])} ({t['answered']}/{t['threads']})",
                                  span(t["median_first_answer_s"]), share(t["accept_rate"]), t["answers"]))
                    for t in found["topics"]),
-                  "No figures yet: they count your answers to other people's requests. Answer one from your "
-                  "queue (escape).")
+                  _("No figures yet: they count your answers to other people's requests. Answer one from your "
+                    "queue (escape)."))
         self.show_behind()
 
     def action_open(self) -> None:

@@ -5,23 +5,24 @@ from __future__ import annotations
 from textual.binding import Binding
 
 from .base import TablePage, age, plain, who
+from .i18n import _
 from .thread import ThreadScreen
 
 INBOX_KINDS = ("answer", "status", "accept", "resolve", "share")  # the kinds of the new messages that make items
-WHAT = {"answer": "answer", "status": "status", "accept": "accepted", "resolve": "resolved", "overdue": "OVERDUE",
-        "share": "shared"}
+WHAT = {"answer": _("answer"), "status": _("status"), "accept": _("accepted"), "resolve": _("resolved"),
+        "overdue": _("OVERDUE"), "share": _("shared")}
 
 
 class InboxScreen(TablePage):
     BINDINGS = [
-        Binding("enter", "open", "Open"),
-        Binding("r", "read", "Mark read"),
-        Binding("R", "read_all", "All read"),
-        Binding("t", "toggle", "Read too"),
+        Binding("enter", "open", _("Open")),
+        Binding("r", "read", _("Mark read")),
+        Binding("R", "read_all", _("All read")),
+        Binding("t", "toggle", _("Read too")),
     ]
 
-    heading = "Your inbox: what changed in the threads you asked, answered or follow"
-    COLUMNS = ("", "What", "Topic", "Thread", "Said", "By", "When")
+    heading = _("Your inbox: what changed in the threads you asked, answered or follow")
+    COLUMNS = ("", _("What"), _("Topic"), _("Thread"), _("Said"), _("By"), _("When"))
 
     def __init__(self) -> None:
         super().__init__()
@@ -42,7 +43,8 @@ class InboxScreen(TablePage):
         self.show(((i["item"], ("" if i["read"] else "●", WHAT[i["kind"]], i["topic"], plain(i["title"]),
                                 plain(i["text"]), who(i["author"], i["name"]), age(i["at"], now)))
                    for i in found["items"]),
-                  "Nothing new in the threads you follow." + ("" if self.everything else " t shows read items too."))
+                  _("Nothing new in the threads you follow.") if self.everything
+                  else _("Nothing new in the threads you follow. t shows read items too."))
         self.app.show_unread(found["unread"])
 
     async def action_open(self) -> None:

@@ -111,12 +111,13 @@ def press_when_shown(fd: int, screen: bytes, row: bytes, key: bytes, marker: byt
 
 
 @contextmanager
-def terminal(argv: list[str]):
-    """`argv` in a real terminal (a pty, 120x40): yields (process, the terminal's fd, what it showed)."""
+def terminal(argv: list[str], **env: str):
+    """`argv` in a real terminal (a pty, 120x40), with `env` added to the environment: yields (process, the
+    terminal's fd, what it showed)."""
     main, child = pty.openpty()
     fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
     proc = subprocess.Popen(argv, stdin=child, stdout=child, stderr=child, start_new_session=True,
-                            env={**os.environ, "TERM": "xterm-256color"})
+                            env={**os.environ, "TERM": "xterm-256color", **env})
     os.close(child)
     try:
         yield proc, main, bytearray()
@@ -157,3 +158,15 @@ def test_antiport_tui_unlocks_the_key_starts_the_node_it_needs_and_stops_it_on_q
     assert proc.returncode == 0 and b"Traceback" not in seen
     assert b"starting the node" in seen
     assert demo_processes(str(home)) == []
+
+
+def test_a_german_reader_gets_the_tui_in_german(tmp_path):
+    """LANGUAGE picks the catalog (tui/i18n.py): the topics screen, its hint and the footer's keys in German."""
+    home = tmp_path / "home"
+    subprocess.run([*DEMO[:-2], "--home", str(home), "init", "--no-passphrase"], check=True, timeout=60)
+    with terminal([*DEMO[:-2], "--home", str(home), "tui"], LANGUAGE="de") as (proc, fd, seen):
+        read_until(fd, "Themen, denen Sie folgen".encode(), seen)
+        read_until(fd, b"Beenden", seen)
+        quit_tui(proc, fd, seen)
+    assert proc.returncode == 0 and b"Traceback" not in seen
+    assert b"Topics you follow" not in seen and b"Quit" not in seen
