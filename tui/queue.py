@@ -10,6 +10,7 @@ from textual.timer import Timer
 
 from .base import PagedTable, age, plain, who
 from .figures import FiguresScreen
+from .i18n import _, ngettext
 from .thread import ThreadScreen
 
 CLAIM_MINUTES = 30
@@ -20,24 +21,24 @@ REFRESH_SECONDS = 15  # claims and skips end without a message saying so: the qu
 
 
 def answered(e: dict) -> str:
-    return "you" if e["mine"] else "vendor" if e["vendor_answered"] else str(e["answers"] or "")
+    return _("you") if e["mine"] else _("vendor") if e["vendor_answered"] else str(e["answers"] or "")
 
 
 def on_it(e: dict, me: str) -> str:
-    return ", ".join("you" if c["did"] == me else who(c["did"], c["name"]) for c in e["claims"])
+    return ", ".join(_("you") if c["did"] == me else who(c["did"], c["name"]) for c in e["claims"])
 
 
 class QueueScreen(PagedTable):
     BINDINGS = [
-        Binding("enter", "open", "Open"),
-        Binding("a", "answer", "Answer"),
-        Binding("c", "claim", "Claim"),
-        Binding("s", "skip", "Skip"),
-        Binding("f", "figures", "Your figures"),
+        Binding("enter", "open", _("Open")),
+        Binding("a", "answer", _("Answer")),
+        Binding("c", "claim", _("Claim")),
+        Binding("s", "skip", _("Skip")),
+        Binding("f", "figures", _("Your figures")),
     ]
 
-    heading = "Your queue: open requests in the topics you follow, what to take next first"
-    COLUMNS = ("Topic", "Title", "Asker", "Age", "Answered", "On it")
+    heading = _("Your queue: open requests in the topics you follow, what to take next first")
+    COLUMNS = (_("Topic"), _("Title"), _("Asker"), _("Age"), _("Answered"), _("On it"))
     claim_ends: Timer | None = None  # the reload when the first claim shown ends
     me: dict | None = None  # this node's identity, as the id op says it
 
@@ -69,7 +70,7 @@ class QueueScreen(PagedTable):
         now, me = self.app.now(), self.me["did"]
         self.show(((e["id"], (e["topic"], plain(e["title"]), who(e["author"], e["name"]), age(e["created"], now),
                               answered(e), on_it(e, me))) for e in self.rows),
-                  "Nothing open in the topics you follow: press escape and f to follow more topics.")
+                  _("Nothing open in the topics you follow: press escape and f to follow more topics."))
 
     def look_again(self, until_ms: int | None) -> None:
         """Reload when the first claim shown ends, if that comes before the next regular look."""
@@ -92,10 +93,11 @@ class QueueScreen(PagedTable):
     async def action_claim(self) -> None:
         if self.current and await self.app.call("claim", id=self.current, minutes=CLAIM_MINUTES) is not None:
             until = time.strftime("%H:%M", time.localtime(self.app.now() + CLAIM_MINUTES * 60))
-            self.notify(f"You are on it until {until}: other experts see your claim")
+            self.notify(_("You are on it until {until}: other experts see your claim").format(until=until))
             self.reload()
 
     async def action_skip(self) -> None:
         if self.current and await self.app.call("skip", id=self.current, hours=SKIP_HOURS) is not None:
-            self.notify(f"Out of your queue for {SKIP_HOURS} hours")
+            self.notify(ngettext("Out of your queue for {n} hour", "Out of your queue for {n} hours", SKIP_HOURS)
+                        .format(n=SKIP_HOURS))
             self.reload()

@@ -5,7 +5,8 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Input
 
 from .base import TablePage, age, labelled, plain
-from .thread import ThreadScreen
+from .i18n import _
+from .thread import ThreadScreen, kind_name
 
 
 def snippet(row: dict, width: int = 70) -> str:
@@ -15,15 +16,15 @@ def snippet(row: dict, width: int = 70) -> str:
 
 class SearchScreen(TablePage):
     BINDINGS = [
-        Binding("enter", "open", "Open", show=False),
-        Binding("slash", "new_search", "New search"),
+        Binding("enter", "open", _("Open"), show=False),
+        Binding("slash", "new_search", _("New search")),
     ]
 
-    heading = "Search"
-    COLUMNS = ("Found", "Kind", "Topic", "Age", "Labels")
+    heading = _("Search")
+    COLUMNS = (_("Found"), _("Kind"), _("Topic"), _("Age"), _("Labels"))
 
     def above(self):
-        return (Input(placeholder="words to find in titles and texts, then enter", id="query"),)
+        return (Input(placeholder=_("words to find in titles and texts, then enter"), id="query"),)
 
     def on_mount(self) -> None:
         self.query_one("#query").focus()
@@ -31,16 +32,16 @@ class SearchScreen(TablePage):
     async def load(self) -> None:
         words = self.query_one("#query", Input).value.strip()
         if not words:
-            self.show((), "Type words and press enter; then enter on a result opens its thread.")
+            self.show((), _("Type words and press enter; then enter on a result opens its thread."))
             return
         found = await self.app.call("search", query=words, shown="all", limit=200)
         if found is None:
             return
         rows = found["results"]
         now, shown = self.app.now(), self.app.shown(rows)
-        self.show(((r["id"], (snippet(r), plain(r["kind"], style="red" if r["kind"] == "complaint" else ""),
+        self.show(((r["id"], (snippet(r), plain(kind_name(r["kind"]), style="red" if r["kind"] == "complaint" else ""),
                               r["topic"], age(r["created"], now), labelled(r))) for r in shown),
-                  f"Nothing found for {words!r}.", len(rows) - len(shown))
+                  _("Nothing found for {words!r}.").format(words=words), len(rows) - len(shown))
 
     def action_new_search(self) -> None:
         query = self.query_one("#query", Input)

@@ -10,14 +10,15 @@ from textual.widgets import DataTable, Static
 from .base import PagedTable, Prompt, age, plain, state
 from .crossposts import CrosspostsScreen
 from .experts import ExpertsScreen
+from .i18n import _
 from .marks import mark_read
-from .thread import ThreadScreen
+from .thread import ThreadScreen, kind_name
 from .visible import written_in
 
 
 class LanguagePrompt(Prompt):
     def __init__(self, topic: str, lang: str) -> None:
-        super().__init__("Only threads written in (a language tag such as de or pt-BR; empty: every language)",
+        super().__init__(_("Only threads written in (a language tag such as de or pt-BR; empty: every language)"),
                          "de", lang)
         self.topic = topic
 
@@ -28,20 +29,20 @@ class LanguagePrompt(Prompt):
 
 class ThreadsScreen(PagedTable):
     BINDINGS = [
-        Binding("enter", "open", "Open", show=False),
-        Binding("n", "compose('request')", "Ask"),
-        Binding("c", "compose('complaint')", "Complain"),
-        Binding("e", "experts", "Experts"),
-        Binding("o", "oldest", "Oldest/newest"),
-        Binding("g", "language", "Language"),
-        Binding("x", "crossposts", "Cross-posts"),
+        Binding("enter", "open", _("Open"), show=False),
+        Binding("n", "compose('request')", _("Ask")),
+        Binding("c", "compose('complaint')", _("Complain")),
+        Binding("e", "experts", _("Experts")),
+        Binding("o", "oldest", _("Oldest/newest")),
+        Binding("g", "language", _("Language")),
+        Binding("x", "crossposts", _("Cross-posts")),
     ]
-    COLUMNS = ("Title", "Kind", "Age", "Answers", "State")
+    COLUMNS = (_("Title"), _("Kind"), _("Age"), _("Answers"), _("State"))
 
     def __init__(self, topic: str) -> None:
         super().__init__()
         self.topic = topic
-        self.heading = f"Threads in {topic}"
+        self.heading = _("Threads in {topic}").format(topic=topic)
         self.oldest = False            # showing the oldest page (o), not the newest
         self.lang = ""                 # only threads written in this language (g); "" every thread
 
@@ -65,9 +66,9 @@ class ThreadsScreen(PagedTable):
     def draw(self) -> None:
         now, shown = self.app.now(), self.app.shown(self.rows)
         self.show(((t["id"], (written_in(t.get("lang")) + t["title"],
-                              plain(t["kind"], style="red" if t["kind"] == "complaint" else ""),
+                              plain(kind_name(t["kind"]), style="red" if t["kind"] == "complaint" else ""),
                               age(t["created"], now), t["answers"] or "", state(t))) for t in shown),
-                  "No threads here yet: press n to ask for help, or c to complain.", len(self.rows) - len(shown))
+                  _("No threads here yet: press n to ask for help, or c to complain."), len(self.rows) - len(shown))
 
     async def fetch(self, **where) -> dict | None:
         return await self.app.call("list", topic=self.topic, shown="all", limit=self.PAGE, **self.filters(), **where)
@@ -82,7 +83,9 @@ class ThreadsScreen(PagedTable):
         """Only the threads written in one language (their `lang`, specs/02), or every thread again."""
         def chosen(lang: str | None) -> None:
             self.lang = lang or ""
-            self.query_one(".title", Static).update(plain(self.heading + (f" · in {self.lang}" if self.lang else "")))
+            heading = (_("{heading} · in {language}").format(heading=self.heading, language=self.lang) if self.lang
+                       else self.heading)
+            self.query_one(".title", Static).update(plain(heading))
             self.rows, self.more_below = [], None
             self.reload()
         self.app.push_screen(LanguagePrompt(self.topic, self.lang), chosen)

@@ -6,6 +6,7 @@ from textual.widgets import DataTable
 
 from .base import TablePage
 from .experts import ExpertsScreen
+from .i18n import _
 from .marks import read_marks
 from .queue import QueueScreen
 from .threads import ThreadsScreen
@@ -13,25 +14,25 @@ from .threads import ThreadsScreen
 
 class TopicsScreen(TablePage):
     BINDINGS = [
-        Binding("escape", "back", "Back", show=False),
-        Binding("enter", "open", "Open", show=False),
-        Binding("f", "app.follow", "Follow"),
-        Binding("u", "unfollow", "Unfollow"),
-        Binding("n", "compose('request')", "Ask"),
-        Binding("c", "compose('complaint')", "Complain"),
-        Binding("e", "experts", "Experts"),
-        Binding("q", "queue", "Queue"),
-        Binding("v", "app.vendors", "Vendors"),
-        Binding("w", "app.network", "Network"),
-        Binding("i", "app.identity", "Identity"),
+        Binding("escape", "back", _("Back"), show=False),
+        Binding("enter", "open", _("Open"), show=False),
+        Binding("f", "app.follow", _("Follow")),
+        Binding("u", "unfollow", _("Unfollow")),
+        Binding("n", "compose('request')", _("Ask")),
+        Binding("c", "compose('complaint')", _("Complain")),
+        Binding("e", "experts", _("Experts")),
+        Binding("q", "queue", _("Queue")),
+        Binding("v", "app.vendors", _("Vendors")),
+        Binding("w", "app.network", _("Network")),
+        Binding("i", "app.identity", _("Identity")),
     ]
 
-    heading = "Topics you follow"
-    COLUMNS = ("Topic", "Threads", "Unanswered", "Unread")
+    heading = _("Topics you follow")
+    COLUMNS = (_("Topic"), _("Threads"), _("Unanswered"), _("Unread"))
 
     def touched(self, messages: list[dict]) -> bool:
         # no table while the screen is being composed or taken down (the app closing)
-        shown = {key for table in self.query(DataTable) for key, _ in getattr(table, "shown_rows", ())}
+        shown = {key for table in self.query(DataTable) for key, _cells in getattr(table, "shown_rows", ())}
         return any(m["topic"] in shown for m in messages)
 
     def outdated(self) -> bool:
@@ -44,7 +45,7 @@ class TopicsScreen(TablePage):
         seen = read_marks(self.app.client.home)
         self.show(((t["topic"], (t["topic"], t["threads"], t["unanswered"],
                                  max(0, t["messages"] - seen.get(t["topic"], 0)) or "")) for t in topics),
-                  "You follow no topics yet: press f to follow one (vendor/product), or n to ask.")
+                  _("You follow no topics yet: press f to follow one (vendor/product), or n to ask."))
 
     @property
     def topic(self) -> str | None:
@@ -56,7 +57,7 @@ class TopicsScreen(TablePage):
 
     async def action_unfollow(self) -> None:
         if self.topic and await self.app.call("unfollow", topic=self.topic) is not None:
-            self.notify(f"No longer following {self.topic}")
+            self.notify(_("No longer following {topic}").format(topic=self.topic))
             self.reload()
 
     def action_compose(self, kind: str) -> None:

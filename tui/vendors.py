@@ -6,6 +6,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from .base import Page, TablePage, chrome, fill, plain
+from .i18n import _, ngettext
 
 BAR_WIDTH = 40
 EIGHTHS = " ▏▎▍▌▋▊▉"
@@ -47,10 +48,13 @@ def metric_cells(row: dict, now_s: float) -> tuple:
             span(row["p90_response_s"]), share(row["resolved_share"]), plain(oldest(row, now_s)))
 
 
-METRIC_COLUMNS = ("Requests", "Acknowledged", "Median 1st reply", "P90 1st reply", "Resolved", "Oldest unanswered")
+METRIC_COLUMNS = (_("Requests"), _("Acknowledged"), _("Median 1st reply"), _("P90 1st reply"), _("Resolved"),
+                  _("Oldest unanswered"))
 
 
 STANDING_STYLES = {"verified": "green", "trusted": "cyan", "unverified": "yellow", "conflict": "bold red"}
+STANDING_WORDS = {"verified": _("verified"), "trusted": _("trusted"), "unverified": _("unverified"),
+                  "conflict": _("conflict")}
 
 
 def standing(row: dict) -> Text:
@@ -59,7 +63,7 @@ def standing(row: dict) -> Text:
     if identity is None:
         return Text("–")
     word = "trusted" if identity["trusted"] else identity["state"]
-    return Text(word, style=STANDING_STYLES[word])
+    return Text(STANDING_WORDS[word], style=STANDING_STYLES[word])
 
 
 def bar(value: float, top: float) -> str:
@@ -73,24 +77,24 @@ def chart(per_topic: list[dict]) -> str:
     """Median and p90 time to first response per topic, as bars on one scale, with the numbers."""
     timed = [t for t in per_topic if t["median_response_s"] is not None]
     if not timed:
-        return "No responses from this vendor yet: nothing to chart."
+        return _("No responses from this vendor yet: nothing to chart.")
     top = max(t["p90_response_s"] for t in timed)
     width = max(len(t["topic"]) for t in per_topic)
-    lines = ["Time to first response (median, p90)"]
+    lines = [_("Time to first response (median, p90)")]
     for t in per_topic:
         if t["median_response_s"] is None:
-            lines.append(f"{t['topic']:<{width}}  no response yet")
+            lines.append(f"{t['topic']:<{width}}  {_('no response yet')}")
             continue
-        for label, key in (("median", "median_response_s"), ("p90", "p90_response_s")):
-            name = t["topic"] if label == "median" else ""
+        for label, key in ((_("median"), "median_response_s"), (_("p90"), "p90_response_s")):
+            name = t["topic"] if key == "median_response_s" else ""
             lines.append(f"{name:<{width}}  {label:<6} {bar(t[key], top):<{BAR_WIDTH}} {span(t[key])}")
     return "\n".join(lines)
 
 
 class VendorsScreen(TablePage):
-    BINDINGS = [Binding("enter", "open", "Open", show=False)]
-    heading = "Vendors: how they answer in their topics"
-    COLUMNS = ("Vendor", "Identity", "Topics", *METRIC_COLUMNS)
+    BINDINGS = [Binding("enter", "open", _("Open"), show=False)]
+    heading = _("Vendors: how they answer in their topics")
+    COLUMNS = (_("Vendor"), _("Identity"), _("Topics"), *METRIC_COLUMNS)
 
     async def load(self) -> None:
         rows = await self.app.call("vendors")
@@ -98,10 +102,11 @@ class VendorsScreen(TablePage):
             return
         now = self.app.now()
         self.show(((r["did"] or r["name"], (
-            plain(r["name"]) if r["claimed"] else plain(f"{r['name']} (unclaimed)", style="dim italic"),
+            plain(r["name"] if r["claimed"] else _("{name} (unclaimed)").format(name=r["name"]),
+                  style="" if r["claimed"] else "dim italic"),
             standing(r), len(r["topics"]), *metric_cells(r, now))) for r in rows),
-            "No vendors yet: a vendor appears when someone asks for help in one of its topics, "
-            "or when it publishes a manifest claiming topics. Follow topics and sync with peers.")
+            _("No vendors yet: a vendor appears when someone asks for help in one of its topics, "
+              "or when it publishes a manifest claiming topics. Follow topics and sync with peers."))
 
     def action_open(self) -> None:
         if self.current:
@@ -125,20 +130,26 @@ class VendorScreen(Page):
         yield footer
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns("Topic", *METRIC_COLUMNS)
+        self.query_one(DataTable).add_columns(_("Topic"), *METRIC_COLUMNS)
 
     async def load(self) -> None:
         v = await self.app.call("vendor", name=self.vendor)
         if v is None:
             return
-        title = v["name"] if v["claimed"] else f"{v['name']} (unclaimed: no manifest claims these topics)"
+        title = v["name"] if v["claimed"] else _("{name} (unclaimed: no manifest claims these topics)").format(
+            name=v["name"])
         self.query_one("#name", Static).update(plain(title))
-        promise = f"promises a first response within {v['promise']}h; " if v["promise"] else ""
-        summary = Text(
-            f"{promise}{v['seen']} requests, {share(v['acknowledged_share'])} acknowledged, median first reply "
-            f"{span(v['median_response_s'])}, p90 {span(v['p90_response_s'])}, {share(v['resolved_share'])} resolved")
+        said = ngettext("{seen} request, {acknowledged} acknowledged, median first reply {median}, p90 {p90}, "
+                        "{resolved} resolved",
+                        "{seen} requests, {acknowledged} acknowledged, median first reply {median}, p90 {p90}, "
+                        "{resolved} resolved", v["seen"]).format(
+            seen=v["seen"], acknowledged=share(v["acknowledged_share"]), median=span(v["median_response_s"]),
+            p90=span(v["p90_response_s"]), resolved=share(v["resolved_share"]))
+        if v["promise"]:
+            said = _("promises a first response within {hours}h; {figures}").format(hours=v["promise"], figures=said)
+        summary = Text(said)
         if v["identity"]:  # the domain and why it is (not) believed: network strings, drawn plain
-            summary = Text.assemble(summary, "\n", plain(v["domain"] or "no domain"), ": ", standing(v), " (",
+            summary = Text.assemble(summary, "\n", plain(v["domain"] or _("no domain")), ": ", standing(v), " (",
                                     plain(v["identity"]["detail"]), ")")
         self.query_one("#summary", Static).update(summary)
         now = self.app.now()

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from .i18n import ngettext
+
 # C0, DEL and C1 (Unicode Cc); in a line also LF, tab, the line and paragraph separators and the bidi
 # embeddings, overrides and isolates, so that one line stays one line and reads in stored order.
 _IN_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -33,6 +35,13 @@ def written_in(lang: str | None) -> str:
 def file_lines(body: dict) -> list[str]:
     """A message's attachments (its JSON body's `files`), one line each, names escaped as lines; `antiport blob
     get HASH -o FILE` saves one."""
-    return [f"[sealed file, {f['size']} bytes] {f['hash']}" if f.get("sealed") else
-            f"[file] {visible(str(f['name']))} ({visible(str(f['type']))}, {f['size']} bytes) {f['hash']}"
-            for f in body.get("files", [])]
+    return [file_line(f) for f in body.get("files", [])]
+
+
+def file_line(f: dict) -> str:
+    size, digest = f["size"], f["hash"]
+    if f.get("sealed"):
+        return ngettext("[sealed file, {size} byte] {hash}", "[sealed file, {size} bytes] {hash}", size).format(
+            size=size, hash=digest)
+    return ngettext("[file] {name} ({type}, {size} byte) {hash}", "[file] {name} ({type}, {size} bytes) {hash}",
+                    size).format(name=visible(str(f["name"])), type=visible(str(f["type"])), size=size, hash=digest)
