@@ -55,7 +55,7 @@ bench: $(VENV)/.installed
 # the TUI reads (docs/translating.md); tests/tui/test_translations.py fails while any of them is behind
 i18n: $(VENV)/.installed
 	$(BIN)/pybabel extract --no-location --project Antiport --copyright-holder "the Antiport authors" -k _ -k ngettext:1,2 -o tui/locale/antiport.pot tui
-	$(BIN)/pybabel update --no-location --no-fuzzy-matching -i tui/locale/antiport.pot \
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i tui/locale/antiport.pot \
 		-d tui/locale -D antiport
 	$(BIN)/pybabel compile --statistics -d tui/locale -D antiport
 

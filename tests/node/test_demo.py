@@ -165,8 +165,9 @@ def test_a_german_reader_gets_the_tui_in_german(tmp_path):
     home = tmp_path / "home"
     subprocess.run([*DEMO[:-2], "--home", str(home), "init", "--no-passphrase"], check=True, timeout=60)
     with terminal([*DEMO[:-2], "--home", str(home), "tui"], LANGUAGE="de") as (proc, fd, seen):
-        read_until(fd, "Themen, denen Sie folgen".encode(), seen)
-        read_until(fd, b"Beenden", seen)
+        read_until(fd, b"Themen, denen Sie folgen", seen)
+        read_until(fd, "Sie folgen noch keinen Themen: drücken Sie f".encode(), seen)
+        read_until(fd, b"Folgen", seen)  # the footer's first key, f
         quit_tui(proc, fd, seen)
     assert proc.returncode == 0 and b"Traceback" not in seen
-    assert b"Topics you follow" not in seen and b"Quit" not in seen
+    assert b"Topics you follow" not in seen and b"Follow" not in seen
