@@ -1,0 +1,246 @@
+"""The scenarios of issue 19 on the simulated network, and what each reports.
+
+Every message is a real envelope, signed by protocol.envelope with keys made from the seed (so a run is the
+same bytes each time); a hostile one is a real envelope with its signature broken, and whether a message is
+valid is decided once, by protocol.envelope.parse. Topics are followed with Zipf popularity: a few products
+have many followers, most have few. The load is a support mix: a request, answers from other followers of
+the topic a few tens of seconds later, votes on the answers, sometimes an accept."""
+from __future__ import annotations
+
+import statistics
+import time
+from dataclasses import dataclass, field
+
+from antiport.crypto.keys import Identity
+from antiport.protocol.envelope import MIN_CREATED, message_id, parse, sign
+from antiport.protocol.errors import Rejected
+
+from .gossip import Msg
+from .node import Network
+from .world import Links, World
+
+TOPICS = 50
+
+
+@dataclass
+class Setup:
+    nodes: int = 1000
+    seed: int = 1
+    rate: float = 1.0            # requests per second, network-wide (each brings about five more messages)
+    duration: float = 120.0      # seconds of load
+    drain: float = 60.0          # seconds after the load, for the last messages to spread
+    links: Links = field(default_factory=Links)
+
+
+class Run:
+    """One simulated network with its load generator."""
+
+    def __init__(self, setup: Setup, follows: list[set[str]] | None = None):
+        self.setup = setup
+        self.world = World(setup.seed, setup.links)
+        rng = self.world.rng
+        self.topics = [f"vendor-{i}/product-{i}" for i in range(TOPICS)]
+        weights = [1 / (i + 1) for i in range(TOPICS)]
+        if follows is None:
+            follows = [set(rng.choices(self.topics, weights, k=rng.randint(1, 3))) for _ in range(setup.nodes)]
+        self.net = Network(self.world, follows)
+        self.weights = [len(self.net.followers[t]) for t in self.topics]
+        self.keys = [Identity(rng.randbytes(32)) for _ in range(setup.nodes)]
+        self.net.start()
+        self.started = time.perf_counter()
+
+    # -- messages ----------------------------------------------------------------------------------------
+
+    def message(self, author: int, kind: str, topic: str, body: dict, refs: tuple[bytes, ...] = (),
+                valid: bool = True) -> Msg:
+        created = MIN_CREATED + int(self.world.now * 1000)
+        raw = sign(self.keys[author], kind, topic, body, [r.hex() for r in refs], created=created).raw
+        if not valid:  # the last byte is the signature's: flipped, the envelope fails verification
+            raw = raw[:-1] + bytes([raw[-1] ^ 1])
+        try:
+            mid = bytes.fromhex(parse(raw).id)
+        except Rejected:
+            mid, valid = bytes.fromhex(message_id(raw)), False
+        msg = Msg(mid, topic, raw, created, refs, valid)
+        self.net.messages[mid] = msg
+        return msg
+
+    def post(self, author: int, kind: str, topic: str, body: dict, refs: tuple[bytes, ...] = ()) -> Msg | None:
+        """`author` writes a message on its node (if the node is online and holds what it refers to)."""
+        node = self.net.nodes[author]
+        if not node.online or any(not node.holds(r, topic) for r in refs):
+            return None
+        msg = self.message(author, kind, topic, body, refs)
+        self.net.watch(msg, author)
+        node.publish(msg)
+        return msg
+
+    # -- the support mix ---------------------------------------------------------------------------------
+
+    def load(self, rate: float, until: float, topic: str | None = None) -> None:
+        """Requests at `rate` per second (Poisson) until `until`, each with its answers, votes and accept."""
+        rng = self.world.rng
+
+        def next_request() -> None:
+            if self.world.now >= until:
+                return
+            chosen = topic or rng.choices(self.topics, self.weights)[0]
+            followers = self.net.followers[chosen]
+            asker = rng.choice(followers)
+            request = self.post(asker, "request", chosen, {"title": f"Help {rng.randrange(10**6)}",
+                                                          "text": "It stopped working after the update."})
+            if request is not None and len(followers) > 1:
+                for _ in range(rng.choice((1, 2, 2, 3))):
+                    self.world.after(rng.expovariate(1 / 20), answer, chosen, request, asker)
+            self.world.after(rng.expovariate(rate), next_request)
+
+        def answer(chosen: str, request: Msg, asker: int) -> None:
+            expert = rng.choice([f for f in self.net.followers[chosen] if f != asker])
+            reply = self.post(expert, "answer", chosen, {"text": "Hold the reset button for ten seconds."},
+                              (request.id,))
+            if reply is None:
+                return
+            self.world.after(rng.expovariate(1 / 15), vote, chosen, reply, expert)
+            if rng.random() < 0.4:
+                self.world.after(rng.expovariate(1 / 30), self.post, asker, "accept", chosen, {}, (reply.id,))
+
+        def vote(chosen: str, reply: Msg, expert: int) -> None:
+            voter = rng.choice(self.net.followers[chosen])
+            if voter != expert:
+                self.post(voter, "vote", chosen, {"value": "up"}, (reply.id,))
+
+        self.world.after(rng.expovariate(rate), next_request)
+
+    # -- what a run reports ------------------------------------------------------------------------------
+
+    def spread(self, outcast: int | None = None) -> dict:
+        """Per watched message, the time until 99 % and 100 % of its topic's followers online at the end hold
+        it; medians and the worst over the messages. An `outcast` node (a flooder) is left out of both."""
+        net = self.net
+        t99, t100, missed = [], [], 0
+        for mid, msg in net.watched.items():
+            if msg.published_by == outcast:
+                continue
+            expected = [i for i in net.followers[msg.topic] if net.nodes[i].online and i != outcast]
+            times = sorted(net.arrivals[mid].get(i, float("inf")) for i in expected)
+            if not times:
+                continue
+            t99.append(times[max(0, int(len(times) * 0.99 + 0.999999) - 1)])
+            t100.append(times[-1])
+            missed += sum(t == float("inf") for t in times)
+        gossip = sum(n.sent["gossip"] for n in net.nodes)
+        deliveries = sum(len(a) for a in net.arrivals.values())
+        return {
+            "messages": len(t100),
+            "t99_median_s": statistics.median(t99) if t99 else None,
+            "t99_max_s": max(t99) if t99 else None,
+            "t100_median_s": statistics.median(t100) if t100 else None,
+            "t100_max_s": max(t100) if t100 else None,
+            "missed_deliveries": missed,
+            "gossip_bytes_per_delivery": round(gossip / deliveries) if deliveries else None,
+            "duplicates_per_delivery": round(sum(n.router.duplicates for n in net.nodes) / deliveries, 2)
+            if deliveries else None,
+            "sync_sessions": net.sync_sessions,
+            "sync_bytes": net.sync_bytes,
+            "events": self.world.events,
+            "wall_s": round(time.perf_counter() - self.started, 1),
+        }
+
+
+def steady(setup: Setup) -> dict:
+    run = Run(setup)
+    run.load(setup.rate, setup.duration)
+    run.world.run(setup.duration + setup.drain)
+    return run.spread()
+
+
+def flash_crowd(setup: Setup) -> dict:
+    """The steady mix, and for a third of the load time one product gets ten times the network's rate."""
+    run = Run(setup)
+    run.load(setup.rate, setup.duration)
+    start, end = setup.duration / 3, 2 * setup.duration / 3
+    hot = run.topics[0]
+    run.world.at(start, run.load, 10 * setup.rate, end, hot)
+    run.world.run(setup.duration + setup.drain)
+    report = run.spread()
+    report["hot_topic_followers"] = len(run.net.followers[hot])
+    return report
+
+
+def churn(setup: Setup, per_hour: float = 0.3, away_s: float = 300.0) -> dict:
+    """Nodes leave at `per_hour` of the network per hour and come back after about `away_s`; what they missed
+    reaches them by sync when they reconnect. Counted: followers online at the end."""
+    run = Run(setup)
+    rng = run.world.rng
+    leaves = rng.sample(range(setup.nodes), min(setup.nodes, round(setup.nodes * per_hour * setup.duration / 3600)))
+    for i in leaves:  # back within the run, so that what it missed while away is counted
+        gone = rng.uniform(0, setup.duration)
+        run.world.at(gone, run.net.leave, i)
+        run.world.at(min(setup.duration, gone + rng.expovariate(1 / away_s)), run.net.rejoin, i)
+    run.load(setup.rate, setup.duration)
+    run.world.run(setup.duration + setup.drain)
+    report = run.spread()
+    report["nodes_that_left"] = len(leaves)
+    return report
+
+
+def partition(setup: Setup, split_s: float | None = None) -> dict:
+    """Half the network is cut off from the other half for `split_s` under the steady load, then the
+    partition heals: how long until every follower holds every message, and what sync sent for it."""
+    run = Run(setup)
+    rng = run.world.rng
+    split_s = split_s or setup.duration
+    sides = {i: rng.randrange(2) for i in range(setup.nodes)}
+    run.world.at(1.0, run.net.split, sides)
+    run.load(setup.rate, 1.0 + split_s)
+    run.world.run(1.0 + split_s + 30)  # the last messages spread within each side
+    net = run.net
+    before_bytes, before_sessions = net.sync_bytes, net.sync_sessions
+    missing = sum(1 for mid, msg in net.watched.items() for i in net.followers[msg.topic]
+                  if i not in net.arrivals[mid])
+    healed = run.world.now
+    net.heal()
+    while run.world.now < healed + 600 and not all_held(run):
+        run.world.run(run.world.now + 1.0)
+    report = run.spread()
+    report.update({
+        "split_s": split_s,
+        "missing_at_heal": missing,
+        "heal_to_100_s": round(run.world.now - healed, 1) if all_held(run) else None,
+        "sync_bytes_after_heal": net.sync_bytes - before_bytes,
+        "sync_bytes_per_missing": round((net.sync_bytes - before_bytes) / missing) if missing else None,
+        "sessions_after_heal": net.sync_sessions - before_sessions,
+    })
+    return report
+
+
+def flooder(setup: Setup, rate: float = 100.0) -> dict:
+    """One node publishes invalid envelopes into the most followed topic at `rate` per second while the steady
+    mix runs: its peers score it down and ignore it; the honest messages should spread as in `steady`."""
+    run = Run(setup)
+    hot = run.topics[0]
+    bad = run.net.followers[hot][0]
+    node = run.net.nodes[bad]
+
+    def flood() -> None:
+        if run.world.now < setup.duration:
+            node.router.publish(run.message(bad, "request", hot, {"title": "Free money", "text": "!"}, valid=False))
+            run.world.after(1 / rate, flood)
+
+    run.world.at(1.0, flood)
+    run.load(setup.rate, setup.duration)
+    run.world.run(setup.duration + setup.drain)
+    report = run.spread(outcast=bad)  # its peers stop sending to it too: it misses what it does not deserve
+    report["invalid_received"] = run.net.counts["invalid"]
+    report["invalid_sent"] = int(setup.duration * rate)
+    return report
+
+
+def all_held(run: Run) -> bool:
+    net = run.net
+    return all(i in net.arrivals[mid] for mid, msg in net.watched.items()
+               for i in net.followers[msg.topic] if net.nodes[i].online)
+
+
+SCENARIOS = {"steady": steady, "flash-crowd": flash_crowd, "churn": churn, "partition": partition,
+             "flooder": flooder}

@@ -1,0 +1,85 @@
+"""bench/sim, the network simulator of issue 19, on small networks: a run is a function of its seed, gossip
+reaches every follower, a partition keeps messages on its side until it heals and sync brings them over,
+nodes that were away catch up, a flooder's invalid envelopes go no further than its own peers, and the
+shortcut for sessions between agreeing stores counts the bytes a real session sends."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+
+from sim import scenarios  # noqa: E402
+from sim.scenarios import Run, Setup  # noqa: E402
+from sim.sync import agreeing_cost, exchange  # noqa: E402
+
+pytestmark = pytest.mark.fast
+
+SMALL = Setup(nodes=60, seed=3, rate=0.5, duration=30, drain=30)
+
+
+def without_wall_clock(report: dict) -> dict:
+    return {k: v for k, v in report.items() if k != "wall_s"}
+
+
+def test_the_same_seed_gives_the_same_run_and_another_seed_another():
+    first = without_wall_clock(scenarios.steady(SMALL))
+    assert first == without_wall_clock(scenarios.steady(SMALL))
+    other = without_wall_clock(scenarios.steady(Setup(**{**SMALL.__dict__, "seed": 4})))
+    assert other != first
+
+
+def test_gossip_brings_every_message_to_every_follower():
+    report = scenarios.steady(SMALL)
+    assert report["messages"] > 20
+    assert report["missed_deliveries"] == 0
+    assert 0 < report["t100_max_s"] < SMALL.drain
+
+
+def test_a_partition_keeps_messages_on_their_side_until_it_heals_and_sync_brings_them_over():
+    run = Run(SMALL)
+    sides = {i: i % 2 for i in range(SMALL.nodes)}
+    run.world.at(1.0, run.net.split, sides)
+    run.load(SMALL.rate, SMALL.duration)
+    run.world.run(SMALL.duration + 10)
+    net = run.net
+    crossed = [(mid, i) for mid, times in net.arrivals.items() for i in times
+               if sides[i] != sides[net.watched[mid].published_by]]
+    assert crossed == [] and net.watched
+    net.heal()
+    run.world.run(run.world.now + 120)
+    assert scenarios.all_held(run)
+    assert run.spread()["missed_deliveries"] == 0
+
+
+def test_the_partition_scenario_reports_what_sync_sent_for_what_was_missing():
+    report = scenarios.partition(SMALL, split_s=20)
+    assert report["missing_at_heal"] > 0
+    assert report["heal_to_100_s"] is not None
+    assert report["sync_bytes_per_missing"] > 0
+
+
+def test_nodes_that_were_away_catch_up_by_sync():
+    report = scenarios.churn(Setup(**{**SMALL.__dict__, "duration": 60}), per_hour=20, away_s=10)
+    assert report["nodes_that_left"] > 0
+    assert report["missed_deliveries"] == 0
+
+
+def test_a_flooders_invalid_envelopes_stop_at_its_peers_and_the_honest_ones_still_arrive():
+    report = scenarios.flooder(SMALL, rate=50)
+    assert report["missed_deliveries"] == 0
+    assert 0 < report["invalid_received"] < report["invalid_sent"]  # its peers ignore it once it is graylisted
+
+
+def test_the_cost_of_a_session_between_agreeing_stores_is_what_a_real_session_sends():
+    run = Run(SMALL)
+    run.load(SMALL.rate, SMALL.duration)
+    run.world.run(SMALL.duration + SMALL.drain)
+    net = run.net
+    pairs = [(a, b) for a in net.nodes for b in (net.nodes[p] for p in sorted(a.peers))
+             if all(a.digest[t] == b.digest[t] for t in a.topics & b.topics)]
+    assert len(pairs) > 50
+    for a, b in pairs[::7]:
+        assert agreeing_cost(net, a, b) == exchange(net, a, b)
