@@ -8,17 +8,18 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static, TextArea
 
 from .base import TablePage, age, plain, who
+from .i18n import _, ngettext
 
-FIELDS = (("name", "Name"), ("email", "Email"), ("phone", "Phone"), ("address", "Postal address (lines)"))
-STATES = {"pending": "pending", "updated": "updated", "erased": "erased", "refused": "REFUSED",
-          "unreadable": "unreadable receipt"}
+FIELDS = (("name", _("Name")), ("email", _("Email")), ("phone", _("Phone")), ("address", _("Postal address (lines)")))
+STATES = {"pending": _("pending"), "updated": _("updated"), "erased": _("erased"), "refused": _("REFUSED"),
+          "unreadable": _("unreadable receipt")}
 
 
 class ContactScreen(TablePage):
-    BINDINGS = [Binding("e", "edit", "Edit and send")]
+    BINDINGS = [Binding("e", "edit", _("Edit and send"))]
 
-    heading = "Your contact card, and what each vendor did with it"
-    COLUMNS = ("Vendor", "State", "Since", "Why")
+    heading = _("Your contact card, and what each vendor did with it")
+    COLUMNS = (_("Vendor"), _("State"), _("Since"), _("Why"))
 
     def __init__(self) -> None:
         super().__init__()
@@ -37,11 +38,11 @@ class ContactScreen(TablePage):
             return
         self.card = shown["card"]
         lines = [f"{label}: {self.card[name]}" for name, label in FIELDS if name in self.card]
-        self.query_one("#card", Static).update(plain("\n".join(lines) or "No card yet: e to write one.", line=False))
+        self.query_one("#card", Static).update(plain("\n".join(lines) or _("No card yet: e to write one."), line=False))
         now = self.app.now()
         self.show(((row["vendor"], (who(row["vendor"]), STATES.get(row["state"], row["state"]),
                                     age(row["at"] or row["sent"], now), plain(row["reason"])))
-                   for row in found["vendors"]), "Your card has not gone to any vendor yet.")
+                   for row in found["vendors"]), _("Your card has not gone to any vendor yet."))
 
     def action_edit(self) -> None:
         self.app.push_screen(ContactForm(self.card), lambda sent: self.reload() if sent else None)
@@ -51,8 +52,8 @@ class ContactForm(ModalScreen[dict | None]):
     """The card's fields as they stand (an emptied field is removed), and vendors to send it to as well."""
 
     BINDINGS = [
-        Binding("escape", "dismiss(None)", "Cancel"),
-        Binding("ctrl+s", "send", "Send", priority=True),
+        Binding("escape", "dismiss(None)", _("Cancel")),
+        Binding("ctrl+s", "send", _("Send"), priority=True),
     ]
 
     def __init__(self, card: dict[str, str]) -> None:
@@ -61,14 +62,15 @@ class ContactForm(ModalScreen[dict | None]):
 
     def compose(self):
         with VerticalScroll(classes="dialog form"):
-            yield Label("Your contact card: sent, sealed, to every vendor you deal with", classes="title")
+            yield Label(_("Your contact card: sent, sealed, to every vendor you deal with"), classes="title")
             for name, label in FIELDS:
                 yield Label(label)
                 value = self.card.get(name, "")
                 yield TextArea(value, id=f"f-{name}") if name == "address" else Input(value, id=f"f-{name}")
-            yield Label("Also send it to (optional): a vendor's did, several separated by commas")
+            yield Label(_("Also send it to (optional): a vendor's did, several separated by commas"))
             yield Input("", id="f-vendor")
-            yield Static("ctrl+s: send · escape: cancel · an emptied field is removed from your card", classes="hint")
+            yield Static(_("ctrl+s: send · escape: cancel · an emptied field is removed from your card"),
+                         classes="hint")
 
     def on_mount(self) -> None:
         self.query_one("#f-name").focus()
@@ -78,11 +80,13 @@ class ContactForm(ModalScreen[dict | None]):
 
     async def action_send(self) -> None:
         fields = {name: self.query_one(f"#f-{name}").text if name == "address"
-                  else self.query_one(f"#f-{name}", Input).value for name, _ in FIELDS}
+                  else self.query_one(f"#f-{name}", Input).value for name, label in FIELDS}
         vendors = [v.strip() for v in self.query_one("#f-vendor", Input).value.split(",") if v.strip()]
         result = await self.app.call("contact_set", **fields, vendor=vendors or None)
         if result is not None:
-            self.notify(f"Card sent to {len(result['sent'])} vendor(s)"
-                        + (f"; {len(result['skipped'])} topic(s) without a vendor to send to" if result["skipped"]
-                           else ""))
+            sent = ngettext("Card sent to {count} vendor", "Card sent to {count} vendors", len(result["sent"]))
+            skipped = len(result["skipped"])
+            self.notify(sent.format(count=len(result["sent"])) + ("; " + ngettext(
+                "{count} topic without a vendor to send to", "{count} topics without a vendor to send to", skipped
+            ).format(count=skipped) if skipped else ""))
             self.dismiss(result)

@@ -5,17 +5,18 @@ from __future__ import annotations
 from textual.binding import Binding
 
 from .base import TablePage, age, plain, who
+from .i18n import _
 from .thread import ThreadScreen
 
 
 class CrosspostsScreen(TablePage):
-    BINDINGS = [Binding("enter", "open", "Open")]
-    COLUMNS = ("Thread", "From", "Note", "By", "Age")
+    BINDINGS = [Binding("enter", "open", _("Open"))]
+    COLUMNS = (_("Thread"), _("From"), _("Note"), _("By"), _("Age"))
 
     def __init__(self, topic: str) -> None:
         super().__init__()
         self.topic = topic
-        self.heading = f"Threads of other topics pointed to from {topic}"
+        self.heading = _("Threads of other topics pointed to from {topic}").format(topic=topic)
         self.pointers: dict[str, dict] = {}
 
     def touched(self, messages: list[dict]) -> bool:
@@ -27,9 +28,9 @@ class CrosspostsScreen(TablePage):
             return
         now = self.app.now()
         self.pointers = {p["id"]: p for p in found}
-        self.show(((p["id"], (plain(p["title"]), p["source"] + ("" if p["held"] else " (not held)"), plain(p["note"]),
-                               who(p["author"]), age(p["created"], now))) for p in found),
-                  "Nobody pointed to a thread of another topic from here.")
+        self.show(((p["id"], (plain(p["title"]), p["source"] + ("" if p["held"] else " " + _("(not held)")),
+                               plain(p["note"]), who(p["author"]), age(p["created"], now))) for p in found),
+                  _("Nobody pointed to a thread of another topic from here."))
 
     async def action_open(self) -> None:
         pointer = self.pointers.get(self.current or "")
@@ -38,4 +39,5 @@ class CrosspostsScreen(TablePage):
         if pointer["held"]:
             self.app.push_screen(ThreadScreen(pointer["thread"]))
         elif await self.app.call("follow", topic=pointer["source"]) is not None:
-            self.notify(f"Following {pointer['source']}: the thread comes with it from your peers.")
+            self.notify(_("Following {topic}: the thread comes with it from your peers.").format(
+                topic=pointer["source"]))

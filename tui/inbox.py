@@ -51,7 +51,8 @@ class InboxScreen(TablePage):
         if self.current in self.elsewhere:  # passed on from a topic not followed: following it brings the thread
             topic = self.elsewhere[self.current]
             if await self.app.call("follow", topic=topic) is not None:
-                self.notify(f"Following {topic}: the thread comes with it from your peers; open it again then.")
+                self.notify(_("Following {topic}: the thread comes with it from your peers; open it again "
+                              "then.").format(topic=topic))
         elif self.current:
             thread = self.threads[self.current]
             await self.mark(thread)
