@@ -8,13 +8,14 @@ Peers are found as node/discovery.py finds them: a few at random (bootstrap) and
 that follow it too (the DHT's provider records)."""
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 
 from .gossip import HEARTBEAT, Msg, Router
 from .world import World
 
 VALIDATE_S = 0.0005      # CPU seconds per message received (decode, verify, rules, store)
 SYNC_INTERVAL = 60.0
+MAX_OUTBOUND, MAX_INBOUND = 4, 8   # concurrent sync sessions a node starts, serves (node/sync.py)
 BOOTSTRAP_PEERS = 4
 PROVIDERS_DIALLED = 5    # per followed topic
 
@@ -34,7 +35,10 @@ class Node:
         for topic in sorted(topics):  # sorted: the run must not depend on Python's string hashing
             self.router.join(topic)
         self.sent: Counter[str] = Counter()          # bytes by purpose: gossip, sync
-        self.syncing: set[int] = set()                # peers a session with runs now
+        self.outbound: set[int] = set()               # peers it runs a session with, as initiator
+        self.inbound: set[int] = set()                # peers that run one with it
+        self.waiting: deque[int] = deque()            # peers to sync with once an outbound slot is free
+        self.again: set[int] = set()                  # peers asked for again while a session with them ran
         self._topic_peers: dict[str, list[int]] = {}
 
     def topic_peers(self, topic: str) -> list[int]:
@@ -178,10 +182,31 @@ class Network:
             getattr(node.router, method)(src, *args)
 
     def sync(self, a: int, b: int) -> None:
+        """a asks for a session with b, as node/sync.py does: one at a time per peer (asked again while one runs,
+        once more after it), at most MAX_OUTBOUND at once (the others wait their turn); b refuses one beyond
+        MAX_INBOUND."""
         from .sync import run_session
-        if b in self.nodes[a].syncing or not self.reachable(a, b):
+        node = self.nodes[a]
+        if not self.reachable(a, b):
             return
-        run_session(self, a, b)
+        if b in node.outbound:
+            node.again.add(b)
+        elif len(node.outbound) >= MAX_OUTBOUND:
+            if b not in node.waiting:
+                node.waiting.append(b)
+        else:
+            run_session(self, a, b)
+
+    def ended(self, a: int, b: int) -> None:
+        """The session a started with b is over: the next ones a asked for start."""
+        node = self.nodes[a]
+        node.outbound.discard(b)
+        self.nodes[b].inbound.discard(a)
+        if b in node.again:
+            node.again.discard(b)
+            self.sync(a, b)
+        while node.waiting and len(node.outbound) < MAX_OUTBOUND:
+            self.sync(a, node.waiting.popleft())
 
     def split(self, side_of: dict[int, int]) -> None:
         """A partition: connections across sides close."""

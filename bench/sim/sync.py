@@ -9,7 +9,7 @@ from antiport.protocol.sync import IDLIST_MAX
 from antiport.protocol.sync_session import Done, Received, Send, Session
 from antiport.protocol.sync_wire import NEED_DATA, encode_message
 
-from .node import VALIDATE_S
+from .node import MAX_INBOUND, VALIDATE_S
 
 if TYPE_CHECKING:
     from .node import Network, Node
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 class Side:
     def __init__(self, net: Network, node: Node, peer: int, initiator: bool):
         self.net, self.node, self.peer = net, node, peer
+        self.initiator = initiator
         self.session = Session(initiator, sorted(node.topics), self._items, self._envelope)
         self.other: Side | None = None
         self.stored = 0
@@ -77,16 +78,18 @@ class Side:
         if self.over:
             return
         self.over = True
-        self.node.syncing.discard(self.peer)
+        if self.initiator:
+            self.net.ended(self.node.index, self.peer)
         if self.stored:  # what this neighbour brought goes on to the others at once (node/sync.py)
             for peer in sorted(self.node.peers - {self.peer}):
                 self.net.sync(self.node.index, peer)
 
     def abort(self) -> None:
         for side in (self, self.other):
-            if side is not None:
+            if side is not None and not side.over:
                 side.over = True
-                side.node.syncing.discard(side.peer)
+                if side.initiator:
+                    self.net.ended(side.node.index, side.peer)
 
 
 def run_session(net: Network, a: int, b: int) -> None:
@@ -101,11 +104,14 @@ def run_session(net: Network, a: int, b: int) -> None:
         net.sync_bytes += sent_a + sent_b
         net.sync_sessions += 1
         return
-    first = Side(net, net.nodes[a], b, initiator=True)
-    second = Side(net, net.nodes[b], a, initiator=False)
+    if len(node_b.inbound) >= MAX_INBOUND or a in node_b.inbound:
+        net.counts["sync-refused"] += 1  # b resets the stream: a's session fails, and a moves on
+        return
+    first = Side(net, node_a, b, initiator=True)
+    second = Side(net, node_b, a, initiator=False)
     first.other, second.other = second, first
-    net.nodes[a].syncing.add(b)
-    net.nodes[b].syncing.add(a)
+    node_a.outbound.add(b)
+    node_b.inbound.add(a)
     net.sync_sessions += 1
     first.pump()
 
