@@ -15,7 +15,7 @@ START = "import antiport.app.cli, antiport.node.runtime, antiport.node.api, anti
 
 
 def modules_after(code: str) -> set[str]:
-    """The modules loaded from a file after `code` ran in a fresh interpreter (not stand-ins: antiport.node)."""
+    """The modules loaded from a file after `code` ran in a fresh interpreter (not libp2p_imports' stand-ins)."""
     listing = "import sys, json; print(json.dumps([n for n, m in sys.modules.items() if getattr(m, '__file__', 0)]))"
     out = subprocess.run([sys.executable, "-c", f"{code}; {listing}"], capture_output=True, text=True,
                          check=True).stdout
@@ -30,7 +30,7 @@ def test_a_node_start_imports_no_test_tools():
 
 
 def test_a_node_start_imports_none_of_the_transports_it_does_not_use():
-    # py-libp2p's QUIC, TLS, relay and WebSocket, and dnspython's DNS-over-QUIC (antiport.node says why)
+    # py-libp2p's QUIC, TLS, relay and WebSocket, and dnspython's DNS-over-QUIC (antiport.node.libp2p_imports says why)
     loaded = modules_after(START)
     assert {"libp2p.transport.tcp.tcp", "libp2p.security.noise.transport", "libp2p.pubsub.gossipsub"} <= loaded
     assert not {"aioquic", "service_identity", "libp2p.security.tls.transport",
