@@ -44,10 +44,10 @@ $(VENV)/.installed: pyproject.toml
 
 # every bench, each printing its rows as ratios against a reference measured in the same run, then the one table of
 # them all (bench/summary.py); the long ones (bench/line.py, bench/sync.py) run short by default and take --full for
-# the lengths of issue 20
+# the lengths of issue 20; the network simulator (bench/simulate.py, docs/scale.md) is not a ratio and runs apart
 bench: $(VENV)/.installed
 	rm -f $(VENV)/bench-rows.jsonl
-	for b in bench/*.py; do [ $$b = bench/summary.py ] || BENCH_SUMMARY=$(CURDIR)/$(VENV)/bench-rows.jsonl \
+	for b in bench/*.py; do [ $$b = bench/summary.py ] || [ $$b = bench/simulate.py ] || BENCH_SUMMARY=$(CURDIR)/$(VENV)/bench-rows.jsonl \
 		$(BIN)/python $$b || exit 1; done
 	$(BIN)/python bench/summary.py $(VENV)/bench-rows.jsonl
 
