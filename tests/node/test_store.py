@@ -150,9 +150,10 @@ def test_a_threads_current_status_is_the_last_in_thread_order_also_within_one_se
     for n in range(2):
         root = ingest.create(ASKER, "request", TOPIC, {"title": f"Widget hums {n}", "text": "x"}, created=t)
         notes = iter(range(100))
-        while True:  # a later status whose id sorts first, so that neither id nor storage order decides
-            later = status_of(vendor, root.id, {"state": "resolved", "seq": 20, "note": str(next(notes))}, t + 1_000)
-            earlier = status_of(vendor, root.id, {"state": "in-progress", "seq": 10}, t + 1_000)
+        while True:  # a later status whose id sorts first, so that neither id nor storage order decides (both ids
+            note = str(next(notes))  # vary: with one fixed, an id near 00... left no later one below it in 100 tries)
+            later = status_of(vendor, root.id, {"state": "resolved", "seq": 20, "note": note}, t + 1_000)
+            earlier = status_of(vendor, root.id, {"state": "in-progress", "seq": 10, "note": note}, t + 1_000)
             if later.id < earlier.id:
                 break
         for status in (earlier, later) if n else (later, earlier):
