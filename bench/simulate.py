@@ -13,6 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from sim import sync  # noqa: E402
 from sim.scenarios import SCENARIOS, Setup  # noqa: E402
 
 
@@ -25,7 +26,11 @@ def main() -> None:
     parser.add_argument("--scenario", choices=sorted(SCENARIOS), action="append",
                         help="run only this one (repeatable)")
     parser.add_argument("--json", action="store_true", help="one JSON object per scenario")
+    parser.add_argument("--pass-on-only-old", action="store_true",
+                        help="the experiment of docs/scale.md: a sync session is passed on to the other peers only if "
+                             "it stored something gossip cannot be bringing them (published over 10 s ago)")
     args = parser.parse_args()
+    sync.PASS_ON_ONLY_OLD = args.pass_on_only_old
     for name in args.scenario or list(SCENARIOS):
         report = SCENARIOS[name](Setup(nodes=args.nodes, seed=args.seed, rate=args.rate, duration=args.duration))
         if args.json:
