@@ -12,15 +12,12 @@ from antiport.node.alerts import Settings, alert
 from antiport.node.client import Client
 from antiport.node.home import Home
 from antiport.node.ingest import Ingest
-from antiport.node.service import OPS, Ctx
+from antiport.node.service import Ctx
 from antiport.node.store import Store
+from cast import call
 from helpers import wait_for
 
 W = "acme/widget"
-
-
-def call(ctx: Ctx, op: str, **params):
-    return OPS[op](ctx, params)
 
 
 @pytest.mark.fast

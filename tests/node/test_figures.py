@@ -7,9 +7,10 @@ from antiport.app.text import TEXT
 from antiport.crypto import Identity
 from antiport.node.ingest import Ingest
 from antiport.node.ledger import ledger_for
-from antiport.node.service import OPS, Ctx
+from antiport.node.service import Ctx
 from antiport.node.store import Store
 from antiport.protocol import sign
+from cast import call
 
 pytestmark = pytest.mark.fast
 W, G, H, K = "acme/widget", "acme/gadget", "acme/hose", "acme/kettle"
@@ -61,10 +62,6 @@ def history(tmp_path):
     store.follow(W, T0)
     return {"ctx": ctx, "e": e, "o": o, "post": post,
             "ids": {m.body["title"].split()[0]: m.id for m in (r0, r1, r2, r3, r5, r6)}}
-
-
-def call(ctx: Ctx, op: str, **params):
-    return OPS[op](ctx, params)
 
 
 def test_an_experts_figures_equal_the_hand_computation(history):

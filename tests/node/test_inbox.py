@@ -3,28 +3,20 @@ due; each item once, kept across a restart of the store, cleared when read."""
 from __future__ import annotations
 
 import pytest
-from antiport.crypto import Identity
 from antiport.node import inbox
 from antiport.node.home import now_ms
-from antiport.node.ingest import Ingest
-from antiport.node.service import OPS, Ctx, OpError, due_ms, write
+from antiport.node.service import Ctx, OpError, due_ms, write
 from antiport.node.store import Store
+from cast import call, cast
 
 pytestmark = pytest.mark.fast
 W = "acme/widget"
 HOUR = 3_600_000
 
 
-def call(ctx: Ctx, op: str, **params):
-    return OPS[op](ctx, params)
-
-
 @pytest.fixture
 def people(tmp_path):
-    store = Store(tmp_path / "s.db")
-    ingest = Ingest(store)
-    ctxs = {n: Ctx(store, ingest, Identity(bytes([i + 1]) * 32)) for i, n in enumerate(("customer", "expert",
-                                                                                         "vendor", "reader"))}
+    ctxs = cast(tmp_path / "s.db", "customer", "expert", "vendor", "reader")
     write(ctxs["vendor"], "vendor", "", {"org": "Acme Corp", "topics": [W]})
     return ctxs
 

@@ -9,9 +9,10 @@ import pytest
 import trio
 from antiport.crypto import Identity
 from antiport.node.ingest import Ingest
-from antiport.node.service import OPS, Ctx, OpError
+from antiport.node.service import Ctx, OpError
 from antiport.node.store import Store
 from antiport.protocol import sign
+from cast import call
 from nodes import connect, start_node, wait_stored, wait_subscribed
 
 W = "acme/widget"
@@ -19,10 +20,6 @@ W = "acme/widget"
 
 def now() -> int:
     return int(time.time() * 1000)
-
-
-def call(ctx: Ctx, op: str, **params):
-    return OPS[op](ctx, params)
 
 
 def ctx_of(node) -> Ctx:

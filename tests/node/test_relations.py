@@ -3,26 +3,18 @@ it again; removing a relationship asks the vendor to erase her card and forgets 
 from __future__ import annotations
 
 import pytest
-from antiport.crypto import Identity
 from antiport.node import relations  # noqa: F401 -- its ops join the registry
-from antiport.node.ingest import Ingest
-from antiport.node.service import OPS, Ctx, OpError, write
-from antiport.node.store import Store
+from antiport.node.service import Ctx, OpError, write
 from antiport.protocol.contact import open_card
+from cast import call, cast
 
 pytestmark = pytest.mark.fast
 W = "acme/widget"
 
 
-def call(ctx: Ctx, op: str, **params):
-    return OPS[op](ctx, params)
-
-
 @pytest.fixture
 def people(tmp_path):
-    store = Store(tmp_path / "s.db")
-    ingest = Ingest(store)
-    ctxs = {n: Ctx(store, ingest, Identity(bytes([i + 1]) * 32)) for i, n in enumerate(("ada", "acme"))}
+    ctxs = cast(tmp_path / "s.db", "ada", "acme")
     write(ctxs["acme"], "vendor", "", {"org": "Acme Corp", "topics": [W]})
     call(ctxs["ada"], "trust_vendor", did=ctxs["acme"].identity.did)  # its key, known to her: sealing goes to it
     return ctxs

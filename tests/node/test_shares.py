@@ -3,26 +3,19 @@ store is reopened, clears when read, and not from someone she muted; a cross-pos
 from __future__ import annotations
 
 import pytest
-from antiport.crypto import Identity
 from antiport.node import inbox, share
 from antiport.node.home import now_ms
-from antiport.node.ingest import Ingest
-from antiport.node.service import OPS, Ctx, OpError, write
+from antiport.node.service import Ctx, OpError, write
 from antiport.node.store import Store
+from cast import call, cast
 
 pytestmark = pytest.mark.fast
 W, G = "acme/widget", "acme/gadget"
 
 
-def call(ctx: Ctx, op: str, **params):
-    return OPS[op](ctx, params)
-
-
 @pytest.fixture
 def people(tmp_path):
-    store = Store(tmp_path / "s.db")
-    ingest = Ingest(store)
-    return {n: Ctx(store, ingest, Identity(bytes([i + 1]) * 32)) for i, n in enumerate(("alice", "bob", "carol"))}
+    return cast(tmp_path / "s.db", "alice", "bob", "carol")
 
 
 def items(ctx: Ctx, unread_only: bool = True) -> list[tuple[str, str, str]]:
