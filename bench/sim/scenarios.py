@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 
 from antiport.crypto.keys import Identity
+from antiport.node.ledger import ACCEPT, UPVOTE, Fact, rank
 from antiport.protocol.envelope import MIN_CREATED, message_id, parse, sign
 from antiport.protocol.errors import Rejected
 
@@ -46,15 +47,17 @@ class Run:
         self.net = Network(self.world, follows)
         self.weights = [len(self.net.followers[t]) for t in self.topics]
         self.keys = [Identity(rng.randbytes(32)) for _ in range(setup.nodes)]
+        self.said: dict[bytes, tuple[str, str, bytes | None]] = {}  # id -> kind, author's did, target
         self.net.start()
         self.started = time.perf_counter()
 
     # -- messages ----------------------------------------------------------------------------------------
 
-    def message(self, author: int, kind: str, topic: str, body: dict, refs: tuple[bytes, ...] = (),
+    def message(self, key: Identity, kind: str, topic: str, body: dict, refs: tuple[bytes, ...] = (),
                 valid: bool = True) -> Msg:
+        """A real envelope signed by `key` (broken when not `valid`); what the ledger needs of it is kept."""
         created = MIN_CREATED + int(self.world.now * 1000)
-        raw = sign(self.keys[author], kind, topic, body, [r.hex() for r in refs], created=created).raw
+        raw = sign(key, kind, topic, body, [r.hex() for r in refs], created=created).raw
         if not valid:  # the last byte is the signature's: flipped, the envelope fails verification
             raw = raw[:-1] + bytes([raw[-1] ^ 1])
         try:
@@ -63,6 +66,7 @@ class Run:
             mid, valid = bytes.fromhex(message_id(raw)), False
         msg = Msg(mid, topic, raw, created, refs, valid)
         self.net.messages[mid] = msg
+        self.said[mid] = (kind, key.did, refs[0] if refs else None)
         return msg
 
     def post(self, author: int, kind: str, topic: str, body: dict, refs: tuple[bytes, ...] = ()) -> Msg | None:
@@ -70,7 +74,7 @@ class Run:
         node = self.net.nodes[author]
         if not node.online or any(not node.holds(r, topic) for r in refs):
             return None
-        msg = self.message(author, kind, topic, body, refs)
+        msg = self.message(self.keys[author], kind, topic, body, refs)
         self.net.watch(msg, author)
         node.publish(msg)
         return msg
@@ -224,7 +228,8 @@ def flooder(setup: Setup, rate: float = 100.0) -> dict:
 
     def flood() -> None:
         if run.world.now < setup.duration:
-            node.router.publish(run.message(bad, "request", hot, {"title": "Free money", "text": "!"}, valid=False))
+            node.router.publish(run.message(run.keys[bad], "request", hot, {"title": "Free money", "text": "!"},
+                                            valid=False))
             run.world.after(1 / rate, flood)
 
     run.world.at(1.0, flood)
@@ -236,6 +241,78 @@ def flooder(setup: Setup, rate: float = 100.0) -> dict:
     return report
 
 
+def sybil_swarm(setup: Setup, sybils: int = 1000, viewers: int = 50) -> dict:
+    """While the steady mix runs, a fresh key answers a request in the most followed topic and `sybils` fresh keys
+    each vote the answer up, all published by one node. Then `viewers` followers of the topic that took part
+    (accepted or voted) rank its experts from what their own stores hold, with the node's ledger
+    (node/ledger.rank, personalised from the viewer): where the swarm's expert ranks, and how much the viewers'
+    top fives agree. Not modelled: the node's flood guard, which would drop most of the swarm at the door."""
+    run = Run(setup)
+    rng, hot = run.world.rng, run.topics[0]
+    crook = run.net.followers[hot][0]
+    node, expert = run.net.nodes[crook], Identity(rng.randbytes(32))
+
+    def swarm() -> None:
+        requests = [m for m in node.store[hot].values() if run.said[m.id][0] == "request"]
+        answer = publish(expert, "answer", {"text": "Buy the premium cable."}, requests[-1].id)
+        for i in range(sybils):
+            run.world.after(i / 100, publish, Identity(rng.randbytes(32)), "vote", {"value": "up"}, answer.id)
+
+    def publish(key: Identity, kind: str, body: dict, target: bytes) -> Msg:
+        msg = run.message(key, kind, hot, body, (target,))
+        run.net.watch(msg, crook)
+        node.publish(msg)
+        return msg
+
+    run.load(setup.rate, setup.duration)
+    run.world.at(setup.duration / 2, swarm)
+    run.world.run(setup.duration + setup.drain)
+    swarmed = expert.did
+    tops, places = [], []
+    for i in run.net.followers[hot]:
+        facts = ledger_facts(run, run.net.nodes[i].store[hot].values())
+        me = run.keys[i].did
+        if i == crook or not any(f.source == me for f in facts):
+            continue
+        scores = rank(me, facts)
+        order = [d for d, s in sorted(scores.items(), key=lambda x: (-x[1], x[0])) if s > 0 and d != me]
+        tops.append(set(order[:5]))
+        places.append(order.index(swarmed) + 1 if swarmed in order else None)
+        if len(tops) == viewers:
+            break
+    pairs = [(a, b) for n, a in enumerate(tops) for b in tops[n + 1:]]
+    ranked = sorted(p for p in places if p is not None)
+    report = run.spread()
+    report.update({
+        "sybil_votes_sent": sybils,
+        "viewers": len(tops),
+        "viewers_ranking_the_swarms_expert": len(ranked),
+        "its_best_place": ranked[0] if ranked else None,
+        "its_median_place": statistics.median(ranked) if ranked else None,
+        "top5_agreement": round(statistics.mean(len(a & b) / len(a | b) for a, b in pairs if a | b), 2)
+        if pairs else None,
+    })
+    return report
+
+
+def ledger_facts(run: Run, msgs) -> list[Fact]:
+    """The facts of node/ledger.facts in the messages a node holds: accepts and votes, about their target's
+    author; none about oneself, one vote per voter and target."""
+    out, votes = [], {}
+    for msg in msgs:
+        kind, source, target = run.said[msg.id]
+        if kind not in ("accept", "vote") or target not in run.said:
+            continue
+        subject = run.said[target][1]
+        if subject == source:
+            continue
+        if kind == "accept":
+            out.append(Fact(msg.id.hex(), "accept", source, subject, ACCEPT))
+        else:
+            votes[(source, target)] = Fact(msg.id.hex(), "upvote", source, subject, UPVOTE)
+    return out + list(votes.values())
+
+
 def all_held(run: Run) -> bool:
     net = run.net
     return all(i in net.arrivals[mid] for mid, msg in net.watched.items()
@@ -243,4 +320,4 @@ def all_held(run: Run) -> bool:
 
 
 SCENARIOS = {"steady": steady, "flash-crowd": flash_crowd, "churn": churn, "partition": partition,
-             "flooder": flooder}
+             "flooder": flooder, "sybil-swarm": sybil_swarm}

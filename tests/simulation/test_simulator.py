@@ -83,3 +83,10 @@ def test_the_cost_of_a_session_between_agreeing_stores_is_what_a_real_session_se
     assert len(pairs) > 50
     for a, b in pairs[::7]:
         assert agreeing_cost(net, a, b) == exchange(net, a, b)
+
+
+def test_a_sybil_swarms_votes_reach_everyone_and_rank_its_expert_for_nobody():
+    report = scenarios.sybil_swarm(Setup(**{**SMALL.__dict__, "duration": 60}), sybils=200)
+    assert report["missed_deliveries"] == 0  # the 200 votes reached every follower: seen, and not counted
+    assert report["viewers"] >= 3
+    assert report["viewers_ranking_the_swarms_expert"] == 0
