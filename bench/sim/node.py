@@ -63,16 +63,15 @@ class Node:
         self._store(msg)
         self.router.publish(msg)
 
-    def received(self, msg: Msg, source: int | None) -> None:
-        """A message from gossip (source: the peer) or sync (source None: the session stores it itself)."""
+    def received(self, msg: Msg, source: int) -> None:
+        """A message gossiped by peer `source`: validated once the node's CPU gets to it."""
         self.cpu_free = max(self.world.now, self.cpu_free) + VALIDATE_S
         self.world.at(self.cpu_free, self._validated, msg, source)
 
-    def _validated(self, msg: Msg, source: int | None) -> None:
+    def _validated(self, msg: Msg, source: int) -> None:
         if not msg.valid:
             self.net.counts["invalid"] += 1
-            if source is not None:
-                self.router.penalize(source)
+            self.router.penalize(source)
             return
         if msg.topic not in self.store or self.holds(msg.id, msg.topic):
             return
@@ -81,8 +80,7 @@ class Node:
             self.parked[missing].append(msg)
             return
         self._store(msg)
-        if source is not None:
-            self.router.forward(msg, source)
+        self.router.forward(msg, source)
 
     def _store(self, msg: Msg) -> None:
         self.store[msg.topic][msg.id] = msg
