@@ -154,7 +154,7 @@ class PagedTable(TablePage):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        self.watch(table, "scroll_y", lambda _: self.at_bottom(table.scroll_y >= table.max_scroll_y > 0))
+        self.watch(table, "scroll_y", lambda scrolled: self.at_bottom(table.scroll_y >= table.max_scroll_y > 0))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self.at_bottom(event.cursor_row >= event.data_table.row_count - 1)
@@ -218,7 +218,7 @@ def fill(table: DataTable, rows) -> None:
         table.add_row(*cells, key=key)
     table.shown_rows = rows
     fit_columns(table, rows)
-    keys = [key for key, _ in rows]
+    keys = [key for key, cells in rows]
     if current in keys:
         table.move_cursor(row=keys.index(current))
 
@@ -229,7 +229,7 @@ def fit_columns(table: DataTable, rows) -> None:
     in its render cache; measured here, the first drawing is already right (and columns shrink
     again when wide rows go)."""
     for i, column in enumerate(table.ordered_columns):
-        column.content_width = max([column.label.cell_len, *(cell_width(cells[i]) for _, cells in rows)])
+        column.content_width = max([column.label.cell_len, *(cell_width(cells[i]) for key, cells in rows)])
 
 
 def cell_width(cell) -> int:
@@ -279,7 +279,7 @@ class Footer(TextualFooter):
 
     def bindings_changed(self, screen: Screen) -> None:
         keys = tuple((b.key, b.description, enabled, tooltip)
-                     for _, b, enabled, tooltip in screen.active_bindings.values() if b.show)
+                     for key, b, enabled, tooltip in screen.active_bindings.values() if b.show)
         if keys == self.drawn:
             return
         super().bindings_changed(screen)
