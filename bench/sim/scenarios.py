@@ -57,16 +57,17 @@ class Run:
                 valid: bool = True) -> Msg:
         """A real envelope signed by `key` (broken when not `valid`); what the ledger needs of it is kept."""
         created = MIN_CREATED + int(self.world.now * 1000)
-        raw = sign(key, kind, topic, body, [r.hex() for r in refs], created=created).raw
+        signed = sign(key, kind, topic, body, [r.hex() for r in refs], created=created)  # verified as it is made
+        raw, mid = signed.raw, signed.id
         if not valid:  # the last byte is the signature's: flipped, the envelope fails verification
             raw = raw[:-1] + bytes([raw[-1] ^ 1])
-        try:
-            mid = bytes.fromhex(parse(raw).id)
-        except Rejected:
-            mid, valid = bytes.fromhex(message_id(raw)), False
-        msg = Msg(mid, topic, raw, created, refs, valid)
-        self.net.messages[mid] = msg
-        self.said[mid] = (kind, key.did, refs[0] if refs else None)
+            try:
+                mid = parse(raw).id
+            except Rejected:
+                mid, valid = message_id(raw), False
+        msg = Msg(bytes.fromhex(mid), topic, raw, created, refs, valid)
+        self.net.messages[msg.id] = msg
+        self.said[msg.id] = (kind, key.did, refs[0] if refs else None)
         return msg
 
     def post(self, author: int, kind: str, topic: str, body: dict, refs: tuple[bytes, ...] = ()) -> Msg | None:
