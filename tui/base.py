@@ -56,13 +56,13 @@ class Page(Screen):
         self.run_worker(self.load_while_shown, exclusive=True, group="load")
 
     async def load_while_shown(self) -> None:
-        """`load`, except that a screen closed while its node call ran has no widgets left to fill; then
-        once more if new messages touched it meanwhile."""
+        """`load`, except that a screen closed while its node call ran (or whose app is exiting: Textual then
+        unlinks the widgets first) has no widgets left to fill; then once more if new messages touched it meanwhile."""
         self.loading += 1
         try:
             await self.load()
         except NoMatches:
-            if self in self.app.screen_stack:
+            if self.is_attached and self in self.app.screen_stack:
                 raise
         finally:
             self.loading -= 1
