@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from antiport.crypto import did_from_key
 from antiport.protocol import Message, Rejected, load, validate
 from antiport.protocol.budget import Buckets, Budget, Recent
+from antiport.protocol.terms import waits_for
 
 from .home import now_ms
 from .ingest import Ingest, Stored
@@ -146,7 +147,7 @@ class Guard:
         s = self.settings
         if self.parked_by_peer[peer] >= s.park_per_peer or sum(self.parked_by_peer.values()) >= s.park_total:
             return self._drop(peer, "parked-full")[1]
-        self.parked.setdefault(msg.refs[0], []).append(_Parked(raw, peer, now + s.park_seconds))
+        self.parked.setdefault(waits_for(msg), []).append(_Parked(raw, peer, now + s.park_seconds))
         self.parked_by_peer[peer] += 1
         return "missing-ref"
 

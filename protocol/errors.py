@@ -18,7 +18,7 @@ REASONS = {
     "missing-ref": "a referenced message is not known yet",
     "topic-mismatch": "the message is not in the topic of the message it refers to",
     "not-asker": "only the author of the request may accept or resolve it",
-    "not-author": "only the author of a message may retract it",
+    "not-author": "only the author of a message may retract it or name it as her terms",
     "self-vote": "nobody may vote on their own message",
     "not-vendor": "the key is not named in a vendor manifest for this topic",
     "not-addressee": "a receipt is by the key its contact was sealed to, sealed back to the contact's author",

@@ -63,6 +63,7 @@ FILES = F(list, required=False, min=1, max=MAX_FILES)  # attachments (specs/09-a
 AGENT = {"agent": F(str, required=False, max=100, said=True, line=True),
          "agent_id": F(str, required=False, max=100, said=True, line=True)}
 LANG = F(str, required=False, min=2, max=35, line=True)  # the language it is written in (section 2, rule 6)
+TERMS_DOC = F(bytes, required=False, min=32, max=32)  # the id of the author's terms document (specs/14)
 # A BCP 47 tag (RFC 5646 `langtag`) without extensions or private use, any case; ASCII only (re.ASCII: without
 # it, IGNORECASE lets [a-z] match U+212A KELVIN SIGN and U+017F LONG S)
 LANG_TAG = re.compile(r"[a-z]{2,3}(-[a-z]{4})?(-([a-z]{2}|[0-9]{3}))?(-([a-z0-9]{5,8}|[0-9][a-z0-9]{3}))*",
@@ -71,11 +72,12 @@ LANG_TAG = re.compile(r"[a-z]{2,3}(-[a-z]{4})?(-([a-z]{2}|[0-9]{3}))?(-([a-z0-9]
 KINDS: dict[str, Kind] = {
     "request": Kind("product", {"title": F(str, max=200, said=True, line=True), "text": F(str, said=True),
                                 "private": F(bytes, required=False, max=4096),
-                                "to": F(bytes, required=False, min=32, max=32), "files": FILES, "lang": LANG}),
+                                "to": F(bytes, required=False, min=32, max=32), "files": FILES, "lang": LANG,
+                                "terms_doc": TERMS_DOC}),
     "complaint": Kind("product", {"title": F(str, max=200, said=True, line=True), "text": F(str, said=True),
                                   "private": F(bytes, required=False, max=4096),
                                   "to": F(bytes, required=False, min=32, max=32), "files": FILES,
-                                  "lang": LANG}),
+                                  "lang": LANG, "terms_doc": TERMS_DOC}),
     "answer": Kind("product", {"text": F(str, said=True), "seq": F(int, required=False, max=SEQ_MAX),
                                "files": FILES, **AGENT, "lang": LANG},
                    target=THREAD_ROOTS),
@@ -127,11 +129,16 @@ KINDS: dict[str, Kind] = {
                                 "currency": F(str, required=False, min=3, max=3, line=True),
                                 "region": F(str, required=False, max=100, said=True, line=True),
                                 "deadline": F(int, required=False, max=SEQ_MAX),
-                                "terms": F(list, required=False, min=1, max=8), "lang": LANG}),
+                                "terms": F(list, required=False, min=1, max=8), "lang": LANG,
+                                "terms_doc": TERMS_DOC}),
     "offer": Kind("category", {"sealed": F(bytes, min=49, max=8192)}, target=("intent",), who="vendor"),
     "award": Kind("category", {"sealed": F(bytes, min=49, max=4096)}, target=("offer",), who="intent-key"),
     "decline": Kind("category", {"reason": F(str, required=False, max=500, line=True)}, target=("offer",),
                     who="intent-key"),
+    # a customer's terms, in the topic of the messages that name them, and a vendor's consent to them (specs/14)
+    "terms": Kind("product", {"words": F(list, min=1, max=8), "days": F(int, required=False, min=1, max=365)}),
+    "consent": Kind("target", {"value": F(str, choices=("accept", "refuse")),
+                               "reason": F(str, required=False, max=500, line=True)}, target=("terms",), who="vendor"),
 }
 
 

@@ -33,6 +33,7 @@ from .sync import (
     RemoteProtocolError,
 )
 from .sync_wire import NEED_DATA, NeedData, Reader, encode_message
+from .terms import waits_for
 from .topics import is_slug
 
 BATCH_BYTES = 512 * 1024     # envelope bytes per turn
@@ -146,7 +147,7 @@ class Session:
         """The envelope of `event` was refused with a reason of protocol.errors; one that refers to a message
         still to come in this session is retried when that message is stored."""
         if reason == "missing-ref":
-            self._parked.setdefault(load(event.raw).refs[0], []).append(event)
+            self._parked.setdefault(waits_for(load(event.raw)), []).append(event)
         else:
             self.progress[event.topic].rejected += 1
             self._settle(event.topic)

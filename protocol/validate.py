@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-from . import intents, keylog, topics
+from . import intents, keylog, terms, topics
 from .blobs import check_files
 from .envelope import Message, parse
 from .errors import Rejected
@@ -77,6 +77,8 @@ def check_stateless(msg: Message) -> None:
         problem = "agent_id names the agent given in 'agent'"
     if problem is None and msg.kind == "intent":
         problem = intents.intent_problem(msg.body, msg.created)
+    if problem is None and msg.kind == "terms":
+        problem = terms.terms_problem(msg.body)
     if problem is None and msg.kind == "crosspost" and not (topics.is_slug(msg.body["source"])
                                                           and msg.body["source"] != msg.topic):
         problem = "source must be the product slug of another topic"
@@ -107,6 +109,8 @@ def _check_refs(msg: Message, context: Context) -> None:
             and context.get(msg.id) is None:  # a copy of the held inception is that inception, not another
         raise Rejected("bad-key-event", "the identity has an inception already")  # specs/10 section 3
     kind = KINDS.get(msg.kind)
+    if kind is not None and "terms_doc" in msg.body:
+        _check_terms_doc(msg, context)
     if kind is None or not msg.refs:  # the ref count is checked already: no ref, nothing to look up
         return
     target = context.get(msg.refs[0])
@@ -139,6 +143,20 @@ def _check_refs(msg: Message, context: Context) -> None:
             raise Rejected("not-intent-key")
     elif "agent" in msg.body and not _vendor(msg, context):  # an answer naming an agent (02 section 9)
         raise Rejected("not-vendor", "only a vendor key names the agent who wrote for it")
+
+
+def _check_terms_doc(msg: Message, context: Context) -> None:
+    """Specs/14 section 3: the terms a message names are a held terms document, in its topic, by its speaker (an
+    intent's are by the intent's own key: terms signed by her did cannot link her intent to her)."""
+    doc = context.get(msg.body["terms_doc"].hex())
+    if doc is None:
+        raise Rejected("missing-ref", f"terms_doc {msg.body['terms_doc'].hex()} is not known")
+    if doc.kind != "terms":
+        raise Rejected("bad-refs", f"terms_doc must name a terms document, not {doc.kind}")
+    if doc.topic != msg.topic:
+        raise Rejected("topic-mismatch", "terms_doc names a terms document of another topic")
+    if speaker(doc, context) != speaker(msg, context):
+        raise Rejected("not-author", "terms_doc names terms of another author")
 
 
 def _vendor(msg: Message, context: Context) -> bool:

@@ -114,6 +114,18 @@ def test_parking_is_bounded_per_peer_and_in_total(tmp_path):
     assert all(g.ingest.store.has(m.id) for m in answers[:3]) and not g.parked and not +g.parked_by_peer
 
 
+def test_a_request_naming_terms_not_yet_held_is_parked_until_they_arrive(tmp_path):
+    """specs/14 section 3: the terms document a request names is waited for like a missing ref."""
+    g = guard(tmp_path)
+    terms = sign(ASKER, "terms", W, {"words": ["no-tracking"]}, created=now())
+    asked = sign(ASKER, "request", W, {"title": "t", "text": "x", "terms_doc": bytes.fromhex(terms.id)},
+                 created=now() + 1)
+    assert g.admit(asked.raw, asked.id, "p", 0.0, topic=W) == (None, "missing-ref")
+    assert list(g.parked) == [terms.id]
+    g.ingest(terms.raw, now(), "sync")
+    assert g.ingest.store.has(asked.id) and not g.parked
+
+
 async def wait_disconnected(a, b) -> None:
     await trio_wait_for(lambda: b.net.host.get_id() not in a.net.host.get_connected_peers(),
                         "the flooder disconnected")

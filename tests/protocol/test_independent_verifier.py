@@ -172,7 +172,8 @@ WHITE_SPACE = {*map(chr, range(0x09, 0x0E)), " ", "\x85", "\xa0", "\u1680", *map
 FILES = (list, False, 1, 8, ())  # 09 section 2: the entries are checked by check_files
 AGENT = {"agent": (str, False, 0, 100, SAID), "agent_id": (str, False, 0, 100, SAID)}  # 02 section 9
 ASK = {"title": (str, True, 0, 200, SAID), "text": (str, True, 0, T, SAID), "private": (bytes, False, 0, 4096, ()),
-       "to": (bytes, False, 32, 32, ()), "files": FILES, "lang": (str, False, 2, 35, ())}
+       "to": (bytes, False, 32, 32, ()), "files": FILES, "lang": (str, False, 2, 35, ()),
+       "terms_doc": (bytes, False, 32, 32, ())}
 # kind: (topic, allowed targets or None for no ref, who, {field: (type, required, min, max, values or SAID)})
 KINDS = {
     "request": ("product", None, "anyone", ASK),
@@ -217,14 +218,20 @@ KINDS = {
                                             "budget": (int, False, 0, 2**53 - 1, ()),
                                             "currency": (str, False, 3, 3, ()), "region": (str, False, 0, 100, SAID),
                                             "deadline": (int, False, 0, 2**53 - 1, ()),
-                                            "terms": (list, False, 1, 8, ()), "lang": (str, False, 2, 35, ())}),
+                                            "terms": (list, False, 1, 8, ()), "lang": (str, False, 2, 35, ()),
+                                            "terms_doc": (bytes, False, 32, 32, ())}),
     "offer": ("category", ("intent",), "vendor", {"sealed": (bytes, True, 49, 8192, ())}),
     "award": ("category", ("offer",), "intent-key", {"sealed": (bytes, True, 49, 4096, ())}),
     "decline": ("category", ("offer",), "intent-key", {"reason": (str, False, 0, 500, ())}),
+    # 14: a customer's terms, in the topic of what names them, and a vendor's consent
+    "terms": ("product", None, "anyone", {"words": (list, True, 1, 8, ()), "days": (int, False, 1, 365, ())}),
+    "consent": ("target", ("terms",), "vendor", {"value": (str, True, 0, T, ("accept", "refuse")),
+                                                 "reason": (str, False, 0, 500, ())}),
     "thanks": ("product", ("answer",), "not-author", {"note": (str, False, 0, 280, ())}),
     "bounty": ("product", ROOTS, "asker", {"amount": (int, True, 1, 5, ())}),
 }
 TERMS = {"no-tracking", "purpose-only", "no-sharing", "delete-after-deal", "contact-via-antiport"}  # 12 section 5
+DOC_WORDS = TERMS | {"delete-after-days"}  # 14 section 2
 
 
 def check_kind(p: dict) -> None:
@@ -276,6 +283,15 @@ def check_kind(p: dict) -> None:
         raise Refused("bad-body")
     if p["kind"] == "intent" and not intent_ok(body, p["created"]):
         raise Refused("bad-body")
+    if p["kind"] == "terms" and not terms_ok(body):
+        raise Refused("bad-body")
+
+
+def terms_ok(body: dict) -> bool:
+    """14 section 2: distinct words; days with delete-after-days only, one of five values."""
+    words = body["words"]
+    return (all(isinstance(w, str) and w in DOC_WORDS for w in words) and len(set(words)) == len(words)
+            and ("days" in body) == ("delete-after-days" in words) and body.get("days", 1) in (1, 7, 30, 90, 365))
 
 
 def intent_ok(body: dict, created: int) -> bool:
@@ -342,6 +358,16 @@ def vendor_keys(held: dict[str, dict], topic: str) -> set[bytes]:
 
 
 def check_context(p: dict, held: dict[str, dict]) -> None:
+    if p["kind"] in KINDS and "terms_doc" in p["body"]:  # 14 section 3
+        doc = held.get(p["body"]["terms_doc"].hex())
+        if doc is None:
+            raise Refused("missing-ref")
+        if doc["kind"] != "terms":
+            raise Refused("bad-refs")
+        if doc["topic"] != p["topic"]:
+            raise Refused("topic-mismatch")
+        if doc["author"] != p["author"]:
+            raise Refused("not-author")
     if p["kind"] not in KINDS or not p["refs"]:  # the ref count was checked with the kind
         return
     _, targets, who, _ = KINDS[p["kind"]]
@@ -701,11 +727,11 @@ def test_sealed_offers_and_awards_open_for_their_recipient():
             assert {"text"} <= set(plain) <= {"text", "contact"}
 
 
-# -- 09, 11, 12, 13: the files whose valid messages are each other's context, checked alike ------------------------
+# -- 09, 11, 12, 13, 14: the files whose valid messages are each other's context, checked alike ------------------------
 
 HELD = {name: (spec, {v["id"]: cbor2.loads(bytes.fromhex(v["payload"])) for v in spec["valid"]})
         for name, spec in (("attachments", BLOBS), ("contacts", CONTACT), ("intents", INTENTS),
-                                          ("shares", SHARE))}
+                                          ("shares", SHARE), ("terms", vectors("terms.json")))}
 
 
 def cases(which: str) -> list:

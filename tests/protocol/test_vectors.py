@@ -56,6 +56,7 @@ KEY_STEPS = vectors("keys.json")["steps"]  # the key log story (specs/09)
 CONTACT = vectors("contact.json")  # contact cards (specs/11)
 INTENTS = vectors("intents.json")  # specs/12, checked in test_intents.py
 SHARE = vectors("share.json")  # specs/13, checked in test_share.py
+TERMS = vectors("terms.json")  # specs/14, checked in test_terms.py
 
 
 def test_every_reason_has_a_vector():
@@ -66,7 +67,8 @@ def test_every_reason_has_a_vector():
 
 def test_every_kind_has_a_valid_vector():
     from antiport.protocol import KINDS
-    assert set(KINDS) <= ({v["kind"] for v in [*VALID, *CONTACT["valid"], *INTENTS["valid"], *SHARE["valid"]]}
+    assert set(KINDS) <= ({v["kind"] for v in [*VALID, *CONTACT["valid"], *INTENTS["valid"], *SHARE["valid"],
+                                                  *TERMS["valid"]]}
                           | {load(bytes.fromhex(s["envelope"])).kind for s in KEY_STEPS})
 
 
@@ -78,7 +80,8 @@ def test_in_file_order_each_context_is_already_held():
 
 
 @pytest.mark.parametrize("script", ["generate.py", "generate_ed25519.py", "generate_blobs.py", "generate_keys.py",
-                                    "generate_contact.py", "generate_intents.py", "generate_share.py"])
+                                    "generate_contact.py", "generate_intents.py", "generate_share.py",
+                                    "generate_terms.py"])
 def test_regenerating_gives_identical_files(script):
     spec = importlib.util.spec_from_file_location(script[:-3], VECTORS / script)
     generate = importlib.util.module_from_spec(spec)
