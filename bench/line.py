@@ -3,13 +3,22 @@
     python bench/line.py [--full] [--rate 50] [--seconds 30] [--hop-rates 50 100 200 400 800] [--hop-seconds 4]
 
 Line: three `antiport run` processes A–B–C (A and C not connected, B follows nothing and relays); the bench
-asks on A through its HTTP API at `rate` per second and reads C's live events; latency is from the API call
-to the event. The reference is three bare py-libp2p processes in the same line (this file with --bare), with
-the project's gossipsub settings, queue sizes and message ids, publishing the same signed envelopes; its
-latency is from publish() to the subscriber reading the message. Both report p50/p99 and the delivered share.
+asks on A through its HTTP API at `rate` per second and reads C's live events. The reference is three bare
+py-libp2p processes in the same line (this file with --bare), with the project's gossipsub settings, queue sizes
+and message ids, publishing the same signed envelopes, read by the subscriber. Both report p50/p99 and the
+delivered share.
+
+Latency, on both sides, runs from the moment a message was due to be sent (the run's start + i / rate) to its
+arrival, not from the moment the sender got round to it: a sender that falls behind its schedule (the API
+busy, publish() slow) shows its lag as latency, as its user would see it, and a run is judged by the rate it was
+asked for. Timing from the actual send instead would hide the lag (each late send starts its clock late), and
+needed a second rule on the achieved rate, which the two sides measured differently: the bare publisher counted
+0.2 s of its warm-up gap as sending time, so a bare hop that delivered everything in 22 ms "achieved" 94 % of
+50/s and failed a 95 % rule. The achieved rate (messages / (last send's start - first send's due time + 1 / rate),
+the same for both) is printed, for information only.
 
 Hop: two processes A–B of each kind, rates stepped up for `hop-seconds` each; the knee is the highest rate
-sent at (at least 95 % of it) with everything delivered and p99 under KNEE_P99 ms.
+with everything delivered and p99 under KNEE_P99 ms.
 
 By default (the quick run `make bench` uses) the line runs 10 s at 50 msg/s and the hop 3 s per rate;
 --full runs the issue's 30 s line.
@@ -50,19 +59,29 @@ def summary(sent: dict, arrived: dict) -> dict:
 
 
 def paced(rate: float, seconds: float, send, workers: int = 1) -> float:
-    """Call send(i) for i in 0..rate*seconds at t0 + i/rate (late calls go at once); returns the rate achieved."""
+    """Call send(i, due) for i in 0..rate*seconds at its due time t0 + i/rate (late calls go at once, each on the
+    first of `workers` threads free); returns the rate achieved."""
     n = int(rate * seconds)
     t0 = time.monotonic() + 0.2
+    last = [t0]
 
     def one(i: int) -> None:
-        delay = t0 + i / rate - time.monotonic()
+        due = t0 + i / rate
+        delay = due - time.monotonic()
         if delay > 0:
             time.sleep(delay)
-        send(i)
+        last[0] = max(last[0], time.monotonic())
+        send(i, due)
     with ThreadPoolExecutor(workers) as pool:
         for i in range(n):
             pool.submit(one, i)
-    return n / max(time.monotonic() - t0, 1e-9)
+    return achieved(n, rate, t0, last[0])
+
+
+def achieved(n: int, rate: float, t0: float, last_start: float) -> float:
+    """The rate a sender kept: n messages from the first one's due time to the last one's start (exactly `rate`
+    on schedule)."""
+    return n / (last_start - t0 + 1 / rate)
 
 
 def envelopes(n: int, tag: str) -> list[bytes]:
@@ -126,14 +145,14 @@ def antiport_run(tmp: Path, hops: int, rate: float, seconds: float) -> dict:
             time.sleep(0.5)
         sent: dict[str, float] = {}
 
-        def send(i: int) -> None:
+        def send(i: int, due: float) -> None:
             title = f"m{i}"
-            sent[title] = time.monotonic()
+            sent[title] = due
             clients[i % SENDERS].call("ask", topic=TOPIC, title=title, text="It beeps when I press the red button.")
-        achieved = paced(rate, seconds, send, SENDERS)
+        kept = paced(rate, seconds, send, SENDERS)
         wait(lambda: len([k for k in sent if k in arrived]) == len(sent), patience(seconds))
         stop.set()
-        return {**summary(sent, arrived), "achieved": achieved}
+        return {**summary(sent, arrived), "achieved": kept}
     finally:
         for p in procs:
             p.stop()
@@ -223,18 +242,19 @@ async def publish(pubsub, topic: str, rate: float, seconds: float, out: Path) ->
     await until(pubsub, topic, b"warm", out.with_suffix(".ready"), 60)
     raws = envelopes(int(rate * seconds), "bare")
     sent: dict[str, float] = {}
-    t0 = trio.current_time() + 0.2
-    start = time.monotonic()
+    t0 = last = time.monotonic() + 0.2
     for i, raw in enumerate(raws):
-        await trio.sleep_until(t0 + i / rate)
-        sent[raw.hex()[-16:]] = time.monotonic()
+        due = t0 + i / rate
+        await trio.sleep(max(0.0, due - time.monotonic()))
+        sent[raw.hex()[-16:]] = due
+        last = time.monotonic()
         await pubsub.publish(topic, raw)
-    achieved = len(raws) / max(time.monotonic() - start, 1e-9)
+    rate_kept = achieved(len(raws), rate, t0, last)
     arrived_file = out.with_suffix(".arrived")
     await until(pubsub, topic, b"end", arrived_file, patience(seconds))
     await trio.sleep(0.2)
     arrived = json.loads(arrived_file.read_text()) if arrived_file.exists() else {}
-    out.write_text(json.dumps({"sent": sent, "arrived": arrived, "achieved": achieved}))
+    out.write_text(json.dumps({"sent": sent, "arrived": arrived, "achieved": rate_kept}))
 
 
 async def until(pubsub, topic: str, word: bytes, done: Path, timeout: float) -> None:
@@ -271,8 +291,7 @@ def run(kind: str, hops: int, rate: float, seconds: float) -> dict:
 
 
 def knee(results: dict[float, dict]) -> float:
-    good = [r for r, s in results.items() if s["achieved"] >= 0.95 * r and s["delivered"] >= 1.0
-            and s["p99"] <= KNEE_P99]
+    good = [r for r, s in results.items() if s["delivered"] >= 1.0 and s["p99"] <= KNEE_P99]
     return max(good, default=0.0)
 
 
@@ -316,8 +335,8 @@ def main(argv=None) -> int:
                 results[kind][rate] = s = run(kind, 1, rate, hop_seconds)
                 print(f"  {rate:5.0f}/s {kind:<9} {line(s)}")
         ours, bare = knee(results["antiport"]), knee(results["bare"])
-        print(f"  knee (highest rate sent with 100 % delivered, p99 <= {KNEE_P99:g} ms): antiport {ours:g}/s, "
-              f"bare {bare:g}/s, ratio {ours / bare if bare else float('nan'):.2f}x (goal >= 1x)")
+        print(f"  knee (highest rate with 100 % delivered, p99 from the due time <= {KNEE_P99:g} ms): "
+              f"antiport {ours:g}/s, bare {bare:g}/s, ratio {ours / bare if bare else float('nan'):.2f}x (goal >= 1x)")
         record("one hop, the knee", f"{ours:g} msg/s", f"bare py-libp2p {bare:g} msg/s",
                f"{ours / bare:.2f}x" if bare else "-", ">= 1x")
     return 0
