@@ -1,8 +1,8 @@
 """Reputation ledger: personalised PageRank per topic from the viewer's trust roots (specs/06-reputation.md).
 
-The facts (accept, vote, report, trust) are read from the store and ranked as arrays (numpy, and
-scipy.sparse for the power iteration; imported when first needed, so that commands that never rank
-start without them). Results are kept in files beside the store, shared by every process that reads it.
+The facts (accept, vote, report, trust) are read from the store and ranked as numpy arrays (imported
+when first needed, so that commands that never rank start without it). Results are kept in files beside
+the store, shared by every process that reads it.
 """
 from __future__ import annotations
 
@@ -112,7 +112,6 @@ class Graph:
 
     def __init__(self, viewer: str, fs: list[Fact]):
         import numpy as np
-        import scipy.sparse as sp
         self.fs = fs
         seeds = roots(viewer, fs)
         cut = {f.subject for f in fs if f.source == viewer and f.kind == "distrust"}
@@ -128,7 +127,7 @@ class Graph:
         self.budget = np.bincount(src, np.abs(w), n)  # a source's budget: the absolute weights of all its facts
         pos = w > 0
         share = w[pos] / self.budget[src[pos]]  # what each positive fact passes on, of its source's score
-        self.edges = sp.csr_matrix((share, (dst[pos], src[pos])), shape=(n, n))
+        self.edges = dst[pos], src[pos], share  # (to, from, share): a round's product is one bincount over them
         self.passed = np.bincount(src[pos], share, n)
         self.restart = np.zeros(n)
         self.restart[:len(seeds)] = 1.0 / len(seeds)
@@ -136,11 +135,12 @@ class Graph:
     def rank(self):
         """The scores, in the order of `dids` (specs/06 section 3)."""
         import numpy as np
-        score = self.restart
+        score, (into, outof, share), n = self.restart, self.edges, len(self.dids)
         for _ in range(MAX_ITER):
             # no positive facts, or the negative share of budgets (not `@`: BLAS threads fight over shared cores)
             dangling = score.sum() - (score * self.passed).sum()
-            nxt = DAMPING * (self.edges @ score) + (1 - DAMPING + DAMPING * dangling) * self.restart
+            nxt = (DAMPING * np.bincount(into, share * score[outof], n)
+                   + (1 - DAMPING + DAMPING * dangling) * self.restart)
             delta = np.abs(nxt - score).sum()
             score = nxt
             if delta < TOLERANCE:

@@ -1,6 +1,6 @@
 #!/bin/sh
 # `make demo`'s set-up: a venv with only what the program needs (no test extra), byte-compiling only the modules
-# the demo's processes import (all of them would take a minute: numpy, scipy, textual...).
+# the demo's processes import (all of them would take a minute: numpy, textual, cryptography...).
 # With uv when it can be had: it resolves with its index requests in parallel and installs from a per-user
 # cache by hard links, where pip fetches and reads one index page at a time. uv comes from the same package
 # index as everything else, installed once per user into a cache folder of its own (never onto the PATH or into
