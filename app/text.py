@@ -383,11 +383,33 @@ def vendor(r: dict, params: dict) -> str:
     if r["identity"]:
         domain = visible(r["domain"]) if r["domain"] else "no domain"
         lines.append(f"{domain}: {standing(r['identity'])} ({visible(r['identity']['detail'])})")
+    c = r["consents"]
+    lines.append(f"customers' terms: {c['accept']} accepted, {c['refuse']} refused")
     lines += ["", VENDOR_HEADER,
              vendor_line(r), ""]
     lines += [vendor_line({**p, "name": p["topic"], "claimed": True}) for p in r["per_topic"]]
     lines += ["", "requests and complaints, newest first:", *map(thread_line, r["requests"]), *more(r["page"])]
     return "\n".join(lines)
+
+
+def terms_set(r: dict, params: dict) -> str:
+    if r["terms"] is None:
+        return "no terms: what you write from now on names none"
+    return "\n".join(["your terms, named by what you write from now on:", *(f"  {line}" for line in r["plain"])])
+
+
+def terms_show(r: dict, params: dict) -> str:
+    lines = terms_set(r, params).replace("named by what you write from now on", "now").split("\n")
+    lines += ["", f"published ({len(r['published'])}):"]
+    lines += [f"  {d['id'][:12]}  {d['topic']:20}  {', '.join(d['words'])}" for d in r["published"]]
+    lines += ["", "vendors' answers (the consent in force):" if r["answers"] else "no vendor answered yet"]
+    lines += [f"  {a['terms'][:12]}  {a['value']:6}  {a['vendor']}" for a in r["answers"]]
+    return "\n".join(lines)
+
+
+def terms_answered(r: dict, params: dict) -> str:
+    done = {"accept": "accepted", "refuse": "refused"}[r["value"]]
+    return f"{r['id']}\n{done} the terms {r['terms'][:12]} of {r['customer']}"
 
 
 def money(minor: int | None, currency: str | None) -> str:
@@ -409,6 +431,7 @@ def intent_list(rows: list, params: dict) -> str:
 
 
 OFFER_HEADER = (f"  {'offer':12}  {'price':>14}  {'valid until':16}  {'terms':>5}  {'vendor':20}  {'kept':>5}"
+                f"  {'signed':>7}"
                 f"  {'seen':>5}  {'ack':>5}  {'median':>7}  {'res':>5}  state")
 
 
@@ -417,7 +440,8 @@ def offer_row(r: dict) -> str:
     f = r["figures"]
     return (f"  {r['id'][:12]}  {money(r['price'], r['currency']):>14}  {day(r['valid_until']):16}"
             f"  {len(r['accepts'])}/{len(r['asked']):<3}  {visible(r['org'] or r['vendor'])[:20]:20}"
-            f"  {f['terms_accepted']}/{f['terms_accepted'] + f['terms_refused']:<3}  {f['seen']:>5}"
+            f"  {f['terms_accepted']}/{f['terms_accepted'] + f['terms_refused']:<3}"
+            f"  {f['consents']['accept']:>3}/{f['consents']['refuse']:<3}  {f['seen']:>5}"
             f"  {share(f['acknowledged_share']):>5}  {secs(f['median_response_s']):>7}  {share(f['resolved_share']):>5}"
             f"  {r['state']}")
 
@@ -434,7 +458,8 @@ def offer_lines(rows: list, params: dict) -> str:
                 *map(offer_row, group), ""]
         out += [f"  {r['id'][:12]}  accepts {', '.join(r['accepts']) or 'none'}: {visible(r['text'])}" for r in group]
         out.append("")
-    out.append("kept: of the terms you asked in all its offers to you, how many the vendor accepted; its record"
+    out.append("kept: of the terms you asked in all its offers to you, how many the vendor accepted; signed: the"
+               " customers' terms documents it accepted/refused with a signed consent; its record"
                " (antiport vendors): requests seen, share acknowledged (ack), median first response, share"
                " resolved (res)")
     return "\n".join(out)
@@ -481,6 +506,7 @@ FORMATTERS = {
     "contact_status": contact_states, "share": shared, "crosspost": written, "crossposts": pointers,
     "private_deny": private_rule, "private_allow": private_rule, "private_list": private_rules,
     "vendor_remove": relationship_removed,
+    "terms_set": terms_set, "terms_show": terms_show, "terms_answer": terms_answered,
 }
 
 

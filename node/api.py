@@ -31,6 +31,7 @@ from . import (
     relations,  # noqa: F401 -- its ops join the registry
     service,
     share,  # noqa: F401 -- its ops join the registry
+    terms,  # noqa: F401 -- its ops join the registry
 )
 from . import web as web_view
 from .ingest import Ingest, Stored

@@ -8,7 +8,7 @@ from typing import BinaryIO
 
 import httpx
 
-from . import intents, relations, share  # noqa: F401 -- their ops join the registry
+from . import intents, relations, share, terms  # noqa: F401 -- their ops join the registry
 from .home import Home
 from .service import OPS, Ctx, OpError
 

@@ -25,6 +25,7 @@ from .contact import sealable
 from .home import now_ms
 from .ops import Arg, Command, OpError, op
 from .service import Id, Lang, due_ms, full_id, write, written_in
+from .terms_docs import naming
 from .vendors import figures_of
 
 MINOR = 100  # amounts are typed in units and sent in hundredths (cents)
@@ -157,6 +158,7 @@ def intent_post(ctx, category: Annotated[str, Arg("what kind of thing: laptops, 
         body["terms"] = words(terms)
     salt = os.urandom(16)
     key = intent_key(ctx, salt)
+    body.update(naming(ctx, topic, key))  # her terms, signed by this intent's key alone (specs/14 section 3)
     result = write(ctx, "intent", topic, body, signer=key,
                    also=lambda msg: ctx.store.keep_intent_key(msg.id, key.public_key, salt, now))
     ctx.store.follow(topic, now)

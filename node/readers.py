@@ -70,7 +70,7 @@ class Readers:
             # the node itself, with its threads and sockets, is unsafe; spawning each is slow)
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["antiport.node.service", "antiport.node.intents", "antiport.node.relations",
-                                              "antiport.node.share"])
+                                              "antiport.node.share", "antiport.node.terms"])
             self.pool = ProcessPoolExecutor(WORKERS, mp_context=context, initializer=_open, initargs=(
                 str(self.ctx.store.path), self.ctx.identity.public_key, self.ctx.identity.did, self.ctx.name))
             return self.pool.submit(fn, *args)

@@ -32,6 +32,7 @@ from .ledger import names as ledger_names
 from .ops import OPS, Arg, Command, OpError, op  # noqa: F401 -- OPS and OpError are service's API too
 from .paging import LIMIT, After, Before, Limit, Oldest, Window, cut, page
 from .store import Store, StoreError
+from .terms_docs import naming
 from .vendors import vendor as vendor_row
 from .vendors import vendors as vendor_rows
 
@@ -275,7 +276,7 @@ def ask(ctx: Ctx, topic: Topic, title: Annotated[str, Arg("the question or compl
         private_text: Annotated[str | None, Arg("a part only the topic's vendor can read (sealed to its key)")] = None,
         lang: Lang = "", attach: Attach = None) -> dict:
     """Ask for help (kind=request) or complain (kind=complaint) in a product topic; follows it. With a private
-    part, the attached files are sealed with it (specs/09 section 3)."""
+    part, the attached files are sealed with it (specs/09 section 3). It names your terms if you set them."""
     slug = topic_slug(topic)
     body = {"title": title.strip(), "text": text, **written_in(lang)}
     request = {**body, "private_text": private_text} if private_text else body  # what a retry repeats
@@ -290,6 +291,7 @@ def ask(ctx: Ctx, topic: Topic, title: Annotated[str, Arg("the question or compl
     files, blobs = attachments.read(attach or [], vendor_key)
     if files:
         body["files"] = files
+    body.update(naming(ctx, slug, ctx.identity))  # her terms, when she set them (specs/14)
     ctx.store.follow(slug, now_ms())
     return {**write(ctx, kind, slug, body, request=request, blobs=blobs),
             **({"sealed_to": sealed_to} if sealed_to else {})}

@@ -607,6 +607,23 @@ class Store(BridgeTables, InboxTables, BlobTables, IntentTables, ContactTables):
         return [tuple(r) for r in self.db.execute(
             "SELECT id, author, raw FROM messages WHERE kind = ? ORDER BY created, id", [kind])]
 
+    def newest_terms(self, topic: str, author: str) -> Message | None:
+        """The newest terms document (specs/14) the identity `author` (a did) published in `topic`."""
+        row = self.db.execute("SELECT raw FROM messages WHERE topic=? AND kind='terms' AND author=?"
+                              " ORDER BY created DESC, id DESC LIMIT 1", [topic, author]).fetchone()
+        return load(row[0]) if row else None
+
+    def terms_by(self, author: str) -> list[Message]:
+        """The terms documents the identity `author` (a did) published, oldest first."""
+        return [load(r[0]) for r in self.db.execute(
+            "SELECT raw FROM messages WHERE kind='terms' AND author=? ORDER BY created, id", [author])]
+
+    def consents_in(self, topics: list[str]) -> list[Message]:
+        """Every vendor's consent to a terms document (specs/14 section 4) in `topics`."""
+        marks = ",".join("?" * len(topics))
+        return [load(r[0]) for r in self.db.execute(
+            f"SELECT raw FROM messages WHERE kind='consent' AND topic IN ({marks})", topics)] if topics else []
+
     def answer_counts(self, topic: str) -> dict[str, int]:
         return dict(self.db.execute("SELECT author, count(*) FROM messages WHERE kind='answer' AND topic=?"
                                     " GROUP BY author", [topic]).fetchall())

@@ -1,4 +1,5 @@
-"""Vendor accountability: how vendors answer in the topics they claim (specs/06-reputation.md §4).
+"""Vendor accountability: how vendors answer in the topics they claim, and how often they accepted and refused
+customers' terms (specs/06-reputation.md §4, specs/14 §4).
 
 Pure reads of the store; `now` (ms) is passed in. A topic's part is read from what its vendor did (its
 keys' answers and statuses, found by an index of topic, kind and author), the topic's resolves and a
@@ -13,6 +14,7 @@ from antiport.crypto import did_from_key
 
 from .domains import judge
 from .store import Store
+from .terms_docs import in_force
 
 UNDER = (3600, 86_400, 7 * 86_400)  # seconds: the bounds of the response-time counts (an hour, a day, a week)
 
@@ -108,7 +110,16 @@ def figures_of(store: Store, did: str, now: int) -> dict:
     no requests, so they count for nothing): what a customer weighs beside its offer."""
     topics = [topic for vendor, topic, _ in store.vendor_claims() if vendor == did]
     found = metrics([part(store, t) for t in topics], now)
-    return {k: found[k] for k in ("seen", "acknowledged_share", "median_response_s", "resolved_share")}
+    return {**{k: found[k] for k in ("seen", "acknowledged_share", "median_response_s", "resolved_share")},
+            "consents": consents(store, did, topics)}
+
+
+def consents(store: Store, did: str, topics: list[str]) -> dict[str, int]:
+    """How many customers' terms documents in `topics` the vendor accepted and refused: its consent in force to each
+    (specs/14 section 4)."""
+    found = in_force(store.consents_in(topics), lambda m: store.vendor_of(m.author, m.topic))
+    values = [value for (vendor, _), value in found.items() if vendor == did]
+    return {"accept": values.count("accept"), "refuse": values.count("refuse")}
 
 
 def vendor(store: Store, name: str, now: int) -> dict | None:
@@ -120,5 +131,6 @@ def vendor(store: Store, name: str, now: int) -> dict | None:
     parts = {t: part(store, t) for t in row["topics"]}
     row.update(metrics(list(parts.values()), now),
                response_times=counted([t for p in parts.values() for t in p.times]),
+               consents=consents(store, row["did"], row["topics"]) if row["did"] else {"accept": 0, "refuse": 0},
                per_topic=[{"topic": t, **metrics([p], now)} for t, p in parts.items()])
     return row

@@ -107,6 +107,7 @@ def test_intent_offer_award_across_homes(homes, capsys, tmp_path):
         (offer["id"], 89990, ["no-tracking"], "Acme Laptops", "open")]
     assert offers[0]["figures"] == {"seen": 1, "acknowledged_share": 1.0, "median_response_s": 3600.0,
                                     "resolved_share": 0.0,  # the vendor's record in its product topic
+                                    "consents": {"accept": 0, "refuse": 0},  # signed answers to terms documents
                                     "terms_accepted": 1, "terms_refused": 1}  # and in its offers to her
     assert "not yours" in refused(capsys, bob, "intent", "offers", intent["id"])  # bob holds it, cannot read it
     assert "not yours" in refused(capsys, bob, "intent", "award", offer["id"])
@@ -115,7 +116,7 @@ def test_intent_offer_award_across_homes(homes, capsys, tmp_path):
     assert ok(capsys, alice, "intent", "offers")[0]["state"] == "awarded"
     code, out, _ = run(capsys, alice, "intent", "offers")
     [row] = [line.split() for line in out.splitlines() if line.startswith("  " + offer["id"][:12])][:1]
-    assert code == 0 and row[1:3] == ["899.90", "EUR"] and row[5:] == ["1/2", "Acme", "Laptops", "1/2", "1",
+    assert code == 0 and row[1:3] == ["899.90", "EUR"] and row[5:] == ["1/2", "Acme", "Laptops", "1/2", "0/0", "1",
                                                                         "100%", "1.0h", "0%", "awarded"], out
 
 
