@@ -4,11 +4,13 @@ the consents and the vendor's figures count them; bad input is one clear line.""
 from __future__ import annotations
 
 import pytest
+import test_intents_cli
 from antiport.node.home import Home
 from antiport.node.store import Store
-from test_intents_cli import carry, homes, ok, refused, run  # noqa: F401 -- homes is a fixture
+from test_intents_cli import carry, ok, refused, run
 
 pytestmark = pytest.mark.fast
+homes = test_intents_cli.homes  # the fixture: alice, carol (Acme Laptops: intent/laptops, acme/laptop), bob
 
 
 def test_her_request_and_intents_name_her_terms_and_the_vendor_answers_them(homes, capsys, tmp_path):
