@@ -334,6 +334,11 @@ class Store(BridgeTables, InboxTables, BlobTables, IntentTables, ContactTables):
     def has(self, message_id: str) -> bool:
         return self.db.execute("SELECT 1 FROM messages WHERE id=?", [message_id]).fetchone() is not None
 
+    def received(self, topic: str) -> dict[str, int]:
+        """When each message of `topic` held here was stored (ms since the epoch, this machine's clock): what the
+        netns testbed (bench/testbed) reads to time a message's spread."""
+        return dict(self.db.execute("SELECT id, received FROM messages WHERE topic=?", [topic]).fetchall())
+
     def raw(self, message_id: str) -> bytes | None:
         """The envelope of a held message as stored, not decoded (what sync sends)."""
         row = self.db.execute("SELECT raw FROM messages WHERE id=?", [message_id]).fetchone()
