@@ -15,6 +15,7 @@ from antiport.protocol.kinds import NOT_IN_TEXT, THREAD_ROOTS, is_blank, line_en
 
 from ..service import to_json
 from ..store import Store
+from ..terms_docs import named, shown
 
 # Kinds the vendor hears about: new threads and every update to them, with their webhook event types.
 TYPES = {"request": "request.created", "complaint": "complaint.created", "answer": "answer.created",
@@ -68,11 +69,14 @@ def open_private(identity: Identity, msg: Message) -> str:
 
 
 def event_of(store: Store, identity: Identity, msg: Message, private: bool) -> dict:
-    """The message as JSON with `thread`; a sealed part becomes `private`: {"text"} opened, {"error"} when it
-    cannot be, or {"withheld"} for a connector that did not opt in (its ciphertext is never passed on)."""
+    """The message as JSON with `thread` (and `terms`: the terms document it names); a sealed part becomes
+    `private`: {"text"} opened, {"error"} when it cannot be, or {"withheld"} for a connector that did not opt in
+    (its ciphertext is never passed on)."""
     event = to_json(msg, store)
     event["body"].pop("to", None)
     event["thread"] = thread_root(store, msg)
+    if (doc := named(store, msg)) is not None:  # her terms (specs/14): the words and what they ask, in plain words
+        event["terms"] = shown(store, doc)
     if msg.kind == "award":
         del event["body"]["sealed"]
         event["award"] = opened_award(identity, msg) if private else {"withheld": WITHHELD}

@@ -19,6 +19,13 @@ def schemas() -> dict:
             "refs": {"type": "array", "items": {"type": "string"}},
             "thread": {"type": ["string", "null"], "description": "id of the request, complaint or intent it belongs"
                                                                   " to"},
+            "terms": {"type": "object", "required": ["id", "words", "days", "plain"],
+                      "description": "the customer's terms the message names (specs/14): the terms document's id,"
+                                     " its `words`, `days` (the parameter of delete-after-days, else null) and"
+                                     " `plain`, each word as a sentence to show staff",
+                      "properties": {"id": {"type": "string"}, "words": {"type": "array", "items": {"type": "string"}},
+                                     "days": {"type": ["integer", "null"]},
+                                     "plain": {"type": "array", "items": {"type": "string"}}}},
             "award": {"type": "object", "description": "an award of this vendor's offer (specs/12): `text` and"
                                                        " `contact` opened, `error`, or `withheld`"},
             "body": {"type": "object", "description": "the kind's fields (specs/02); an answer or status from a"

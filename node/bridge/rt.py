@@ -420,6 +420,8 @@ def ticket_text(seq: int, event: dict) -> str:
              f"Customer: {event['author']}", f"Message: {event['id']}", f"Sequence: {seq}"]
     if event["kind"] == "intent":
         lines[1:1] = lead_lines(event["body"])
+    if "terms" in event:
+        lines[1:1] = terms_lines(event["terms"])
     private = event.get("private")
     if private and "text" in private:
         lines += ["", "Private part (sealed to the vendor, opened by the bridge):", private["text"]]
@@ -443,6 +445,12 @@ def lead_lines(body: dict) -> list[str]:
             "Reply with an offer: 'Price: 899.90 EUR', then 'Valid: 7d' and 'Accepts: TERMS' if you like, then its",
             "text. Only the customer can read it."]
     return out
+
+
+def terms_lines(terms: dict) -> list[str]:
+    """The customer's signed terms in plain words, and how the vendor answers them (specs/14)."""
+    return ["", f"The customer's terms (signed, {terms['id']}):", *(f"- {line}" for line in terms["plain"]),
+            f"Accept or refuse them with 'antiport terms accept|refuse {terms['id'][:12]}'."]
 
 
 def with_missing(text: str, missing: list[str]) -> str:

@@ -39,8 +39,10 @@ async def test_leads_awards_and_declines_reach_the_crm(world):
             bridge = Bridge(world.store, world.ingest, world.vendor, cfg, client)
             bridge.start()  # its manifest lists intent/laptops
             post(rival, "vendor", "", {"org": "Rival", "topics": [LAPTOPS, BIKES]})
+            terms = post(intent_key, "terms", LAPTOPS, {"words": ["no-tracking", "purpose-only"]})  # specs/14
             lead = post(intent_key, "intent", LAPTOPS, {"title": "A laptop", "text": "14 inch",
-                                                       "expires": clock + 3_600_000, "terms": ["no-tracking"]})
+                                                       "expires": clock + 3_600_000, "terms": ["no-tracking"],
+                                                       "terms_doc": bytes.fromhex(terms)})
             post(intent_key, "intent", BIKES, {"title": "A bike", "text": "red", "expires": clock + 3_600_000})
             plain = offer_plain(89_900, "EUR", clock + 86_400_000, "X1", ["no-tracking"])
             ours = post(world.vendor, "offer", LAPTOPS, {"sealed": seal_to(intent_key.public_key, plain)}, [lead])
@@ -64,6 +66,9 @@ async def test_leads_awards_and_declines_reach_the_crm(world):
                                                     "offer.declined"]
     created, awarded, _, refused = (b["data"] for b in receiver.bodies)
     assert created["id"] == created["thread"] == lead and created["body"]["terms"] == ["no-tracking"]
+    assert created["terms"] == {"id": terms, "words": ["no-tracking", "purpose-only"], "days": None,
+                                "plain": ["No tracking of me beyond this deal: no profiles, no ad networks.",
+                                          "Use what I reveal only to deliver what I buy."]}  # the lead's terms
     assert refused["id"] == declined and refused["thread"] == second and refused["body"] == {"reason": "Too dear."}
     assert awarded["id"] == award and awarded["thread"] == lead
     assert awarded["award"] == {"text": "Yes", "contact": "alice@example.org"} and "sealed" not in awarded["body"]

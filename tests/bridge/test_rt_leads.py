@@ -37,8 +37,10 @@ async def test_an_intent_is_a_lead_and_a_staff_reply_an_offer_only_she_reads(wor
     async with httpx.AsyncClient(timeout=30) as client:
         bridge = Bridge(world.store, world.ingest, world.vendor, cfg, client)
         bridge.start()
+        terms = post(keys[0], "terms", {"words": ["no-sharing", "delete-after-days"], "days": 7})  # specs/14
         leads = [post(key, "intent", {"title": f"Laptop {i}", "text": "14 inch, Linux", "budget": 90_000,
-                                      "currency": "EUR", "expires": clock + 3_600_000, "terms": ["no-tracking"]})
+                                      "currency": "EUR", "expires": clock + 3_600_000, "terms": ["no-tracking"],
+                                      **({"terms_doc": bytes.fromhex(terms)} if i == 0 else {})})
                  for i, key in enumerate(keys)]
         assert bridge.scan() == 2 and await bridge.deliver_due("rt") == (2, 0)
         tickets = [int(staff.tickets_for(lead)[0]["id"]) for lead in leads]
@@ -46,6 +48,9 @@ async def test_an_intent_is_a_lead_and_a_staff_reply_an_offer_only_she_reads(wor
         assert t["Subject"] == "Laptop 0" and staff.get(f"/queue/{t['Queue']['id']}")["Name"] == queue
         [created] = staff.texts(tickets[0], "Create")
         assert "Budget: up to 900.00 EUR" in created and "Her terms: no-tracking" in created
+        assert (f"The customer's terms (signed, {terms}):\n- Give my data to nobody else.\n- Delete what I revealed"
+                " at most 7 days after I revealed it." in created)  # her terms document, in plain words
+        assert "customer's terms" not in staff.texts(tickets[1], "Create")[0]
 
         staff.correspond(tickets[0], "Thanks, we will look.")  # no price: not an offer
         for ticket in tickets:
