@@ -3,19 +3,23 @@ vendors offer, the customer reads the offers sealed to her. The ops join the reg
 imported (node/client.py, node/api.py, node/readers.py).
 
 An intent key is derived from the home's intent secret (Home.intent_secret: not a key of the identity, so a key
-rotation leaves the intents posted before it readable) and a random salt kept in the store (`intent_keys`): the
-store never holds a secret, and the reader processes, which hold no home, cannot open an offer. Messages signed
+rotation leaves the intents posted before it readable) and a salt derived from the secret, the category and the
+intent's `created`: the store keeps the salt (`intent_keys`) and never a secret, the reader processes, which hold
+no home, cannot open an offer, and a home restored with its secret but not its store finds its intents again
+among those it syncs (`recover`, specs/12 section 4). Messages signed
 by an intent key are never queued for gossip (its signed `from` would link every intent of this node); the
 node syncs them to its neighbours at once instead (specs/12 section 4).
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import os
 from decimal import Decimal, InvalidOperation
 from functools import partial
+from types import SimpleNamespace
 from typing import Annotated
 
+import trio
 from antiport.crypto import Identity
 from antiport.crypto.seal import SealError
 from antiport.protocol import BadTopic, Message, Rejected
@@ -25,6 +29,7 @@ from .contact import sealable
 from .home import now_ms
 from .ops import Arg, Command, OpError, op
 from .service import Id, Lang, due_ms, full_id, write, written_in
+from .store import StoreError
 from .terms_docs import naming
 from .vendors import figures_of
 
@@ -37,10 +42,58 @@ Currency = Annotated[str, Arg("ISO 4217 currency code: EUR, USD, GBP...")]
 def intent_key(ctx, salt: bytes) -> Identity:
     """The key of one intent of this home: nothing links it to the home or its other intents without the home's
     intent secret."""
+    return Identity(hashlib.blake2b(b"antiport/intent-key/v1" + salt, key=secret_of(ctx), digest_size=32).digest())
+
+
+def salt_for(ctx, topic: str, created: int) -> bytes:
+    """The salt of this home's intent made in `topic` at `created`: the home's secret finds it again from what
+    the intent itself says, so a home restored without its store recovers its intents (specs/12 section 4)."""
+    return hashlib.blake2b(b"antiport/intent-salt/v1" + topic.encode() + b"\0" + created.to_bytes(8, "big"),
+                           key=secret_of(ctx), digest_size=16).digest()
+
+
+def secret_of(ctx) -> bytes:
     if ctx.home is None:
         raise OpError("intents need the home that keeps their secret: run this on the customer's own node", 500)
-    secret = ctx.home.intent_secret()
-    return Identity(hashlib.blake2b(b"antiport/intent-key/v1" + salt, key=secret, digest_size=32).digest())
+    return ctx.home.intent_secret()  # type: ignore[no-any-return]
+
+
+def recover(ctx, intents: list[Message] | None = None) -> list[str]:
+    """The ids of `intents` (default: every intent held that is not known as this home's) signed by a key of this
+    home: kept as its own from now on (a home restored from its backup, or a store rebuilt). Nothing when the home
+    has no intent secret (it never posted one)."""
+    if ctx.home is None or not ctx.home.intents_file.exists():
+        return []
+    found = []
+    for msg in ctx.store.intents_not_mine() if intents is None else intents:
+        salt = salt_for(ctx, msg.topic, msg.created)
+        if intent_key(ctx, salt).public_key == msg.author:
+            with ctx.store.transaction():
+                ctx.store.keep_intent_key(msg.id, msg.author, salt, msg.created)
+            found.append(msg.id)
+    return found
+
+
+def service(home):
+    """A node service (`antiport run`): each intent stored from elsewhere is checked as `recover` does, so a home
+    restored from its backup finds its intents as sync brings them back; at start, those held already."""
+    async def run(node, task_status=trio.TASK_STATUS_IGNORED) -> None:
+        ctx = SimpleNamespace(home=home, store=node.store)
+
+        def stored(event) -> None:
+            if event.message.kind == "intent" and event.source != "local":
+                with contextlib.suppress(StoreError):
+                    recover(ctx, [event.message])
+
+        unsubscribe = node.ingest.subscribe(stored)
+        try:
+            with contextlib.suppress(StoreError):
+                recover(ctx)
+            task_status.started()
+            await trio.sleep_forever()
+        finally:
+            unsubscribe()
+    return run
 
 
 def minor(text: str, what: str) -> int:
@@ -156,10 +209,11 @@ def intent_post(ctx, category: Annotated[str, Arg("what kind of thing: laptops, 
         body["deadline"] = due_ms(deadline, now)
     if terms.strip():
         body["terms"] = words(terms)
-    salt = os.urandom(16)
-    key = intent_key(ctx, salt)
+    created = now
+    while ctx.store.intent_of_key((key := intent_key(ctx, salt := salt_for(ctx, topic, created))).public_key):
+        created += 1  # another intent of hers in this category in the same millisecond: never the same key
     body.update(naming(ctx, topic, key))  # her terms, signed by this intent's key alone (specs/14 section 3)
-    result = write(ctx, "intent", topic, body, signer=key,
+    result = write(ctx, "intent", topic, body, signer=key, created=created,
                    also=lambda msg: ctx.store.keep_intent_key(msg.id, key.public_key, salt, now))
     ctx.store.follow(topic, now)
     carried_by_sync(ctx)
@@ -206,6 +260,8 @@ def intent_offers(ctx, id: Annotated[str, Arg("one intent (id or prefix); defaul
     the vendor with its accountability figures (how it answers requests: vendors show; and how many of the terms
     you asked it accepted and refused, over all its offers to you) and whether you awarded or declined it. Offers
     that do not open are left out."""
+    if ctx.node is None:
+        recover(ctx)  # a restored home finds its intents here when no node runs (a running one: `service`)
     shown = the_intent(ctx, id) if id else None
     if shown is not None:
         my_key(ctx, shown)  # another's intent: "not yours", not an empty list

@@ -16,7 +16,7 @@ from antiport.protocol.topics import PREFIX, is_slug
 from libp2p.peer.id import ID
 from libp2p.peer.peerinfo import info_from_p2p_addr
 
-from . import alerts, blobs, discovery, domains, flood, keyring, libp2p_fixes, p2p, share, sync
+from . import alerts, blobs, discovery, domains, flood, intents, keyring, libp2p_fixes, p2p, share, sync
 from . import web as web_view
 from .gossip import Gossip, disconnect
 from .home import DEFAULT_LISTEN, CannotListen, Home, HomeError, first_in, now_ms
@@ -274,7 +274,7 @@ def run_forever(home: Home, listen: list[str] | None = None, bootstrap: list[str
                 bootstrap=[*(bootstrap or []), *config.get("bootstrap", [])],
                 mdns=discovery and config["mdns"], dht=discovery and config["dht"],
                 services=[api_service(home, api_port or 0, web), sync.service, blobs.service, share.service, checker,
-                          hooks, *services],
+                          hooks, intents.service(home), *services],
                 flood_settings=settings)
 
     async def main() -> None:

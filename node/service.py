@@ -111,7 +111,7 @@ ADDING = (*THREAD_ROOTS, "answer", "report")  # kinds of which every message cou
 
 def write(ctx: Ctx, kind: str, topic: str, body: dict, refs=(), request: dict | None = None,
           blobs: list[tuple[bytes, bytes]] = (), signer: Identity | None = None,
-          also: Callable[[Message], None] | None = None) -> dict:
+          also: Callable[[Message], None] | None = None, created: int | None = None) -> dict:
     """Sign, validate, store and queue a message as this node's identity (the one write path, Ingest.create);
     as `signer` instead (an intent's key, specs/12), not queued for gossip, and `also(msg)` in its transaction.
     A message of an ADDING kind that repeats a write request carried out within RETRY_WINDOW (the same
@@ -133,7 +133,7 @@ def write(ctx: Ctx, kind: str, topic: str, body: dict, refs=(), request: dict | 
             also(msg)
     try:
         msg = ctx.ingest.create(signer or ctx.identity, kind, topic, body, refs, also=recorded,
-                                publish=signer is None)
+                                publish=signer is None, created=created)
     except Rejected as e:
         raise OpError(_explain(e, kind)) from None
     except StoreError as e:

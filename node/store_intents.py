@@ -18,6 +18,15 @@ class IntentTables:
         row = self.db.execute("SELECT salt FROM intent_keys WHERE intent=?", [intent]).fetchone()
         return row[0] if row else None
 
+    def intent_of_key(self, key: bytes) -> str | None:
+        row = self.db.execute("SELECT intent FROM intent_keys WHERE key=?", [key]).fetchone()
+        return row[0] if row else None
+
+    def intents_not_mine(self) -> list[Message]:
+        """The intents held that are not known as this home's (specs/12 section 4: a restored home checks them)."""
+        return [load(r[0]) for r in self.db.execute(
+            "SELECT raw FROM messages WHERE kind='intent' AND id NOT IN (SELECT intent FROM intent_keys)")]
+
     def my_intents(self) -> list[str]:
         """The ids of this home's intents, newest first."""
         return [r[0] for r in self.db.execute("SELECT intent FROM intent_keys ORDER BY created DESC, intent")]

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+import trio
 from antiport.app.cli import main
 from antiport.crypto import Identity
 from antiport.crypto.keystore import is_sealed
-from antiport.node import keyring
+from antiport.node import intents, keyring
 from antiport.node.home import Home, now_ms
 from antiport.node.ingest import Ingest
 from antiport.node.service import Ctx, write
@@ -160,9 +162,16 @@ def test_an_intent_posted_before_a_key_rotation_still_gets_and_reads_its_offers(
     assert ok(capsys, alice, "intent", "withdraw", intent["id"])["id"]
 
 
-def test_the_key_backup_carries_the_intents_secret_to_a_restored_home(homes, capsys, tmp_path, monkeypatch):
-    alice = homes[0]
-    ok(capsys, alice, "intent", "post", "laptops", "--title", "Laptop", "--text", "any")
+def test_a_home_restored_from_its_backup_with_an_empty_store_finds_its_intents_and_reads_their_offers(
+        homes, capsys, tmp_path, monkeypatch):
+    """specs/12 section 4: an intent's salt follows from the home's secret and what the intent says."""
+    alice, carol, _ = homes
+    intent = ok(capsys, alice, "intent", "post", "laptops", "--title", "Laptop", "--text", "any", "--terms",
+                "no-tracking")
+    other = ok(capsys, alice, "intent", "post", "laptops", "--title", "Dock", "--text", "any")
+    carry(capsys, tmp_path, alice, carol)
+    offer = ok(capsys, carol, "intent", "offer", intent["id"], "--price", "500", "--currency", "EUR", "--text", "T14",
+               "--accepts", "no-tracking")
     monkeypatch.setenv("ANTIPORT_PASSPHRASE", "a long backup passphrase")
     backup = tmp_path / "key.backup"
     code, out, _ = run(capsys, alice, "key", "backup", str(backup))
@@ -170,6 +179,13 @@ def test_the_key_backup_carries_the_intents_secret_to_a_restored_home(homes, cap
     restored = tmp_path / "restored"
     assert run(capsys, restored, "init", "--restore", str(backup), "--no-passphrase")[0] == 0
     assert Home(restored).intent_secret() == Home(alice).intent_secret()
+    assert ok(capsys, restored, "intent", "offers") == []  # an empty store: nothing of hers yet
+    assert run(capsys, restored, "follow", "intent/laptops")[0] == 0
+    carry(capsys, tmp_path, carol, restored)  # catching up: the category's intents and offers come back
+    assert [(o["id"], o["intent"], o["price"]) for o in ok(capsys, restored, "intent", "offers")] == [
+        (offer["id"], intent["id"], 50_000)]
+    assert {r["id"] for r in ok(capsys, restored, "intent", "list", "--mine")} == {intent["id"], other["id"]}
+    assert ok(capsys, restored, "intent", "award", offer["id"])["id"]  # hers to award, as before
 
 
 def test_a_new_passphrase_seals_the_intents_secret_too(tmp_path):
@@ -260,3 +276,26 @@ def test_an_offer_made_after_the_withdrawal_is_dropped_and_counted(homes, capsys
     assert ingest(late.raw, now_ms(), "peer") == (late, False) and not store.has(late.id)
     assert ingest.rejected[("peer", "withdrawn")] == 1
     assert ingest(early.raw, now_ms(), "peer")[1] and store.has(early.id)  # made before it: kept (never shown)
+
+
+@pytest.mark.trio
+async def test_a_running_node_finds_its_intents_again_as_sync_brings_them(homes, capsys, tmp_path):
+    """The node's intents service (a home restored from its backup, its store empty): at start, the intents held;
+    then each one stored from elsewhere, checked against the home's secret; others' intents stay others'."""
+    alice = homes[0]
+    first, second = (ok(capsys, alice, "intent", "post", "laptops", "--title", t, "--text", "any") for t in "AB")
+    held = Store(alice / "store.db")
+    raws = [held.raw(first["id"]), held.raw(second["id"])]
+    held.close()
+    store = Store(tmp_path / "empty.db")
+    node = SimpleNamespace(store=store, ingest=Ingest(store))
+    stranger = sign(Identity.generate(), "intent", "intent/laptops", {"title": "C", "text": "x",
+                                                                     "expires": now_ms() + 60_000}, created=now_ms())
+    node.ingest(raws[0], now_ms(), "import")
+    async with trio.open_nursery() as nursery:
+        await nursery.start(intents.service(Home(alice)), node)
+        assert store.my_intents() == [first["id"]]
+        node.ingest(raws[1], now_ms(), "sync")
+        node.ingest(stranger.raw, now_ms(), "sync")
+        nursery.cancel_scope.cancel()
+    assert set(store.my_intents()) == {first["id"], second["id"]}
