@@ -1,2 +1,2 @@
 """Antiport node."""
-from . import libp2p_imports  # noqa: F401 -- first, before anything imports py-libp2p
+from . import unused_imports  # noqa: F401 -- first, before anything imports what it leaves out

@@ -67,10 +67,11 @@ class Readers:
                 except BrokenProcessPool:  # a worker died: this pool takes no more work
                     self.pool.shutdown(wait=False)
             # forkserver: a worker is a fork of a clean process that has imported the ops once (forking
-            # the node itself, with its threads and sockets, is unsafe; spawning each is slow)
+            # the node itself, with its threads and sockets, is unsafe; spawning each is slow), and numpy,
+            # which the workers' ledger reads use and the node itself never imports
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["antiport.node.service", "antiport.node.intents", "antiport.node.relations",
-                                              "antiport.node.share", "antiport.node.terms"])
+                                              "antiport.node.share", "antiport.node.terms", "numpy"])
             self.pool = ProcessPoolExecutor(WORKERS, mp_context=context, initializer=_open, initargs=(
                 str(self.ctx.store.path), self.ctx.identity.public_key, self.ctx.identity.did, self.ctx.name))
             return self.pool.submit(fn, *args)

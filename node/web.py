@@ -14,10 +14,10 @@ import json
 import logging
 import re
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from urllib.parse import unquote
 
-import jinja2
 from antiport.protocol import BadTopic, normalise
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -69,12 +69,17 @@ def share(value: float | None) -> str:
     return "–" if value is None else f"{value:.0%}"
 
 
-TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
-                               autoescape=True, finalize=printable, undefined=jinja2.StrictUndefined,
-                               trim_blocks=True, lstrip_blocks=True)
-TEMPLATES.filters.update(when=when, rfc3339=rfc3339, duration=duration, share=share,
-                         topic_path=links.topic_path, thread_path=links.thread_path, vendor_path=links.vendor_path)
-TEMPLATES.globals.update(uri=links.uri)
+@cache
+def templates():
+    """The pages and the feed, made when a web view is first served: a node without one never imports jinja2."""
+    import jinja2
+    made = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+                              autoescape=True, finalize=printable, undefined=jinja2.StrictUndefined,
+                              trim_blocks=True, lstrip_blocks=True)
+    made.filters.update(when=when, rfc3339=rfc3339, duration=duration, share=share, topic_path=links.topic_path,
+                        thread_path=links.thread_path, vendor_path=links.vendor_path)
+    made.globals.update(uri=links.uri)
+    return made
 
 
 def author(row: dict) -> str:
@@ -101,16 +106,18 @@ def chart(vendor: dict) -> dict:
 # -- the app ---------------------------------------------------------------------------------------
 
 def make_app(readers: Readers, name: str = "") -> Starlette:
+    pages = templates()
+
     async def read(op: str, **params):
         return json.loads(await readers.run(OPS[op], params))
 
     def page(template: str, code: int = 200, **values) -> Response:
-        html = TEMPLATES.get_template(template).render(node=name, **values)
+        html = pages.get_template(template).render(node=name, **values)
         return Response(html, code, HEADERS, media_type="text/html; charset=utf-8")
 
     def feed(request: Request, title: str, about: str, path: str, entries: list[dict], now: int) -> Response:
         base = str(request.base_url).rstrip("/")
-        xml = TEMPLATES.get_template("feed.atom").render(
+        xml = pages.get_template("feed.atom").render(
             title=title, id=about, base=base, page=path, here=request.url.path, entries=entries,
             updated=max((e["updated"] for e in entries), default=now))
         return Response(xml, headers=HEADERS, media_type=ATOM)

@@ -15,7 +15,7 @@ START = "import antiport.app.cli, antiport.node.runtime, antiport.node.api, anti
 
 
 def modules_after(code: str) -> set[str]:
-    """The modules loaded from a file after `code` ran in a fresh interpreter (not libp2p_imports' stand-ins)."""
+    """The modules loaded from a file after `code` ran in a fresh interpreter (not unused_imports' stand-ins)."""
     listing = "import sys, json; print(json.dumps([n for n, m in sys.modules.items() if getattr(m, '__file__', 0)]))"
     out = subprocess.run([sys.executable, "-c", f"{code}; {listing}"], capture_output=True, text=True,
                          check=True).stdout
@@ -30,7 +30,7 @@ def test_a_node_start_imports_no_test_tools():
 
 
 def test_a_node_start_imports_none_of_the_transports_it_does_not_use():
-    # py-libp2p's QUIC, TLS, relay and WebSocket, and dnspython's DNS-over-QUIC (antiport.node.libp2p_imports says why)
+    # py-libp2p's QUIC, TLS, relay and WebSocket, and dnspython's DNS-over-QUIC (antiport.node.unused_imports says why)
     loaded = modules_after(START)
     assert {"libp2p.transport.tcp.tcp", "libp2p.security.noise.transport", "libp2p.pubsub.gossipsub"} <= loaded
     assert not {"aioquic", "service_identity", "libp2p.security.tls.transport",
@@ -41,4 +41,20 @@ def test_what_is_taken_from_an_unused_transport_is_a_placeholder_that_cannot_be_
     code = ("import antiport.node, pytest; from libp2p.transport.quic.transport import QUICTransport\n"
             "assert issubclass(QUICTransport, Exception)\n"
             "with pytest.raises(RuntimeError, match='not loaded by Antiport'): QUICTransport(None)\n")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_node_start_imports_no_command_line_of_httpx_no_numpy_and_no_templates():
+    # httpx's command line (rich, click's terminal parts, pygments), the numpy sqlite_utils probes for (the reader
+    # processes preload it for the ledger), jinja2 (only a node serving its web view makes the templates)
+    loaded = modules_after(START)
+    assert {"httpx", "sqlite_utils", "antiport.node.web"} <= loaded
+    assert not {"httpx._main", "rich", "pygments", "numpy", "jinja2"} & loaded
+
+
+def test_what_a_node_leaves_out_is_still_there_for_who_asks():
+    code = ("import antiport.node, httpx, sqlite_utils, numpy\n"
+            "from antiport.node.web import templates\n"
+            "assert templates().get_template('error.html')\n"
+            "assert numpy.arange(3).sum() == 3\n")
     subprocess.run([sys.executable, "-c", code], check=True)
