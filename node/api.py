@@ -295,7 +295,6 @@ async def serve(ctx: Ctx, home, port: int = 0, web: str | None = None, *,
         async with trio.open_nursery() as nursery:
             url = await nursery.start(http.serve, make_app(ctx, token, readers, import_limit), f"127.0.0.1:{port}")
             view = await nursery.start(http.serve, web_view.make_app(readers, ctx.name), web) if web else None
-            nursery.start_soon(trio.to_thread.run_sync, readers.warm)
             nursery.start_soon(readers.keep_ledger, ctx.ingest)
             home.write_api(url, token, view)
             task_status.started(url)

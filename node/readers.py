@@ -76,10 +76,6 @@ class Readers:
                 str(self.ctx.store.path), self.ctx.identity.public_key, self.ctx.identity.did, self.ctx.name))
             return self.pool.submit(fn, *args)
 
-    def warm(self) -> None:
-        """Start the forkserver and a worker now, so that the first read does not wait for them."""
-        self.submit(_open_only)
-
     async def run(self, entry: Op, params: dict) -> bytes:
         """The op's result as JSON; raises OpError (StoreError as a 503) as the op would."""
         params = entry.bind(params)
@@ -96,7 +92,10 @@ class Readers:
         """Recompute the ledger's changed topics in a worker a moment after writes: one run at a time, each followed
         by a rest as long as it took, so that however busy the node is the ledger takes at most half a core."""
         changed = trio.Event()
-        changed.set()  # a first run as the node starts: the followed topics not ranked yet are (Ledger.warm)
+        # a first run as the node starts: the followed topics not ranked yet are (Ledger.warm), and it starts the
+        # forkserver and a worker, so that the first read does not wait for them (a pool that also started one
+        # for that alone had two workers on each node before any read: six nodes at once in `make demo`)
+        changed.set()
 
         def stored(_) -> None:
             changed.set()
@@ -164,10 +163,6 @@ def _open(path: str, public_key: bytes, did: str, name: str) -> None:
     global _ctx
     _ctx = Ctx(Store(path, readonly=True), None, Viewer(public_key, did), name)  # did: the identity it speaks for
     ledger_for(_ctx.store, background=True)
-
-
-def _open_only() -> None:
-    """Nothing: the worker opened the store as it started."""
 
 
 def _refresh_ledger() -> float:

@@ -26,7 +26,8 @@ if ! install_with_uv; then
     "$VENV/bin/pip" install --quiet --disable-pip-version-check --no-compile -e .
 fi
 # Compiled once here, as importing them writes them (also where PYTHONDONTWRITEBYTECODE is set): otherwise the six
-# node processes the demo starts at once would each compile the same thousand modules, on every run.
+# node processes the demo starts at once would each compile the same thousand modules, on every run. numpy is
+# named as a node never imports it: each node's reader processes do (node/readers.py).
 "$VENV/bin/python" -c "import sys; sys.dont_write_bytecode = False
-import antiport.app.cli, antiport.app.demo, antiport.node.runtime, antiport.node.api, antiport.node.readers
+import antiport.app.cli, antiport.app.demo, antiport.node.runtime, antiport.node.api, antiport.node.readers, numpy
 import antiport.tui.app"
