@@ -24,14 +24,18 @@ def decode(data: bytes, max_depth: int = 16) -> Any:
     """Decode `data`, refusing anything whose re-encoding is not byte-identical.
 
     Only cbor2's decode errors mean "malformed"; anything else (wrong argument type, a cbor2 without the
-    options used here) is a programming error and is raised as it is."""
+    options used here) is a programming error and is raised as it is.
+
+    The comparison re-encodes without cbor2's canonical mode, ten times quicker: within the data model that mode
+    changes nothing but the order of map keys (it sorts them; integers and lengths are always shortest), and a
+    decoded map keeps the order of the bytes, so the keys are checked to be in order (`_check_model`) instead of
+    sorted. The rule is the same: the value's deterministic encoding is `data`."""
     try:
         value = cbor2.loads(data, max_depth=max_depth, allow_indefinite=False, allow_duplicate_keys=False,
                             semantic_decoders=_EVERY_TAG)
     except cbor2.CBORDecodeError as e:  # since cbor2 6.0 every decode failure is one (causes chained)
         raise Rejected("malformed", f"not CBOR: {e}") from None
-    _check_model(value)
-    if cbor2.dumps(value, canonical=True) != data:
+    if not _check_model(value) or cbor2.dumps(value) != data:
         raise Rejected("non-canonical")
     return value
 
@@ -55,9 +59,12 @@ def _tagged(value: object, immutable: bool) -> _Tagged:
 _EVERY_TAG = _EveryTag()
 
 
-def _check_model(value: object) -> None:
-    """Rejected unless `value` and everything in it is in the data model. One pass over the items, containers
-    appending theirs (breadth first), the exact types cbor2 decodes to tried before any isinstance."""
+def _check_model(value: object) -> bool:
+    """Rejected unless `value` and everything in it is in the data model; True when every map's keys are in the
+    deterministic order (shorter UTF-8 first, then bytewise: the order of their encodings, RFC 8949 4.2.1).
+    One pass over the items, containers appending theirs (breadth first), the exact types cbor2 decodes to tried
+    before any isinstance."""
+    ordered = True
     todo: list[object] = [value]
     for item in todo:
         if type(item) in _LEAVES or isinstance(item, (str, bytes)):
@@ -68,14 +75,20 @@ def _check_model(value: object) -> None:
         elif isinstance(item, list):
             todo.extend(item)
         elif isinstance(item, dict):
+            previous = (-1, b"")  # before any key, the empty one too
             for k in item:
                 if not isinstance(k, str):
                     raise Rejected("malformed", "map keys must be text")
+                key = k.encode()
+                key_order = (len(key), key)
+                ordered = ordered and previous < key_order
+                previous = key_order
             todo.extend(item.values())
         elif isinstance(item, _Tagged):
             raise Rejected("malformed", "CBOR tags are not allowed")
         else:
             raise Rejected("malformed", f"{type(item).__name__} is not in the data model")
+    return ordered
 
 
 _LEAVES = frozenset({str, bytes, bool, type(None)})

@@ -31,6 +31,20 @@ def test_any_other_key_order_is_refused(value):
     assert e.value.reason == "non-canonical"
 
 
+@given(values)
+def test_keys_in_order_is_the_canonical_rule(value):
+    """decode re-encodes without cbor2's canonical mode and checks key order instead: it accepts an encoding exactly
+    when the canonical re-encoding is the same bytes (maps nested anywhere, keys in any order)."""
+    data = cbor2.dumps(value)  # each map in the order hypothesis built it
+    try:
+        codec.decode(data)
+        accepted = True
+    except Rejected as e:
+        assert e.reason == "non-canonical"
+        accepted = False
+    assert accepted == (cbor2.dumps(value, canonical=True) == data)
+
+
 def _long_header(major: int, n: int, width: int) -> bytes:
     extra = {1: 24, 2: 25, 4: 26, 8: 27}[width]
     return bytes([major << 5 | extra]) + n.to_bytes(width, "big")
