@@ -26,11 +26,11 @@ def main() -> None:
     parser.add_argument("--scenario", choices=sorted(SCENARIOS), action="append",
                         help="run only this one (repeatable)")
     parser.add_argument("--json", action="store_true", help="one JSON object per scenario")
-    parser.add_argument("--pass-on-only-old", action="store_true",
-                        help="the experiment of docs/scale.md: a sync session is passed on to the other peers only if "
-                             "it stored something gossip cannot be bringing them (published over 10 s ago)")
+    parser.add_argument("--pass-on-everything", action="store_true",
+                        help="for comparison (docs/scale.md): pass on whatever a sync session stored, the node's rule "
+                             "before it passed on only what gossip is not carrying (protocol/pass_on.py)")
     args = parser.parse_args()
-    sync.PASS_ON_ONLY_OLD = args.pass_on_only_old
+    sync.PASS_ON_EVERYTHING = args.pass_on_everything
     for name in args.scenario or list(SCENARIOS):
         report = SCENARIOS[name](Setup(nodes=args.nodes, seed=args.seed, rate=args.rate, duration=args.duration))
         if args.json:

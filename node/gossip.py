@@ -4,6 +4,7 @@ delivers or forwards it."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import trio
 from antiport.protocol import topic_name
@@ -33,6 +34,7 @@ class Gossip:
         guard.on_released = self._pass_on
         self.nursery: trio.Nursery | None = None  # set by the running node; drain tasks live there
         self.joined: set[str] = set()
+        self.on_heard: Callable[[str], None] = lambda message_id: None  # every message gossip brings that is held
 
     async def join(self, slug: str) -> None:
         topic = topic_name(slug)
@@ -72,6 +74,7 @@ class Gossip:
                 if source in self.guard.graylist and not self.net.pubsub.is_peer_blacklisted(forwarder):
                     self._hang_up(forwarder)
                 return False
+            self.on_heard(stored.id)  # sync passes on only what gossip is not bringing (node/sync.py)
             return True  # also when already held: it is relayed on
         return validate
 

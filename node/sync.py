@@ -5,9 +5,9 @@ the stream with timeouts, ingests what arrives exactly like gossip, limits concu
 the progress that `antiport sync status` shows. A node offers every topic it carries: the ones it follows
 and the ones it relays (joined in gossip for its peers), the latter while they hold at most RELAYED_MAX
 messages. Sync runs when a peer connects, when the node starts carrying a topic (seen within TOPIC_CHECK,
-or at once with `Syncer.trigger()`), every `interval`, and, after a session that stored messages, with
-every other connected peer: what one neighbour brought is passed on at once, hop by hop, instead of
-waiting for each hop's periodic sync.
+or at once with `Syncer.trigger()`), every `interval`, and with every other connected peer when a session
+stored a message that gossip is not carrying (protocol/pass_on.py): what one neighbour brought is passed on
+hop by hop, instead of waiting for each hop's periodic sync, while what gossip is still spreading is not.
 """
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from dataclasses import asdict, dataclass
 
 import trio
 import trio.lowlevel
+from antiport.protocol.envelope import load
+from antiport.protocol.pass_on import PassOn
 from antiport.protocol.sync import RemoteProtocolError, SyncError
 from antiport.protocol.sync_session import (
     MAX_TOPICS,
@@ -73,9 +75,10 @@ class Progress:
 
 class Syncer:
     """The sync service of one node. `run()` serves the protocol and syncs on connect, on `trigger()`, when
-    the carried topics grow, after a session that stored messages, and periodically; `sync_with(peer)` runs
-    one session as initiator; `status()` is for `antiport sync status`. `carried()` gives the topics the
-    node is in (the gossip topics it joined); without it, the followed ones."""
+    the carried topics grow, when a session stored what gossip is not carrying, and periodically;
+    `sync_with(peer)` runs one session as initiator; `status()` is for `antiport sync status`. `carried()` gives
+    the topics the node is in (the gossip topics it joined); without it, the followed ones. `gossiped(id)` is
+    told of every message gossip brings (protocol/pass_on.py)."""
 
     def __init__(self, store: Store, ingest: Ingest, host, *, carried=None, relayed_max: int = RELAYED_MAX,
                  interval: float = INTERVAL, read_timeout: float = READ_TIMEOUT, clock=now_ms):
@@ -89,7 +92,9 @@ class Syncer:
         self.bytes_received = self.bytes_sent = 0  # of sync streams, both roles (for /metrics)
         self._active: set[tuple[str, bool]] = set()  # (peer, initiator)
         self._again: set[str] = set()                # peers to sync with again when their session ends
-        self._wake_send, self._wake_recv = trio.open_memory_channel[tuple[str | None, str | None]](64)
+        self.pass_on = PassOn()                      # what sessions stored, until gossip brings it or it is due
+        self._brought_old: set[str] = set()          # peers whose running session stored an old message
+        self._wake_send, self._wake_recv = trio.open_memory_channel[tuple[str | None, frozenset[str]]](64)
         self._outbound = trio.CapacityLimiter(MAX_OUTBOUND)
 
     # -- service ---------------------------------------------------------------------------------------
@@ -105,7 +110,7 @@ class Syncer:
                 async for peer, skip in self._wake_recv:
                     peers = [peer] if peer else [p.to_base58() for p in self.host.get_connected_peers()]
                     for p in peers:
-                        if p != skip:
+                        if p not in skip:
                             nursery.start_soon(self.sync_with, p)
         finally:
             self.host.get_network().remove_notifee(notifee)
@@ -114,8 +119,12 @@ class Syncer:
         """Sync with every connected peer soon (after following a topic)."""
         self._wake(None)
 
-    def _wake(self, peer: str | None, skip: str | None = None) -> None:
-        """Sync with `peer`, or with every connected peer but `skip`."""
+    def gossiped(self, message_id: str) -> None:
+        """Gossip brought this message (new here or not): no session needs to pass it on."""
+        self.pass_on.gossiped(bytes.fromhex(message_id), self.clock())
+
+    def _wake(self, peer: str | None, skip: frozenset[str] = frozenset()) -> None:
+        """Sync with `peer`, or with every connected peer but those in `skip`."""
         try:
             self._wake_send.send_nowait((peer, skip))
         except trio.WouldBlock:
@@ -129,15 +138,17 @@ class Syncer:
         return [*followed, *(t for t in relayed if self.store.count(t) <= self.relayed_max)][:MAX_TOPICS]
 
     async def _periodic(self) -> None:
-        """Every `interval`, and soon after the node starts carrying a topic (followed by any path that writes
-        the store, or joined in gossip to relay it)."""
+        """Every `interval`, soon after the node starts carrying a topic (followed by any path that writes the
+        store, or joined in gossip to relay it), and when messages sessions stored are due to be passed on."""
         carried, last = self._carried(), trio.current_time()
         while True:
             await trio.sleep(min(TOPIC_CHECK, self.interval))
-            now_carried = self._carried()
+            now_carried, brought = self._carried(), self.pass_on.due(self.clock())
             if now_carried - carried or trio.current_time() - last >= self.interval:
                 last = trio.current_time()
                 self._wake(None)
+            elif brought:
+                self._wake(None, skip=frozenset(brought))  # no gossip brought them: pass them on
             carried = now_carried
 
     def _carried(self) -> set[str]:
@@ -196,8 +207,9 @@ class Syncer:
             self._finish(session, peer, f"error: {type(e).__name__}: {e}")
             await _reset(stream)
         finally:
-            if any(p.fetched for p in session.progress.values()):
-                self._wake(None, skip=peer)  # pass on what this peer brought
+            if peer in self._brought_old:
+                self._brought_old.discard(peer)
+                self._wake(None, skip=frozenset({peer}))  # pass on what this peer brought
         return False
 
     async def _drive(self, session: Session, stream, peer: str) -> None:
@@ -222,6 +234,8 @@ class Syncer:
                                              strict=True):
                     if refused is None:
                         session.stored(received)
+                        if self.pass_on.stored(received.id, load(received.raw).created, peer, self.clock()):
+                            self._brought_old.add(peer)
                     else:
                         session.refused(received, refused.reason)
                 await trio.lowlevel.checkpoint()
@@ -312,4 +326,5 @@ def status(node) -> dict:
 async def service(node, task_status=trio.TASK_STATUS_IGNORED) -> None:
     """The runtime's service hook: runs a Syncer for the node and exposes it as `node.sync`."""
     node.sync = Syncer(node.store, node.ingest, node.net.host, carried=lambda: node.gossip.joined)
+    node.gossip.on_heard = node.sync.gossiped
     await node.sync.run(task_status=task_status)

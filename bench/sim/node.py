@@ -3,12 +3,15 @@
 A node keeps what it stored per topic, spends CPU on every message it receives (VALIDATE_S, the receive path
 measured in docs/performance.md) before it stores and forwards it, parks a message whose reference it lacks
 until the reference arrives (as node/flood.py does), and syncs with its peers when they connect, every
-SYNC_INTERVAL, and with every other peer after a session that brought something (as node/sync.py does).
+SYNC_INTERVAL, and with every other peer after a session that brought what gossip is not carrying (as node/sync.py
+does, with the same rule: protocol/pass_on.py).
 Peers are found as node/discovery.py finds them: a few at random (bootstrap) and, per followed topic, a few
 that follow it too (the DHT's provider records)."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict, deque
+
+from antiport.protocol.pass_on import PassOn
 
 from .gossip import HEARTBEAT, Msg, Router
 from .world import World
@@ -39,6 +42,8 @@ class Node:
         self.inbound: set[int] = set()                # peers that run one with it
         self.waiting: deque[int] = deque()            # peers to sync with once an outbound slot is free
         self.again: set[int] = set()                  # peers asked for again while a session with them ran
+        self.pass_on = PassOn()                        # what sessions stored, until gossip brings it or it is due
+        self._look_at: float | None = None              # when the node looks next at what is due
         self._topic_peers: dict[str, list[int]] = {}
 
     def topic_peers(self, topic: str) -> list[int]:
@@ -73,7 +78,11 @@ class Node:
             self.net.counts["invalid"] += 1
             self.router.penalize(source)
             return
-        if msg.topic not in self.store or self.holds(msg.id, msg.topic):
+        if msg.topic not in self.store:
+            return
+        self.pass_on.gossiped(msg.id, self.world.ms())
+        if self.holds(msg.id, msg.topic):  # stored by sync before gossip brought it: relayed on all the same
+            self.router.forward(msg, source)
             return
         missing = next((r for r in msg.refs if not self.holds(r, msg.topic)), None)
         if missing is not None:
@@ -99,6 +108,37 @@ class Node:
             return False
         self._store(msg)
         return True
+
+    def passes_on(self, msg: Msg, peer: int) -> bool:
+        """A session with `peer` stored `msg`: True to pass it on when the session ends; when it has to wait, the
+        node looks again when it is due (protocol/pass_on.py, as node/sync.py)."""
+        if self.pass_on.stored(msg.id, msg.created, str(peer), self.world.ms()):
+            return True
+        self._look_when_due()
+        return False
+
+    def _look_when_due(self) -> None:
+        """One look at what waits, when the first of it is due (as the node's loop looks every half second)."""
+        due = self.pass_on.next_due()
+        if due is None:
+            return
+        at = self.world.now + max(1, due - self.world.ms()) / 1000
+        if self._look_at is None or at < self._look_at:
+            self._look_at = at
+            self.world.at(at, self._due, at)
+
+    def _due(self, at: float) -> None:
+        if at != self._look_at:
+            return  # an earlier look replaced this one
+        self._look_at = None
+        brought = self.pass_on.due(self.world.ms())
+        if brought and self.online:
+            self.pass_on_to_others({int(p) for p in brought})
+        self._look_when_due()
+
+    def pass_on_to_others(self, brought: set[int]) -> None:
+        for peer in sorted(self.peers - brought):
+            self.net.sync(self.index, peer)
 
     # -- links -----------------------------------------------------------------------------------------
 

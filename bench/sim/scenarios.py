@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from antiport.crypto.keys import Identity
 from antiport.node.ledger import ACCEPT, UPVOTE, Fact, rank
-from antiport.protocol.envelope import MIN_CREATED, message_id, parse, sign
+from antiport.protocol.envelope import message_id, parse, sign
 from antiport.protocol.errors import Rejected
 
 from .gossip import Msg
@@ -56,7 +56,7 @@ class Run:
     def message(self, key: Identity, kind: str, topic: str, body: dict, refs: tuple[bytes, ...] = (),
                 valid: bool = True) -> Msg:
         """A real envelope signed by `key` (broken when not `valid`); what the ledger needs of it is kept."""
-        created = MIN_CREATED + int(self.world.now * 1000)
+        created = self.world.ms()
         signed = sign(key, kind, topic, body, [r.hex() for r in refs], created=created)  # verified as it is made
         raw, mid = signed.raw, signed.id
         if not valid:  # the last byte is the signature's: flipped, the envelope fails verification

@@ -11,10 +11,8 @@ from antiport.protocol.sync_wire import NEED_DATA, encode_message
 
 from .node import MAX_INBOUND, VALIDATE_S
 
-# An experiment, off by default (the node passes on whatever a session stored): pass on only a session that stored
-# something gossip cannot be bringing to the other peers, published more than GOSSIP_REACH_S ago (docs/scale.md)
-PASS_ON_ONLY_OLD = False
-GOSSIP_REACH_S = 10.0
+# For comparison (docs/scale.md), the rule the node had before protocol/pass_on.py: pass on whatever a session stored
+PASS_ON_EVERYTHING = False
 
 if TYPE_CHECKING:
     from .node import Network, Node
@@ -27,7 +25,7 @@ class Side:
         self.session = Session(initiator, sorted(node.topics), self._items, self._envelope)
         self.other: Side | None = None
         self.stored = 0
-        self.fresh = 0   # of them, published less than GOSSIP_REACH_S ago: gossip is bringing those to everyone
+        self.old = False   # it stored a message older than gossip's reach: passed on when the session ends
         self.over = False
 
     def _items(self, topic: str) -> list[tuple[int, bytes]]:
@@ -62,7 +60,7 @@ class Side:
             self.session.refused(event, "bad-signature")
         elif self.node.stored_by_sync(msg):
             self.stored += 1
-            self.fresh += self.net.world.now - msg.published < GOSSIP_REACH_S
+            self.old |= self.node.passes_on(msg, self.peer)
             self.session.stored(event)
         else:
             self.session.refused(event, "missing-ref")
@@ -87,10 +85,8 @@ class Side:
         self.over = True
         if self.initiator:
             self.net.ended(self.node.index, self.peer)
-        if self.stored - self.fresh if PASS_ON_ONLY_OLD else self.stored:
-            # what this neighbour brought goes on to the others at once (node/sync.py)
-            for peer in sorted(self.node.peers - {self.peer}):
-                self.net.sync(self.node.index, peer)
+        if self.stored if PASS_ON_EVERYTHING else self.old:
+            self.node.pass_on_to_others({self.peer})  # what this neighbour brought goes on at once (node/sync.py)
 
     def abort(self) -> None:
         for side in (self, self.other):

@@ -12,6 +12,8 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from antiport.protocol.envelope import MIN_CREATED
+
 REGIONS = 5
 SAME_REGION_MS = (2, 20)        # one-way latency within a region, drawn per link
 CROSS_REGION_MS = (30, 150)     # between two regions, drawn per region pair
@@ -45,6 +47,10 @@ class World:
 
     def after(self, delay: float, fn: Callable, *args) -> None:
         self.at(self.now + delay, fn, *args)
+
+    def ms(self) -> int:
+        """The time as the protocol's clocks give it: milliseconds since the epoch, the run starting at MIN_CREATED."""
+        return MIN_CREATED + int(self.now * 1000)
 
     def run(self, until: float) -> None:
         """Every event up to `until` (seconds), in time order; ties in the order they were scheduled."""

@@ -1,8 +1,10 @@
 """A partition healed through a relay that carries the topic but does not follow it, on `antiport run`
 processes: two lines of three nodes that follow the topic, a3–a2–a1 and b1–b2–b3, joined only by r
-(r dials a1 and b1). r stops, each side publishes, r starts again: every node ends with every message.
-Sync offers the relayed topic too, and what a session brings is passed on at once to the other
-neighbours (specs/05-sync.md §8), so the heal does not wait for each hop's periodic sync.
+(r dials a1 and b1). r stops, each side publishes, one more is written on one side just before r starts
+again: every node ends with every message. Sync offers the relayed topic too, and what a session brings that
+gossip is not carrying is passed on to the other neighbours (specs/05-sync.md §8): at once what is older than
+gossip's reach, the message written just before the heal once it is that old, so the heal does not wait for
+each hop's periodic sync.
 `bench/heal.py` times the same scenario."""
 from __future__ import annotations
 
@@ -79,8 +81,9 @@ def test_a_relay_that_does_not_follow_heals_a_partition(tmp_path):
     with Partition(tmp_path) as net:
         net.split(25)
         assert count(net.homes["a1"]) == count(net.homes["b1"]) == 26  # the sides are apart
+        net.publish("b", 1, "late")  # seconds before the heal: younger than gossip's reach at the heal
         net.start_relay()
-        wait_for(lambda: net.holds(net.homes, 51), "every node holds all 51", HEALED)
+        wait_for(lambda: net.holds(net.homes, 52), "every node holds all 52", HEALED)
         status = json.loads(cli(net.homes["r"], "sync", "status", "--json"))
         synced = {row["peer"] for row in status["progress"] if row["topic"] == TOPIC}
         assert {net.nodes[n].wait_ready()["peer_id"] for n in ("a1", "b1")} <= synced  # offered, though relayed

@@ -12,6 +12,7 @@ import trio
 from antiport.app import text
 from antiport.crypto import Identity
 from antiport.node import libp2p_fixes
+from antiport.node.home import now_ms
 from antiport.node.ingest import Ingest
 from antiport.node.store import Store
 from antiport.node.sync import PROTOCOL_ID, Syncer
@@ -183,6 +184,52 @@ async def test_a_relay_syncs_what_it_carries_and_passes_on_what_it_fetched(tmp_p
         shown = text.sync_status(status, {})  # as `antiport sync status` prints it
         assert f"offering: (meta), {TOPIC} (relayed)" in shown and "missing here: nothing" in shown
         assert "it had 60 we lacked" in shown and "we had 60 it lacked (sent 60)" in shown
+
+
+@pytest.mark.trio
+async def test_a_message_written_seconds_before_a_heal_is_passed_on_once_no_gossip_brought_it(tmp_path):
+    """a – r – c again, but what a holds was written two seconds before r reaches it: too young to be passed
+    on at once (gossip may still be bringing it to c), and no gossip does (there is none here), so r passes it
+    on once it is older than gossip's reach (protocol/pass_on.py). The periodic sync is an hour away: only the
+    pass-on brings it to c."""
+    async with peer(tmp_path, "a") as a, peer(tmp_path, "r", follow=(), relay=(TOPIC,)) as r, \
+            peer(tmp_path, "c") as c:
+        await connect(r, c)
+        await trio_wait_for(lambda: r.syncer.sessions and c.syncer.sessions and not r.syncer._active
+                            and not c.syncer._active)
+        late = sign(Identity(bytes(32)), "request", TOPIC, {"title": "It beeps", "text": "since just now"},
+                    created=now_ms() - 2000)
+        a.ingest(late.raw, now_ms(), "local")
+        await connect(r, a)
+        await trio_wait_for(lambda: r.store.count() == 1)
+        assert r.syncer.pass_on.next_due() is not None  # waiting: gossip may be bringing it to c
+        await trio_wait_for(lambda: c.store.count() == 1)
+        assert c.ids() == a.ids()
+        assert r.syncer.pass_on.next_due() is None
+
+
+@pytest.mark.trio
+async def test_a_message_sync_stored_that_gossip_brings_too_is_not_passed_on(tmp_path):
+    """Full nodes: b's session fetches a message a wrote a moment ago, before gossip brings it (as under a flash
+    crowd); then gossip brings it too: it was in flight, and b does not pass it on."""
+    from antiport.node import sync
+    from nodes import connect as connect_nodes
+    from nodes import start_node, wait_subscribed
+    async with trio.open_nursery() as nursery:
+        a, b = [await start_node(nursery, tmp_path, n, services=[sync.service]) for n in "ab"]
+        for node in (a, b):
+            await node.follow(TOPIC)
+        await connect_nodes(b, a)
+        await wait_subscribed(a, b, TOPIC)
+        fresh = sign(Identity(bytes(32)), "request", TOPIC, {"title": "It beeps", "text": "now"}, created=now_ms())
+        a.ingest(fresh.raw, now_ms(), "local")  # stored, not published yet
+        b.sync.trigger()
+        await trio_wait_for(lambda: b.store.has(fresh.id))
+        assert b.sync.pass_on.next_due() is not None
+        await a.gossip.publish(TOPIC, fresh.raw)
+        await trio_wait_for(lambda: b.sync.pass_on.in_flight == 1)
+        assert b.sync.pass_on.next_due() is None and b.sync.pass_on.due(now_ms() + 20_000) == set()
+        nursery.cancel_scope.cancel()
 
 
 def test_relayed_topics_over_the_limit_are_not_offered(tmp_path):
