@@ -15,6 +15,7 @@ from antiport.crypto.keys import Identity
 from antiport.node.ledger import ACCEPT, UPVOTE, Fact, rank
 from antiport.protocol.envelope import message_id, parse, sign
 from antiport.protocol.errors import Rejected
+from scipy.stats import kendalltau
 
 from .gossip import Msg
 from .node import Network
@@ -269,31 +270,119 @@ def sybil_swarm(setup: Setup, sybils: int = 1000, viewers: int = 50) -> dict:
     run.world.at(setup.duration / 2, swarm)
     run.world.run(setup.duration + setup.drain)
     swarmed = expert.did
-    tops, places = [], []
-    for i in run.net.followers[hot]:
-        facts = ledger_facts(run, run.net.nodes[i].store[hot].values())
-        me = run.keys[i].did
-        if i == crook or not any(f.source == me for f in facts):
-            continue
-        scores = rank(me, facts)
-        order = [d for d, s in sorted(scores.items(), key=lambda x: (-x[1], x[0])) if s > 0 and d != me]
-        tops.append(set(order[:5]))
-        places.append(order.index(swarmed) + 1 if swarmed in order else None)
-        if len(tops) == viewers:
-            break
-    pairs = [(a, b) for n, a in enumerate(tops) for b in tops[n + 1:]]
-    ranked = sorted(p for p in places if p is not None)
+    seen = views(run, hot, viewers, besides={crook})
+    places = [order.index(swarmed) + 1 for order in (top(s, len(s)) for s in seen.values()) if swarmed in order]
     report = run.spread()
     report.update({
         "sybil_votes_sent": sybils,
-        "viewers": len(tops),
-        "viewers_ranking_the_swarms_expert": len(ranked),
-        "its_best_place": ranked[0] if ranked else None,
-        "its_median_place": statistics.median(ranked) if ranked else None,
-        "top5_agreement": round(statistics.mean(len(a & b) / len(a | b) for a, b in pairs if a | b), 2)
-        if pairs else None,
+        "viewers": len(seen),
+        "viewers_ranking_the_swarms_expert": len(places),
+        "its_best_place": min(places) if places else None,
+        "its_median_place": statistics.median(places) if places else None,
+        "top5_agreement": agreement(run, seen, pairs(seen))[0],
     })
     return report
+
+
+def ranking(setup: Setup, viewers: int = 50) -> dict:
+    """How much the followers of the most followed topic agree on its experts, each ranking them from its own store
+    with the node's ledger (node/ledger.rank, personalised from the viewer's own facts): at four checkpoints over a
+    history of 4 x duration of the steady mix, then at the end of a partition of half the network for `duration`
+    (pairs of viewers on one side, pairs across the cut), and once the heal has converged (the same viewers, and
+    each viewer against its own ranking from before the heal). Agreement of two rankings: the Jaccard index of their
+    top fives and Kendall's tau-b over the experts both rank (`agreement`)."""
+    run = Run(setup)
+    net, hot, step = run.net, run.topics[0], setup.duration
+    report: dict = {}
+    run.load(setup.rate, 5 * step)
+    for k in range(1, 5):
+        run.world.run(k * step)
+        seen = views(run, hot, viewers)
+        jaccard, tau = agreement(run, seen, pairs(seen))
+        report.update({f"viewers_{k * step:g}s": len(seen), f"top5_jaccard_{k * step:g}s": jaccard,
+                       f"kendall_{k * step:g}s": tau})
+    sides = {i: run.world.rng.randrange(2) for i in range(setup.nodes)}
+    net.split(sides)
+    run.world.run(5 * step + 30)  # the load stops; its last messages spread within each side
+    apart = views(run, hot, viewers)
+    held = {i: len(net.nodes[i].store[hot]) for i in apart}
+    healed = run.world.now
+    net.heal()
+    while run.world.now < healed + 600 and not all_held(run):
+        run.world.run(run.world.now + 1.0)
+    together = {i: ranked(run, i, hot) or {} for i in apart}
+    both = pairs(apart)
+    same = [(a, b) for a, b in both if sides[a] == sides[b]]
+    across = [(a, b) for a, b in both if sides[a] != sides[b]]
+    for name, chosen, scores in (("apart_same_side", same, apart), ("apart_across", across, apart),
+                                 ("healed", both, together)):
+        jaccard, tau = agreement(run, scores, chosen)
+        report.update({f"top5_jaccard_{name}": jaccard, f"kendall_{name}": tau})
+    own = [(i, i) for i in apart]
+    jaccard, tau = agreement(run, apart, own, together)
+    report.update({
+        "viewers_apart": len(apart),
+        "share_of_topic_held_apart": round(statistics.mean(held[i] / len(net.nodes[i].store[hot]) for i in apart), 2)
+        if apart else None,
+        "top5_jaccard_own_apart_vs_healed": jaccard, "kendall_own_apart_vs_healed": tau,
+        "heal_to_100_s": round(run.world.now - healed, 1) if all_held(run) else None,
+    })
+    return {**run.spread(), **report}
+
+
+def ranked(run: Run, i: int, topic: str) -> dict[str, float] | None:
+    """The experts of `topic` as node i's owner ranks them from what i's store holds (node/ledger.rank): each other
+    identity with a positive score; None when the owner has no fact of its own there (its ranking is itself alone)."""
+    facts = ledger_facts(run, run.net.nodes[i].store[topic].values())
+    me = run.keys[i].did
+    if not any(f.source == me for f in facts):
+        return None
+    return {d: s for d, s in rank(me, facts).items() if s > 0 and d != me}
+
+
+def views(run: Run, topic: str, most: int, besides: set[int] = frozenset()) -> dict[int, dict[str, float]]:
+    """The rankings of the first `most` followers of `topic` (by index, `besides` left out) that have a fact of
+    their own there."""
+    out = {}
+    for i in run.net.followers[topic]:
+        scores = None if i in besides else ranked(run, i, topic)
+        if scores is not None:
+            out[i] = scores
+            if len(out) == most:
+                break
+    return out
+
+
+def pairs(seen: dict) -> list[tuple[int, int]]:
+    nodes = sorted(seen)
+    return [(a, b) for n, a in enumerate(nodes) for b in nodes[n + 1:]]
+
+
+def top(scores: dict[str, float], k: int) -> list[str]:
+    return [d for d, _ in sorted(scores.items(), key=lambda x: (-x[1], x[0]))[:k]]
+
+
+def agreement(run: Run, first: dict, chosen: list[tuple[int, int]], second: dict | None = None
+              ) -> tuple[float | None, float | None]:
+    """Over the pairs `chosen` (a's ranking in `first`, b's in `second`, or in `first` too): the mean Jaccard index
+    of their top fives (do they name the same experts first?), and the mean Kendall tau-b of their scores over the
+    experts both rank (do they order the ones both know alike?); both viewers' own identities are left out, as
+    neither ranks itself."""
+    second = first if second is None else second
+    jaccards, taus = [], []
+    for a, b in chosen:
+        mine = {run.keys[a].did, run.keys[b].did}
+        x = {d: s for d, s in first[a].items() if d not in mine}
+        y = {d: s for d, s in second[b].items() if d not in mine}
+        tx, ty = set(top(x, 5)), set(top(y, 5))
+        if tx | ty:
+            jaccards.append(len(tx & ty) / len(tx | ty))
+        common = sorted(x.keys() & y.keys())
+        xs, ys = [x[d] for d in common], [y[d] for d in common]
+        if len(set(xs)) > 1 and len(set(ys)) > 1:
+            taus.append(kendalltau(xs, ys).statistic)
+    return (round(statistics.mean(jaccards), 2) if jaccards else None,
+            round(statistics.mean(taus), 2) if taus else None)
 
 
 def ledger_facts(run: Run, msgs) -> list[Fact]:
@@ -321,4 +410,4 @@ def all_held(run: Run) -> bool:
 
 
 SCENARIOS = {"steady": steady, "flash-crowd": flash_crowd, "churn": churn, "partition": partition,
-             "flooder": flooder, "sybil-swarm": sybil_swarm}
+             "flooder": flooder, "sybil-swarm": sybil_swarm, "ranking": ranking}

@@ -90,3 +90,22 @@ def test_a_sybil_swarms_votes_reach_everyone_and_rank_its_expert_for_nobody():
     assert report["missed_deliveries"] == 0  # the 200 votes reached every follower: seen, and not counted
     assert report["viewers"] >= 3
     assert report["viewers_ranking_the_swarms_expert"] == 0
+
+
+def test_agreement_is_one_for_the_same_ranking_and_falls_as_rankings_part():
+    run = Run(SMALL)
+    a, b = run.keys[0].did, run.keys[1].did
+    x = {"e1": 0.5, "e2": 0.4, "e3": 0.3, a: 0.9}
+    reversed_x = {"e1": 0.3, "e2": 0.4, "e3": 0.5, b: 0.9}
+    elsewhere = {f"f{k}": 0.1 * k for k in range(1, 6)}
+    assert scenarios.agreement(run, {0: x, 1: x}, [(0, 1)]) == (1.0, 1.0)
+    assert scenarios.agreement(run, {0: x, 1: reversed_x}, [(0, 1)]) == (1.0, -1.0)  # same experts, other order
+    assert scenarios.agreement(run, {0: x, 1: elsewhere}, [(0, 1)]) == (0.0, None)   # none in common
+
+
+def test_rankings_are_compared_over_a_history_and_across_a_partition():
+    report = scenarios.ranking(Setup(**{**SMALL.__dict__, "duration": 40}), viewers=20)
+    assert 0 < report["viewers_40s"] <= report["viewers_160s"] <= 20
+    assert report["viewers_apart"] > 1 and report["share_of_topic_held_apart"] < 1  # the cut hid part of the topic
+    assert report["heal_to_100_s"] is not None and report["missed_deliveries"] == 0
+    assert report["top5_jaccard_own_apart_vs_healed"] is not None
