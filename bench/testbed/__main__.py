@@ -37,15 +37,16 @@ def simulate(setup: Setup) -> Run:
     return run
 
 
-def plan_of(run: Run, loss: float) -> Plan:
-    """The simulated network as a testbed plan: the same follows, links (the later node dials), latencies, posts."""
+def plan_of(run: Run, loss: float, scale: float = 1.0) -> Plan:
+    """The simulated network as a testbed plan: the same follows, links (the later node dials), latencies (times
+    `scale`), posts."""
     nodes = run.net.nodes
     links = {(max(a, b), min(a, b)): 0.0 for a, node in enumerate(nodes) for b in node.dialled}
     posts = []
     for mid, msg in run.net.watched.items():
         kind, _, ref = run.said[mid]
         posts.append(Post(mid.hex(), msg.published, msg.published_by, kind, msg.topic, ref.hex() if ref else None))
-    return Plan([set(n.topics) for n in nodes], {k: run.world.latency(*k) for k in links}, posts, loss,
+    return Plan([set(n.topics) for n in nodes], {k: scale * run.world.latency(*k) for k in links}, posts, loss,
                 run.setup.seed)
 
 
@@ -72,6 +73,8 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=1.0, help="requests per second, network-wide")
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of load")
     parser.add_argument("--loss", type=float, default=0.0, help="share of packets lost on every link")
+    parser.add_argument("--latency-scale", type=float, default=1.0,
+                        help="the testbed's link latencies times this (0: what the real nodes alone add)")
     parser.add_argument("--drain", type=float, default=60.0, help="seconds after the last post for the rest to arrive")
     parser.add_argument("--json", action="store_true", help="the figures as one JSON object")
     args = parser.parse_args()
@@ -81,7 +84,7 @@ def main() -> None:
 
     run = simulate(Setup(nodes=args.nodes, seed=args.seed, rate=args.rate, duration=args.duration,
                          links=Links(loss=args.loss)))
-    plan = plan_of(run, args.loss)
+    plan = plan_of(run, args.loss, args.latency_scale)
     say = (lambda _: None) if args.json else (lambda line: print(line, flush=True))
     say(f"{args.nodes} nodes, {len(plan.links)} links, {len(plan.posts)} posts over "
         f"{max(p.at for p in plan.posts):.0f} s; load average {os.getloadavg()[0]:.1f}")
@@ -96,9 +99,12 @@ def main() -> None:
               and len(followers(plan, p.topic)) > 1}
     sim_times = {k: run.net.arrivals[bytes.fromhex(k)] for k in wanted}
     sim, real = coverage(sim_times, wanted), coverage(times, wanted)
-    report = {"nodes": args.nodes, "seed": args.seed, "loss": args.loss, "posts": len(plan.posts),
+    added = statistics.median(max(real_t.values()) - max(sim_times[k].values()) for k, real_t in times.items()
+                              if k in wanted and len(real_t) == wanted[k])
+    report = {"nodes": args.nodes, "seed": args.seed, "loss": args.loss, "latency_scale": args.latency_scale,
+              "posts": len(plan.posts),
               "written": len(ids), "skipped": plan.skipped, "load_average": round(load, 1),
-              "simulator": sim, "testbed": real}
+              "simulator": sim, "testbed": real, "added_median_s": added}
     if args.json:
         print(json.dumps(report))
         return
@@ -112,6 +118,7 @@ def main() -> None:
     ratio = {k: real[k] / sim[k] for k in ("t99_median_s", "t99_max_s", "t100_median_s", "t100_max_s")}
     print(f"{'ratio':10} {'':8} {ratio['t99_median_s']:10.2f} {ratio['t99_max_s']:10.2f} "
           f"{ratio['t100_median_s']:11.2f} {ratio['t100_max_s']:10.2f}")
+    print(f"per message, the testbed's time to 100 % less the simulator's: median {added:.3f} s")
     for key, why in sorted(plan.skipped.items()):
         print(f"  refused {key}: {why}")
 
