@@ -44,7 +44,8 @@ $(VENV)/.installed: pyproject.toml
 
 # every bench, each printing its rows as ratios against a reference measured in the same run, then the one table of
 # them all (bench/summary.py); the long ones (bench/line.py, bench/sync.py) run short by default and take --full for
-# the lengths of issue 20; the network simulator (bench/simulate.py, docs/scale.md) is not a ratio and runs apart
+# the lengths of issue 20; the network simulator (bench/simulate.py, docs/scale.md) is not a ratio and runs apart, as
+# does the testbed of real nodes in network namespaces (bench/testbed, as root), a directory the loop leaves out
 bench: $(VENV)/.installed
 	rm -f $(VENV)/bench-rows.jsonl
 	for b in bench/*.py; do [ $$b = bench/summary.py ] || [ $$b = bench/simulate.py ] || BENCH_SUMMARY=$(CURDIR)/$(VENV)/bench-rows.jsonl \

@@ -101,10 +101,15 @@ def main() -> None:
     sim, real = coverage(sim_times, wanted), coverage(times, wanted)
     added = statistics.median(max(real_t.values()) - max(sim_times[k].values()) for k, real_t in times.items()
                               if k in wanted and len(real_t) == wanted[k])
+    author = {p.key: p.author for p in plan.posts}
+    pairs = [(sim_times[k][i], t) for k, real_t in times.items() if k in wanted for i, t in real_t.items()
+             if i != author[k]]  # each delivery to a follower, as the simulator timed it and as the testbed did
+    fit = statistics.linear_regression([a for a, _ in pairs], [b for _, b in pairs])
     report = {"nodes": args.nodes, "seed": args.seed, "loss": args.loss, "latency_scale": args.latency_scale,
               "posts": len(plan.posts),
               "written": len(ids), "skipped": plan.skipped, "load_average": round(load, 1),
-              "simulator": sim, "testbed": real, "added_median_s": added}
+              "simulator": sim, "testbed": real, "added_median_s": added,
+              "per_delivery_fit": {"slope": fit.slope, "intercept_s": fit.intercept, "deliveries": len(pairs)}}
     if args.json:
         print(json.dumps(report))
         return
@@ -119,6 +124,7 @@ def main() -> None:
     print(f"{'ratio':10} {'':8} {ratio['t99_median_s']:10.2f} {ratio['t99_max_s']:10.2f} "
           f"{ratio['t100_median_s']:11.2f} {ratio['t100_max_s']:10.2f}")
     print(f"per message, the testbed's time to 100 % less the simulator's: median {added:.3f} s")
+    print(f"per delivery, testbed = {fit.intercept:.3f} s + {fit.slope:.2f} x simulator ({len(pairs)} deliveries)")
     for key, why in sorted(plan.skipped.items()):
         print(f"  refused {key}: {why}")
 
