@@ -123,7 +123,25 @@ class Ingest:
         (what is recorded with it). Without `publish` it is not queued for gossip: sync alone carries it, without
         this node's peer id (an intent key's messages, specs/12 section 4). Raises Rejected; sqlite3 errors (a
         full disk) leave nothing behind."""
-        msg = self.check(raw, now, source)
+        return self._write(self.check(raw, now, source), now, source, also, publish)
+
+    def create(self, identity: Identity, kind: str, topic: str, body: dict, refs: Iterable[str] = (), *,
+               created: int | None = None, source: str = "local",
+               also: Callable[[Message], None] | None = None, publish: bool = True) -> Message:
+        """Sign a new message as `identity` and `write` it (with `also`, `publish`). Raises Rejected (an oversize
+        body as well). What sign() returns is already parsed and verified: it is not decoded and verified again."""
+        now = now_ms()
+        body = {k: line_ends(v) if isinstance(v, str) else v for k, v in body.items()}  # pasted CR LF, RT's mail
+        try:
+            msg = sign(identity, kind, topic, body, list(refs), created=now if created is None else created, now=now)
+            check_stateless(msg)
+        except Rejected as e:
+            self.rejected[(source, e.reason)] += 1
+            raise
+        return self._write(msg, now, source, also, publish)
+
+    def _write(self, msg: Message, now: int, source: str, also: Callable[[Message], None] | None,
+               publish: bool) -> Message:
         with self.store.group() if self.store.held else self.store.transaction():
             new = self._add(msg, now, source, queue=publish)
             if new and also is not None:
@@ -132,20 +150,6 @@ class Ingest:
         if new:
             self.announce(Stored(msg, source, publish))
         return msg
-
-    def create(self, identity: Identity, kind: str, topic: str, body: dict, refs: Iterable[str] = (), *,
-               created: int | None = None, source: str = "local",
-               also: Callable[[Message], None] | None = None, publish: bool = True) -> Message:
-        """Sign a new message as `identity` and `write` it (with `also`, `publish`). Raises Rejected (an oversize
-        body as well)."""
-        now = now_ms()
-        body = {k: line_ends(v) if isinstance(v, str) else v for k, v in body.items()}  # pasted CR LF, RT's mail
-        try:
-            msg = sign(identity, kind, topic, body, list(refs), created=now if created is None else created)
-        except Rejected as e:
-            self.rejected[(source, e.reason)] += 1
-            raise
-        return self.write(msg.raw, now, source, also, publish)
 
     def _add(self, msg: Message, now: int, source: str, queue: bool) -> bool:
         try:
