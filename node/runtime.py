@@ -173,13 +173,15 @@ class Node:
         while True:
             self._wake = trio.Event()
             await self._sync_topics()
+            published = []
             for msg in self.store.outbox():
                 if self.gossip.ready(msg.topic):
                     await self.gossip.publish(msg.topic, msg.raw)
-                    try:
-                        self.store.outbox_done(msg.id)
-                    except StoreError:  # a full disk: it stays queued and is published again (peers drop twins)
-                        pass
+                    published.append(msg.id)
+            try:  # in one transaction: a crash before it publishes them again, and peers drop twins
+                self.store.outbox_done(published)
+            except StoreError:  # a full disk: they stay queued and are published again
+                pass
             with trio.move_on_after(OUTBOX_RETRY):
                 await self._wake.wait()
 

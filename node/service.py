@@ -292,8 +292,10 @@ def ask(ctx: Ctx, topic: Topic, title: Annotated[str, Arg("the question or compl
     if files:
         body["files"] = files
     body.update(naming(ctx, slug, ctx.identity))  # her terms, when she set them (specs/14)
-    ctx.store.follow(slug, now_ms())
-    return {**write(ctx, kind, slug, body, request=request, blobs=blobs),
+
+    def follow(msg: Message) -> None:  # in the message's own transaction, not one of its own before it
+        ctx.store.follow(slug, now_ms())
+    return {**write(ctx, kind, slug, body, request=request, blobs=blobs, also=follow),
             **({"sealed_to": sealed_to} if sealed_to else {})}
 
 

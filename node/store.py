@@ -32,6 +32,7 @@ _TOPICS = ("WITH RECURSIVE t(topic) AS (SELECT min(topic) FROM messages WHERE to
 _THREAD = "SELECT :r UNION ALL SELECT id FROM messages WHERE target=:r AND kind='answer'"  # a root and its answers
 RECENT = 1000  # messages kept decoded for get(): replies and votes refer to recent ones
 OWNERS = 10_000  # key owners kept for owner() in write transactions (all forgotten when full)
+SENT_PRUNE_EVERY = 60_000  # ms between two deletes of write requests past the retry window (remember_sent)
 ROOTS = "m.kind IN ('request','complaint')"  # thread roots; the partial indexes messages_roots* say the same
 NOT_RETRACTED = "NOT EXISTS (SELECT 1 FROM messages r WHERE r.target = m.id AND r.kind = 'retract')"  # m: a label
 
@@ -47,6 +48,7 @@ class Store(BridgeTables, InboxTables, BlobTables, IntentTables, ContactTables):
     _depth = 0  # transaction and group blocks running
     _writing = False  # a write transaction (BEGIN IMMEDIATE) of this connection is open
     _version = None  # PRAGMA data_version when the last write transaction began
+    _prune_sent = 0  # the time (ms) from which remember_sent forgets old write requests again
 
     def __init__(self, path: Path | str, readonly: bool = False):
         self.path = Path(path)
@@ -793,9 +795,13 @@ class Store(BridgeTables, InboxTables, BlobTables, IntentTables, ContactTables):
         return row[0] if row else None
 
     def remember_sent(self, request: bytes, message_id: str, now: int, forget_before: int) -> None:
-        """Remember the message made for a write request; requests older than `forget_before` are forgotten."""
+        """Remember the message made for a write request; requests older than `forget_before` are forgotten, at
+        most once every SENT_PRUNE_EVERY ms: `at` has no index, so the delete reads the whole table (a day of
+        writes), and `sent` skips the older rows by itself."""
         with self.transaction():
-            self.db.execute("DELETE FROM sent WHERE at<?", (forget_before,))
+            if now >= self._prune_sent:
+                self.db.execute("DELETE FROM sent WHERE at<?", (forget_before,))
+                self._prune_sent = now + SENT_PRUNE_EVERY
             self.db.execute("INSERT OR REPLACE INTO sent (request, id, at) VALUES (?,?,?)",
                             (request, message_id, now))
 
@@ -851,8 +857,10 @@ class Store(BridgeTables, InboxTables, BlobTables, IntentTables, ContactTables):
         rows = self.db.execute("SELECT m.raw FROM outbox o JOIN messages m ON m.id=o.id ORDER BY o.added, o.id")
         return [load(r[0]) for r in rows]
 
-    def outbox_done(self, message_id: str) -> None:
-        self._write("DELETE FROM outbox WHERE id=?", [message_id])
+    def outbox_done(self, message_ids: list[str]) -> None:
+        if message_ids:
+            with self.transaction():
+                self.db.conn.executemany("DELETE FROM outbox WHERE id=?", [(i,) for i in message_ids])
 
     def remember_peer(self, peer_id: str, addrs: list[str], now: int) -> None:
         self._write("INSERT OR REPLACE INTO peers VALUES (?, ?, ?)", [peer_id, json.dumps(addrs), now])
