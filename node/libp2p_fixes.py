@@ -26,6 +26,7 @@ from libp2p.pubsub.pubsub import Pubsub
 from libp2p.pubsub.rpc_queue import RpcQueue
 from libp2p.pubsub.score import ScoreParams, TopicScoreParams
 from libp2p.pubsub.utils import maybe_consume_signed_record
+from libp2p.pubsub.validators import signature_validator
 
 from .home import CannotListen
 
@@ -163,6 +164,22 @@ class PeerRecords:
 PEER_RECORDS = PeerRecords()
 
 
+class OwnPublishes:
+    """py-libp2p checks the pubsub signature of every message it pushes, its own publishes too: an Ed25519
+    verification of the signature it made a moment before, on every publish. `check` replaces the module's
+    signature_validator: a message our AntiportPubsub is publishing (marked while its push_msg runs) passes,
+    every other one is verified as before."""
+
+    def __init__(self):
+        self.publishing: set[int] = set()  # id() of the messages being published here (alive meanwhile)
+
+    def check(self, msg) -> bool:
+        return id(msg) in self.publishing or signature_validator(msg)
+
+
+OWN_PUBLISHES = OwnPublishes()
+
+
 def install() -> None:
     """Pubsub reads these module globals when a peer joins, a topic is subscribed, an RPC is sent or received:
     point them at ours."""
@@ -171,6 +188,7 @@ def install() -> None:
     for module in (pubsub_module, gossipsub_module):
         module.env_to_send_in_RPC = PEER_RECORDS.to_send
         module.maybe_consume_signed_record = PEER_RECORDS.consume
+    pubsub_module.signature_validator = OWN_PUBLISHES.check
 
 
 # Bytes pubsub reads from a peer's stream at a time (BufferedStream).
@@ -181,13 +199,14 @@ IN_FLIGHT = 16
 
 
 class AntiportPubsub(Pubsub):
-    """Pubsub with two fixes for a peer that floods us:
+    """Pubsub with these fixes (the first two for a peer that floods us):
     - py-libp2p reads a peer's stream as fast as it arrives and starts a task per message: a flooder's thousands
       of tasks queue before an honest peer's message. Each peer's stream is read through a BufferedStream that
       waits while IN_FLIGHT of that peer's messages are being handled (the muxer's window then pushes back);
     - a blacklisted peer's stream is read on, each frame parsed and given a task before push_msg drops it, until
       the connection closes. Ours stops reading it and resets it;
-    - blacklisting a peer that disconnects meanwhile raised KeyError (below)."""
+    - blacklisting a peer that disconnects meanwhile raised KeyError (below);
+    - its own publishes are not verified again (OwnPublishes)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -210,10 +229,15 @@ class AntiportPubsub(Pubsub):
         self._forget_all_subscriptions(peer_id)
 
     async def push_msg(self, msg_forwarder: ID, msg) -> None:
+        own = msg_forwarder == self.my_id  # publish(): a peer's id is its connection's, authenticated by Noise
+        if own:
+            OWN_PUBLISHES.publishing.add(id(msg))
         self.in_flight[msg_forwarder] += 1
         try:
             await super().push_msg(msg_forwarder, msg)
         finally:
+            if own:
+                OWN_PUBLISHES.publishing.discard(id(msg))
             self.in_flight[msg_forwarder] -= 1
             if not self.in_flight[msg_forwarder]:
                 del self.in_flight[msg_forwarder]

@@ -97,6 +97,31 @@ def test_own_publishes_pass_the_spam_guard_and_others_still_meet_it(tmp_path):
     assert sum(gs._check_spam_protection(other, msg) for _ in range(BURST)) == limit
 
 
+@pytest.mark.trio
+async def test_an_own_publish_is_not_verified_again_and_a_peer_s_message_still_is(tmp_path, monkeypatch):
+    """py-libp2p verifies the pubsub signature of its own publish, made a moment before; ours verifies only what
+    comes from a peer (here B, once per message), and a message whose signature does not verify is refused."""
+    verified = []
+    monkeypatch.setattr(libp2p_fixes, "signature_validator",
+                        lambda msg, real=libp2p_fixes.signature_validator: verified.append(msg.data) or real(msg))
+    t = int(time.time() * 1000)
+    msgs = [sign(Identity(bytes([25]) * 32), "request", W, {"title": f"t{i}", "text": "x"}, created=t + i)
+            for i in range(3)]
+    async with trio.open_nursery() as nursery:
+        a, b = await pair(nursery, tmp_path)
+        for msg in msgs:
+            await a.net.pubsub.publish(topic_name(W), msg.raw)
+        await trio_wait_for(lambda: all(b.store.has(m.id) for m in msgs), "B stored every publish")
+        assert sorted(verified) == sorted(m.raw for m in msgs)  # B's checks; none of A's
+        nursery.cancel_scope.cancel()
+    forged = rpc_pb2.Message(data=b"x", topicIDs=["t"], from_id=bytes(a.net.pubsub.my_id.to_bytes()),
+                             seqno=bytes(8), key=a.net.host.get_public_key().serialize(), signature=bytes(64))
+    assert not libp2p_fixes.OWN_PUBLISHES.check(forged)
+    libp2p_fixes.OWN_PUBLISHES.publishing.add(id(forged))
+    assert libp2p_fixes.OWN_PUBLISHES.check(forged)  # only while our own publish of it runs
+    libp2p_fixes.OWN_PUBLISHES.publishing.discard(id(forged))
+
+
 def test_rpc_queue_size_needs_a_subclass(monkeypatch):
     monkeypatch.setattr(rpc_queue, "OutBoundQueueSize", 10_000)  # bound as a default argument at import
     rpc = rpc_pb2.RPC()
