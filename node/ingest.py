@@ -129,7 +129,7 @@ class Ingest:
                created: int | None = None, source: str = "local",
                also: Callable[[Message], None] | None = None, publish: bool = True) -> Message:
         """Sign a new message as `identity` and `write` it (with `also`, `publish`). Raises Rejected (an oversize
-        body as well). What sign() returns is already parsed and verified: it is not decoded and verified again."""
+        body as well). What sign() returns already meets the envelope rules; it is not decoded and verified again."""
         now = now_ms()
         body = {k: line_ends(v) if isinstance(v, str) else v for k, v in body.items()}  # pasted CR LF, RT's mail
         try:
