@@ -26,6 +26,7 @@ from urllib.parse import quote
 import httpx
 from antiport.protocol import is_blank
 from antiport.protocol.intents import is_category, seal_to
+from antiport.protocol.terms import CONSENT
 
 from ..attachments import File, contents, foreign
 from ..home import now_ms
@@ -33,6 +34,7 @@ from ..intents import offer_from_reply
 from ..ledger import names
 from ..ops import OpError
 from ..store import Store
+from ..terms_docs import named
 from .config import RTConfig
 from .events import ROOTS, ContactRefused, Drops, agent_fields, staff_text
 
@@ -146,11 +148,12 @@ class RTClient:
         return await self.call("GET", f"/ticket/{ticket}")
 
     async def transactions_after(self, cursor: int, limit: int = 100) -> list[dict]:
-        """The next `limit` ticket transactions after id `cursor` that may become messages (replies and
-        status changes), oldest first. Paged by id, not by page number, so that transactions made
-        while paging neither shift nor hide any."""
+        """The next `limit` ticket transactions after id `cursor` that may become messages (replies, status
+        changes, and comments answering the customer's terms), oldest first. Paged by id, not by page number, so
+        that transactions made while paging neither shift nor hide any."""
         found = await self.call("GET", "/transactions", params={
-            "query": f"id > {int(cursor)} AND ObjectType = 'RT::Ticket' AND (Type = 'Correspond' OR Type = 'Status')",
+            "query": f"id > {int(cursor)} AND ObjectType = 'RT::Ticket' AND (Type = 'Correspond' OR Type = 'Status'"
+                     " OR Type = 'Comment')",
             "orderby": "id", "order": "ASC", "per_page": limit,
             "fields": "Type,Created,Creator,ObjectId,Field,OldValue,NewValue"})
         return found["items"]
@@ -336,10 +339,13 @@ class RTConnector:
                     thread, topic, _ = row
                     lead = is_category(topic)  # a ticket of an intent: staff reply with an offer (specs/12)
                     made, msg_id = await (self._offer_for(txn, thread) if lead else self._message_for(txn)), None
+                    refs = [thread]
+                    if made is None and txn["Type"] == "Comment" and (consent := await self._consent_for(txn, thread)):
+                        made, refs = consent
                     if made:
                         created = max(rt_time_ms(txn["Created"]), created_floor(thread))
                         try:
-                            msg_id = publish(made[0], topic, made[1], [thread], created, blobs=made[2])
+                            msg_id = publish(made[0], topic, made[1], refs, created, blobs=made[2])
                             published += 1
                         except RuntimeError as e:  # refused by the protocol's rules: counted, never retried
                             self.dropped.add("refused")
@@ -401,6 +407,21 @@ class RTConnector:
             return None
         return "offer", {"sealed": seal_to(intent.author, plain)}, []
 
+    async def _consent_for(self, txn: dict, thread: str) -> tuple[tuple[str, dict, list], list[str]] | None:
+        """A staff comment 'Terms: accept' or 'Terms: refuse REASON' on a ticket whose message names the customer's
+        terms becomes the vendor's signed consent to them (specs/14 section 4), with the terms document as its ref.
+        Only the comments of such tickets are read."""
+        doc = named(self.store, self.store.get(thread))
+        if doc is None:  # most tickets: their comments are not read
+            return None
+        text, _ = await self.rt.transaction_parts(int(txn["id"]))
+        name, _, rest = staff_text(text).strip().split("\n")[0].partition(":")
+        value, _, reason = rest.strip().partition(" ")
+        if name.strip().lower() != "terms" or value.lower() not in CONSENT:
+            return None
+        body = {"value": value.lower(), **({"reason": reason.strip()[:500]} if reason.strip() else {})}
+        return ("consent", body, []), [doc.id]
+
     async def _agent(self, txn: dict) -> dict:
         """Who made the transaction (specs/02 section 9): the RT user's real name, else their user name (its
         part before any @: a mail address is never published), and RT's number for them; none for RT itself."""
@@ -450,7 +471,7 @@ def lead_lines(body: dict) -> list[str]:
 def terms_lines(terms: dict) -> list[str]:
     """The customer's signed terms in plain words, and how the vendor answers them (specs/14)."""
     return ["", f"The customer's terms (signed, {terms['id']}):", *(f"- {line}" for line in terms["plain"]),
-            f"Accept or refuse them with 'antiport terms accept|refuse {terms['id'][:12]}'."]
+            "Answer them with a comment 'Terms: accept' or 'Terms: refuse REASON': a signed consent she keeps."]
 
 
 def with_missing(text: str, missing: list[str]) -> str:

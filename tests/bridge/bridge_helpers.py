@@ -192,6 +192,10 @@ class Staff:
                         out.append(base64.b64decode(content).decode())
         return out
 
+    def comment(self, ticket: int, text: str) -> None:
+        self.http.post(f"/ticket/{ticket}/comment", json={"Content": text, "ContentType": "text/plain"}) \
+            .raise_for_status()
+
     def correspond(self, ticket: int, text: str) -> None:
         self.http.post(f"/ticket/{ticket}/correspond", json={"Content": text, "ContentType": "text/plain"}) \
             .raise_for_status()

@@ -71,3 +71,11 @@ async def test_an_intent_is_a_lead_and_a_staff_reply_an_offer_only_she_reads(wor
         [award] = [c for c in staff.texts(tickets[0], "Comment") if "accepted your offer" in c]
         assert "Contact: alice@example.org" in award
         assert staff.get(f"/ticket/{tickets[1]}")["Status"] == "rejected"
+
+        staff.comment(tickets[0], "Terms: refuse We keep invoices ten years.")  # her terms, answered from RT
+        staff.comment(tickets[1], "Terms: accept")  # its intent names no terms document: nothing to answer
+        assert await bridge.poll_rt() == 1
+        [consent] = world.store.replies_to([terms], ("consent",))
+        assert (consent.author, consent.topic) == (world.vendor.public_key, LAPTOPS)
+        assert consent.body == {"value": "refuse", "reason": "We keep invoices ten years."}
+        assert world.store.consents_in([LAPTOPS]) == [consent]
