@@ -82,7 +82,7 @@ def parse(raw: bytes, now: int | None = None) -> Message:
 @dataclass(frozen=True)
 class Sealed:
     """An envelope decoded and checked up to its signature, which is not verified yet (`signed`, then `opened`:
-    `parse` in two steps, so that a caller can verify many envelopes elsewhere, all at once)."""
+    `parse` in steps, so that `sign` can skip only the signature's)."""
     raw: bytes
     payload: bytes
     signature: bytes
