@@ -229,13 +229,14 @@ class Staff:
         map publishes neither)."""
         status = "new" if self.get(f"/ticket/{tickets[0]}")["Status"] == "stalled" else "stalled"
         todo, said = list(tickets), []
-        for _ in range(5):  # RT on SQLite turns a write down now and then while another test writes
+        for attempt in range(8):  # RT on SQLite turns a write down while another test (or suite) writes
             done = self.http.put("/tickets/bulk", json=[{"id": t, "Status": status} for t in todo], timeout=1800)
             done.raise_for_status()
             said = [r for r in done.json() if "Status changed" not in str(r)]
             todo = [r[0] for r in said]
             if not todo:
                 return
+            time.sleep(0.5 * (attempt + 1))  # back off: the other writer's transaction must end first
         raise AssertionError(f"RT did not change {len(todo)} tickets: {said[:5]}")
 
 

@@ -21,7 +21,10 @@ async def test_a_share_crosses_a_relay_that_reads_nothing_and_lands_in_the_inbox
     names = ("alice", "relay", "bob")
     keys = {n: Identity.generate() for n in names}
     async with trio.open_nursery() as nursery:
-        nodes = {n: await start_node(nursery, tmp_path / n, n, identity=keys[n],
+        # relay=False: a node relaying product topics joins acme/widget once it sees alice in it and then holds the
+        # thread by gossip or sync, sooner or later; here the relay carries the meta topic only, so holding the
+        # thread could only come from the share
+        nodes = {n: await start_node(nursery, tmp_path / n, n, identity=keys[n], relay=False,
                                      services=[sync.service, share.service]) for n in names}
         ctx = {n: Ctx(nodes[n].store, nodes[n].ingest, keys[n], n, nodes[n]) for n in names}
         await connect(nodes["alice"], nodes["relay"])
