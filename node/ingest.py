@@ -54,7 +54,6 @@ class Ingest:
         self._subscribers: list[Callable[[Stored], None]] = []
         self._nursery: trio.Nursery | None = None  # group commits once the node runs
         self._held: list[Stored] = []  # stored in the open group, announced when it commits
-        self._created = 0  # the newest `created` given to a message signed here
 
     def subscribe(self, fn: Callable[[Stored], None]) -> Callable[[], None]:
         """Call `fn(Stored)` after every newly stored message; returns the unsubscribe function."""
@@ -133,11 +132,9 @@ class Ingest:
         """Sign a new message as `identity` and `write` it (with `also`, `publish`). Raises Rejected (an oversize
         body as well). What sign() returns already meets the envelope rules; it is not decoded and verified again."""
         now = now_ms()
-        if created is None:  # two writes within a millisecond (vote up, down, up) are two messages, not one id twice
-            created = self._created = max(now, self._created + 1)
         body = {k: line_ends(v) if isinstance(v, str) else v for k, v in body.items()}  # pasted CR LF, RT's mail
         try:
-            msg = sign(identity, kind, topic, body, list(refs), created=created, now=now)
+            msg = sign(identity, kind, topic, body, list(refs), created=now if created is None else created, now=now)
             check_stateless(msg)
         except Rejected as e:
             self.rejected[(source, e.reason)] += 1
